@@ -1,0 +1,19 @@
+"""strongtherm: thermodynamics of quantum systems strongly coupled to their environment.
+
+Two engines:
+
+* :mod:`strongtherm.negf` - quasistatic Green's-function thermodynamics of noninteracting
+  fermions (Kumar, Webb & Stafford, PRL 133, 070404 (2024));
+* :mod:`strongtherm.exact` - Hamiltonian of mean force for finite system + reservoir in a global
+  Gibbs state, quench work and heat (Davoudi et al. 2025).
+
+Units: hbar = k_B = 1; entropy in nats; work done on and heat absorbed by the system positive.
+"""
+
+from . import exact, models, negf
+from .path import Path
+from .thermal import Bath
+
+__version__ = "0.1.0"
+
+__all__ = ["Bath", "Path", "exact", "models", "negf", "__version__"]

@@ -1,0 +1,91 @@
+"""Input checks shared by both engines.
+
+Every public entry point validates its arguments here, so that bad input fails with a
+``ValueError`` naming the argument and the allowed range instead of a traceback from deep
+inside NumPy or a silent NaN.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "check_real",
+    "check_matrix",
+    "check_hermitian",
+    "check_alpha_partition",
+]
+
+
+def check_real(
+    name: str,
+    value: Any,
+    *,
+    low: float = -math.inf,
+    high: float = math.inf,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+) -> float:
+    """Return ``value`` as a finite float inside the interval, or raise ``ValueError``.
+
+    The message names the argument and the allowed range, e.g.
+    ``"T must be a finite real number in (0, inf), got -1.0"``.
+    """
+    lo_b = "[" if low_inclusive else "("
+    hi_b = "]" if high_inclusive else ")"
+    interval = f"{lo_b}{low:g}, {high:g}{hi_b}"
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be a finite real number in {interval}, got {value!r}") from None
+    if isinstance(value, complex) or (isinstance(value, np.generic) and np.iscomplexobj(value)):
+        raise ValueError(f"{name} must be real, got {value!r}")
+    if not math.isfinite(x):
+        raise ValueError(f"{name} must be a finite real number in {interval}, got {x!r}")
+    below = x < low if low_inclusive else x <= low
+    above = x > high if high_inclusive else x >= high
+    if below or above:
+        raise ValueError(f"{name} must be a finite real number in {interval}, got {x!r}")
+    return x
+
+
+def check_matrix(name: str, value: Any, shape: tuple[int | None, int | None] | None = None) -> np.ndarray:
+    """Return ``value`` as a finite complex 2-D array of the given shape (``None`` = any)."""
+    arr = np.asarray(value)
+    if arr.dtype == object:
+        raise ValueError(f"{name} must be a numeric array, got dtype object")
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be a 2-D matrix, but has shape {arr.shape}")
+    if shape is not None:
+        for axis, expected in enumerate(shape):
+            if expected is not None and arr.shape[axis] != expected:
+                want = tuple("any" if s is None else s for s in shape)
+                raise ValueError(f"{name} must have shape {want}, but has shape {arr.shape}")
+    arr = arr.astype(complex)
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} has NaN or infinite entries")
+    return arr
+
+
+def check_hermitian(name: str, value: Any, *, atol: float = 1e-12) -> np.ndarray:
+    """Return ``value`` as a square Hermitian complex matrix, or raise ``ValueError``.
+
+    ``atol`` is relative to the largest entry (and absolute below 1), so that large energy
+    scales are not flagged for rounding.
+    """
+    arr = check_matrix(name, value)
+    if arr.shape[0] != arr.shape[1]:
+        raise ValueError(f"{name} must be square, but has shape {arr.shape}")
+    scale = max(1.0, float(np.max(np.abs(arr))) if arr.size else 1.0)
+    deviation = float(np.max(np.abs(arr - arr.conj().T))) if arr.size else 0.0
+    if deviation > atol * scale:
+        raise ValueError(f"{name} must be Hermitian; max |{name} - {name}^dagger| = {deviation:.3g}")
+    return 0.5 * (arr + arr.conj().T)
+
+
+def check_alpha_partition(alpha: Any) -> float:
+    """The alpha of the alpha-partition (Eqs. 22-24 of Kumar et al. 2024) lies in [0, 1]."""
+    return check_real("alpha (alpha-partition fraction)", alpha, low=0.0, high=1.0)

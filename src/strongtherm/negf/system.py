@@ -1,0 +1,204 @@
+"""An open system of noninteracting fermions: n levels coupled to reservoirs at one (T, mu).
+
+One-body Hamiltonian of the universe (Kumar, Webb & Stafford 2024, text above Eq. 14):
+h = h_S(lambda) (+) h_R + h_SR(lambda), with h_SR given per reservoir r by a coupling matrix
+V_r(lambda) of shape (n_surface_r, n_levels) (reservoir x system):
+H_SR = sum_r sum_{k n} [V_r]_{k n} c_{r k}^dag d_n + h.c.
+The system self-energy is Sigma(z) = sum_r V_r^dag g_r(z) V_r.
+
+The parameters lambda are named (``eps_s``, ``V``, ...) and passed at solve time, as kwant's
+``params=``. Built-in models give exact parameter derivatives; for a user model without them,
+fourth-order central differences are used (documented error ~ h^4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .._validation import check_hermitian, check_matrix, check_real
+from .reservoirs import Reservoir
+
+__all__ = ["OpenSystem"]
+
+Params = Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class OpenSystem:
+    """Description of an open fermionic system (no solving here).
+
+    Parameters
+    ----------
+    name : str
+        Human-readable name, shown in reports.
+    n_levels : int
+        n, the dimension of the system's one-body space.
+    reservoirs : tuple of Reservoir
+        Reservoirs sharing one (T, mu).
+    system_hamiltonian : callable
+        ``h_S(params) -> (n, n)`` Hermitian, energies in the model's unit.
+    couplings : callable
+        ``couplings(params) -> tuple of (n_surface_r, n)`` matrices, one per reservoir.
+    parameter_domain : mapping
+        Allowed interval (low, high) of each named parameter, inclusive.
+    defaults : mapping
+        Default value of each parameter (optional per parameter).
+    system_hamiltonian_derivative, couplings_derivative : callable, optional
+        Exact derivatives ``d h_S / d name`` and ``d V_r / d name`` as ``f(params, name)``.
+    """
+
+    name: str
+    n_levels: int
+    reservoirs: tuple[Reservoir, ...]
+    system_hamiltonian: Callable[[Params], np.ndarray]
+    couplings: Callable[[Params], tuple[np.ndarray, ...]]
+    parameter_domain: Mapping[str, tuple[float, float]]
+    defaults: Mapping[str, float] = field(default_factory=dict)
+    system_hamiltonian_derivative: Callable[[Params, str], np.ndarray] | None = None
+    couplings_derivative: Callable[[Params, str], tuple[np.ndarray, ...]] | None = None
+    finite_difference_step: float = 1e-3
+
+    def __post_init__(self) -> None:
+        if int(self.n_levels) < 1:
+            raise ValueError(f"n_levels must be a positive integer, got {self.n_levels!r}")
+        if len(self.reservoirs) == 0:
+            raise ValueError("reservoirs must contain at least one reservoir")
+        for k, res in enumerate(self.reservoirs):
+            if not isinstance(res, Reservoir):
+                raise ValueError(f"reservoirs[{k}] does not implement the Reservoir protocol: {res!r}")
+        for key in self.defaults:
+            if key not in self.parameter_domain:
+                raise ValueError(f"default for unknown parameter {key!r}")
+        object.__setattr__(self, "reservoirs", tuple(self.reservoirs))
+
+    # ------------------------------------------------------------------ parameters
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return tuple(self.parameter_domain)
+
+    def resolve(self, params: Params | None = None, **kwargs: float) -> dict[str, float]:
+        """Validate and complete a parameter set: known names, finite values, inside the domain."""
+        given = dict(params or {})
+        given.update(kwargs)
+        unknown = sorted(set(given) - set(self.parameter_domain))
+        if unknown:
+            raise ValueError(
+                f"{self.name} has no parameter(s) {unknown}; its parameters are {list(self.parameter_names)}"
+            )
+        resolved: dict[str, float] = {}
+        for key, (low, high) in self.parameter_domain.items():
+            if key in given:
+                value = given[key]
+            elif key in self.defaults:
+                value = self.defaults[key]
+            else:
+                raise ValueError(f"{self.name}: parameter {key!r} is required (allowed range [{low:g}, {high:g}])")
+            resolved[key] = check_real(key, value, low=low, high=high)
+        return resolved
+
+    # ------------------------------------------------------------------ matrices
+    def h_S(self, params: Params) -> np.ndarray:
+        n = self.n_levels
+        h = check_hermitian("h_S", self.system_hamiltonian(params))
+        if h.shape != (n, n):
+            raise ValueError(f"h_S must have shape ({n}, {n}), but has shape {h.shape}")
+        return h
+
+    def V(self, params: Params) -> tuple[np.ndarray, ...]:
+        Vs = tuple(self.couplings(params))
+        if len(Vs) != len(self.reservoirs):
+            raise ValueError(f"couplings returned {len(Vs)} matrices for {len(self.reservoirs)} reservoirs")
+        return tuple(
+            check_matrix(f"couplings[{r}]", V_r, (res.n_surface, self.n_levels))
+            for r, (V_r, res) in enumerate(zip(Vs, self.reservoirs, strict=True))
+        )
+
+    def _finite_difference(self, fn: Callable[[Params], object], params: Params, name: str) -> object:
+        # fourth-order central difference, error O(h^4)
+        low, high = self.parameter_domain[name]
+        x = params[name]
+        h = self.finite_difference_step * max(1.0, abs(x))
+        # the stencil reaches x +- 2h: shrink h so that it stays inside the domain
+        h = min(h, (x - low) / 2.0, (high - x) / 2.0)
+        if h <= 0.0:
+            raise ValueError(f"cannot differentiate with respect to {name!r} at the edge of its domain")
+
+        def at(delta: float) -> object:
+            shifted = dict(params)
+            shifted[name] = x + delta
+            return fn(shifted)
+
+        def stencil(p2, p1, m1, m2):  # type: ignore[no-untyped-def]
+            return (-p2 + 8 * p1 - 8 * m1 + m2) / (12 * h)
+
+        f2p, f1p, f1m, f2m = at(2 * h), at(h), at(-h), at(-2 * h)
+        if isinstance(f1p, tuple):  # couplings: one matrix per reservoir
+            return tuple(stencil(*parts) for parts in zip(f2p, f1p, f1m, f2m, strict=True))  # type: ignore[arg-type]
+        return stencil(f2p, f1p, f1m, f2m)
+
+    def dh_S(self, params: Params, name: str) -> np.ndarray:
+        """d h_S / d name, (n, n)."""
+        self._check_name(name)
+        if self.system_hamiltonian_derivative is not None:
+            return check_matrix(f"d h_S / d {name}", self.system_hamiltonian_derivative(params, name),
+                                (self.n_levels, self.n_levels))
+        return np.asarray(self._finite_difference(self.h_S, params, name))
+
+    def dV(self, params: Params, name: str) -> tuple[np.ndarray, ...]:
+        """d V_r / d name for each reservoir r."""
+        self._check_name(name)
+        if self.couplings_derivative is not None:
+            return tuple(
+                check_matrix(f"d couplings[{r}] / d {name}", d, (res.n_surface, self.n_levels))
+                for r, (d, res) in enumerate(zip(self.couplings_derivative(params, name), self.reservoirs, strict=True))
+            )
+        return tuple(self._finite_difference(self.V, params, name))  # type: ignore[arg-type]
+
+    def _check_name(self, name: str) -> None:
+        if name not in self.parameter_domain:
+            raise ValueError(f"{self.name} has no parameter {name!r}; its parameters are {list(self.parameter_names)}")
+
+    # ------------------------------------------------------------------ self-energy
+    def self_energy(self, z: np.ndarray, params: Params) -> np.ndarray:
+        """Sigma(z) = sum_r V_r^dag g_r(z) V_r, shape z.shape + (n, n)."""
+        return self._sum_over_reservoirs(z, params, derivative=False)
+
+    def self_energy_derivative(self, z: np.ndarray, params: Params) -> np.ndarray:
+        """d Sigma / dz, shape z.shape + (n, n)."""
+        return self._sum_over_reservoirs(z, params, derivative=True)
+
+    def _sum_over_reservoirs(self, z: np.ndarray, params: Params, *, derivative: bool) -> np.ndarray:
+        z = np.asarray(z, dtype=complex)
+        out = np.zeros(z.shape + (self.n_levels, self.n_levels), dtype=complex)
+        for res, V_r in zip(self.reservoirs, self.V(params), strict=True):
+            g = res.surface_greens_function_derivative(z) if derivative else res.surface_greens_function(z)
+            out += V_r.conj().T @ g @ V_r
+        return out
+
+    def self_energy_parameter_derivative(self, z: np.ndarray, params: Params, name: str) -> np.ndarray:
+        """d Sigma / d name at fixed z: sum_r (dV_r^dag g_r V_r + V_r^dag g_r dV_r)."""
+        z = np.asarray(z, dtype=complex)
+        out = np.zeros(z.shape + (self.n_levels, self.n_levels), dtype=complex)
+        for res, V_r, dV_r in zip(self.reservoirs, self.V(params), self.dV(params, name), strict=True):
+            g = res.surface_greens_function(z)
+            out += dV_r.conj().T @ g @ V_r + V_r.conj().T @ g @ dV_r
+        return out
+
+    @property
+    def continuum(self) -> tuple[tuple[float, float], ...]:
+        """Union of the reservoirs' continua, merged and sorted."""
+        intervals = sorted(iv for res in self.reservoirs for iv in res.continuum)
+        merged: list[list[float]] = []
+        for lo, hi in intervals:
+            if merged and lo <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], hi)
+            else:
+                merged.append([lo, hi])
+        return tuple((lo, hi) for lo, hi in merged)
+
+    def describe(self) -> str:
+        reservoirs = "; ".join(getattr(r, "describe", lambda r=r: repr(r))() for r in self.reservoirs)
+        return f"{self.name} ({self.n_levels} level(s); reservoirs: {reservoirs})"

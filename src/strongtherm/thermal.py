@@ -1,0 +1,79 @@
+"""Thermal kernels of noninteracting fermions, written to be stable for |beta (e - mu)| >> 1.
+
+Conventions (docs: README "Conventions"): hbar = k_B = 1, T in energy units, beta = 1/T,
+entropy in nats. The kernels are those of Eqs. (6)-(10) of Kumar, Webb & Stafford,
+PRL 133, 070404 (2024):
+
+* Fermi function  f(e) = 1 / (1 + exp(x)),           x = beta (e - mu)
+* entropy density s(e) = -f ln f - (1 - f) ln(1 - f)   (= x f + ln(1 + e^{-x}), Eq. 8)
+* grand potential w(e) = -T ln(1 + e^{-x})              (Eq. 10)
+* ln f = -logaddexp(0, x) and ln(1 - f) = -logaddexp(0, -x)  (needed in Eq. 24)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.special import expit
+
+from ._validation import check_real
+
+__all__ = ["Bath"]
+
+
+@dataclass(frozen=True)
+class Bath:
+    """Common equilibrium state of all reservoirs: temperature and chemical potential.
+
+    Parameters
+    ----------
+    T : float
+        Temperature, in the model's energy units (k_B = 1). Must be finite and > 0.
+    mu : float
+        Chemical potential, in the model's energy units.
+    """
+
+    T: float
+    mu: float = 0.0
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "T", check_real("T", self.T, low=0.0, low_inclusive=False))
+        object.__setattr__(self, "mu", check_real("mu", self.mu))
+
+    @property
+    def beta(self) -> float:
+        """Inverse temperature 1/T."""
+        return 1.0 / self.T
+
+    def x(self, e: np.ndarray) -> np.ndarray:
+        """Reduced energy beta (e - mu)."""
+        return (np.asarray(e, dtype=float) - self.mu) / self.T
+
+    def fermi(self, e: np.ndarray) -> np.ndarray:
+        """Fermi-Dirac occupation f(e)."""
+        return expit(-self.x(e))
+
+    def log_fermi(self, e: np.ndarray) -> np.ndarray:
+        """ln f(e) = -logaddexp(0, x), finite for any real x."""
+        return -np.logaddexp(0.0, self.x(e))
+
+    def log_one_minus_fermi(self, e: np.ndarray) -> np.ndarray:
+        """ln(1 - f(e)) = -logaddexp(0, -x), finite for any real x."""
+        return -np.logaddexp(0.0, -self.x(e))
+
+    def entropy_density(self, e: np.ndarray) -> np.ndarray:
+        """s(e) = -f ln f - (1 - f) ln(1 - f), in nats (Eq. 8)."""
+        x = self.x(e)
+        f = expit(-x)
+        # x f + ln(1 + e^{-x}) written symmetrically: both terms stay finite for |x| large.
+        return f * np.logaddexp(0.0, x) + (1.0 - f) * np.logaddexp(0.0, -x)
+
+    def grand_potential_density(self, e: np.ndarray) -> np.ndarray:
+        """omega(e) = -T ln(1 + exp(-beta (e - mu))) (Eq. 10); ~ e - mu far below mu."""
+        return -self.T * np.logaddexp(0.0, -self.x(e))
+
+    def fermi_derivative_beta(self, e: np.ndarray) -> np.ndarray:
+        """d f / d beta at fixed mu: -(e - mu) f (1 - f)."""
+        x = self.x(e)
+        return -(np.asarray(e, dtype=float) - self.mu) * expit(x) * expit(-x)
