@@ -19,7 +19,7 @@ from scipy.special import expit
 
 from ._validation import check_real
 
-__all__ = ["Bath"]
+__all__ = ["Bath", "strip_kernels"]
 
 
 @dataclass(frozen=True)
@@ -77,3 +77,37 @@ class Bath:
         """d f / d beta at fixed mu: -(e - mu) f (1 - f)."""
         x = self.x(e)
         return -(np.asarray(e, dtype=float) - self.mu) * expit(x) * expit(-x)
+
+
+def _log1p_exp(x: np.ndarray) -> np.ndarray:
+    """ln(1 + e^x) for complex x with |Im x| < pi, without overflow (analytic in that strip)."""
+    x = np.asarray(x, dtype=complex)
+    positive = x.real > 0.0
+    safe = np.where(positive, -x, x)  # Re(safe) <= 0, so exp(safe) cannot overflow
+    return np.where(positive, x, 0.0) + np.log1p(np.exp(safe))
+
+
+def strip_kernels(bath: Bath, z: np.ndarray) -> dict[str, np.ndarray]:
+    """The kernels f, e f, s, omega, ln f, ln(1 - f) continued to complex energies z.
+
+    Every kernel is analytic in the strip |Im z| < pi T (the Matsubara poles of f and the
+    branch points of ln f sit at mu + i (2m + 1) pi T), and real on the real axis. That is
+    what lets :mod:`strongtherm.negf.integrate` move each energy integral off the real axis
+    to Im z = eta < pi T, where bound-state poles and sharp Fermi edges are smoothed.
+    """
+    z = np.asarray(z, dtype=complex)
+    x = (z - bath.mu) / bath.T
+    if np.any(np.abs(x.imag) >= np.pi):
+        raise ValueError("strip_kernels: |Im z| must be < pi T (the first Matsubara pole)")
+    log_f = -_log1p_exp(x)  # ln f = -ln(1 + e^x)
+    log_1mf = -_log1p_exp(-x)  # ln(1 - f) = -ln(1 + e^-x)
+    f = np.exp(log_f)
+    one_minus_f = np.exp(log_1mf)
+    return {
+        "f": f,
+        "ef": z * f,
+        "s": -f * log_f - one_minus_f * log_1mf,
+        "omega": bath.T * log_1mf,  # omega = -T ln(1 + e^-x) = T ln(1 - f)
+        "log_f": log_f,
+        "log_1mf": log_1mf,
+    }

@@ -11,3 +11,19 @@ __all__ = [
     "TightBindingChain",
     "WideBand",
 ]
+
+from .integrate import QuadratureOptions
+from .partition import Equilibrium, NumericsWarning, RegionState, equilibrium
+from .spectral import BoundState, bound_states, greens_function, spectral_densities
+
+__all__ += [
+    "BoundState",
+    "Equilibrium",
+    "NumericsWarning",
+    "QuadratureOptions",
+    "RegionState",
+    "bound_states",
+    "equilibrium",
+    "greens_function",
+    "spectral_densities",
+]

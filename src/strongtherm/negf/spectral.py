@@ -1,0 +1,185 @@
+"""Spectral quantities of an open system: G_S(z), g_S(e), delta g_R(e), bound states.
+
+Kumar, Webb & Stafford (2024) and DESIGN.md ("Paper 000"):
+
+* G_S(z) = [z - h_S - Sigma(z)]^-1
+* g_S(e) = -(1/pi) Im Tr G_S(e + i0)                       (system LDOS, Hilbert-space partition)
+* delta g_R(e) = (1/pi) Im Tr[G_S(e + i0) dSigma/de]        (change of the reservoir's LDOS)
+
+Outside the continuum Sigma is Hermitian and G_S can have real poles: bound states, delta peaks
+in g_S and delta g_R that no real-axis grid sees. They are found here by root finding on the
+real axis in every gap of the continuum. With D(e) = e - h_S - Sigma(e) Hermitian and
+dD/de = 1 - Sigma'(e) >= 1 there, every eigenvalue branch of D increases strictly, so each gap
+holds exactly (#negative eigenvalues of D at its bottom) - (#negative at its top) bound states.
+For a null space U of D(e_b) the residue matrix of G_S is R = U [U^dag (1 - Sigma') U]^-1 U^dag:
+system weight Tr R, reservoir weight -Tr[R Sigma'] (1 - Tr R per state). States of h_S that do
+not couple at all (V_r u = 0 for every r) are bound states wherever they lie, inside a
+continuum too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import brentq
+
+from .system import OpenSystem
+
+__all__ = [
+    "BoundState",
+    "greens_function",
+    "spectral_densities",
+    "bound_states",
+]
+
+
+@dataclass(frozen=True)
+class BoundState:
+    """A real pole of G_S: energy, residue matrix R (n, n), and its weights.
+
+    ``system_weight`` = Tr R is the bound state's share in the system (Hilbert-space partition),
+    ``reservoir_weight`` = -Tr[R Sigma'(e_b)] its share in delta g_R; they add up to the
+    multiplicity (1 unless degenerate). ``decoupled`` marks eigenstates of h_S with no coupling.
+    """
+
+    energy: float
+    system_weight: float
+    reservoir_weight: float
+    residue: np.ndarray
+    multiplicity: int = 1
+    decoupled: bool = False
+
+    def __repr__(self) -> str:
+        return (
+            f"BoundState(energy={self.energy:.10g}, system_weight={self.system_weight:.6g}, "
+            f"reservoir_weight={self.reservoir_weight:.6g}, multiplicity={self.multiplicity})"
+        )
+
+
+def greens_function(model: OpenSystem, z: np.ndarray, params: Mapping[str, float]) -> np.ndarray:
+    """G_S(z) = [z - h_S - Sigma(z)]^-1 for any array of complex z, shape z.shape + (n, n)."""
+    z = np.asarray(z, dtype=complex)
+    n = model.n_levels
+    D = z[..., None, None] * np.eye(n) - model.h_S(params) - model.self_energy(z, params)
+    return np.linalg.inv(D)
+
+
+def spectral_densities(
+    model: OpenSystem, energies: np.ndarray, params: Mapping[str, float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Continuum parts of g_S(e) and delta g_R(e) on the real axis (e + i0), shape energies.shape.
+
+    Bound states are delta peaks and are not in these arrays: see :func:`bound_states`.
+    """
+    e = np.asarray(energies, dtype=float)
+    G = greens_function(model, e, params)
+    dSigma = model.self_energy_derivative(e, params)
+    g_S = -np.imag(np.trace(G, axis1=-2, axis2=-1)) / np.pi
+    dg_R = np.imag(np.trace(G @ dSigma, axis1=-2, axis2=-1)) / np.pi
+    return g_S, dg_R
+
+
+def _gaps(model: OpenSystem) -> list[tuple[float, float]]:
+    """Real intervals outside the continuum: below, between and above the bands."""
+    edges = model.continuum
+    gaps = [(-np.inf, edges[0][0])]
+    gaps += [(hi, lo) for (_, hi), (lo, _) in zip(edges[:-1], edges[1:], strict=True)]
+    gaps.append((edges[-1][1], np.inf))
+    return [(lo, hi) for lo, hi in gaps if lo < hi]
+
+
+def _D(model: OpenSystem, e: float, params: Mapping[str, float]) -> np.ndarray:
+    n = model.n_levels
+    D = e * np.eye(n) - model.h_S(params) - model.self_energy(np.array(e), params)
+    return 0.5 * (D + D.conj().T)  # Hermitian outside the continuum up to rounding
+
+
+def _count_negative(model: OpenSystem, e: float, params: Mapping[str, float]) -> int:
+    return int(np.sum(np.linalg.eigvalsh(_D(model, e, params)) < 0.0))
+
+
+def _residue(
+    model: OpenSystem, energy: float, params: Mapping[str, float], multiplicity: int
+) -> tuple[np.ndarray, float, float]:
+    D = _D(model, energy, params)
+    _, vecs = np.linalg.eigh(D)
+    # the `multiplicity` eigenvalues of D closest to zero span its null space at the root
+    order = np.argsort(np.abs(np.linalg.eigvalsh(D)))
+    U = vecs[:, order[:multiplicity]]
+    dSigma = model.self_energy_derivative(np.array(energy), params)
+    M = U.conj().T @ (np.eye(model.n_levels) - dSigma) @ U
+    R = U @ np.linalg.solve(M, U.conj().T)
+    R = 0.5 * (R + R.conj().T)
+    return R, float(np.real(np.trace(R))), float(-np.real(np.trace(R @ dSigma)))
+
+
+def bound_states(
+    model: OpenSystem, params: Mapping[str, float], *, xtol: float = 1e-14
+) -> tuple[BoundState, ...]:
+    """All bound states of G_S: roots of det[e - h_S - Sigma(e)] outside the continuum,
+    plus eigenstates of h_S that couple to no reservoir (inside a continuum too).
+
+    Parameters
+    ----------
+    model : OpenSystem
+    params : mapping
+        Resolved model parameters.
+    xtol : float
+        Absolute tolerance of the root energies (relative to the energy scale).
+    """
+    h = model.h_S(params)
+    scale = 1.0 + float(np.max(np.abs(h))) + sum(float(np.max(np.abs(V))) ** 2 for V in model.V(params))
+    found: list[BoundState] = []
+    for lo, hi in _gaps(model):
+        # evaluate just inside the gap: Sigma' diverges at band edges, Sigma itself may too
+        delta = 1e-12 * scale
+        a = lo + delta if np.isfinite(lo) else None
+        b = hi - delta if np.isfinite(hi) else None
+        if a is None:
+            a = (b if b is not None else 0.0) - 2.0 * scale
+            while _count_negative(model, a, params) < model.n_levels:  # far below: D ~ e < 0
+                a -= 2.0 * scale
+        if b is None:
+            b = a + 2.0 * scale
+            while _count_negative(model, b, params) > 0:  # far above: D ~ e > 0
+                b += 2.0 * scale
+        n_a, n_b = _count_negative(model, a, params), _count_negative(model, b, params)
+        for branch in range(n_b, n_a):
+            # eigenvalues rise with e: branch `branch` (ascending order) goes from < 0 to >= 0
+            def eig(e: float, k: int = branch) -> float:
+                return float(np.linalg.eigvalsh(_D(model, e, params))[k])
+
+            ea, eb = eig(a), eig(b)
+            if ea > 0.0 or eb < 0.0:  # rounding at a threshold: the root sits on the edge
+                continue
+            root = brentq(eig, a, b, xtol=xtol * scale, rtol=4 * np.finfo(float).eps)
+            R, w_S, w_R = _residue(model, root, params, 1)
+            found.append(BoundState(root, w_S, w_R, R))
+    found.extend(_decoupled_states(model, params, h))
+    return tuple(sorted(found, key=lambda b: b.energy))
+
+
+def _decoupled_states(model: OpenSystem, params: Mapping[str, float], h: np.ndarray) -> list[BoundState]:
+    """Eigenstates of h_S inside a continuum with V_r u = 0 for all r (bound states in the continuum)."""
+    V_all = np.vstack(model.V(params))
+    levels, vecs = np.linalg.eigh(h)
+    states: list[BoundState] = []
+    tol = 1e-10 * (1.0 + float(np.max(np.abs(h))))
+    inside = [any(lo < e < hi for lo, hi in model.continuum) for e in levels]
+    done = np.zeros(len(levels), dtype=bool)
+    for k, e in enumerate(levels):
+        if done[k] or not inside[k]:
+            continue
+        same = np.abs(levels - e) < tol
+        done |= same
+        E = vecs[:, same]  # eigenspace of h_S at e
+        # null space of V restricted to E: decoupled combinations
+        _, sv, wh = np.linalg.svd(V_all @ E)
+        rank = int(np.sum(sv > tol))
+        null = E @ wh[rank:].conj().T
+        if null.shape[1]:
+            R = null @ null.conj().T
+            states.append(BoundState(float(e), float(null.shape[1]), 0.0, R, null.shape[1], True))
+    return states
