@@ -27,3 +27,7 @@ __all__ += [
     "greens_function",
     "spectral_densities",
 ]
+
+from .process import QuasistaticProcess, quasistatic
+
+__all__ += ["QuasistaticProcess", "quasistatic"]

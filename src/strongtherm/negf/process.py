@@ -1,0 +1,232 @@
+"""Quasistatic processes along a path in parameter space (Kumar, Webb & Stafford 2024).
+
+Along a path lambda(s), s in [0, 1], the system stays in equilibrium with the reservoir at
+(T, mu). With d/dt -> d/ds (quasistatic: only the path matters, not its speed):
+
+* W_ext = int ds sum_k lambda_k'(s) [<dH_S/dlambda_k> + <dH_SR/dlambda_k>]      (Eqs. 2, 19-20)
+  from the integrated power, never from a difference of Omegas, so that the work sum rule
+  W_ext = Delta Omega_S + Delta(dOmega_R) (Eq. 15) is a real check;
+* W_S = W_ext - Delta(dOmega_R)                                                   (Eq. 18);
+* nonlocal work on the system, int I_S^W ds, from Eq. (21) (integrated directly, with the
+  second term as its own energy integral) and from Eq. (13): Delta Omega_S - int <dH|_S>;
+  the nonlocal work on the reservoir is its negative;
+* alpha-W_S = int <dH_S + alpha dH_SR>                                            (Eq. 23);
+* Delta S^EOG(alpha) = [Delta(alpha-U_S) - mu Delta N_S - alpha-W_S] / T          (Eq. 25);
+* residuals of the sum rule (Eq. 15) and of the first law (Eq. 17).
+
+The s-integrals use Gauss-Kronrod (7, 15) on panels that never straddle a corner of the path;
+their error estimate is |K15 - G7| summed over panels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._validation import check_alpha_partition
+from ..path import Path
+from ..thermal import Bath
+from .integrate import _NODES, _WEIGHTS_G, _WEIGHTS_K, QuadratureOptions
+from .partition import Equilibrium, equilibrium
+from .system import OpenSystem
+
+__all__ = ["QuasistaticProcess", "quasistatic"]
+
+
+@dataclass(frozen=True)
+class QuasistaticProcess:
+    """Works, state-function changes and checks of one quasistatic process.
+
+    ``path_s`` are the panel edges in s, with the cumulative works ``cumulative`` (dict of
+    arrays: "W_ext", "H_S", "H_SR", "nonlocal") and the equilibria ``states`` at those edges,
+    so curves such as Fig. 1's W_ext and Delta Omega_S versus the driven parameter can be drawn.
+    """
+
+    model: OpenSystem
+    bath: Bath
+    path: Path
+    start: Equilibrium
+    end: Equilibrium
+    path_s: np.ndarray
+    states: tuple[Equilibrium, ...]
+    cumulative: Mapping[str, np.ndarray]
+    errors: Mapping[str, float]
+    n_path_nodes: int
+
+    def __repr__(self) -> str:
+        return (
+            f"QuasistaticProcess({self.model.name}; {self.path.label}; T={self.bath.T:g}, mu={self.bath.mu:g})\n"
+            f"  W_ext={self.W_ext:.10g}  W_S={self.W_S:.10g}  nonlocal_work={self.nonlocal_work:.10g}\n"
+            f"  sum-rule residual={self.sum_rule_residual:.2g}  first-law residual={self.first_law_residual:.2g}"
+        )
+
+    # ---------------------------------------------------------------- path integrals
+    @property
+    def W_ext(self) -> float:
+        """External work, time-integrated power <dH/dt> (Eqs. 2, 19-20)."""
+        return float(self.cumulative["W_ext"][-1])
+
+    @property
+    def work_H_S(self) -> float:
+        """int <dH_S/dt> dt (Eq. 19)."""
+        return float(self.cumulative["H_S"][-1])
+
+    @property
+    def work_H_SR(self) -> float:
+        """int <dH_SR/dt> dt (Eq. 20)."""
+        return float(self.cumulative["H_SR"][-1])
+
+    @property
+    def nonlocal_work(self) -> float:
+        """Nonlocal work done on the system, int I_S^W dt, from Eq. (21)."""
+        return float(self.cumulative["nonlocal"][-1])
+
+    @property
+    def nonlocal_work_eq13(self) -> float:
+        """Nonlocal work on the system from Eq. (13): Delta Omega_S - int <dH_S + dH_SR / 2>."""
+        return self.delta_Omega_S - (self.work_H_S + 0.5 * self.work_H_SR)
+
+    @property
+    def nonlocal_work_on_reservoir(self) -> float:
+        """Nonlocal work done on the reservoir: minus :attr:`nonlocal_work`."""
+        return -self.nonlocal_work
+
+    def alpha_work(self, alpha: float) -> float:
+        """alpha-W_S = int <dH_S + alpha dH_SR> (Eq. 23), alpha in [0, 1]; path dependent."""
+        a = check_alpha_partition(alpha)
+        return self.work_H_S + a * self.work_H_SR
+
+    # ---------------------------------------------------------------- state functions
+    @property
+    def delta_Omega_S(self) -> float:
+        return self.end.system.Omega - self.start.system.Omega
+
+    @property
+    def delta_dOmega_R(self) -> float:
+        """Delta(delta Omega_R): change of the reservoir's grand-potential change."""
+        return self.end.reservoir.Omega - self.start.reservoir.Omega
+
+    @property
+    def delta_S_S(self) -> float:
+        return self.end.system.S - self.start.system.S
+
+    @property
+    def W_S(self) -> float:
+        """Thermodynamic work on the system, W_ext - Delta(dOmega_R) (Eq. 18)."""
+        return self.W_ext - self.delta_dOmega_R
+
+    def alpha_entropy_change(self, alpha: float) -> float:
+        """Delta(alpha-S_S), Eq. (24) at the end points."""
+        return self.end.alpha_entropy(alpha) - self.start.alpha_entropy(alpha)
+
+    def entropy_change_EOG(self, alpha: float) -> float:
+        """Delta S_S^EOG = [Delta(alpha-U_S) - mu Delta N_S - alpha-W_S] / T (Eq. 25)."""
+        a = check_alpha_partition(alpha)
+        dU = self.end.alpha_energy(a) - self.start.alpha_energy(a)
+        dN = self.end.system.N - self.start.system.N
+        return (dU - self.bath.mu * dN - self.alpha_work(a)) / self.bath.T
+
+    # ---------------------------------------------------------------- checks
+    @property
+    def sum_rule_residual(self) -> float:
+        """W_ext - Delta Omega_S - Delta(dOmega_R), Eq. (15): zero up to quadrature error."""
+        return self.W_ext - self.delta_Omega_S - self.delta_dOmega_R
+
+    @property
+    def first_law_residual(self) -> float:
+        """Delta U_S - T Delta S_S - mu Delta N_S - W_S, Eq. (17) integrated."""
+        s0, s1 = self.start.system, self.end.system
+        return (s1.U - s0.U) - self.bath.T * (s1.S - s0.S) - self.bath.mu * (s1.N - s0.N) - self.W_S
+
+    @property
+    def nonlocal_work_discrepancy(self) -> float:
+        """Eq. (21) minus Eq. (13): two independent roads to the nonlocal work."""
+        return self.nonlocal_work - self.nonlocal_work_eq13
+
+
+def quasistatic(
+    model: OpenSystem,
+    bath: Bath,
+    path: Path,
+    *,
+    panels_per_segment: int = 4,
+    options: QuadratureOptions | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> QuasistaticProcess:
+    """Quasistatic process of ``model`` in ``bath`` along ``path``.
+
+    Parameters
+    ----------
+    model : OpenSystem
+    bath : Bath
+    path : Path
+        E.g. ``st.Path.line({"eps_s": 0.0, "V": 0.6}, {"eps_s": 1.0, "V": 0.4})``; its parameter
+        names must be parameters of ``model``; parameters not on the path must have defaults.
+    panels_per_segment : int
+        GK15 panels in s on each smooth segment of the path (cumulative works are reported at
+        panel edges).
+    options : QuadratureOptions, optional
+        Energy-integral tolerances.
+    progress : callable, optional
+        ``progress(done, total)`` after each panel.
+    """
+    if not isinstance(path, Path):
+        raise ValueError(f"path must be a strongtherm.Path, got {type(path).__name__}")
+    n_panels = int(panels_per_segment)
+    if n_panels < 1:
+        raise ValueError(f"panels_per_segment must be a positive integer, got {panels_per_segment!r}")
+    unknown = set(path.names) - set(model.parameter_names)
+    if unknown:
+        raise ValueError(f"path names parameter(s) {sorted(unknown)} that {model.name} does not have")
+
+    edges = np.unique(
+        np.concatenate(
+            [np.linspace(a, b, n_panels + 1) for a, b in zip(path.breakpoints[:-1], path.breakpoints[1:], strict=True)]
+        )
+    )
+
+    def state(s: float, direction: Mapping[str, float] | None = None) -> Equilibrium:
+        point = path.function(float(s))
+        try:
+            return equilibrium(model, bath, options=options, direction=direction, **point)
+        except ValueError as exc:
+            raise ValueError(f"path leaves the domain of {model.name} at s={s:.6g} ({dict(point)}): {exc}") from exc
+
+    columns = ("W_ext", "H_S", "H_SR", "nonlocal")
+    cumulative = {c: [0.0] for c in columns}
+    errors = dict.fromkeys(columns, 0.0)
+    states = [state(edges[0])]
+    total = len(edges) - 1
+    for i, (a, b) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
+        half, mid = 0.5 * (b - a), 0.5 * (a + b)
+        rates = np.empty((15, len(columns)))
+        for j, x in enumerate(_NODES):
+            s = mid + half * x
+            direction = path.derivative(float(s))
+            eq = state(s, direction)
+            p_S = sum(v * eq.power(k)[0] for k, v in direction.items())
+            p_SR = sum(v * eq.power(k)[1] for k, v in direction.items())
+            assert eq.nonlocal_density is not None
+            rates[j] = (p_S + p_SR, p_S, p_SR, -0.5 * p_SR + eq.nonlocal_density)  # Eq. (21)
+        kronrod = half * _WEIGHTS_K @ rates
+        gauss = half * _WEIGHTS_G @ rates
+        for c, value, err in zip(columns, kronrod, np.abs(kronrod - gauss), strict=True):
+            cumulative[c].append(cumulative[c][-1] + float(value))
+            errors[c] += float(err)
+        states.append(state(b))
+        if progress is not None:
+            progress(i + 1, total)
+    return QuasistaticProcess(
+        model=model,
+        bath=bath,
+        path=path,
+        start=states[0],
+        end=states[-1],
+        path_s=edges,
+        states=tuple(states),
+        cumulative={c: np.array(v) for c, v in cumulative.items()},
+        errors=errors,
+        n_path_nodes=15 * total,
+    )
