@@ -171,10 +171,15 @@ def integrate_contour(
     * ``spectrum=None`` (a continuum reaching infinity): the real axis itself, mapped by
       e = center + scale tan(phi). Real poles must then be added by the caller.
 
-    ``break_energies`` (band edges, mu, levels) and mu +- (1, 4, 16) eta start as panel edges.
+    ``break_energies`` (band edges, mu, levels) start as panel edges, graded by powers of 4 in eta.
     """
     breaks = [e for e in break_energies if np.isfinite(e)]
-    breaks += [center + k * sign * eta for k in (1.0, 4.0, 16.0) for sign in (-1.0, 1.0)]
+    # graded panels: mu +- eta 4^k out to the spectral scale (the Fermi edge has width ~eta),
+    # and a few graded levels around each other break energy (band edges, levels, bound states)
+    n_levels = int(np.ceil(np.log(max(scale / eta, 4.0)) / np.log(4.0)))
+    graded = [center + sign * eta * 4.0**k for k in range(n_levels + 1) for sign in (-1.0, 1.0)]
+    graded += [e + sign * eta * 4.0**k for e in breaks for k in range(3) for sign in (-1.0, 1.0)]
+    breaks += graded
     if spectrum is None:
         t_edges = np.linspace(-0.5 * np.pi, 0.5 * np.pi, int(options.initial_panels) + 1)
         t_edges = np.unique(np.concatenate([t_edges, np.arctan((np.asarray(breaks) - center) / scale)]))
