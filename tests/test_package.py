@@ -1,0 +1,53 @@
+"""Package structure and command line."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+
+import pytest
+
+import strongtherm
+from strongtherm.cli import main
+
+
+def _modules():
+    for info in pkgutil.walk_packages(strongtherm.__path__, "strongtherm."):
+        if info.name.endswith("__main__"):
+            continue
+        yield importlib.import_module(info.name)
+
+
+def test_every_public_name_in_all_exists():
+    # every module declares __all__ and every name in it resolves (tenpy's package-structure test)
+    for module in _modules():
+        if module.__name__.split(".")[-1].startswith("_"):
+            continue
+        assert hasattr(module, "__all__"), module.__name__
+        for name in module.__all__:
+            assert hasattr(module, name), f"{module.__name__}.{name}"
+
+
+def test_cli_list_and_version(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    assert "kumar2024" in out and "davoudi2025" in out
+    assert main(["version"]) == 0
+    assert capsys.readouterr().out.strip() == strongtherm.__version__
+
+
+def test_cli_rejects_unknown_reproduction():
+    with pytest.raises(SystemExit):
+        main(["reproduce", "nonsense"])
+
+
+def test_reproduce_kumar2024_all_claims_agree(tmp_path):
+    # the full reproduction (about 10 s): six panels in three PNGs, CSV data, every claim agrees
+    status = main(["reproduce", "kumar2024", "--out", str(tmp_path), "--quiet"])
+    report = json.loads((tmp_path / "kumar2024" / "report.json").read_text())
+    failing = [c["claim"] for c in report["claims"] if not c["agrees"]]
+    assert failing == [] and status == 0
+    for name in ("fig1.png", "fig2.png", "fig3.png", "fig1a.csv", "fig1b.csv", "fig2a.csv", "fig2b.csv", "fig3.csv"):
+        assert (tmp_path / "kumar2024" / name).stat().st_size > 0
+    assert {"claim", "paper", "ours", "tolerance", "agrees"} <= set(report["claims"][0])
