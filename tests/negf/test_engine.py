@@ -93,7 +93,6 @@ def test_resonant_level_bound_states_match_closed_form(eps_s, V):
 def _real_axis_state_functions(model, bath, **params):
     """Independent road inside the package: real-axis scipy.quad of g_S and dg_R + bound-state sums."""
     p = model.resolve(**params)
-    (lo, hi), = model.continuum
     kernels = {
         "N": bath.fermi,
         "U": lambda e: e * bath.fermi(e),

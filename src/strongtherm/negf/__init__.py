@@ -1,33 +1,32 @@
-"""Quasistatic Green's-function engine for noninteracting fermions (Kumar, Webb & Stafford 2024)."""
+"""Quasistatic Green's-function engine for noninteracting fermions (Kumar, Webb & Stafford 2024).
 
-from .reservoirs import CustomReservoir, LorentzianBand, Reservoir, TightBindingChain, WideBand
-from .system import OpenSystem
-
-__all__ = [
-    "CustomReservoir",
-    "LorentzianBand",
-    "OpenSystem",
-    "Reservoir",
-    "TightBindingChain",
-    "WideBand",
-]
+``equilibrium(model, bath, **params)`` gives the state functions of system and reservoir under
+the Hilbert-space partition; ``quasistatic(model, bath, path)`` the works of a slow process.
+"""
 
 from .integrate import QuadratureOptions
 from .partition import Equilibrium, NumericsWarning, RegionState, equilibrium
+from .process import QuasistaticProcess, quasistatic
+from .reservoirs import CustomReservoir, LorentzianBand, Reservoir, TightBindingChain, WideBand
 from .spectral import BoundState, bound_states, greens_function, spectral_densities
+from .system import OpenSystem
 
-__all__ += [
+__all__ = [
     "BoundState",
+    "CustomReservoir",
     "Equilibrium",
+    "LorentzianBand",
     "NumericsWarning",
+    "OpenSystem",
     "QuadratureOptions",
+    "QuasistaticProcess",
     "RegionState",
+    "Reservoir",
+    "TightBindingChain",
+    "WideBand",
     "bound_states",
     "equilibrium",
     "greens_function",
+    "quasistatic",
     "spectral_densities",
 ]
-
-from .process import QuasistaticProcess, quasistatic
-
-__all__ += ["QuasistaticProcess", "quasistatic"]

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["QuadratureOptions", "IntegralResult", "integrate_contour", "gauss_kronrod_panels"]
+__all__ = ["IntegralResult", "QuadratureOptions", "gauss_kronrod_panels", "integrate_contour"]
 
 # Gauss-Kronrod 15-point nodes (on [-1, 1]) and weights, with the embedded 7-point Gauss weights.
 _XGK = np.array([

@@ -32,7 +32,7 @@ from .integrate import QuadratureOptions, integrate_contour
 from .spectral import BoundState, bound_states
 from .system import OpenSystem
 
-__all__ = ["RegionState", "Equilibrium", "equilibrium", "NumericsWarning"]
+__all__ = ["Equilibrium", "NumericsWarning", "RegionState", "equilibrium"]
 
 _SCALAR_KERNELS = ("one", "f", "ef", "s", "omega")
 _MATRIX_KERNELS = ("f", "log_f", "log_1mf")

@@ -26,11 +26,11 @@ import numpy as np
 from .._validation import check_real
 
 __all__ = [
+    "CustomReservoir",
+    "LorentzianBand",
     "Reservoir",
     "TightBindingChain",
     "WideBand",
-    "LorentzianBand",
-    "CustomReservoir",
 ]
 
 
@@ -46,7 +46,7 @@ class Reservoir(Protocol):
     def surface_greens_function_derivative(self, z: np.ndarray) -> np.ndarray: ...
 
 
-def _as_complex(z: np.ndarray | complex | float) -> np.ndarray:
+def _as_complex(z: np.ndarray | complex) -> np.ndarray:
     # A real energy is taken as e + i0: np.asarray(..., complex) gives imag = +0.0, which puts
     # the principal square roots and logarithms below on the retarded side of their cuts.
     return np.asarray(z, dtype=complex) + 0.0j

@@ -29,9 +29,9 @@ from .system import OpenSystem
 
 __all__ = [
     "BoundState",
+    "bound_states",
     "greens_function",
     "spectral_densities",
-    "bound_states",
 ]
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Claim", "Report", "write_csv", "Progress"]
+__all__ = ["Claim", "Progress", "Report", "write_csv"]
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def write_csv(path: Path, columns: Mapping[str, Sequence[float] | np.ndarray], c
     data = [np.asarray(columns[n]).ravel() for n in names]
     lengths = {len(d) for d in data}
     if len(lengths) != 1:
-        raise ValueError(f"columns of {path.name} differ in length: { {n: len(d) for n, d in zip(names, data)} }")
+        raise ValueError(f"columns of {path.name} differ in length: { {n: len(d) for n, d in zip(names, data, strict=True)} }")
     with path.open("w", newline="") as fh:
         for line in comment:
             fh.write(f"# {line}\n")

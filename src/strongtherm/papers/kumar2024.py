@@ -18,17 +18,17 @@ from pathlib import Path as FilePath
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
-from ..models import resonant_level  # noqa: E402
-from ..negf import WideBand, equilibrium, quasistatic  # noqa: E402
-from ..negf.system import OpenSystem  # noqa: E402
-from ..path import Path  # noqa: E402
-from ..thermal import Bath  # noqa: E402
-from ._report import Claim, Progress, Report, write_csv  # noqa: E402
+from ..models import resonant_level
+from ..negf import WideBand, equilibrium, quasistatic
+from ..negf.system import OpenSystem
+from ..path import Path
+from ..thermal import Bath
+from ._report import Claim, Progress, Report, write_csv
 
-__all__ = ["reproduce", "PAPER", "FIG1_COUPLINGS", "FIG3_PATHS"]
+__all__ = ["FIG1_COUPLINGS", "FIG3_PATHS", "PAPER", "reproduce"]
 
 PAPER = "Kumar, Webb & Stafford, Phys. Rev. Lett. 133, 070404 (2024)"
 T0, MU, T = 1.25, 0.0, 0.02
