@@ -16,4 +16,4 @@ from .thermal import Bath
 
 __version__ = "0.1.0"
 
-__all__ = ["Bath", "Path", "exact", "models", "negf", "__version__"]
+__all__ = ["Bath", "Path", "__version__", "exact", "models", "negf"]

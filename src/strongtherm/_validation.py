@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 
 __all__ = [
-    "check_real",
-    "check_matrix",
-    "check_hermitian",
     "check_alpha_partition",
+    "check_hermitian",
+    "check_matrix",
+    "check_real",
 ]
 
 
