@@ -5,5 +5,22 @@ finite composite systems for the mean-force engine (:mod:`strongtherm.exact`).
 """
 
 from .fermions import resonant_level, two_level_two_reservoirs
+from .spins import (
+    constrained_two_spin,
+    pauli_composite,
+    pauli_hamiltonian,
+    pauli_string,
+    random_composite,
+    two_spin,
+)
 
-__all__ = ["resonant_level", "two_level_two_reservoirs"]
+__all__ = [
+    "constrained_two_spin",
+    "pauli_composite",
+    "pauli_hamiltonian",
+    "pauli_string",
+    "random_composite",
+    "resonant_level",
+    "two_level_two_reservoirs",
+    "two_spin",
+]
