@@ -97,14 +97,15 @@ class TightBindingChain:
         return np.sqrt(w - b) * np.sqrt(w + b)
 
     def surface_greens_function(self, z: np.ndarray) -> np.ndarray:
+        # (w - r) / 2 t0^2 written as 2 / (w + r): no cancellation far outside the band
         w = _as_complex(z) - self.e0
-        g = (w - self._root(z)) / (2.0 * self.t0**2)
-        return g[..., None, None]
+        return (2.0 / (w + self._root(z)))[..., None, None]
 
     def surface_greens_function_derivative(self, z: np.ndarray) -> np.ndarray:
+        # (1 - w / r) / 2 t0^2 = -g / r
         w = _as_complex(z) - self.e0
-        dg = (1.0 - w / self._root(z)) / (2.0 * self.t0**2)
-        return dg[..., None, None]
+        r = self._root(z)
+        return (-2.0 / ((w + r) * r))[..., None, None]
 
     def describe(self) -> str:
         return f"semi-infinite tight-binding chain (t0={self.t0:g}, e0={self.e0:g})"
