@@ -88,7 +88,7 @@ def _log1p_exp(x: np.ndarray) -> np.ndarray:
 
 
 def strip_kernels(bath: Bath, z: np.ndarray) -> dict[str, np.ndarray]:
-    """The kernels f, e f, s, omega, ln f, ln(1 - f) continued to complex energies z.
+    """The kernels f, e f, s, omega, ln f, ln(1 - f), df/dbeta continued to complex energies z.
 
     Every kernel is analytic in the strip |Im z| < pi T (the Matsubara poles of f and the
     branch points of ln f sit at mu + i (2m + 1) pi T), and real on the real axis. That is
@@ -110,4 +110,5 @@ def strip_kernels(bath: Bath, z: np.ndarray) -> dict[str, np.ndarray]:
         "omega": bath.T * log_1mf,  # omega = -T ln(1 + e^-x) = T ln(1 - f)
         "log_f": log_f,
         "log_1mf": log_1mf,
+        "df_dbeta": -(z - bath.mu) * f * one_minus_f,  # d f / d beta at fixed mu
     }

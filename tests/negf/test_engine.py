@@ -340,3 +340,15 @@ def test_user_model_without_derivatives_uses_finite_differences():
     b = st.negf.equilibrium(RLM, BATH, eps_s=-0.3, V=0.7)
     for name in ("eps_s", "V"):
         np.testing.assert_allclose(a.power(name), b.power(name), atol=1e-9)
+
+
+def test_correlation_matrix_beta_derivative_matches_finite_difference():
+    # dC/dbeta from its own kernel vs 4th-order differences in beta at fixed mu (h = 1e-2 beta:
+    # error ~ h^4 C^(5) ~ 1e-9), two-level model so that C is a full 2x2 matrix
+    model = st.models.two_level_two_reservoirs()
+    params = {"eps_1": -0.4, "eps_2": 0.7, "t_c": 0.3, "V_L": 0.8, "V_R": 1.1}
+    beta, mu, h = 10.0, 0.1, 0.1
+    eq = st.negf.equilibrium(model, st.Bath(T=1 / beta, mu=mu), **params)
+    C = {k: st.negf.equilibrium(model, st.Bath(T=1 / (beta + k * h), mu=mu), **params).correlation_matrix for k in (-2, -1, 1, 2)}
+    fd = (-C[2] + 8 * C[1] - 8 * C[-1] + C[-2]) / (12 * h)
+    np.testing.assert_allclose(eq.correlation_matrix_beta_derivative, fd, atol=1e-8)

@@ -6,7 +6,8 @@ For a system + reservoirs in equilibrium at (T, mu), one call of :func:`equilibr
   x = f, e f, s, omega (Eqs. 6, 8-10 with g -> g_S);
 * reservoir change: dN_R, dU_R, dS_R, dOmega_R with delta g_R = (1/pi) Im Tr[G_S dSigma/de];
 * the correlation matrix C = int A_SS f (C_ij = <d_j^dag d_i>), and int A_SS ln f,
-  int A_SS ln(1 - f) for the alpha-entropy (Eq. 24, matrix form);
+  int A_SS ln(1 - f) for the alpha-entropy (Eq. 24, matrix form); dC/dbeta at fixed mu,
+  int A_SS (-(e - mu) f (1 - f)), for the mean-force energy operator E*_S;
 * <H_S> = Tr[h_S C] and <H_SR> = -(2/pi) int f Im Tr[Sigma G_S] (so U_S = <H_S> + <H_SR>/2,
   Eq. 14, is a check, not a definition);
 * for every model parameter lambda the power densities <dH_S/dlambda> = Tr[dh_S C] and
@@ -35,7 +36,7 @@ from .system import OpenSystem
 __all__ = ["Equilibrium", "NumericsWarning", "RegionState", "equilibrium"]
 
 _SCALAR_KERNELS = ("one", "f", "ef", "s", "omega")
-_MATRIX_KERNELS = ("f", "log_f", "log_1mf")
+_MATRIX_KERNELS = ("f", "log_f", "log_1mf", "df_dbeta")
 
 
 class NumericsWarning(UserWarning):
@@ -73,6 +74,7 @@ class Equilibrium:
     correlation_matrix: np.ndarray
     log_f_matrix: np.ndarray
     log_one_minus_f_matrix: np.ndarray
+    correlation_matrix_beta_derivative: np.ndarray
     expectation_H_S: float
     expectation_H_SR: float
     powers: Mapping[str, tuple[float, float]]
@@ -248,7 +250,7 @@ def equilibrium(
         pos += 2 * n * n
         M = re + 1j * im
         matrices.append(0.5 * (M + M.conj().T))
-    C, L_f, L_1mf = matrices
+    C, L_f, L_1mf, dC_dbeta = matrices
     H_S = float(np.real(np.trace(h @ C)))
     powers = {k: (float(np.real(np.trace(dh[k] @ C))), float(sr_powers[i])) for i, k in enumerate(names)}
 
@@ -288,6 +290,7 @@ def equilibrium(
         correlation_matrix=C,
         log_f_matrix=L_f,
         log_one_minus_f_matrix=L_1mf,
+        correlation_matrix_beta_derivative=dC_dbeta,
         expectation_H_S=H_S,
         expectation_H_SR=H_SR,
         powers=powers,
@@ -313,6 +316,7 @@ def _pole_terms(
         "omega": bath.grand_potential_density(e),
         "log_f": bath.log_fermi(e),
         "log_1mf": bath.log_one_minus_fermi(e),
+        "df_dbeta": bath.fermi_derivative_beta(e),
     }
     weights = np.array([b.system_weight for b in states])
     out = [float(np.sum(weights * kernels[k])) for k in _SCALAR_KERNELS]
