@@ -352,3 +352,15 @@ def test_correlation_matrix_beta_derivative_matches_finite_difference():
     C = {k: st.negf.equilibrium(model, st.Bath(T=1 / (beta + k * h), mu=mu), **params).correlation_matrix for k in (-2, -1, 1, 2)}
     fd = (-C[2] + 8 * C[1] - 8 * C[-1] + C[-2]) / (12 * h)
     np.testing.assert_allclose(eq.correlation_matrix_beta_derivative, fd, atol=1e-8)
+
+
+def test_batched_equilibria_equal_single_calls():
+    # one shared contour for many points vs one contour each: both converge to atol 1e-11
+    points = [{"eps_s": -2.0, "V": 1.5}, {"eps_s": 0.3, "V": 0.2}, {"eps_s": 2.2, "V": 1.5}]
+    batch = st.negf.partition.equilibria(RLM, BATH, points)
+    for p, eq in zip(points, batch, strict=True):
+        single = st.negf.equilibrium(RLM, BATH, **p)
+        for q in ("N", "U", "S", "Omega"):
+            assert abs(getattr(eq.system, q) - getattr(single.system, q)) < 1e-10
+            assert abs(getattr(eq.reservoir, q) - getattr(single.reservoir, q)) < 1e-10
+        assert abs(eq.entropy_coefficient - single.entropy_coefficient) < 1e-9

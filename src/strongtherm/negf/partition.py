@@ -22,21 +22,20 @@ independently, and the two sum rules int g_S = n, int delta g_R = 0 are checked 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from .._validation import check_alpha_partition
-from ..thermal import Bath, strip_kernels
-from .integrate import QuadratureOptions, integrate_contour
+from ..thermal import Bath
+from .contour import MATRIX_KERNELS, SCALAR_KERNELS, SpectralIntegrals, spectral_integrals
+from .integrate import QuadratureOptions
 from .spectral import BoundState, bound_states
 from .system import OpenSystem
 
-__all__ = ["Equilibrium", "NumericsWarning", "RegionState", "equilibrium"]
+__all__ = ["Equilibrium", "NumericsWarning", "RegionState", "equilibria", "equilibrium"]
 
-_SCALAR_KERNELS = ("one", "f", "ef", "s", "omega")
-_MATRIX_KERNELS = ("f", "log_f", "log_1mf", "df_dbeta")
 
 
 class NumericsWarning(UserWarning):
@@ -128,12 +127,20 @@ class Equilibrium:
         return self.powers[name]
 
 
-def _spectrum_bounds(model: OpenSystem, states: tuple[BoundState, ...]) -> tuple[float, float] | None:
-    edges = [e for interval in model.continuum for e in interval]
-    if not np.all(np.isfinite(edges)):
+def _check_inputs(model: OpenSystem, bath: Bath) -> None:
+    if not isinstance(model, OpenSystem):
+        raise ValueError(f"model must be an OpenSystem (e.g. st.models.resonant_level()), got {type(model).__name__}")
+    if not isinstance(bath, Bath):
+        raise ValueError(f"bath must be a strongtherm.Bath(T, mu), got {type(bath).__name__}")
+
+
+def _check_direction(direction: Mapping[str, float] | None, params: Mapping[str, float]) -> dict[str, float] | None:
+    if direction is None:
         return None
-    energies = edges + [b.energy for b in states]
-    return min(energies), max(energies)
+    unknown = set(direction) - set(params)
+    if unknown:
+        raise ValueError(f"direction names unknown parameter(s) {sorted(unknown)}")
+    return {k: float(v) for k, v in direction.items()}
 
 
 def equilibrium(
@@ -163,165 +170,133 @@ def equilibrium(
     -------
     Equilibrium
     """
-    if not isinstance(model, OpenSystem):
-        raise ValueError(f"model must be an OpenSystem (e.g. st.models.resonant_level()), got {type(model).__name__}")
-    if not isinstance(bath, Bath):
-        raise ValueError(f"bath must be a strongtherm.Bath(T, mu), got {type(bath).__name__}")
-    options = options or QuadratureOptions()
+    _check_inputs(model, bath)
     p = model.resolve(params)
-    if direction is not None:
-        direction = {k: float(v) for k, v in direction.items()}
-        unknown = set(direction) - set(p)
-        if unknown:
-            raise ValueError(f"direction names unknown parameter(s) {sorted(unknown)}")
+    return equilibria(model, bath, [p], options=options, directions=None if direction is None else [direction])[0]
+
+
+def equilibria(
+    model: OpenSystem,
+    bath: Bath,
+    points: Sequence[Mapping[str, float]],
+    *,
+    options: QuadratureOptions | None = None,
+    directions: Sequence[Mapping[str, float] | None] | None = None,
+) -> list[Equilibrium]:
+    """:func:`equilibrium` at many parameter points, with all energy integrals done in one batch.
+
+    Parameters
+    ----------
+    points : sequence of mappings
+        Parameter sets of ``model`` (each completed with its defaults and validated).
+    directions : sequence of mappings, optional
+        d lambda / dt per point (all or none), as in :func:`equilibrium`.
+    """
+    _check_inputs(model, bath)
+    options = options or QuadratureOptions()
+    resolved = [model.resolve(p) for p in points]
+    if len(resolved) == 0:
+        raise ValueError("points must contain at least one parameter set")
+    dirs = None
+    if directions is not None:
+        if len(directions) != len(resolved) or any(d is None for d in directions):
+            raise ValueError("directions must give one mapping per point")
+        dirs = [_check_direction(d, p) for d, p in zip(directions, resolved, strict=True)]
+    states = [bound_states(model, p) for p in resolved]
+    breaks = [e for p in resolved for e in np.linalg.eigvalsh(model.h_S(p))] if len(resolved) == 1 else []
+    breaks += [b.energy for s in states for b in s] if len(resolved) == 1 else []
+    integrals = spectral_integrals(model, bath, resolved, quantities="state", directions=dirs, break_energies=breaks, options=options)
+    out = []
+    for i, p in enumerate(resolved):
+        values = {k: v[i] for k, v in integrals.values.items()}
+        errors = {k: float(e[i]) for k, e in integrals.errors.items()}
+        if integrals.real_axis:  # real-axis route: add the real poles (decoupled states) by hand
+            _add_pole_terms(values, states[i], bath)
+        out.append(_assemble(model, bath, p, values, errors, states[i], integrals, dirs[i] if dirs else None, options))
+    return out
+
+
+def _assemble(
+    model: OpenSystem,
+    bath: Bath,
+    p: Mapping[str, float],
+    values: Mapping[str, np.ndarray],
+    errors: Mapping[str, float],
+    states: tuple[BoundState, ...],
+    integrals: SpectralIntegrals,
+    direction: Mapping[str, float] | None,
+    options: QuadratureOptions,
+) -> Equilibrium:
     n = model.n_levels
     names = model.parameter_names
     h = model.h_S(p)
-    dh = {k: model.dh_S(p, k) for k in names}
-    states = bound_states(model, p)
-    eta = options.eta_fraction * np.pi * bath.T
-    spectrum = _spectrum_bounds(model, states)
-    levels = np.linalg.eigvalsh(h)
-    scale = max(
-        1.0,
-        max((hi - lo for lo, hi in model.continuum if np.isfinite(hi - lo)), default=1.0),
-        float(np.max(np.abs(levels - bath.mu))),
-    )
-    breaks = [bath.mu, *levels, *(b.energy for b in states), *(e for iv in model.continuum for e in iv)]
-
-    def integrand(z: np.ndarray, dz: np.ndarray) -> np.ndarray:
-        kernels = strip_kernels(bath, z)
-        kernels["one"] = np.ones_like(z)
-        Sigma = model.self_energy(z, p)
-        dSigma_dz = model.self_energy_derivative(z, p)
-        G = np.linalg.inv(z[:, None, None] * np.eye(n) - h - Sigma)
-        trG = np.trace(G, axis1=1, axis2=2) * dz
-        trG_dSigma = np.einsum("kij,kji->k", G, dSigma_dz) * dz
-        cols = [-np.imag(kernels[k] * trG) / np.pi for k in _SCALAR_KERNELS]
-        cols += [np.imag(kernels[k] * trG_dSigma) / np.pi for k in _SCALAR_KERNELS]
-        f_dz = kernels["f"] * dz
-        cols.append(-2.0 * np.imag(f_dz * np.einsum("kij,kji->k", Sigma, G)) / np.pi)
-        dSigma_dparam = {k: model.self_energy_parameter_derivative(z, p, k) for k in names}
-        cols += [-np.imag(f_dz * np.einsum("kij,kji->k", dSigma_dparam[k], G)) / np.pi for k in names]
-        if direction is not None:
-            h_dot = sum(v * dh[k] for k, v in direction.items())
-            Sigma_dot = sum(v * dSigma_dparam[k] for k, v in direction.items())
-            dG_dt = G @ (h_dot + Sigma_dot) @ G
-            dG_dz = -G @ (np.eye(n) - dSigma_dz) @ G
-            term = np.einsum("kij,kji->k", dG_dt, dSigma_dz) - np.einsum("kij,kji->k", dG_dz, Sigma_dot)
-            cols.append(-np.imag(kernels["omega"] * term * dz) / np.pi)
-        for k in _MATRIX_KERNELS:
-            X = kernels[k][:, None, None] * G * dz[:, None, None]
-            A = (1j / (2.0 * np.pi)) * (X - np.conj(np.swapaxes(X, 1, 2)))
-            cols += [A.real.reshape(len(z), -1), A.imag.reshape(len(z), -1)]
-        return np.column_stack(cols)
-
-    result = integrate_contour(
-        integrand,
-        spectrum=spectrum,
-        center=bath.mu,
-        scale=scale,
-        eta=eta,
-        break_energies=breaks,
-        options=options,
-    )
-    value, error = np.real(result.value), result.error
-    if spectrum is None:  # real-axis route: add the real poles (decoupled states) by hand
-        value = value + _pole_terms(states, bath, len(names), direction is not None, n)
-
-    m = len(_SCALAR_KERNELS)
-    sys_vals = dict(zip(_SCALAR_KERNELS, value[:m], strict=True))
-    res_vals = dict(zip(_SCALAR_KERNELS, value[m : 2 * m], strict=True))
-    sys_err = dict(zip(_SCALAR_KERNELS, error[:m], strict=True))
-    res_err = dict(zip(_SCALAR_KERNELS, error[m : 2 * m], strict=True))
-    pos = 2 * m
-    H_SR = float(value[pos])
-    pos += 1
-    sr_powers = value[pos : pos + len(names)]
-    pos += len(names)
-    nonlocal_density = None
-    if direction is not None:
-        nonlocal_density = float(value[pos])
-        pos += 1
-    matrices = []
-    for _ in _MATRIX_KERNELS:
-        re = value[pos : pos + n * n].reshape(n, n)
-        im = value[pos + n * n : pos + 2 * n * n].reshape(n, n)
-        pos += 2 * n * n
-        M = re + 1j * im
-        matrices.append(0.5 * (M + M.conj().T))
-    C, L_f, L_1mf, dC_dbeta = matrices
-    H_S = float(np.real(np.trace(h @ C)))
-    powers = {k: (float(np.real(np.trace(dh[k] @ C))), float(sr_powers[i])) for i, k in enumerate(names)}
-
-    residuals = {"int g_S - n": float(sys_vals["one"] - n), "int delta g_R": float(res_vals["one"])}
-    tolerance = max(1e3 * options.atol, 10.0 * float(np.max(error)))
-    if not result.converged:
+    C = values["A:f"]
+    powers = {
+        k: (float(np.real(np.trace(model.dh_S(p, k) @ C))), float(values[f"power_SR:{k}"])) for k in names
+    }
+    residuals = {"int g_S - n": float(values["g_S:one"] - n), "int delta g_R": float(values["dg_R:one"])}
+    worst = max(errors.values())
+    tolerance = max(1e3 * options.atol, 10.0 * worst)
+    if not integrals.converged:
         warnings.warn(
-            f"energy quadrature did not converge to atol={options.atol:g} (error estimate {np.max(error):.2g}) "
+            f"energy quadrature did not converge to atol={options.atol:g} (error estimate {worst:.2g}) "
             f"for {model.name} at {dict(p)}",
             NumericsWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     if max(abs(r) for r in residuals.values()) > tolerance:
         warnings.warn(
             f"spectral sum rules violated beyond tolerance {tolerance:.2g}: {residuals} for {model.name} at {dict(p)}; "
             "a bound state may lie outside the integration contour",
             NumericsWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
 
-    def region(vals: Mapping[str, float], errs: Mapping[str, float]) -> RegionState:
+    def region(prefix: str) -> RegionState:
+        keys = {"N": "f", "U": "ef", "S": "s", "Omega": "omega"}
         return RegionState(
-            N=float(vals["f"]),
-            U=float(vals["ef"]),
-            S=float(vals["s"]),
-            Omega=float(vals["omega"]),
-            errors={"N": errs["f"], "U": errs["ef"], "S": errs["s"], "Omega": errs["omega"]},
+            **{q: float(values[f"{prefix}:{k}"]) for q, k in keys.items()},
+            errors={q: errors[f"{prefix}:{k}"] for q, k in keys.items()},
         )
 
     return Equilibrium(
         model=model,
         bath=bath,
-        params=p,
-        system=region(sys_vals, sys_err),
-        reservoir=region(res_vals, res_err),
+        params=dict(p),
+        system=region("g_S"),
+        reservoir=region("dg_R"),
         bound_states=states,
         correlation_matrix=C,
-        log_f_matrix=L_f,
-        log_one_minus_f_matrix=L_1mf,
-        correlation_matrix_beta_derivative=dC_dbeta,
-        expectation_H_S=H_S,
-        expectation_H_SR=H_SR,
+        log_f_matrix=values["A:log_f"],
+        log_one_minus_f_matrix=values["A:log_1mf"],
+        correlation_matrix_beta_derivative=values["A:df_dbeta"],
+        expectation_H_S=float(np.real(np.trace(h @ C))),
+        expectation_H_SR=float(values["H_SR"]),
         powers=powers,
         sum_rule_residuals=residuals,
-        quadrature_error=float(np.max(error)),
-        n_evaluations=result.n_evaluations,
+        quadrature_error=worst,
+        n_evaluations=integrals.n_evaluations,
         direction=direction,
-        nonlocal_density=nonlocal_density,
+        nonlocal_density=float(values["nonlocal"]) if direction is not None else None,
     )
 
 
-def _pole_terms(
-    states: tuple[BoundState, ...], bath: Bath, n_params: int, with_direction: bool, n: int
-) -> np.ndarray:
-    """Contributions of real poles that the real-axis route cannot see (decoupled states only:
-    they carry no reservoir weight, no <H_SR> and no coupling power, since V u = 0)."""
-    e = np.array([b.energy for b in states])
-    kernels = {
-        "one": np.ones_like(e),
-        "f": bath.fermi(e),
-        "ef": e * bath.fermi(e),
-        "s": bath.entropy_density(e),
-        "omega": bath.grand_potential_density(e),
-        "log_f": bath.log_fermi(e),
-        "log_1mf": bath.log_one_minus_fermi(e),
-        "df_dbeta": bath.fermi_derivative_beta(e),
-    }
-    weights = np.array([b.system_weight for b in states])
-    out = [float(np.sum(weights * kernels[k])) for k in _SCALAR_KERNELS]
-    out += [0.0] * len(_SCALAR_KERNELS) + [0.0] + [0.0] * n_params + ([0.0] if with_direction else [])
-    for k in _MATRIX_KERNELS:
-        M = sum((kernels[k][i] * b.residue for i, b in enumerate(states)), np.zeros((n, n), dtype=complex))
-        out += list(M.real.ravel()) + list(M.imag.ravel())
-    return np.array(out)
+def _add_pole_terms(values: dict[str, np.ndarray], states: tuple[BoundState, ...], bath: Bath) -> None:
+    """Real poles that the real-axis route cannot see: decoupled states only. They carry no
+    reservoir weight, no <H_SR>, no coupling power and no Eq. (21) term, since V u = 0."""
+    for b in states:
+        e = np.array(b.energy)
+        kernels = {
+            "one": 1.0,
+            "f": bath.fermi(e),
+            "ef": e * bath.fermi(e),
+            "s": bath.entropy_density(e),
+            "omega": bath.grand_potential_density(e),
+            "log_f": bath.log_fermi(e),
+            "log_1mf": bath.log_one_minus_fermi(e),
+            "df_dbeta": bath.fermi_derivative_beta(e),
+        }
+        for k in SCALAR_KERNELS:
+            values[f"g_S:{k}"] = values[f"g_S:{k}"] + b.system_weight * float(kernels[k])
+        for k in MATRIX_KERNELS:
+            values[f"A:{k}"] = values[f"A:{k}"] + float(kernels[k]) * b.residue

@@ -15,7 +15,8 @@ Along a path lambda(s), s in [0, 1], the system stays in equilibrium with the re
 * residuals of the sum rule (Eq. 15) and of the first law (Eq. 17).
 
 The s-integrals use Gauss-Kronrod (7, 15) on panels that never straddle a corner of the path;
-their error estimate is |K15 - G7| summed over panels.
+their error estimate is |K15 - G7| summed over panels. All path nodes share one batch of energy
+integrals (:func:`.contour.spectral_integrals`), the panel edges another.
 """
 
 from __future__ import annotations
@@ -28,8 +29,9 @@ import numpy as np
 from .._validation import check_alpha_partition
 from ..path import Path
 from ..thermal import Bath
+from .contour import spectral_integrals
 from .integrate import _NODES, _WEIGHTS_G, _WEIGHTS_K, QuadratureOptions
-from .partition import Equilibrium, equilibrium
+from .partition import Equilibrium, equilibria
 from .system import OpenSystem
 
 __all__ = ["QuasistaticProcess", "quasistatic"]
@@ -170,7 +172,7 @@ def quasistatic(
     options : QuadratureOptions, optional
         Energy-integral tolerances.
     progress : callable, optional
-        ``progress(done, total)`` after each panel.
+        ``progress(done, total)`` after each of the two batches (path nodes, panel edges).
     """
     if not isinstance(path, Path):
         raise ValueError(f"path must be a strongtherm.Path, got {type(path).__name__}")
@@ -187,37 +189,48 @@ def quasistatic(
         )
     )
 
-    def state(s: float, direction: Mapping[str, float] | None = None) -> Equilibrium:
-        point = path.function(float(s))
-        try:
-            return equilibrium(model, bath, options=options, direction=direction, **point)
-        except ValueError as exc:
-            raise ValueError(f"path leaves the domain of {model.name} at s={s:.6g} ({dict(point)}): {exc}") from exc
+    def points_at(s_values: np.ndarray) -> list[dict[str, float]]:
+        points = []
+        for s in s_values:
+            point = path.function(float(s))
+            try:
+                points.append(model.resolve(point))
+            except ValueError as exc:
+                raise ValueError(f"path leaves the domain of {model.name} at s={s:.6g} ({dict(point)}): {exc}") from exc
+        return points
 
+    # all GK15 nodes of all panels in one batch of energy integrals (rates only) ...
+    half = 0.5 * np.diff(edges)
+    mid = 0.5 * (edges[:-1] + edges[1:])
+    nodes = (mid[:, None] + half[:, None] * _NODES[None, :]).ravel()
+    directions = [dict(path.derivative(float(s))) for s in nodes]
+    node_points = points_at(nodes)
+    rates_integrals = spectral_integrals(
+        model, bath, node_points, quantities="rates", directions=directions, options=options
+    )
+    if progress is not None:
+        progress(1, 2)
+    # ... and the full equilibria at the panel edges in another
+    states = equilibria(model, bath, points_at(edges), options=options)
+    if progress is not None:
+        progress(2, 2)
+
+    C = rates_integrals.values["A:f"]
+    p_S = np.array(
+        [
+            sum(v * float(np.real(np.trace(model.dh_S(point, k) @ C[i]))) for k, v in d.items())
+            for i, (point, d) in enumerate(zip(node_points, directions, strict=True))
+        ]
+    )
+    p_SR = np.array([sum(v * rates_integrals.values[f"power_SR:{k}"][i] for k, v in d.items()) for i, d in enumerate(directions)])
+    rates = np.stack([p_S + p_SR, p_S, p_SR, -0.5 * p_SR + rates_integrals.values["nonlocal"]], axis=1)  # Eq. (21)
+    rates = rates.reshape(len(half), 15, 4)
+    kronrod = np.einsum("j,pjc->pc", _WEIGHTS_K, rates) * half[:, None]
+    gauss = np.einsum("j,pjc->pc", _WEIGHTS_G, rates) * half[:, None]
     columns = ("W_ext", "H_S", "H_SR", "nonlocal")
-    cumulative = {c: [0.0] for c in columns}
-    errors = dict.fromkeys(columns, 0.0)
-    states = [state(edges[0])]
-    total = len(edges) - 1
-    for i, (a, b) in enumerate(zip(edges[:-1], edges[1:], strict=True)):
-        half, mid = 0.5 * (b - a), 0.5 * (a + b)
-        rates = np.empty((15, len(columns)))
-        for j, x in enumerate(_NODES):
-            s = mid + half * x
-            direction = path.derivative(float(s))
-            eq = state(s, direction)
-            p_S = sum(v * eq.power(k)[0] for k, v in direction.items())
-            p_SR = sum(v * eq.power(k)[1] for k, v in direction.items())
-            assert eq.nonlocal_density is not None
-            rates[j] = (p_S + p_SR, p_S, p_SR, -0.5 * p_SR + eq.nonlocal_density)  # Eq. (21)
-        kronrod = half * _WEIGHTS_K @ rates
-        gauss = half * _WEIGHTS_G @ rates
-        for c, value, err in zip(columns, kronrod, np.abs(kronrod - gauss), strict=True):
-            cumulative[c].append(cumulative[c][-1] + float(value))
-            errors[c] += float(err)
-        states.append(state(b))
-        if progress is not None:
-            progress(i + 1, total)
+    cumulative = {c: np.concatenate([[0.0], np.cumsum(kronrod[:, i])]) for i, c in enumerate(columns)}
+    errors = {c: float(np.abs(kronrod[:, i] - gauss[:, i]).sum()) for i, c in enumerate(columns)}
+    total = len(half)
     return QuasistaticProcess(
         model=model,
         bath=bath,
@@ -226,7 +239,7 @@ def quasistatic(
         end=states[-1],
         path_s=edges,
         states=tuple(states),
-        cumulative={c: np.array(v) for c, v in cumulative.items()},
+        cumulative=cumulative,
         errors=errors,
         n_path_nodes=15 * total,
     )

@@ -1,0 +1,216 @@
+"""All energy integrals of the Green's-function engine for a batch of parameter points at once.
+
+For P parameter points lambda_p of one model, every integral of :mod:`.partition` and
+:mod:`.process` is evaluated on one shared contour (:func:`.integrate.integrate_contour`), so the
+reservoirs' surface Green's functions are computed once per node and the P system Green's
+functions in one stacked inversion. Adaptive refinement is driven by the worst component of all
+points. Quantities (per point p):
+
+* ``g_S:<k>``, ``dg_R:<k>`` for kernels k in {one, f, ef, s, omega}: int g_S k, int delta g_R k;
+* ``A:<k>`` for k in {f, log_f, log_1mf, df_dbeta}: int A_SS k, an (n, n) Hermitian matrix;
+* ``H_SR``: <H_SR> = -(2/pi) int f Im Tr[Sigma G_S];
+* ``power_SR:<name>``: <dH_SR/d name> = -(1/pi) int f Im Tr[dSigma/d name G_S] (Eq. 20);
+* ``nonlocal``: second term of Eq. (21) for the direction d lambda/dt of each point.
+
+The contour is the rectangle around a rigorous bound of the universe's spectrum,
+||h - c|| <= max(||h_S - c||, max |band edge - c|) + ||V|| (V the whole coupling block), so
+every bound state lies inside it without being searched for. A reservoir whose continuum reaches
+infinity puts the contour on the real axis instead (see :func:`.integrate.integrate_contour`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..thermal import Bath, strip_kernels
+from .integrate import QuadratureOptions, integrate_contour
+from .system import OpenSystem
+
+__all__ = ["MATRIX_KERNELS", "SCALAR_KERNELS", "SpectralIntegrals", "spectral_integrals"]
+
+SCALAR_KERNELS = ("one", "f", "ef", "s", "omega")
+MATRIX_KERNELS = ("f", "log_f", "log_1mf", "df_dbeta")
+
+
+@dataclass(frozen=True)
+class SpectralIntegrals:
+    """Integrals for P points: ``values[name]`` is (P,) or (P, n, n); ``errors[name]`` is (P,)."""
+
+    values: Mapping[str, np.ndarray]
+    errors: Mapping[str, np.ndarray]
+    n_evaluations: int
+    converged: bool
+    real_axis: bool
+
+
+@dataclass(frozen=True)
+class _Stack:
+    """Model matrices of all points, stacked: h (P, n, n), V_r (P, m_r, n), dh/dV per parameter."""
+
+    h: np.ndarray
+    V: tuple[np.ndarray, ...]
+    dh: Mapping[str, np.ndarray]
+    dV: Mapping[str, tuple[np.ndarray, ...]]
+
+
+def _stack(model: OpenSystem, points: Sequence[Mapping[str, float]], names: Sequence[str]) -> _Stack:
+    h = np.array([model.h_S(p) for p in points])
+    Vs = [model.V(p) for p in points]
+    V = tuple(np.array([v[r] for v in Vs]) for r in range(len(model.reservoirs)))
+    dh = {k: np.array([model.dh_S(p, k) for p in points]) for k in names}
+    dVs = {k: [model.dV(p, k) for p in points] for k in names}
+    dV = {k: tuple(np.array([v[r] for v in dVs[k]]) for r in range(len(model.reservoirs))) for k in names}
+    return _Stack(h, V, dh, dV)
+
+
+def _spectrum_bound(model: OpenSystem, stack: _Stack) -> tuple[float, float] | None:
+    edges = np.array([e for interval in model.continuum for e in interval])
+    if not np.all(np.isfinite(edges)):
+        return None
+    c = 0.5 * (edges.min() + edges.max())
+    reservoir_radius = float(np.max(np.abs(edges - c)))
+    n = model.n_levels
+    shifted = stack.h - c * np.eye(n)
+    system_radius = np.linalg.norm(shifted, ord=2, axis=(1, 2))
+    coupling = sum(np.conj(np.swapaxes(V, 1, 2)) @ V for V in stack.V)  # (P, n, n): V^dag V
+    coupling_norm = np.sqrt(np.linalg.norm(coupling, ord=2, axis=(1, 2)))
+    radius = float(np.max(np.maximum(system_radius, reservoir_radius) + coupling_norm))
+    return c - radius, c + radius
+
+
+def _sandwich(V: np.ndarray, g: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """V^dag g W for stacked V, W (P, m, n) and g (N, m, m) -> (P, N, n, n)."""
+    return np.einsum("pai,Nab,pbj->pNij", V.conj(), g, W, optimize=True)
+
+
+def spectral_integrals(
+    model: OpenSystem,
+    bath: Bath,
+    points: Sequence[Mapping[str, float]],
+    *,
+    quantities: str = "state",
+    directions: Sequence[Mapping[str, float]] | None = None,
+    break_energies: Sequence[float] = (),
+    options: QuadratureOptions | None = None,
+) -> SpectralIntegrals:
+    """Energy integrals for every point of ``points`` (resolved parameter dicts of ``model``).
+
+    Parameters
+    ----------
+    quantities : {"state", "rates"}
+        "state": everything an :class:`~.partition.Equilibrium` needs; "rates": only what the
+        power along a path needs (``A:f``, ``power_SR:*``, ``nonlocal``).
+    directions : sequence of mappings, optional
+        d lambda/dt per point; required for "rates", optional for "state" (adds ``nonlocal``).
+    break_energies : sequence of float
+        Extra initial panel edges (levels, bound states).
+    """
+    options = options or QuadratureOptions()
+    if quantities not in ("state", "rates"):
+        raise ValueError(f"quantities must be 'state' or 'rates', got {quantities!r}")
+    if quantities == "rates" and directions is None:
+        raise ValueError("quantities='rates' needs directions (d lambda/dt per point)")
+    if directions is not None and len(directions) != len(points):
+        raise ValueError(f"directions has {len(directions)} entries for {len(points)} points")
+    n, P = model.n_levels, len(points)
+    names = model.parameter_names
+    stack = _stack(model, points, names)
+    if directions is not None:
+        h_dot = np.array([sum((v * stack.dh[k][p] for k, v in d.items()), np.zeros((n, n), complex)) for p, d in enumerate(directions)])
+        rate = {k: np.array([d.get(k, 0.0) for d in directions]) for k in names}
+    eye = np.eye(n)
+    want_state = quantities == "state"
+    matrix_kernels = MATRIX_KERNELS if want_state else ("f",)
+
+    def integrand(z: np.ndarray, dz: np.ndarray) -> np.ndarray:
+        kernels = strip_kernels(bath, z)
+        kernels["one"] = np.ones_like(z)
+        g = [res.surface_greens_function(z) for res in model.reservoirs]
+        Sigma = sum(_sandwich(V, g_r, V) for V, g_r in zip(stack.V, g, strict=True))
+        D = z[None, :, None, None] * eye - stack.h[:, None] - Sigma
+        G = 1.0 / D if n == 1 else np.linalg.inv(D)
+        dSigma = {
+            k: sum(
+                _sandwich(dV, g_r, V) + _sandwich(V, g_r, dV)
+                for V, dV, g_r in zip(stack.V, stack.dV[k], g, strict=True)
+            )
+            for k in names
+        }
+        f_dz = kernels["f"] * dz
+        cols: list[np.ndarray] = []  # each (P, N) or (P, N, n*n)
+
+        def trace(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+            return np.einsum("pNij,pNji->pN", X, Y)
+
+        need_dz_Sigma = want_state or directions is not None
+        if need_dz_Sigma:
+            dg = [res.surface_greens_function_derivative(z) for res in model.reservoirs]
+            dSigma_dz = sum(_sandwich(V, dg_r, V) for V, dg_r in zip(stack.V, dg, strict=True))
+        if want_state:
+            trG = np.trace(G, axis1=2, axis2=3) * dz
+            trG_dSigma = trace(G, dSigma_dz) * dz
+            cols += [-np.imag(kernels[k] * trG) / np.pi for k in SCALAR_KERNELS]
+            cols += [np.imag(kernels[k] * trG_dSigma) / np.pi for k in SCALAR_KERNELS]
+            cols.append(-2.0 * np.imag(f_dz * trace(Sigma, G)) / np.pi)
+        cols += [-np.imag(f_dz * trace(dSigma[k], G)) / np.pi for k in names]
+        if directions is not None:
+            Sigma_dot = sum(rate[k][:, None, None, None] * dSigma[k] for k in names)
+            dG_dt = G @ (h_dot[:, None] + Sigma_dot) @ G
+            dG_dz = -G @ (eye - dSigma_dz) @ G
+            term = trace(dG_dt, dSigma_dz) - trace(dG_dz, Sigma_dot)
+            cols.append(-np.imag(kernels["omega"] * term * dz) / np.pi)
+        for k in matrix_kernels:
+            X = kernels[k][:, None, None] * G * dz[:, None, None]
+            A = (1j / (2.0 * np.pi)) * (X - np.conj(np.swapaxes(X, 2, 3)))
+            cols += [A.real.reshape(P, len(z), n * n), A.imag.reshape(P, len(z), n * n)]
+        flat = [c[..., None] if c.ndim == 2 else c for c in cols]
+        return np.concatenate(flat, axis=2).transpose(1, 0, 2).reshape(len(z), -1)
+
+    spectrum = _spectrum_bound(model, stack)
+    scale = max(
+        1.0,
+        max((hi - lo for lo, hi in model.continuum if np.isfinite(hi - lo)), default=1.0),
+        float(np.max(np.abs(np.linalg.eigvalsh(stack.h) - bath.mu))),
+    )
+    breaks = [bath.mu, *break_energies, *(e for iv in model.continuum for e in iv)]
+    result = integrate_contour(
+        integrand,
+        spectrum=spectrum,
+        center=bath.mu,
+        scale=scale,
+        eta=options.eta_fraction * np.pi * bath.T,
+        break_energies=breaks,
+        options=options,
+    )
+    value = np.real(result.value).reshape(P, -1)
+    error = np.asarray(result.error).reshape(P, -1)
+
+    layout: list[tuple[str, int]] = []
+    if want_state:
+        layout += [(f"g_S:{k}", 1) for k in SCALAR_KERNELS] + [(f"dg_R:{k}", 1) for k in SCALAR_KERNELS]
+        layout.append(("H_SR", 1))
+    layout += [(f"power_SR:{k}", 1) for k in names]
+    if directions is not None:
+        layout.append(("nonlocal", 1))
+    for k in matrix_kernels:
+        layout += [(f"A:{k}:re", n * n), (f"A:{k}:im", n * n)]
+    values: dict[str, np.ndarray] = {}
+    errors: dict[str, np.ndarray] = {}
+    pos = 0
+    for name, width in layout:
+        block, block_err = value[:, pos : pos + width], error[:, pos : pos + width]
+        pos += width
+        if name.startswith("A:"):
+            base, part = name.rsplit(":", 1)
+            values[f"{base}:{part}"] = block.reshape(P, n, n)
+            errors[base] = np.maximum(errors.get(base, np.zeros(P)), block_err.max(axis=1))
+        else:
+            values[name] = block[:, 0]
+            errors[name] = block_err[:, 0]
+    for k in matrix_kernels:
+        M = values.pop(f"A:{k}:re") + 1j * values.pop(f"A:{k}:im")
+        values[f"A:{k}"] = 0.5 * (M + np.conj(np.swapaxes(M, 1, 2)))
+    return SpectralIntegrals(values, errors, result.n_evaluations, result.converged, spectrum is None)
