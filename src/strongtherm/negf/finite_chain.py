@@ -50,6 +50,7 @@ from numbers import Integral
 import numpy as np
 
 from ..thermal import Bath
+from .alpha import alpha_energy, alpha_entropy, entropy_coefficient
 from .reservoirs import TightBindingChain
 from .system import OpenSystem
 
@@ -138,20 +139,17 @@ class FiniteChainResult:
         = -Tr[C L_f] - Tr[(M - C) L_1mf], with C = sum_k f_k P_k, L_f = sum_k ln f_k P_k,
         L_1mf = sum_k ln(1 - f_k) P_k, M = sum_k P_k and P_k = Pi_S |k><k| Pi_S.
         """
-        C = self.correlation_matrix
-        M = self.spectral_weight_matrix
-        value = -np.trace(C @ self.log_f_matrix) - np.trace((M - C) @ self.log_one_minus_f_matrix)
-        return float(np.real(value))
+        return entropy_coefficient(
+            self.correlation_matrix, self.log_f_matrix, self.log_one_minus_f_matrix, self.spectral_weight_matrix
+        )
 
     def alpha_entropy(self, alpha: float) -> float:
         """alpha-S_S of Eq. (24): 2 alpha S_S + (1 - 2 alpha) x :attr:`entropy_coefficient`."""
-        a = _check_alpha(alpha)
-        return 2.0 * a * self.system.S + (1.0 - 2.0 * a) * self.entropy_coefficient
+        return alpha_entropy(self.system.S, self.entropy_coefficient, alpha)
 
     def alpha_energy(self, alpha: float) -> float:
         """alpha-U_S = <H_S + alpha H_SR> (Eq. 22); alpha = 1/2 gives U_S (Eq. 14)."""
-        a = _check_alpha(alpha)
-        return self.expectation_H_S + a * self.expectation_H_SR
+        return alpha_energy(self.expectation_H_S, self.expectation_H_SR, alpha)
 
     def power(self, name: str) -> tuple[float, float]:
         """(<dH_S/d name>, <dH_SR/d name>), per unit change of parameter ``name``.
@@ -182,16 +180,6 @@ class FiniteChainResult:
             if not inside and w > min_weight:
                 out.append((float(e), float(w)))
         return tuple(out)
-
-
-def _check_alpha(alpha: float) -> float:
-    try:
-        a = float(alpha)
-    except (TypeError, ValueError):
-        raise ValueError(f"alpha must be a real number in [0, 1], got {alpha!r}") from None
-    if not (0.0 <= a <= 1.0):
-        raise ValueError(f"alpha must be a real number in [0, 1], got {alpha!r}")
-    return a
 
 
 def _check_length(name: str, value: object, low: int) -> int:

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import check_alpha_partition
 from ..thermal import Bath
+from .alpha import alpha_energy, alpha_entropy, entropy_coefficient
 from .contour import MATRIX_KERNELS, SCALAR_KERNELS, SpectralIntegrals, spectral_integrals
 from .integrate import QuadratureOptions
 from .spectral import BoundState, bound_states
@@ -99,26 +99,16 @@ class Equilibrium:
 
     @property
     def entropy_coefficient(self) -> float:
-        """Coefficient of (1 - 2 alpha) in Eq. (24): -Tr[C L_f] - Tr[(1 - C) L_1mf].
-
-        The double energy integral of Eq. (24) separates into traces of the energy-weighted
-        system spectral matrices C = int A f, L_f = int A ln f, L_1mf = int A ln(1 - f), and
-        int A (1 - f) = 1 - C (bound states included).
-        """
-        C = self.correlation_matrix
-        one_minus_C = np.eye(C.shape[0]) - C
-        value = -np.trace(C @ self.log_f_matrix) - np.trace(one_minus_C @ self.log_one_minus_f_matrix)
-        return float(np.real(value))
+        """Coefficient of (1 - 2 alpha) in Eq. (24); see :func:`.alpha.entropy_coefficient`."""
+        return entropy_coefficient(self.correlation_matrix, self.log_f_matrix, self.log_one_minus_f_matrix)
 
     def alpha_entropy(self, alpha: float) -> float:
         """alpha-S_S, Eq. (24): 2 alpha S_S + (1 - 2 alpha) x coefficient; alpha in [0, 1]."""
-        a = check_alpha_partition(alpha)
-        return 2.0 * a * self.system.S + (1.0 - 2.0 * a) * self.entropy_coefficient
+        return alpha_entropy(self.system.S, self.entropy_coefficient, alpha)
 
     def alpha_energy(self, alpha: float) -> float:
         """alpha-U_S = <H_S + alpha H_SR>, Eq. (22); alpha = 1/2 is the Hilbert-space partition."""
-        a = check_alpha_partition(alpha)
-        return self.expectation_H_S + a * self.expectation_H_SR
+        return alpha_energy(self.expectation_H_S, self.expectation_H_SR, alpha)
 
     def power(self, name: str) -> tuple[float, float]:
         """(<dH_S/d name>, <dH_SR/d name>): Eqs. (19)-(20) per unit change of parameter ``name``."""
