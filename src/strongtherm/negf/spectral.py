@@ -71,9 +71,18 @@ def spectral_densities(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Continuum parts of g_S(e) and delta g_R(e) on the real axis (e + i0), shape energies.shape.
 
-    Bound states are delta peaks and are not in these arrays: see :func:`bound_states`.
+    Bound states are delta peaks and are not in these arrays: see :func:`bound_states`. An
+    energy exactly on a band edge is taken just outside the band (the one-sided limit there is
+    finite; from inside, delta g_R has an integrable 1/sqrt divergence).
     """
-    e = np.asarray(energies, dtype=float)
+    e = np.array(energies, dtype=float)
+    # exactly on a band edge dSigma/de is infinite (integrable 1/sqrt edge): evaluate there just
+    # outside the band, where the continuum densities are finite (their one-sided limit)
+    for lo, hi in model.continuum:
+        for edge, outward in ((lo, -1.0), (hi, 1.0)):
+            if np.isfinite(edge):
+                at_edge = np.abs(e - edge) <= 4 * np.finfo(float).eps * max(1.0, abs(edge))
+                e[at_edge] = edge + outward * 1e-12 * max(1.0, abs(edge))
     G = greens_function(model, e, params)
     dSigma = model.self_energy_derivative(e, params)
     g_S = -np.imag(np.trace(G, axis1=-2, axis2=-1)) / np.pi
