@@ -4,9 +4,12 @@
 the Hilbert-space partition; ``quasistatic(model, bath, path)`` the works of a slow process.
 """
 
+from . import fock
 from .integrate import QuadratureOptions
+from .meanforce import GaussianState, MeanForce, QuadraticOperator, mean_force
 from .partition import Equilibrium, NumericsWarning, RegionState, equilibrium
 from .process import QuasistaticProcess, quasistatic
+from .quench import FermionicQuench, quench
 from .reservoirs import CustomReservoir, LorentzianBand, Reservoir, TightBindingChain, WideBand
 from .spectral import BoundState, bound_states, greens_function, spectral_densities
 from .system import OpenSystem
@@ -15,9 +18,13 @@ __all__ = [
     "BoundState",
     "CustomReservoir",
     "Equilibrium",
+    "FermionicQuench",
+    "GaussianState",
     "LorentzianBand",
+    "MeanForce",
     "NumericsWarning",
     "OpenSystem",
+    "QuadraticOperator",
     "QuadratureOptions",
     "QuasistaticProcess",
     "RegionState",
@@ -26,7 +33,10 @@ __all__ = [
     "WideBand",
     "bound_states",
     "equilibrium",
+    "fock",
     "greens_function",
+    "mean_force",
     "quasistatic",
+    "quench",
     "spectral_densities",
 ]

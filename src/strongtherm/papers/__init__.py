@@ -40,6 +40,11 @@ REPRODUCTIONS: dict[str, Reproduction] = {
             "davoudi2025",
             "Davoudi et al. (2025): Fig. 2(a)-(c), quench work and heat, Appendix D closed forms",
         ),
+        Reproduction(
+            "compare",
+            "compare",
+            "Both papers on the same fermions: every definition of U_S and S_S side by side, third law, fermionic quenches",
+        ),
     )
 }
 
