@@ -23,8 +23,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-import strongtherm as st  # noqa: E402
 from references.quad_reference import quad_path_works  # noqa: E402
+
+import strongtherm as st  # noqa: E402
 
 T, MU, T0 = 0.02, 0.0, 1.25
 ALPHAS = (0.0, 0.5, 1.0)

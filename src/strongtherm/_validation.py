@@ -54,7 +54,9 @@ def check_real(
 
 def check_matrix(name: str, value: Any, shape: tuple[int | None, int | None] | None = None) -> np.ndarray:
     """Return ``value`` as a finite complex 2-D array of the given shape (``None`` = any)."""
-    arr = np.asarray(value)
+    from ._convert import is_qobj  # QuTiP in: a Qobj becomes its dense matrix
+
+    arr = np.asarray(value.full() if is_qobj(value) else value)
     if arr.dtype == object:
         raise ValueError(f"{name} must be a numeric array, got dtype object")
     if arr.ndim != 2:

@@ -364,3 +364,18 @@ def test_batched_equilibria_equal_single_calls():
             assert abs(getattr(eq.system, q) - getattr(single.system, q)) < 1e-10
             assert abs(getattr(eq.reservoir, q) - getattr(single.reservoir, q)) < 1e-10
         assert abs(eq.entropy_coefficient - single.entropy_coefficient) < 1e-9
+
+
+def test_user_model_accepts_qutip_operators():
+    qutip = pytest.importorskip("qutip")
+    model = OpenSystem(
+        name="qutip level",
+        n_levels=1,
+        reservoirs=(TightBindingChain(T0),),
+        system_hamiltonian=lambda p: qutip.Qobj([[p["eps_s"]]]),
+        couplings=lambda p: (qutip.Qobj([[p["V"]]]),),
+        parameter_domain={"eps_s": (-np.inf, np.inf), "V": (0.0, np.inf)},
+    )
+    a = st.negf.equilibrium(model, BATH, eps_s=-0.3, V=0.7)
+    b = st.negf.equilibrium(RLM, BATH, eps_s=-0.3, V=0.7)
+    assert abs(a.system.Omega - b.system.Omega) < 1e-12  # same matrices, same contour

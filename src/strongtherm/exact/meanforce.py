@@ -131,6 +131,23 @@ class EquilibriumResult:
         """True if ``pi_S`` is singular to working precision (``H*_S`` restricted to its support)."""
         return self.support.shape[1] < self.dims[0]
 
+    def to_dict(self) -> dict[str, float]:
+        """The scalar results as a flat dict of plain floats (for sweeps, JSON and tables).
+
+        Keys: ``F_S``, ``F_SR``, ``F_R`` (Eqs. 6-8), ``U_diff``, ``U_Hstar``, ``U_Estar``
+        (Eqs. 10, 11, 13), ``entropy_diff``, ``entropy_Hstar``, ``entropy_Estar`` (Eq. 33, nats),
+        ``U_SR``, ``U_R0``, ``ln_Z_SR``, ``ln_Z_R``, ``rank_deficient`` (0 or 1). Energies in the
+        Hamiltonian's unit. The operators (``rho_S``, ``H_star``, ``E_star``) stay attributes.
+        """
+        from .._convert import variable_name
+
+        out = {name: float(getattr(self, name)) for name in ("F_S", "F_SR", "F_R")}
+        out.update({variable_name("U", definition=k): float(v) for k, v in self.U.items()})
+        out.update({variable_name("entropy", definition=k): float(v) for k, v in self.entropy.items()})
+        out.update({name: float(getattr(self, name)) for name in ("U_SR", "U_R0", "ln_Z_SR", "ln_Z_R")})
+        out["rank_deficient"] = float(self.rank_deficient)
+        return out
+
     def __repr__(self) -> str:
         d_S, d_R = self.dims
         U = ", ".join(f"{k}={v:.6g}" for k, v in self.U.items())

@@ -189,6 +189,28 @@ class QuenchResult:
             rows.append(SecondLawRow(**row))
         return SecondLawAudit(rows=tuple(rows), atol=atol, final=self.final)
 
+    def to_dict(self) -> dict[str, float]:
+        """The scalar results as a flat dict of plain floats (for sweeps, JSON and tables).
+
+        Keys, per definition ``d`` in ``diff``, ``Hstar``, ``Estar`` (Davoudi et al.'s ``diff``,
+        ``H*``, ``E*``): ``work_d`` (Eqs. 22-24), ``dissipated_work_d`` (Eq. 28), and for a Gibbs
+        final state ``heat_d`` (Eqs. 25-27) and ``entropy_change_d`` (Eq. 33, nats); also
+        ``delta_F_S``, and for a unitary final state at one time ``t_f`` the heats at that time.
+        Heats over an array of times are left out (they are not scalars). Energies in the
+        Hamiltonian's unit.
+        """
+        from .._convert import variable_name
+
+        out: dict[str, float] = {"delta_F_S": float(self.delta_F_S)}
+        for key in DEFINITIONS:
+            out[variable_name("work", definition=key)] = float(self.work[key])
+            out[variable_name("dissipated_work", definition=key)] = float(self.dissipated_work[key])
+            if np.ndim(self.heat[key]) == 0:
+                out[variable_name("heat", definition=key)] = float(self.heat[key])
+            if self.entropy_change is not None:
+                out[variable_name("entropy_change", definition=key)] = float(self.entropy_change[key])
+        return out
+
     def __repr__(self) -> str:
         W = ", ".join(f"{k}={float(v):.6g}" for k, v in self.work.items())
         return f"QuenchResult(kind={self.kind!r}, beta={self.beta:g}, final={self.final!r}, W: {W}, dF_S={self.delta_F_S:.6g})"

@@ -59,6 +59,16 @@ class RegionState:
     def __repr__(self) -> str:
         return f"RegionState(N={self.N:.10g}, U={self.U:.10g}, S={self.S:.10g}, Omega={self.Omega:.10g})"
 
+    def to_dict(self, prefix: str = "") -> dict[str, float]:
+        """``{prefix + "N": N, ..."U", "S", "Omega"}`` as plain floats (errors left out).
+
+        Parameters
+        ----------
+        prefix : str
+            Prepended to each key, e.g. ``"system_"`` gives ``system_N``, ``system_S``, ...
+        """
+        return {f"{prefix}{q}": float(getattr(self, q)) for q in ("N", "U", "S", "Omega")}
+
 
 @dataclass(frozen=True)
 class Equilibrium:
@@ -109,6 +119,44 @@ class Equilibrium:
     def alpha_energy(self, alpha: float) -> float:
         """alpha-U_S = <H_S + alpha H_SR>, Eq. (22); alpha = 1/2 is the Hilbert-space partition."""
         return alpha_energy(self.expectation_H_S, self.expectation_H_SR, alpha)
+
+    def to_dict(self, alphas: Sequence[float] = ()) -> dict[str, float]:
+        """The scalar results as a flat dict of plain floats (for sweeps, JSON and tables).
+
+        Keys: ``system_N, system_U, system_S, system_Omega``, the same for ``reservoir_`` (the
+        change of the reservoir's part) and ``universe_``; ``expectation_H_S``,
+        ``expectation_H_SR``, ``entropy_coefficient``, ``power_H_S_<name>`` and
+        ``power_H_SR_<name>`` per model parameter (Eqs. 19-20), ``n_bound_states``,
+        ``quadrature_error``, ``sum_rule_g_S`` (int g_S - n), ``sum_rule_dg_R`` (int delta g_R);
+        for each ``a`` in ``alphas``: ``alpha_energy_<a>`` (Eq. 22) and ``alpha_entropy_<a>``
+        (Eq. 24). Energies in the model's unit, entropies in nats.
+
+        Parameters
+        ----------
+        alphas : sequence of float
+            Fractions of the alpha-partition, each in [0, 1] (not a model parameter).
+        """
+        from .._convert import variable_name
+
+        out = {
+            **self.system.to_dict("system_"),
+            **self.reservoir.to_dict("reservoir_"),
+            **self.universe.to_dict("universe_"),
+            "expectation_H_S": float(self.expectation_H_S),
+            "expectation_H_SR": float(self.expectation_H_SR),
+            "entropy_coefficient": self.entropy_coefficient,
+        }
+        for name, (p_S, p_SR) in self.powers.items():
+            out[f"power_H_S_{name}"] = float(p_S)
+            out[f"power_H_SR_{name}"] = float(p_SR)
+        out["n_bound_states"] = float(len(self.bound_states))
+        out["quadrature_error"] = float(self.quadrature_error)
+        out["sum_rule_g_S"] = float(self.sum_rule_residuals["int g_S - n"])
+        out["sum_rule_dg_R"] = float(self.sum_rule_residuals["int delta g_R"])
+        for a in alphas:
+            out[variable_name("alpha_energy", alpha=a)] = self.alpha_energy(a)
+            out[variable_name("alpha_entropy", alpha=a)] = self.alpha_entropy(a)
+        return out
 
     def power(self, name: str) -> tuple[float, float]:
         """(<dH_S/d name>, <dH_SR/d name>): Eqs. (19)-(20) per unit change of parameter ``name``."""

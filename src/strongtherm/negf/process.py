@@ -21,7 +21,7 @@ integrals (:func:`.contour.spectral_integrals`), the panel edges another.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -63,6 +63,36 @@ class QuasistaticProcess:
             f"  W_ext={self.W_ext:.10g}  W_S={self.W_S:.10g}  nonlocal_work={self.nonlocal_work:.10g}\n"
             f"  sum-rule residual={self.sum_rule_residual:.2g}  first-law residual={self.first_law_residual:.2g}"
         )
+
+    def to_dict(self, alphas: Sequence[float] = ()) -> dict[str, float]:
+        """The scalar results as a flat dict of plain floats (for sweeps, JSON and tables).
+
+        Keys: ``W_ext``, ``W_S``, ``work_H_S``, ``work_H_SR``, ``nonlocal_work``,
+        ``nonlocal_work_eq13``, ``nonlocal_work_on_reservoir``, ``delta_Omega_S``,
+        ``delta_dOmega_R``, ``delta_S_S``, ``sum_rule_residual``, ``first_law_residual``,
+        ``nonlocal_work_discrepancy``, ``error_<column>`` (s-quadrature error estimates); for each
+        ``a`` in ``alphas``: ``alpha_work_<a>`` (Eq. 23), ``entropy_change_EOG_<a>`` (Eq. 25) and
+        ``alpha_entropy_change_<a>`` (Eq. 24). Energies in the model's unit, entropies in nats.
+
+        Parameters
+        ----------
+        alphas : sequence of float
+            Fractions of the alpha-partition, each in [0, 1].
+        """
+        from .._convert import variable_name
+
+        names = (
+            "W_ext", "W_S", "work_H_S", "work_H_SR", "nonlocal_work", "nonlocal_work_eq13",
+            "nonlocal_work_on_reservoir", "delta_Omega_S", "delta_dOmega_R", "delta_S_S",
+            "sum_rule_residual", "first_law_residual", "nonlocal_work_discrepancy",
+        )  # fmt: skip
+        out = {name: float(getattr(self, name)) for name in names}
+        out.update({f"error_{column}": float(e) for column, e in self.errors.items()})
+        for a in alphas:
+            out[variable_name("alpha_work", alpha=a)] = self.alpha_work(a)
+            out[variable_name("entropy_change_EOG", alpha=a)] = self.entropy_change_EOG(a)
+            out[variable_name("alpha_entropy_change", alpha=a)] = self.alpha_entropy_change(a)
+        return out
 
     # ---------------------------------------------------------------- path integrals
     @property

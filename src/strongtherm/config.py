@@ -1,0 +1,627 @@
+"""Your own model from a file: ``strongtherm run CONFIG.toml`` (TOML read with the stdlib ``tomllib``).
+
+A config has four tables; every key is checked (an unknown key is an error naming it) and typed
+into frozen dataclasses (:class:`RunConfig`), and the resolved config, defaults included, is
+written beside the results with the strongtherm version::
+
+    [model]                      # a built-in model by name, with its builder's arguments ...
+    name = "resonant_level"      # resonant_level, two_level_two_reservoirs, two_spin,
+    args = { t0 = 1.25 }         # constrained_two_spin; or negf_matrices / exact_matrices
+
+    [bath]                       # T (and mu) for the Green's-function engine, beta for the exact one
+    T = 0.02
+    mu = 0.0
+
+    [task]
+    kind = "sweep"               # state | path | quench | sweep
+    params = { V = 1.0 }         # fixed parameters
+    grid = { eps_s = { start = -2.0, stop = 2.0, num = 41 } }   # or a list of values
+    alphas = [0.0, 0.5, 1.0]     # alpha-partition fractions (negf)
+
+    [output]
+    formats = ["json", "csv", "netcdf"]
+    plot = true
+
+Matrices (real; nested lists, or QuTiP ``Qobj`` / arrays when built from Python):
+
+* ``name = "negf_matrices"``: ``args = {h_S = [[...]], couplings = [[[...]], ...],
+  reservoirs = [{t0 = 1.25, e0 = 0.0}, ...], parameters = {eps = {default = 0.0, h_S = [[...]]}}}``
+  gives h_S(lambda) = h_S + sum_k lambda_k dh_S_k and V_r(lambda) = V_r + sum_k lambda_k dV_r_k
+  (linear in each named parameter, exact derivatives), reservoirs semi-infinite chains.
+* ``name = "exact_matrices"``: ``args = {H_S = [[...]], H_R = [[...]], V = [[...]]}``.
+
+Tasks: ``state`` (equilibrium at ``params``), ``path`` (negf: quasistatic along the corners
+``points``), ``quench`` (exact: from ``A`` to ``B``, each a set of builder arguments), ``sweep``
+(``grid`` over model parameters, ``T``/``mu`` or ``beta``; for the exact engine ``of = "state"``
+or ``of = "quench"``). ``--set key=value`` overrides any key (``ast.literal_eval``, never eval).
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path as FilePath
+from typing import Any
+
+import numpy as np
+
+from ._convert import to_array, to_builtin
+from .negf.reservoirs import TightBindingChain
+from .negf.system import OpenSystem
+
+__all__ = [
+    "BUILTIN_MODELS",
+    "BathConfig",
+    "ConfigError",
+    "ModelConfig",
+    "OutputConfig",
+    "RunConfig",
+    "TaskConfig",
+    "apply_overrides",
+    "load_config",
+    "matrix_composite",
+    "matrix_open_system",
+    "new_output_folder",
+    "parse_config",
+    "run",
+]
+
+
+class ConfigError(ValueError):
+    """A config file or ``--set`` override is invalid; the message names the key."""
+
+
+# --------------------------------------------------------------------------- matrix models
+@dataclass(frozen=True)
+class _LinearMatrix:
+    """lambda -> M0 + sum_k lambda_k dM_k (picklable, so worker processes can use it)."""
+
+    base: np.ndarray
+    slopes: Mapping[str, np.ndarray]
+
+    def __call__(self, params: Mapping[str, float]) -> np.ndarray:
+        return self.base + sum((params[k] * d for k, d in self.slopes.items()), np.zeros_like(self.base))
+
+    def derivative(self, params: Mapping[str, float], name: str) -> np.ndarray:
+        return self.slopes.get(name, np.zeros_like(self.base))
+
+
+@dataclass(frozen=True)
+class _Tuple:
+    """A tuple of :class:`_LinearMatrix` called together (the couplings, one per reservoir)."""
+
+    parts: tuple[_LinearMatrix, ...]
+
+    def __call__(self, params: Mapping[str, float]) -> tuple[np.ndarray, ...]:
+        return tuple(p(params) for p in self.parts)
+
+    def derivative(self, params: Mapping[str, float], name: str) -> tuple[np.ndarray, ...]:
+        return tuple(p.derivative(params, name) for p in self.parts)
+
+
+def matrix_open_system(
+    h_S: Any,
+    couplings: Sequence[Any],
+    reservoirs: Sequence[Mapping[str, float]],
+    parameters: Mapping[str, Mapping[str, Any]] | None = None,
+    name: str = "matrix model",
+) -> OpenSystem:
+    """An open fermionic system given by matrices, linear in its named parameters.
+
+    Parameters
+    ----------
+    h_S : array-like or qutip.Qobj, (n, n)
+        System Hamiltonian at lambda = 0, energies in the model's unit.
+    couplings : sequence of array-like, each (n_surface_r, n)
+        Coupling V_r of each reservoir at lambda = 0 (reservoir x system).
+    reservoirs : sequence of mapping
+        ``{"t0": hopping, "e0": on-site energy}`` of each semi-infinite chain (energy units).
+    parameters : mapping, optional
+        ``name -> {"default": value, "h_S": dh_S, "couplings": [dV_r, ...], "low": ..,
+        "high": ..}``: h_S(lambda) = h_S + sum lambda dh_S, V_r likewise (exact derivatives).
+    name : str
+        Shown in reports.
+
+    Returns
+    -------
+    OpenSystem
+    """
+    h0 = to_array(h_S, name="h_S", ndim=2).astype(complex)
+    n = h0.shape[0]
+    if len(couplings) != len(reservoirs):
+        raise ConfigError(f"couplings has {len(couplings)} matrices but reservoirs has {len(reservoirs)} entries")
+    V0 = [to_array(V, name=f"couplings[{r}]", ndim=2).astype(complex) for r, V in enumerate(couplings)]
+    chains = []
+    for r, res in enumerate(reservoirs):
+        unknown = set(res) - {"t0", "e0"}
+        if unknown:
+            raise ConfigError(f"reservoirs[{r}] has unknown key(s) {sorted(unknown)}; allowed: t0, e0")
+        chains.append(TightBindingChain(t0=_number(res.get("t0", 1.0), f"reservoirs[{r}].t0"), e0=_number(res.get("e0", 0.0), f"reservoirs[{r}].e0")))
+    dh: dict[str, np.ndarray] = {}
+    dV: list[dict[str, np.ndarray]] = [{} for _ in V0]
+    domain, defaults = {}, {}
+    for pname, spec in (parameters or {}).items():
+        unknown = set(spec) - {"default", "h_S", "couplings", "low", "high"}
+        if unknown:
+            raise ConfigError(f"parameters.{pname} has unknown key(s) {sorted(unknown)}; allowed: default, h_S, couplings, low, high")
+        if "h_S" in spec:
+            dh[pname] = to_array(spec["h_S"], name=f"parameters.{pname}.h_S", ndim=2).astype(complex)
+        if "couplings" in spec:
+            if len(spec["couplings"]) != len(V0):
+                raise ConfigError(f"parameters.{pname}.couplings must give one matrix per reservoir ({len(V0)})")
+            for r, d in enumerate(spec["couplings"]):
+                dV[r][pname] = to_array(d, name=f"parameters.{pname}.couplings[{r}]", ndim=2).astype(complex)
+        domain[pname] = (_number(spec.get("low", -np.inf), f"parameters.{pname}.low"), _number(spec.get("high", np.inf), f"parameters.{pname}.high"))
+        if "default" in spec:
+            defaults[pname] = _number(spec["default"], f"parameters.{pname}.default")
+    h_fn = _LinearMatrix(h0, dh)
+    V_fn = _Tuple(tuple(_LinearMatrix(V, d) for V, d in zip(V0, dV, strict=True)))
+    return OpenSystem(
+        name=name,
+        n_levels=n,
+        reservoirs=tuple(chains),
+        system_hamiltonian=h_fn,
+        couplings=V_fn,
+        parameter_domain=domain,
+        defaults=defaults,
+        system_hamiltonian_derivative=h_fn.derivative,
+        couplings_derivative=V_fn.derivative,
+    )
+
+
+def matrix_composite(H_S: Any, H_R: Any, V: Any = None) -> Any:
+    """``st.exact.Composite`` from matrices (arrays, nested lists or ``qutip.Qobj``; V = None: uncoupled)."""
+    from .exact.composite import Composite
+
+    return Composite(
+        H_S=to_array(H_S, name="H_S", ndim=2),
+        H_R=to_array(H_R, name="H_R", ndim=2),
+        V=None if V is None else to_array(V, name="V", ndim=2),
+    )
+
+
+def _builtins() -> dict[str, tuple[str, Callable[..., Any]]]:
+    from . import models
+
+    return {
+        "resonant_level": ("negf", models.resonant_level),
+        "two_level_two_reservoirs": ("negf", models.two_level_two_reservoirs),
+        "negf_matrices": ("negf", matrix_open_system),
+        "two_spin": ("exact", models.two_spin),
+        "constrained_two_spin": ("exact", models.constrained_two_spin),
+        "exact_matrices": ("exact", matrix_composite),
+    }
+
+
+#: Model names a config may use, and their engine.
+BUILTIN_MODELS: tuple[str, ...] = (
+    "resonant_level",
+    "two_level_two_reservoirs",
+    "negf_matrices",
+    "two_spin",
+    "constrained_two_spin",
+    "exact_matrices",
+)
+
+
+# --------------------------------------------------------------------------- typed config
+def _number(value: Any, key: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
+        raise ConfigError(f"{key} must be a number, got {type(value).__name__} {value!r:.60}")
+    return float(value)
+
+
+def _numbers(value: Any, key: str) -> tuple[float, ...]:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return (float(value),)
+    if not isinstance(value, list | tuple):
+        raise ConfigError(f"{key} must be a list of numbers, got {type(value).__name__} {value!r:.60}")
+    return tuple(_number(v, f"{key}[{i}]") for i, v in enumerate(value))
+
+
+def _table(value: Any, key: str) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"{key} must be a table (mapping), got {type(value).__name__} {value!r:.60}")
+    return dict(value)
+
+
+def _only(table: Mapping[str, Any], allowed: Sequence[str], key: str) -> None:
+    for k in table:
+        if k not in allowed:
+            where = f"{key}.{k}" if key else k
+            raise ConfigError(f"unknown key {where!r}; allowed in {key or 'the top level'}: {', '.join(allowed)}")
+
+
+def _grid_axis(value: Any, key: str) -> tuple[float, ...]:
+    if isinstance(value, Mapping):
+        _only(value, ("start", "stop", "num"), key)
+        missing = [k for k in ("start", "stop", "num") if k not in value]
+        if missing:
+            raise ConfigError(f"{key} needs start, stop and num (missing {missing})")
+        num = value["num"]
+        if isinstance(num, bool) or not isinstance(num, int) or num < 1:
+            raise ConfigError(f"{key}.num must be a positive integer, got {num!r}")
+        return tuple(np.linspace(_number(value["start"], f"{key}.start"), _number(value["stop"], f"{key}.stop"), num).tolist())
+    axis = _numbers(value, key)
+    if not axis:
+        raise ConfigError(f"{key} is empty: give at least one value")
+    return axis
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """``[model]``: a built-in ``name`` (see :data:`BUILTIN_MODELS`) and its builder's ``args``."""
+
+    name: str
+    args: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def engine(self) -> str:
+        return _builtins()[self.name][0]
+
+    @property
+    def builder(self) -> Callable[..., Any]:
+        return _builtins()[self.name][1]
+
+    @classmethod
+    def parse(cls, raw: Any) -> ModelConfig:
+        table = _table(raw, "model")
+        _only(table, ("name", "args"), "model")
+        name = table.get("name")
+        if not isinstance(name, str) or name not in BUILTIN_MODELS:
+            raise ConfigError(f"model.name must be one of {list(BUILTIN_MODELS)}, got {name!r}")
+        args = _table(table.get("args", {}), "model.args")
+        allowed = list(inspect.signature(_builtins()[name][1]).parameters)
+        _only(args, allowed, "model.args")
+        return cls(name, args)
+
+
+@dataclass(frozen=True)
+class BathConfig:
+    """``[bath]``: temperature ``T`` and chemical potential ``mu`` (energy units), or ``beta``."""
+
+    T: float | None = None
+    mu: float = 0.0
+    beta: float | None = None
+
+    @classmethod
+    def parse(cls, raw: Any, engine: str) -> BathConfig:
+        table = _table(raw, "bath")
+        _only(table, ("T", "mu", "beta"), "bath")
+        values = {k: _number(v, f"bath.{k}") for k, v in table.items()}
+        if "T" in values and "beta" in values:
+            raise ConfigError("bath: give T or beta, not both")
+        if "T" not in values and "beta" not in values:
+            raise ConfigError("bath needs T (Green's-function engine) or beta (exact engine)")
+        for k in ("T", "beta"):
+            if k in values and not values[k] > 0.0:
+                raise ConfigError(f"bath.{k} must be > 0, got {values[k]!r}")
+        if engine == "exact" and values.get("mu", 0.0) != 0.0:
+            raise ConfigError("bath.mu is not used by the exact engine (canonical Gibbs state); leave it out")
+        T = values.get("T", 1.0 / values["beta"] if "beta" in values else None)
+        return cls(T=T, mu=values.get("mu", 0.0), beta=1.0 / T)  # type: ignore[operator]
+
+
+#: Task kinds per engine.
+_TASK_KINDS: Mapping[str, tuple[str, ...]] = {"negf": ("state", "path", "sweep"), "exact": ("state", "quench", "sweep")}
+
+
+@dataclass(frozen=True)
+class TaskConfig:
+    """``[task]``: what to compute (see the module docstring)."""
+
+    kind: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+    grid: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    of: str = "state"
+    points: tuple[Mapping[str, float], ...] = ()
+    panels_per_segment: int = 4
+    A: Mapping[str, Any] = field(default_factory=dict)
+    B: Mapping[str, Any] = field(default_factory=dict)
+    alphas: tuple[float, ...] = ()
+    processes: int | None = None
+
+    @classmethod
+    def parse(cls, raw: Any, engine: str) -> TaskConfig:
+        table = _table(raw, "task")
+        _only(table, [f.name for f in fields(cls)], "task")
+        kind = table.get("kind")
+        if kind not in _TASK_KINDS[engine]:
+            raise ConfigError(f"task.kind must be one of {list(_TASK_KINDS[engine])} for a {engine} model, got {kind!r}")
+        out: dict[str, Any] = {"kind": kind}
+        out["params"] = _table(table.get("params", {}), "task.params")
+        grid = _table(table.get("grid", {}), "task.grid")
+        out["grid"] = {k: _grid_axis(v, f"task.grid.{k}") for k, v in grid.items()}
+        if kind == "sweep" and not out["grid"]:
+            raise ConfigError("task.grid must name at least one parameter for kind = 'sweep'")
+        of = table.get("of", "state")
+        if of not in ("state", "quench") or (engine == "negf" and of != "state"):
+            raise ConfigError(f"task.of must be 'state'{' or quench' if engine == 'exact' else ''}, got {of!r}")
+        out["of"] = of
+        points = table.get("points", [])
+        if not isinstance(points, list):
+            raise ConfigError(f"task.points must be a list of tables, got {points!r:.60}")
+        out["points"] = tuple(
+            {k: _number(v, f"task.points[{i}].{k}") for k, v in _table(p, f"task.points[{i}]").items()}
+            for i, p in enumerate(points)
+        )
+        if kind == "path" and len(out["points"]) < 2:
+            raise ConfigError("task.points must list at least 2 parameter sets for kind = 'path'")
+        panels = table.get("panels_per_segment", 4)
+        if isinstance(panels, bool) or not isinstance(panels, int) or panels < 1:
+            raise ConfigError(f"task.panels_per_segment must be a positive integer, got {panels!r}")
+        out["panels_per_segment"] = panels
+        for side in ("A", "B"):
+            out[side] = _table(table.get(side, {}), f"task.{side}")
+        if kind == "quench" or out["of"] == "quench":
+            for side in ("A", "B"):
+                if not out[side]:
+                    raise ConfigError(f"task.{side} must give the builder arguments of state {side} for a quench")
+        alphas = _numbers(table.get("alphas", []), "task.alphas")
+        for i, a in enumerate(alphas):
+            if not 0.0 <= a <= 1.0:
+                raise ConfigError(f"task.alphas[{i}] must lie in [0, 1] (alpha-partition), got {a!r}")
+        out["alphas"] = alphas
+        processes = table.get("processes")
+        if processes is not None and (isinstance(processes, bool) or not isinstance(processes, int) or processes < 1):
+            raise ConfigError(f"task.processes must be a positive integer, got {processes!r}")
+        out["processes"] = processes
+        return cls(**out)
+
+
+@dataclass(frozen=True)
+class OutputConfig:
+    """``[output]``: data ``formats`` (json, csv, netcdf) and whether to ``plot``."""
+
+    formats: tuple[str, ...] = ("json", "csv", "netcdf")
+    plot: bool = True
+
+    @classmethod
+    def parse(cls, raw: Any) -> OutputConfig:
+        table = _table(raw, "output")
+        _only(table, ("formats", "plot"), "output")
+        formats = table.get("formats", list(cls.formats))
+        if not isinstance(formats, list) or any(f not in ("json", "csv", "netcdf") for f in formats):
+            raise ConfigError(f"output.formats must be a list drawn from json, csv, netcdf, got {formats!r}")
+        plot = table.get("plot", True)
+        if not isinstance(plot, bool):
+            raise ConfigError(f"output.plot must be true or false, got {plot!r}")
+        return cls(tuple(formats), plot)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    """A whole config: ``model``, ``bath``, ``task``, ``output``."""
+
+    model: ModelConfig
+    bath: BathConfig
+    task: TaskConfig
+    output: OutputConfig
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved config (defaults included) as plain data, with the strongtherm version."""
+        from . import __version__
+
+        out = to_builtin(asdict(self))
+        out["strongtherm_version"] = __version__
+        return out
+
+
+def parse_config(raw: Mapping[str, Any]) -> RunConfig:
+    """Type and check a config mapping (as read from TOML); ConfigError names any bad key."""
+    table = _table(raw, "config")
+    _only(table, ("model", "bath", "task", "output"), "")
+    for required in ("model", "bath", "task"):
+        if required not in table:
+            raise ConfigError(f"the config needs a [{required}] table")
+    model = ModelConfig.parse(table["model"])
+    return RunConfig(
+        model=model,
+        bath=BathConfig.parse(table["bath"], model.engine),
+        task=TaskConfig.parse(table["task"], model.engine),
+        output=OutputConfig.parse(table.get("output", {})),
+    )
+
+
+def apply_overrides(raw: Mapping[str, Any], overrides: Sequence[str]) -> dict[str, Any]:
+    """Apply ``key=value`` overrides (dotted keys, e.g. ``bath.T=0.05``, ``task.grid.V=[0.5, 1.0]``).
+
+    Values are parsed with :func:`ast.literal_eval` (never ``eval``); a value that is not a
+    Python literal is taken as a string (``model.name=two_spin``).
+    """
+    out = json.loads(json.dumps(raw))  # deep copy of plain data
+    for item in overrides:
+        key, sep, text = item.partition("=")
+        key = key.strip()
+        if not sep or not key or any(not part for part in key.split(".")):
+            raise ConfigError(f"--set expects key=value with a dotted key (e.g. bath.T=0.05), got {item!r}")
+        try:
+            value = ast.literal_eval(text.strip())
+        except (ValueError, SyntaxError):
+            value = text.strip()
+        target = out
+        parts = key.split(".")
+        for part in parts[:-1]:
+            nxt = target.setdefault(part, {})
+            if not isinstance(nxt, dict):
+                raise ConfigError(f"--set {key}: {part!r} is not a table")
+            target = nxt
+        target[parts[-1]] = value
+    return out
+
+
+def load_config(path: str | FilePath, overrides: Sequence[str] = ()) -> RunConfig:
+    """Read a TOML config, apply ``--set`` overrides, and type it (:func:`parse_config`)."""
+    path = FilePath(path)
+    try:
+        with path.open("rb") as handle:
+            raw = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return parse_config(apply_overrides(raw, overrides))
+
+
+def new_output_folder(requested: str | FilePath | None, config_path: str | FilePath) -> FilePath:
+    """The folder to write into, never one that already holds files.
+
+    ``requested`` (``--out``) must not exist or be empty, else ConfigError. Without it, the
+    default is ``runs/<config name>``, or ``runs/<config name>-2``, ``-3``, ... if taken.
+    """
+    if requested is not None:
+        folder = FilePath(requested)
+        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+            raise ConfigError(f"output folder {folder} already exists and is not empty: choose another --out")
+        return folder
+    base = FilePath("runs") / FilePath(config_path).stem
+    folder, k = base, 1
+    while folder.exists():
+        k += 1
+        folder = base.with_name(f"{base.name}-{k}")
+    return folder
+
+
+# --------------------------------------------------------------------------- running
+def _write_json(path: FilePath, data: Any) -> FilePath:
+    path.write_text(json.dumps(to_builtin(data), indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def _write_table(path: FilePath, columns: Mapping[str, Sequence[float]]) -> FilePath:
+    names = list(columns)
+    rows = zip(*(columns[n] for n in names), strict=True)
+    path.write_text(",".join(names) + "\n" + "".join(",".join(repr(float(x)) for x in r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+def _negf_model(config: RunConfig) -> OpenSystem:
+    return config.model.builder(**config.model.args)
+
+
+def _exact_model(config: RunConfig, *extra: Mapping[str, Any]) -> Any:
+    args = dict(config.model.args)
+    for e in extra:
+        args.update(e)
+    return config.model.builder(**args)
+
+
+def _bath(config: RunConfig) -> Any:
+    from .thermal import Bath
+
+    return Bath(T=config.bath.T, mu=config.bath.mu)
+
+
+def _plot(kind: str, result: Any, out: FilePath, log: Callable[[str], None]) -> FilePath | None:
+    """Draw with :mod:`strongtherm.plot` if it is there; skip with a message otherwise."""
+    try:
+        from . import plot
+    except ImportError:
+        log("strongtherm.plot is not available: no plot written")
+        return None
+    draw = {
+        "path": lambda: plot.path_works(result),
+        "quench": lambda: plot.second_law(result.second_law()),
+        "sweep": lambda: _plot_sweep(plot, result),
+    }.get(kind)
+    if draw is None:
+        log(f"no plot for task kind {kind!r}")
+        return None
+    try:
+        ax = draw()
+    except (AttributeError, ValueError, TypeError) as exc:
+        log(f"plot skipped: {exc}")
+        return None
+    figure = (ax[0] if isinstance(ax, list | tuple | np.ndarray) else ax).figure
+    target = out / f"{kind}.png"
+    figure.savefig(target, dpi=120)
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
+    return target
+
+
+_PREFERRED = ("system_S", "system_N", "system_Omega", "reservoir_Omega", "U_diff", "U_Hstar", "U_Estar",
+              "F_S", "work_diff", "work_Hstar", "work_Estar")  # fmt: skip
+
+
+def _plot_sweep(plot: Any, ds: Any) -> Any:
+    names = [v for v in _PREFERRED if v in ds.data_vars][:3] or list(ds.data_vars)[:3]
+    x = next(iter(ds.dims))
+    return plot.state_functions(ds, x=x, quantities=names)
+
+
+def run(config: RunConfig, out: FilePath, *, progress: bool = True, log: Callable[[str], None] = print) -> list[FilePath]:
+    """Run a config into the folder ``out`` (created); return the files written.
+
+    Writes the data (``state.json``; ``path.json`` + ``path.csv``; ``quench.json``;
+    ``sweep.nc`` + ``sweep.csv``, as ``output.formats`` allow), a PNG where
+    :mod:`strongtherm.plot` can draw the result, and ``resolved_config.json``.
+    """
+    from . import exact, negf
+    from .path import Path
+    from .sweep import save, sweep
+    from .sweeps import exact_equilibrium, exact_quench, negf_equilibrium
+
+    out = FilePath(out)
+    out.mkdir(parents=True, exist_ok=True)
+    task, formats = config.task, config.output.formats
+    written = [_write_json(out / "resolved_config.json", config.to_dict())]
+    result: Any = None
+    if config.model.engine == "negf":
+        model, bath = _negf_model(config), _bath(config)
+        if task.kind == "state":
+            eq = negf.equilibrium(model, bath, **task.params)
+            data = {"parameters": eq.params, "results": eq.to_dict(task.alphas),
+                    "bound_states": [{"energy": b.energy, "system_weight": b.system_weight,
+                                      "reservoir_weight": b.reservoir_weight} for b in eq.bound_states]}  # fmt: skip
+            written.append(_write_json(out / "state.json", data))
+        elif task.kind == "path":
+            corners = [{**task.params, **p} for p in task.points]
+            result = negf.quasistatic(model, bath, Path.corners(corners), panels_per_segment=task.panels_per_segment)
+            if "json" in formats:
+                written.append(_write_json(out / "path.json", {"path": result.path.label, "results": result.to_dict(task.alphas)}))
+            if "csv" in formats:
+                columns: dict[str, Any] = {"s": result.path_s}
+                for name in result.path.names:
+                    columns[name] = [result.path.function(float(s))[name] for s in result.path_s]
+                columns.update({f"cumulative_{k}": v for k, v in result.cumulative.items()})
+                columns["system_Omega"] = [e.system.Omega for e in result.states]
+                columns["reservoir_Omega"] = [e.reservoir.Omega for e in result.states]
+                written.append(_write_table(out / "path.csv", columns))
+        else:
+            compute = negf_equilibrium(model, bath, alphas=task.alphas, **task.params)
+            result = sweep(compute, task.grid, processes=task.processes, progress=None if progress else False)
+    else:
+        beta = config.bath.beta
+        if task.kind == "state":
+            eq = exact.equilibrium(_exact_model(config, task.params), beta=beta)
+            data = {"results": eq.to_dict(), "rho_S": eq.rho_S, "H_star": eq.H_star, "E_star": eq.E_star}
+            written.append(_write_json(out / "state.json", data))
+        elif task.kind == "quench":
+            result = exact.quench(_exact_model(config, task.params, task.A), _exact_model(config, task.params, task.B), beta=beta)
+            audit = result.second_law()
+            written.append(_write_json(out / "quench.json", {"kind": result.kind, "results": result.to_dict(), "second_law": audit.verdicts}))
+            log(str(audit))
+        else:
+            fixed = {**config.model.args, **task.params}
+            grid_beta = None if "beta" in task.grid else beta
+            if task.of == "state":
+                compute = exact_equilibrium(config.model.builder, beta=grid_beta, **fixed)
+            else:
+                compute = exact_quench(config.model.builder, beta=grid_beta, A=task.A, B=task.B, **fixed)
+            result = sweep(compute, task.grid, processes=task.processes, progress=None if progress else False)
+    if task.kind == "sweep":
+        if "netcdf" in formats:
+            written.append(save(result, out / "sweep.nc"))
+        if "csv" in formats:
+            written.append(save(result, out / "sweep.csv"))
+        if "json" in formats:
+            written.append(_write_json(out / "sweep.json", {"failures": json.loads(result.attrs["failures"])}))
+    if config.output.plot and result is not None:
+        figure = _plot(task.kind, result, out, log)
+        if figure is not None:
+            written.append(figure)
+    return written

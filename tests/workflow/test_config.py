@@ -1,0 +1,155 @@
+"""``strongtherm run CONFIG.toml`` (issue 5): typed configs, overrides, output folders, examples."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import strongtherm as st
+from strongtherm.cli import main
+from strongtherm.config import (
+    ConfigError,
+    apply_overrides,
+    load_config,
+    matrix_open_system,
+    new_output_folder,
+    parse_config,
+)
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+BASE = {
+    "model": {"name": "resonant_level", "args": {"t0": 1.25}},
+    "bath": {"T": 0.02},
+    "task": {"kind": "state", "params": {"eps_s": -1.0, "V": 1.0}},
+}
+
+
+@pytest.mark.parametrize("example", sorted(p.name for p in EXAMPLES.glob("*.toml")))
+def test_every_example_runs(tmp_path, example, capsys):
+    out = tmp_path / "out"
+    assert main(["run", str(EXAMPLES / example), "--out", str(out), "--quiet"]) == 0
+    resolved = json.loads((out / "resolved_config.json").read_text())
+    assert resolved["strongtherm_version"] == st.__version__
+    assert resolved["output"] == {"formats": resolved["output"]["formats"], "plot": resolved["output"]["plot"]}
+    assert len(list(out.iterdir())) >= 2
+
+
+def test_sweep_example_data_and_resolved_defaults(tmp_path):
+    xr = pytest.importorskip("xarray")
+    from strongtherm.sweep import load
+
+    out = tmp_path / "sweep"
+    assert main(["run", str(EXAMPLES / "resonant_level_sweep.toml"), "--out", str(out), "--quiet",
+                 "--set", "task.grid.eps_s=[-1.0, 0.0]", "--set", "bath.T=0.05"]) == 0
+    ds = load(out / "sweep.nc")
+    xr.testing.assert_identical(ds, load(out / "sweep.csv"))
+    eq = st.negf.equilibrium(st.models.resonant_level(1.25), st.Bath(T=0.05), eps_s=0.0, V=0.5)
+    np.testing.assert_allclose(ds["system_S"].sel(eps_s=0.0, V=0.5), eq.system.S, rtol=0, atol=1e-10)
+    resolved = json.loads((out / "resolved_config.json").read_text())
+    assert resolved["bath"] == {"T": 0.05, "mu": 0.0, "beta": 20.0}
+    assert resolved["task"]["panels_per_segment"] == 4  # defaults written out
+    assert (out / "sweep.png").stat().st_size > 0
+
+
+def test_quench_example_matches_engine(tmp_path):
+    out = tmp_path / "q"
+    assert main(["run", str(EXAMPLES / "two_spin_quench.toml"), "--out", str(out), "--quiet"]) == 0
+    data = json.loads((out / "quench.json").read_text())
+    q = st.exact.quench(st.models.two_spin(0.0, 0.8, 1.2, 1.8), st.models.two_spin(2.0, 0.8, 1.2, 1.8), beta=1.0)
+    assert data["results"]["work_Hstar"] == q.work["H*"] and data["kind"] == "system"
+    assert data["second_law"] == {"diff": True, "H*": True, "E*": True}
+
+
+def test_matrix_model_equals_builtin_two_level_model():
+    # h_S = [[eps, t_c], [t_c, -eps]] with V on both chains: the built-in model at eps_1 = -eps_2 = eps
+    model = matrix_open_system(
+        h_S=[[0.0, 0.5], [0.5, 0.0]],
+        couplings=[[[0.0, 0.0]], [[0.0, 0.0]]],
+        reservoirs=[{"t0": 1.25}, {"t0": 1.25}],
+        parameters={"eps": {"h_S": [[1.0, 0.0], [0.0, -1.0]]}, "V": {"default": 1.0, "couplings": [[[1.0, 0.0]], [[0.0, 1.0]]]}},
+    )
+    bath = st.Bath(T=0.05)
+    ours = st.negf.equilibrium(model, bath, eps=0.3)
+    ref = st.negf.equilibrium(st.models.two_level_two_reservoirs(1.25), bath, eps_1=0.3, eps_2=-0.3)
+    # same matrices, same integrals: agreement to the quadrature tolerance (1e-11 per integral)
+    for key in ("system_S", "system_Omega", "reservoir_Omega", "expectation_H_SR"):
+        np.testing.assert_allclose(ours.to_dict()[key], ref.to_dict()[key], rtol=0, atol=1e-10)
+    # exact derivatives: power w.r.t. eps is <dH_S/d eps_1> - <dH_S/d eps_2>
+    np.testing.assert_allclose(ours.power("eps")[0], ref.power("eps_1")[0] - ref.power("eps_2")[0], atol=1e-10)
+
+
+def test_matrix_model_accepts_qobj():
+    qutip = pytest.importorskip("qutip")
+    model = matrix_open_system(qutip.sigmaz() * 0.2, [qutip.Qobj([[0.8, 0.0]]), qutip.Qobj([[0.0, 0.8]])],
+                               [{"t0": 1.25}, {"t0": 1.25}])
+    eq = st.negf.equilibrium(model, st.Bath(T=0.05))
+    np.testing.assert_allclose(eq.system.N, 1.0, atol=1e-9)  # particle-hole symmetric at mu = 0
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        ({"bath": {"T": 0.02, "tempreature": 1.0}}, "'bath.tempreature'"),
+        ({"model": {"name": "resonant_level", "args": {"t1": 1.0}}}, "'model.args.t1'"),
+        ({"model": {"name": "nonsense"}}, "model.name must be one of"),
+        ({"task": {"kind": "quench"}}, "task.kind must be one of"),
+        ({"task": {"kind": "sweep", "grid": {"eps_s": "wide"}}}, "task.grid.eps_s must be a list of numbers"),
+        ({"task": {"kind": "sweep", "grid": {"eps_s": {"start": 0, "stop": 1}}}}, "missing"),
+        ({"bath": {"T": "hot"}}, "bath.T must be a number"),
+        ({"bath": {"T": -1.0}}, "bath.T must be > 0"),
+        ({"task": {"kind": "state", "alphas": [1.5]}}, r"task.alphas\[0\] must lie in \[0, 1\]"),
+        ({"output": {"plot": "yes"}}, "output.plot must be true or false"),
+        ({"extra": {}}, "unknown key 'extra'"),
+    ],
+)
+def test_config_errors_name_the_key(change, match):
+    with pytest.raises(ConfigError, match=match):
+        parse_config({**BASE, **change})
+
+
+def test_overrides_use_literal_eval_never_eval(tmp_path):
+    raw = apply_overrides(BASE, ["bath.T=0.05", "task.params.V=0.5", "model.args.t0=2", "task.grid.V=[0.5, 1.0]"])
+    assert raw["bath"]["T"] == 0.05 and raw["task"]["params"]["V"] == 0.5 and raw["task"]["grid"]["V"] == [0.5, 1.0]
+    assert BASE["bath"]["T"] == 0.02  # the input is not modified
+    marker = tmp_path / "evaluated"
+    raw = apply_overrides(BASE, [f"bath.T=__import__('pathlib').Path('{marker}').touch()"])
+    assert not marker.exists() and isinstance(raw["bath"]["T"], str)
+    with pytest.raises(ConfigError, match=r"bath\.T must be a number"):
+        parse_config(raw)
+    with pytest.raises(ConfigError, match="key=value"):
+        apply_overrides(BASE, ["bath.T"])
+
+
+def test_output_folder_is_never_overwritten(tmp_path, monkeypatch, capsys):
+    config = tmp_path / "my_state.toml"
+    config.write_text(
+        '[model]\nname = "resonant_level"\n[bath]\nT = 0.02\n[task]\nkind = "state"\nparams = { eps_s = -1.0, V = 1.0 }\n'
+    )
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(config), "--quiet"]) == 0
+    assert main(["run", str(config), "--quiet"]) == 0
+    assert (tmp_path / "runs" / "my_state" / "state.json").exists()
+    assert (tmp_path / "runs" / "my_state-2" / "state.json").exists()
+    assert "runs/my_state-2" in capsys.readouterr().err
+    assert main(["run", str(config), "--out", str(tmp_path / "runs" / "my_state"), "--quiet"]) == 2
+    assert "already exists and is not empty" in capsys.readouterr().err
+    assert new_output_folder(None, config) == Path("runs/my_state-3")
+
+
+def test_cli_reports_bad_values_with_the_key(tmp_path, capsys):
+    out = tmp_path / "o"
+    assert main(["run", str(EXAMPLES / "resonant_level_path.toml"), "--out", str(out), "--set", "task.panels_per_segment=0"]) == 2
+    assert "task.panels_per_segment" in capsys.readouterr().err
+    assert main(["run", str(EXAMPLES / "resonant_level_sweep.toml"), "--out", str(out), "--set", "task.grid.V=[-1.0]"]) == 2
+    assert "V must be" in capsys.readouterr().err
+    assert not out.exists() or not any(out.iterdir()) or (out / "resolved_config.json").exists()
+
+
+def test_load_config_reads_toml_into_frozen_dataclasses():
+    config = load_config(EXAMPLES / "two_spin_quench.toml")
+    assert config.model.engine == "exact" and config.bath.beta == 1.0 and config.task.B == {"eps": 2.0}
+    with pytest.raises(AttributeError):
+        config.bath.beta = 2.0  # type: ignore[misc]
