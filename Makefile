@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 OUT    ?= results
 
-.PHONY: venv reproduce test test-slow bench clean
+.PHONY: venv reproduce test test-slow bench docs clean
 
 $(BIN)/strongtherm: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,5 +29,17 @@ test-slow: venv
 bench: venv
 	$(BIN)/python benchmarks/run_all.py
 
+# The documentation (docs/_build/html): the docs extra, both reproductions into the gallery,
+# then Sphinx with warnings as errors. About 15 s after the set-up.
+$(VENV)/.docs-installed: pyproject.toml $(BIN)/strongtherm
+	$(BIN)/pip install --quiet -e '.[docs]'
+	touch $@
+
+docs: $(VENV)/.docs-installed
+	rm -rf docs/_static/gallery && mkdir -p docs/_static/gallery
+	$(BIN)/strongtherm reproduce all --quiet --out docs/_static/gallery > docs/_static/gallery/reproduce.log \
+		|| { cat docs/_static/gallery/reproduce.log; exit 1; }
+	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+
 clean:
-	rm -rf $(VENV) $(OUT) .pytest_cache
+	rm -rf $(VENV) $(OUT) .pytest_cache docs/_build docs/_static/gallery

@@ -10,10 +10,11 @@ Two engines:
 Units: hbar = k_B = 1; entropy in nats; work done on and heat absorbed by the system positive.
 """
 
-from . import exact, models, negf
+from . import exact, models, negf, plot, sweeps
 from .path import Path
+from .sweep import sweep
 from .thermal import Bath
 
 __version__ = "0.1.0"
 
-__all__ = ["Bath", "Path", "__version__", "exact", "models", "negf"]
+__all__ = ["Bath", "Path", "__version__", "exact", "models", "negf", "plot", "sweep", "sweeps"]

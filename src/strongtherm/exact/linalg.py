@@ -1,7 +1,7 @@
 """Dense linear algebra for the exact mean-force engine (Davoudi et al. 2025).
 
 Everything here is generic: a Hermitian matrix ``H`` on a tensor product of dimensions
-``(d_S, d_R)`` (system first, so that index ``s * d_R + r`` is the product state |s>|r>), and
+``(d_S, d_R)`` (system first, so that index ``s * d_R + r`` is the product state ``|s>|r>``), and
 an inverse temperature ``beta`` in inverse units of ``H``. Nothing assumes spins or a particular
 model, so that Fock-space operators (e.g. ``K = H - mu N``) can be fed in as they are.
 

@@ -25,7 +25,7 @@ def resonant_level(t0: float = 1.25, e0: float = 0.0) -> OpenSystem:
     H_SR = V d^dag c_1 + h.c.
 
     Parameters (at solve time): ``eps_s`` (level energy) and ``V`` (coupling, >= 0 by
-    convention: only |V|^2 enters), in units of energy; ``t0``, ``e0`` fix the reservoir.
+    convention: only ``|V|^2`` enters), in units of energy; ``t0``, ``e0`` fix the reservoir.
     A bound state below the band exists once eps_s - V^2/t0 < e0 - 2 t0 (and above it once
     eps_s + V^2/t0 > e0 + 2 t0).
     """

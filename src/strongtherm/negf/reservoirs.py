@@ -60,7 +60,7 @@ class TightBindingChain:
 
     .. math:: g(z) = \\frac{w - \\sqrt{w - 2t_0}\\,\\sqrt{w + 2t_0}}{2 t_0^2}, \\quad w = z - e_0,
 
-    the branch that decays as 1/z; band |e - e0| < 2|t0|. Used by Kumar, Webb & Stafford (2024)
+    the branch that decays as 1/z; band ``|e - e0| < 2|t0|``. Used by Kumar, Webb & Stafford (2024)
     for the resonant-level model with t0 = 1.25, e0 = 0.
 
     Parameters
@@ -115,8 +115,8 @@ class TightBindingChain:
 class WideBand:
     """Flat band of half-width ``D`` with normalised density 1/(2D): the wide-band limit *with* its cutoff.
 
-    g(z) = (1/2D) ln[(z - e0 + D) / (z - e0 - D)], so that for |e - e0| << D,
-    Sigma = |V|^2 g ~ -i Gamma/2 with Gamma = pi |V|^2 / D, and d Sigma / d e ~ 0.
+    ``g(z) = (1/2D) ln[(z - e0 + D) / (z - e0 - D)]``, so that for ``|e - e0| << D``,
+    ``Sigma = |V|^2 g ~ -i Gamma/2`` with ``Gamma = pi |V|^2 / D``, and ``d Sigma / d e ~ 0``.
 
     The cutoff is explicit on purpose: in the wide-band limit N and S of the system converge,
     but U_S, Omega_S, <H_SR> and the reservoir changes dU_R, dOmega_R grow like ln D

@@ -1,0 +1,861 @@
+"""Plots of strongtherm results: they draw what was computed and never recompute it.
+
+Every function takes results (or, for :func:`ldos`, precomputed arrays), draws onto ``ax`` (a
+new figure when ``ax`` is None) and returns the :class:`matplotlib.axes.Axes` it drew on. Axes
+are labelled with the quantity, the definition it follows (equation numbers of Kumar, Webb &
+Stafford, PRL 133, 070404 (2024) or of Davoudi et al. (2025)) and its unit: energies "in units of
+energy" (the model's unit), entropies in nats, as on the conventions page of the documentation.
+
+* :func:`state_functions` - state functions versus a parameter, from a list of equilibrium
+  results (either engine) or from a sweep :class:`xarray.Dataset`;
+* :func:`path_works` - cumulative works along a quasistatic path (W_ext, Delta Omega_S,
+  Delta(delta Omega_R), W_S, nonlocal work);
+* :func:`second_law` - W - Delta F_S (Eq. 28) and Q - Delta S / beta (Eq. 35) per definition of
+  a quench, with the verdict of each;
+* :func:`ldos` - system LDOS g_S and reservoir change delta g_R, with bound states (delta peaks)
+  marked by arrows and their weights;
+* :func:`sweep_map` - a data variable of a sweep as a 2-D map over two coordinates.
+
+matplotlib is imported only when a function here is called, so ``import strongtherm`` stays
+light. No backend is chosen here: on a machine without a display matplotlib falls back to Agg.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+__all__ = [
+    "QUANTITIES",
+    "Quantity",
+    "ldos",
+    "path_works",
+    "second_law",
+    "state_functions",
+    "sweep_map",
+]
+
+ENERGY = "units of energy"
+ENTROPY = "nats"
+NUMBER = "particles"
+INVERSE_ENERGY = "1 / units of energy"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """How a scalar quantity is labelled: symbol, definition (with its equation) and unit."""
+
+    symbol: str
+    definition: str
+    unit: str
+
+    def label(self) -> str:
+        """``"symbol: definition"`` (the symbol alone when there is no definition)."""
+        return f"{self.symbol}: {self.definition}" if self.definition else self.symbol
+
+
+#: Labels of the scalar quantities that :func:`state_functions` knows by name: ``N_S``, ``U_S``,
+#: ``S_S``, ``Omega_S``, ``dN_R``, ``dU_R``, ``dS_R``, ``dOmega_R``, ``H_S``, ``H_SR``,
+#: ``alpha_U_S``, ``alpha_S_S`` of the Green's-function engine (:class:`strongtherm.negf.Equilibrium`);
+#: ``U_diff``, ``U_H*``, ``U_E*``, ``F_S``, ``S_diff``, ``S_H*``, ``S_E*`` of the mean-force
+#: engine (:class:`strongtherm.exact.EquilibriumResult`). The data variables of ``st.sweep``
+#: (``system_U``, ``U_Hstar``, ...) are labelled with the same entries.
+QUANTITIES: dict[str, Quantity] = {
+    # Kumar, Webb & Stafford (2024), Hilbert-space partition
+    "N_S": Quantity("N_S", "∫g_S f, Hilbert-space partition (Kumar Eq. 9)", NUMBER),
+    "U_S": Quantity("U_S", "⟨H_S⟩ + ½⟨H_SR⟩ (Kumar Eq. 14)", ENERGY),
+    "S_S": Quantity("S_S", "∫g_S s, Hilbert-space partition (Kumar Eqs. 8, 12)", ENTROPY),
+    "Omega_S": Quantity("Ω_S", "∫g_S ω, Hilbert-space partition (Kumar Eqs. 10, 12)", ENERGY),
+    "dN_R": Quantity("δN_R", "∫δg_R f, change of the reservoir (Kumar Eq. 15)", NUMBER),
+    "dU_R": Quantity("δU_R", "∫δg_R εf, change of the reservoir (Kumar Eq. 15)", ENERGY),
+    "dS_R": Quantity("δS_R", "∫δg_R s, change of the reservoir (Kumar Eq. 15)", ENTROPY),
+    "dOmega_R": Quantity("δΩ_R", "∫δg_R ω, change of the reservoir (Kumar Eq. 15)", ENERGY),
+    "H_S": Quantity("⟨H_S⟩", "Tr[h_S C] (Kumar Eq. 22, α = 0)", ENERGY),
+    "H_SR": Quantity("⟨H_SR⟩", "coupling energy (Kumar Eqs. 14, 22)", ENERGY),
+    "alpha_U_S": Quantity("α-U_S", "⟨H_S + αH_SR⟩ (Kumar Eq. 22)", ENERGY),
+    "alpha_S_S": Quantity("α-S_S", "α-partition of the entropy (Kumar Eq. 24)", ENTROPY),
+    # Davoudi et al. (2025), Hamiltonian of mean force
+    "U_diff": Quantity("U_diff", "U_SR − U_R⁰ (Davoudi Eq. 10)", ENERGY),
+    "U_H*": Quantity("U_H*", "Tr_S(H*_S π_S) (Davoudi Eq. 11)", ENERGY),
+    "U_E*": Quantity("U_E*", "Tr_S(E*_S π_S) (Davoudi Eq. 13)", ENERGY),
+    "F_S": Quantity("F_S", "F_SR − F_R (Davoudi Eqs. 6-8)", ENERGY),
+    "S_diff": Quantity(r"$\mathcal{S}$_diff", "β(U_diff − F_S) (Davoudi Eq. 33)", ENTROPY),
+    "S_H*": Quantity(r"$\mathcal{S}$_H*", "β(U_H* − F_S) (Davoudi Eq. 33)", ENTROPY),
+    "S_E*": Quantity(r"$\mathcal{S}$_E*", "β(U_E* − F_S) (Davoudi Eq. 33)", ENTROPY),
+}
+
+_NEGF_DEFAULT = ("U_S", "Omega_S", "S_S")
+_EXACT_DEFAULT = ("U_diff", "U_H*", "U_E*", "F_S")
+
+#: Units of parameter names used on x axes and in titles (a name not listed gets no unit).
+_PARAMETER_UNITS: dict[str, str] = {
+    "eps_s": ENERGY,
+    "eps": ENERGY,
+    "V": ENERGY,
+    "t0": ENERGY,
+    "e0": ENERGY,
+    "T": ENERGY,
+    "mu": ENERGY,
+    "gamma": ENERGY,
+    "chi": ENERGY,
+    "k": ENERGY,
+    "alpha": ENERGY,  # the reservoir splitting of the two-spin models (Davoudi Eq. 38)
+    "beta": INVERSE_ENERGY,
+    "lam": "dimensionless",
+    "s": "dimensionless",
+}
+
+_PARAMETER_SYMBOLS: dict[str, str] = {
+    "eps_s": "ε_s",
+    "eps": "ε",
+    "mu": "μ",
+    "beta": "β",
+    "gamma": "γ",
+    "chi": "χ",
+    "lam": "λ",
+    "t0": "t₀",
+    "e0": "e₀",
+}
+
+
+def _pyplot() -> Any:
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _new_axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 4.0)) -> Axes:
+    if ax is not None:
+        return ax
+    _, ax = _pyplot().subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def _with_unit(text: str, unit: str | None) -> str:
+    return f"{text} ({unit})" if unit else text
+
+
+#: Unit spellings of other producers (``st.sweep`` writes "energy", "nats", "1") -> ours.
+_UNIT_ALIASES: dict[str, str] = {
+    "energy": ENERGY,
+    "1": "dimensionless",
+    "inverse energy": INVERSE_ENERGY,
+    "1/energy": INVERSE_ENERGY,
+}
+
+
+def _unit(unit: Any) -> str:
+    text = "" if unit is None else str(unit)
+    return _UNIT_ALIASES.get(text, text)
+
+
+def _parameter_label(name: str, attrs: Mapping[str, Any] | None = None) -> str:
+    """Axis label of a parameter or coordinate: symbol and unit (from ``attrs`` if given)."""
+    attrs = attrs or {}
+    long_name = attrs.get("long_name")
+    text = str(long_name) if long_name and long_name != name else _PARAMETER_SYMBOLS.get(name, name)
+    unit = _unit(attrs.get("units") or _PARAMETER_UNITS.get(name))
+    return _with_unit(text, unit or None)
+
+
+def _format_params(params: Mapping[str, Any]) -> str:
+    return ", ".join(f"{_PARAMETER_SYMBOLS.get(k, k)}={v:g}" for k, v in params.items())
+
+
+# ---------------------------------------------------------------------------- state functions
+def _is_dataset(obj: Any) -> bool:
+    return hasattr(obj, "data_vars") and hasattr(obj, "coords") and hasattr(obj, "dims")
+
+
+def _negf_value(eq: Any, name: str, alpha: float | None) -> float:
+    regions = {"S": eq.system, "R": eq.reservoir}
+    simple = {
+        "N_S": ("S", "N"),
+        "U_S": ("S", "U"),
+        "S_S": ("S", "S"),
+        "Omega_S": ("S", "Omega"),
+        "dN_R": ("R", "N"),
+        "dU_R": ("R", "U"),
+        "dS_R": ("R", "S"),
+        "dOmega_R": ("R", "Omega"),
+    }
+    if name in simple:
+        region, field = simple[name]
+        return float(getattr(regions[region], field))
+    if name == "H_S":
+        return float(eq.expectation_H_S)
+    if name == "H_SR":
+        return float(eq.expectation_H_SR)
+    if name in ("alpha_U_S", "alpha_S_S"):
+        if alpha is None:
+            raise ValueError(
+                f"quantity {name!r} needs the α of the α-partition: pass alpha=... (0 <= alpha <= 1)"
+            )
+        return float(eq.alpha_energy(alpha) if name == "alpha_U_S" else eq.alpha_entropy(alpha))
+    raise ValueError(
+        f"unknown quantity {name!r} for a Green's-function Equilibrium; choose from "
+        f"{[k for k in QUANTITIES if k not in _EXACT_QUANTITIES]} or pass (label, function)"
+    )
+
+
+_EXACT_QUANTITIES = ("U_diff", "U_H*", "U_E*", "F_S", "S_diff", "S_H*", "S_E*")
+
+
+def _exact_value(eq: Any, name: str) -> float:
+    if name == "F_S":
+        return float(eq.F_S)
+    if name.startswith("U_") and name[2:] in eq.U:
+        return float(eq.U[name[2:]])
+    if name.startswith("S_") and name[2:] in eq.entropy:
+        return float(eq.entropy[name[2:]])
+    raise ValueError(
+        f"unknown quantity {name!r} for an exact EquilibriumResult; choose from {list(_EXACT_QUANTITIES)}"
+    )
+
+
+def _result_kind(result: Any) -> str:
+    if hasattr(result, "system") and hasattr(result, "reservoir") and hasattr(result, "bath"):
+        return "negf"
+    if hasattr(result, "H_star") and hasattr(result, "U"):
+        return "exact"
+    raise TypeError(
+        "results must be strongtherm.negf.Equilibrium or strongtherm.exact.EquilibriumResult objects "
+        f"(or an xarray.Dataset from st.sweep), got {type(result).__name__}"
+    )
+
+
+def _x_of(result: Any, kind: str, x: str) -> float:
+    if kind == "negf":
+        if x in result.params:
+            return float(result.params[x])
+        if x in ("T", "mu"):
+            return float(getattr(result.bath, x))
+        if x == "beta":
+            return 1.0 / float(result.bath.T)
+        raise ValueError(
+            f"x={x!r} is neither a parameter of {result.model.name} {sorted(result.params)} nor T, mu, beta"
+        )
+    if x == "beta":
+        return float(result.beta)
+    raise ValueError(
+        f"x={x!r}: an exact EquilibriumResult knows only 'beta'; pass the parameter values as an array, "
+        "e.g. x=np.linspace(...), and name them with xlabel="
+    )
+
+
+def _draw_groups(
+    curves: list[tuple[str, Quantity, np.ndarray, np.ndarray]],
+    ax: Axes | Sequence[Axes] | None,
+    xlabel: str,
+    title: str | None,
+) -> Any:
+    units: list[str] = []
+    for _, q, _, _ in curves:
+        if q.unit not in units:
+            units.append(q.unit)
+    if ax is None:
+        _, axes = _pyplot().subplots(
+            len(units),
+            1,
+            sharex=True,
+            squeeze=False,
+            figsize=(6.5, 2.2 + 2.0 * len(units)),
+            layout="constrained",
+        )
+        axes = list(axes[:, 0])
+    elif len(units) == 1 and not isinstance(ax, Sequence | np.ndarray):
+        axes = [ax]
+    else:
+        axes = list(np.ravel(np.asarray(ax, dtype=object)))
+        if len(axes) != len(units):
+            raise ValueError(
+                f"the quantities come in {len(units)} units {units}: pass as many Axes in ax, got {len(axes)}"
+            )
+    for axis, unit in zip(axes, units, strict=True):
+        for legend, q, xs, ys in curves:
+            if q.unit == unit:
+                style = "-o" if len(xs) < 25 else "-"
+                axis.plot(xs, ys, style, ms=3, label=legend)
+        kind = {ENERGY: "energy", ENTROPY: "entropy", NUMBER: "particle number"}.get(unit, "value")
+        axis.set_ylabel(_with_unit(kind, unit or None))
+        axis.legend(fontsize="small")
+        axis.grid(alpha=0.3)
+    for axis in axes:
+        axis.set_xlabel(xlabel)
+    if title:
+        axes[0].set_title(title, fontsize="medium")
+    return axes[0] if len(axes) == 1 else np.array(axes, dtype=object)
+
+
+def state_functions(
+    results: Any,
+    x: str | Sequence[float] | np.ndarray | None = None,
+    quantities: Sequence[str | tuple[str, Callable[[Any], float]]] | None = None,
+    *,
+    alpha: float | None = None,
+    xlabel: str | None = None,
+    ax: Axes | Sequence[Axes] | None = None,
+    title: str | None = None,
+) -> Any:
+    """State functions versus a parameter.
+
+    Parameters
+    ----------
+    results
+        A sequence of :class:`strongtherm.negf.Equilibrium` or of
+        :class:`strongtherm.exact.EquilibriumResult` (one per parameter value), or an
+        :class:`xarray.Dataset` from ``st.sweep`` (scalar data variables over coordinates).
+    x
+        The parameter on the x axis: a model parameter name (``"eps_s"``), ``"T"``, ``"mu"`` or
+        ``"beta"`` for a list of results; a coordinate name for a Dataset (default: its only
+        dimension); or the values themselves as an array (then name them with ``xlabel``).
+    quantities
+        Names from :data:`QUANTITIES` (default ``U_S, Omega_S, S_S`` for the Green's-function
+        engine, ``U_diff, U_H*, U_E*, F_S`` for the mean-force engine), data-variable names of a
+        Dataset (default: all of them), or ``(label, function)`` pairs where ``function(result)``
+        returns a number (unit taken as energy).
+    alpha
+        α of the α-partition, for ``alpha_U_S`` and ``alpha_S_S`` (Kumar Eqs. 22, 24).
+    xlabel
+        Overrides the x-axis label.
+    ax
+        Axes to draw on. Quantities of different units (energy, entropy, particle number) go on
+        separate Axes: pass one Axes per unit, in the order the units first appear.
+    title
+        Overrides the title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes or numpy.ndarray of Axes
+        One Axes if all quantities share a unit, else an array with one Axes per unit.
+    """
+    if _is_dataset(results):
+        return _state_functions_dataset(results, x, quantities, xlabel=xlabel, ax=ax, title=title)
+    results = list(results)
+    if not results:
+        raise ValueError("results must hold at least one equilibrium result, got an empty sequence")
+    kind = _result_kind(results[0])
+    if any(_result_kind(r) != kind for r in results):
+        raise TypeError("results must all come from the same engine")
+    if x is None:
+        if kind == "negf":
+            varying = [
+                k for k in results[0].params if len({float(r.params[k]) for r in results}) > 1
+            ]
+            if len(varying) != 1:
+                raise ValueError(f"give x=: the parameters that vary are {varying}")
+            x = varying[0]
+        else:
+            x = "beta"
+    if isinstance(x, str):
+        xs = np.array([_x_of(r, kind, x) for r in results])
+        default_xlabel = _parameter_label(x)
+    else:
+        xs = np.asarray(x, dtype=float)
+        if xs.shape != (len(results),):
+            raise ValueError(
+                f"x must have shape ({len(results)},) like results, but has shape {xs.shape}"
+            )
+        default_xlabel = "parameter"
+    names = (
+        list(quantities)
+        if quantities is not None
+        else list(_NEGF_DEFAULT if kind == "negf" else _EXACT_DEFAULT)
+    )
+    curves = []
+    for item in names:
+        if isinstance(item, tuple):
+            label, function = item
+            q = Quantity(str(label), "user quantity", ENERGY)
+            ys = np.array([float(function(r)) for r in results])
+        else:
+            if item not in QUANTITIES:
+                raise ValueError(
+                    f"unknown quantity {item!r}; choose from {list(QUANTITIES)} or pass (label, function)"
+                )
+            q = QUANTITIES[item]
+            if item in ("alpha_U_S", "alpha_S_S") and alpha is not None:
+                q = Quantity(q.symbol + f" (α={alpha:g})", q.definition, q.unit)
+            if kind == "negf":
+                ys = np.array([_negf_value(r, item, alpha) for r in results])
+            else:
+                ys = np.array([_exact_value(r, item) for r in results])
+        curves.append((q.label(), q, xs, ys))
+    if title is None:
+        if kind == "negf":
+            first = results[0]
+            fixed = {k: v for k, v in first.params.items() if not (isinstance(x, str) and k == x)}
+            title = (
+                f"{first.model.name}: {_format_params(fixed)}"
+                + (", " if fixed else "")
+                + f"T={first.bath.T:g}, μ={first.bath.mu:g} (Kumar et al. 2024)"
+            )
+        else:
+            title = f"mean-force state functions, β={results[0].beta:g} (Davoudi et al. 2025)"
+    return _draw_groups(curves, ax, xlabel or default_xlabel, title)
+
+
+def _state_functions_dataset(
+    ds: Any,
+    x: Any,
+    quantities: Any,
+    *,
+    xlabel: str | None,
+    ax: Any,
+    title: str | None,
+) -> Any:
+    if x is None:
+        if len(ds.dims) != 1:
+            raise ValueError(f"give x=: the Dataset has dimensions {list(ds.dims)}")
+        x = next(iter(ds.dims))
+    if not isinstance(x, str) or x not in ds.coords:
+        raise ValueError(f"x must name a coordinate of the Dataset {list(ds.coords)}, got {x!r}")
+    names = list(quantities) if quantities is not None else [str(v) for v in ds.data_vars]
+    xs = np.asarray(ds[x].values, dtype=float)
+    curves = []
+    for name in names:
+        if name not in ds.data_vars:
+            raise ValueError(f"{name!r} is not a data variable of the Dataset {list(ds.data_vars)}")
+        da = ds[name]
+        if x not in da.dims:
+            raise ValueError(f"data variable {name!r} does not depend on {x!r} (dims {da.dims})")
+        q = _quantity_of(name, da.attrs)
+        others = [d for d in da.dims if d != x]
+        values = np.asarray(da.transpose(x, *others).values, dtype=float).reshape(len(xs), -1)
+        if others:
+            grids = np.meshgrid(*(np.asarray(ds[d].values) for d in others), indexing="ij")
+            combos = [
+                ", ".join(
+                    f"{_PARAMETER_SYMBOLS.get(d, d)}={g.ravel()[j]:g}"
+                    for d, g in zip(others, grids, strict=True)
+                )
+                for j in range(values.shape[1])
+            ]
+        else:
+            combos = [""]
+        for j, combo in enumerate(combos):
+            legend = q.label() + (f" [{combo}]" if combo else "")
+            curves.append((legend, q, xs, values[:, j]))
+    if title is None:
+        title = str(ds.attrs.get("title", "")) or None
+    return _draw_groups(curves, ax, xlabel or _parameter_label(x, ds[x].attrs), title)
+
+
+#: Data-variable names of ``st.sweep`` (the results' ``to_dict()`` keys) -> :data:`QUANTITIES`.
+_SWEEP_NAMES: dict[str, str] = {
+    "system_N": "N_S",
+    "system_U": "U_S",
+    "system_S": "S_S",
+    "system_Omega": "Omega_S",
+    "reservoir_N": "dN_R",
+    "reservoir_U": "dU_R",
+    "reservoir_S": "dS_R",
+    "reservoir_Omega": "dOmega_R",
+    "expectation_H_S": "H_S",
+    "expectation_H_SR": "H_SR",
+    "U_Hstar": "U_H*",
+    "U_Estar": "U_E*",
+    "entropy_diff": "S_diff",
+    "entropy_Hstar": "S_H*",
+    "entropy_Estar": "S_E*",
+}
+
+
+def _quantity_of(name: str, attrs: Mapping[str, Any]) -> Quantity:
+    """Label of a Dataset variable: ours if we know the name, else its ``long_name``/``units``."""
+    known = QUANTITIES.get(_SWEEP_NAMES.get(name, name))
+    if known is not None:
+        return Quantity(known.symbol, known.definition, _unit(attrs.get("units")) or known.unit)
+    symbol = str(attrs.get("symbol") or name)
+    definition = str(attrs.get("long_name") or attrs.get("definition") or "")
+    return Quantity(symbol, "" if definition == symbol else definition, _unit(attrs.get("units")))
+
+
+# ---------------------------------------------------------------------------- path works
+def path_works(
+    process: Any,
+    x: str | None = None,
+    *,
+    curves: Sequence[str] = ("W_ext", "delta_Omega_S", "delta_dOmega_R", "W_S", "nonlocal_work"),
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """Cumulative works and state-function changes along a quasistatic path (Kumar et al. 2024).
+
+    Parameters
+    ----------
+    process
+        A :class:`strongtherm.negf.QuasistaticProcess`; its values at the panel edges
+        ``process.path_s`` are drawn (nothing is recomputed).
+    x
+        A parameter of the path to put on the x axis (e.g. ``"eps_s"``, as in Fig. 1 of Kumar
+        et al.); default: the path parameter s in [0, 1].
+    curves
+        Any of ``"W_ext"`` (time-integrated power, Eqs. 2, 19-20), ``"delta_Omega_S"``
+        (ΔΩ_S), ``"delta_dOmega_R"`` (Δ(δΩ_R), Eq. 15), ``"W_S"`` (W_ext − Δ(δΩ_R), Eq. 18),
+        ``"nonlocal_work"`` (∫I_S^W dt on the system, Eq. 21), ``"nonlocal_work_on_reservoir"``,
+        ``"work_H_S"`` (∫⟨Ḣ_S⟩, Eq. 19), ``"work_H_SR"`` (∫⟨Ḣ_SR⟩, Eq. 20).
+    ax
+        Axes to draw on (default: a new figure).
+    title
+        Overrides the title (default: model, path, T and μ).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    s = np.asarray(process.path_s, dtype=float)
+    states = process.states
+    if len(states) != len(s):
+        raise ValueError(
+            f"process.states ({len(states)}) and process.path_s ({len(s)}) differ in length"
+        )
+    cumulative = process.cumulative
+    omega_S = np.array([st.system.Omega for st in states])
+    omega_R = np.array([st.reservoir.Omega for st in states])
+    W_ext = np.asarray(cumulative["W_ext"], dtype=float)
+    data: dict[str, tuple[np.ndarray, str, dict[str, Any]]] = {
+        "W_ext": (W_ext, "W_ext: ∫⟨Ḣ⟩dt (Kumar Eqs. 2, 19-20)", {"ls": "", "marker": "o", "ms": 4}),
+        "delta_Omega_S": (
+            omega_S - omega_S[0],
+            "ΔΩ_S: Hilbert-space partition (Kumar Eqs. 10, 12)",
+            {"ls": "--"},
+        ),
+        "delta_dOmega_R": (
+            omega_R - omega_R[0],
+            "Δ(δΩ_R): reservoir change (Kumar Eq. 15)",
+            {"ls": ":"},
+        ),
+        "W_S": (
+            W_ext - (omega_R - omega_R[0]),
+            "W_S = W_ext − Δ(δΩ_R) (Kumar Eq. 18)",
+            {"ls": "-."},
+        ),
+        "nonlocal_work": (
+            np.asarray(cumulative["nonlocal"], dtype=float),
+            "∫I_S^W dt: nonlocal work on S (Kumar Eq. 21)",
+            {"ls": "-"},
+        ),
+        "nonlocal_work_on_reservoir": (
+            -np.asarray(cumulative["nonlocal"], dtype=float),
+            "−∫I_S^W dt: nonlocal work on R (Kumar Eqs. 13, 16)",
+            {"ls": "-"},
+        ),
+        "work_H_S": (
+            np.asarray(cumulative["H_S"], dtype=float),
+            "∫⟨Ḣ_S⟩dt (Kumar Eq. 19)",
+            {"ls": "-"},
+        ),
+        "work_H_SR": (
+            np.asarray(cumulative["H_SR"], dtype=float),
+            "∫⟨Ḣ_SR⟩dt (Kumar Eq. 20)",
+            {"ls": "-"},
+        ),
+    }
+    unknown = [c for c in curves if c not in data]
+    if unknown:
+        raise ValueError(f"unknown curve(s) {unknown}; choose from {list(data)}")
+    if x is None:
+        xs = s
+        xlabel = "path parameter s (dimensionless)"
+    else:
+        if x not in process.path.names:
+            raise ValueError(f"x={x!r} is not a parameter of the path {list(process.path.names)}")
+        xs = np.array([float(process.path.function(float(v))[x]) for v in s])
+        xlabel = _parameter_label(x)
+    ax = _new_axes(ax)
+    for name in curves:
+        ys, label, style = data[name]
+        ax.plot(xs, ys, label=label, **style)
+    ax.axhline(0.0, color="0.6", lw=0.6)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(_with_unit("work, change of Ω", ENERGY))
+    ax.legend(fontsize="small")
+    ax.grid(alpha=0.3)
+    if title is None:
+        title = f"{process.model.name}; T={process.bath.T:g}, μ={process.bath.mu:g}\npath: {process.path.label}"
+    ax.set_title(title, fontsize="medium")
+    return ax
+
+
+# ---------------------------------------------------------------------------- second law
+def second_law(audit: Any, *, ax: Axes | None = None, title: str | None = None) -> Axes:
+    """Second-law audit of a quench as bars per definition (Davoudi et al. 2025, Eqs. 28, 35).
+
+    For each definition (``diff``, ``H*``, ``E*``) a bar of the dissipated work W − ΔF_S, which
+    the second law requires to be ≥ 0 (Eq. 28), and, when the final state is Gibbs, a bar of
+    Q − Δ𝒮/β = Q − TΔ𝒮, which it requires to be ≤ 0 (Eq. 35). Each bar carries its verdict.
+
+    Parameters
+    ----------
+    audit
+        A :class:`strongtherm.exact.SecondLawAudit` (``quench.second_law()``); a
+        :class:`strongtherm.exact.QuenchResult` is accepted and its ``second_law()`` used.
+    ax
+        Axes to draw on (default: a new figure).
+    title
+        Overrides the title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    if not hasattr(audit, "rows") and hasattr(audit, "second_law"):
+        audit = audit.second_law()
+    if not hasattr(audit, "rows"):
+        raise TypeError(
+            f"audit must be a strongtherm.exact.SecondLawAudit, got {type(audit).__name__}"
+        )
+    rows = list(audit.rows)
+    ax = _new_axes(ax)
+    with_heat = any(r.heat_excess is not None for r in rows)
+    width = 0.38 if with_heat else 0.6
+    positions = np.arange(len(rows), dtype=float)
+    bars_w = [r.dissipated_work for r in rows]
+    ok_w = [r.obeys_work for r in rows]
+    offset = width / 2 if with_heat else 0.0
+    b1 = ax.bar(positions - offset, bars_w, width, color="tab:blue", label="W − ΔF_S ≥ 0 (Eq. 28)")
+    _verdicts(ax, b1, ok_w)
+    if with_heat:
+        heat = [np.nan if r.heat_excess is None else r.heat_excess for r in rows]
+        ok_q = [r.obeys_heat for r in rows]
+        b2 = ax.bar(
+            positions + offset,
+            heat,
+            width,
+            color="tab:orange",
+            label=r"Q − TΔ$\mathcal{S}$ ≤ 0 (Eqs. 33, 35)",
+        )
+        _verdicts(ax, b2, ok_q)
+    ax.axhline(0.0, color="k", lw=0.8)
+    ax.set_xticks(positions)
+    ax.set_xticklabels([_definition_label(r.definition) for r in rows])
+    ax.set_xlabel("definition of the system's internal energy (Davoudi Eqs. 10, 11, 13)")
+    ax.set_ylabel(_with_unit(r"W − ΔF_S,  Q − TΔ$\mathcal{S}$", ENERGY))
+    ax.legend(fontsize="small")
+    ax.margins(y=0.2)
+    if title is None:
+        title = f"Second law (Davoudi et al. Eqs. 28, 35); final state: {audit.final}; tolerance {audit.atol:g}"
+    ax.set_title(title, fontsize="medium")
+    return ax
+
+
+def _definition_label(key: str) -> str:
+    return {
+        "diff": "U_diff\n(W: Eq. 22)",
+        "H*": "U_H*\n(W: Eq. 23)",
+        "E*": "U_E*\n(W: Eq. 24)",
+    }.get(key, key)
+
+
+def _verdicts(ax: Axes, bars: Any, ok: Sequence[bool | None]) -> None:
+    for bar, verdict in zip(bars, ok, strict=True):
+        if verdict is None:
+            continue
+        height = bar.get_height()
+        if not np.isfinite(height):
+            continue
+        text, color = ("obeys", "tab:green") if verdict else ("VIOLATES", "tab:red")
+        ax.annotate(
+            text,
+            (bar.get_x() + bar.get_width() / 2, height),
+            xytext=(0, 3 if height >= 0 else -3),
+            textcoords="offset points",
+            ha="center",
+            va="bottom" if height >= 0 else "top",
+            color=color,
+            fontsize="small",
+            fontweight="bold",
+        )
+
+
+# ---------------------------------------------------------------------------- LDOS
+def ldos(
+    energies: Any,
+    g_S: Any,
+    delta_g_R: Any | None = None,
+    *,
+    bound_states: Sequence[Any] = (),
+    mu: float | None = None,
+    ax: Axes | None = None,
+    title: str | None = None,
+) -> Axes:
+    """System LDOS g_S(ε) and reservoir change δg_R(ε), with bound states as weighted arrows.
+
+    The arrays come from :func:`strongtherm.negf.spectral_densities` (continuum parts on the
+    real axis) and the bound states from :func:`strongtherm.negf.bound_states` or
+    ``Equilibrium.bound_states``; this function only draws them.
+
+    Parameters
+    ----------
+    energies
+        Real energies ε, shape (m,), in units of energy.
+    g_S
+        g_S(ε) = −(1/π) Im Tr G_S(ε + i0), shape (m,), per unit energy.
+    delta_g_R
+        δg_R(ε) = (1/π) Im Tr[G_S ∂_εΣ], shape (m,), per unit energy; optional.
+    bound_states
+        :class:`strongtherm.negf.BoundState` objects, or ``(energy, system_weight)`` pairs. Each
+        is a δ-peak: drawn as a vertical arrow whose height (in axes fraction) is its system
+        weight, labelled with the system and reservoir weights.
+    mu
+        Chemical potential, marked by a vertical line if given.
+    ax
+        Axes to draw on (default: a new figure).
+    title
+        Title (default none).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
+    e = np.asarray(energies, dtype=float)
+    g = np.asarray(g_S, dtype=float)
+    if e.ndim != 1 or g.shape != e.shape:
+        raise ValueError(
+            f"energies and g_S must be 1-D of the same shape, got {e.shape} and {g.shape}"
+        )
+    ax = _new_axes(ax, figsize=(6.5, 5.5))
+    ax.plot(e, g, label="g_S(ε) = −(1/π) Im Tr G_S (Hilbert-space partition)")
+    if delta_g_R is not None:
+        dg = np.asarray(delta_g_R, dtype=float)
+        if dg.shape != e.shape:
+            raise ValueError(
+                f"delta_g_R must have shape {e.shape} like energies, but has shape {dg.shape}"
+            )
+        ax.plot(e, dg, "--", label="δg_R(ε) = (1/π) Im Tr[G_S ∂_εΣ] (change of the reservoir)")
+    states = []
+    for state in bound_states:
+        if isinstance(state, tuple | list):
+            energy, w_S = float(state[0]), float(state[1])
+            w_R = float(state[2]) if len(state) > 2 else 1.0 - w_S
+        else:
+            energy = float(state.energy)
+            w_S, w_R = float(state.system_weight), float(state.reservoir_weight)
+        states.append((energy, w_S, w_R))
+    lo = min([float(np.min(e)), *(b[0] for b in states)])
+    hi = max([float(np.max(e)), *(b[0] for b in states)])
+    if mu is not None:
+        ax.axvline(mu, color="0.5", ls=":", lw=1.0, label=f"μ = {mu:g}")
+    span = hi - lo
+    ax.set_xlim(lo - 0.05 * span, hi + 0.05 * span)
+    ax.axhline(0.0, color="0.6", lw=0.6)
+    ax.margins(y=0.35)
+    if states:
+        import matplotlib.transforms as mtransforms
+
+        # arrows live in axes fraction (a delta peak has no height in LDOS units): they start
+        # at the LDOS zero line and rise in proportion to the system weight
+        ax.autoscale_view()
+        y0, y1 = ax.get_ylim()
+        base = min(max((0.0 - y0) / (y1 - y0), 0.0), 0.6)
+        blended = mtransforms.blended_transform_factory(ax.transData, ax.transAxes)
+        for energy, w_S, w_R in states:
+            top = base + (0.85 - base) * min(max(w_S, 0.0), 1.0)
+            ax.annotate(
+                "",
+                xy=(energy, top),
+                xytext=(energy, base),
+                xycoords=blended,
+                textcoords=blended,
+                arrowprops={"arrowstyle": "-|>", "color": "tab:red", "lw": 1.5},
+            )
+            ax.text(
+                energy,
+                top + 0.02,
+                f"ε_b={energy:.3g}\nZ_S={w_S:.3g}, Z_R={w_R:.3g}",
+                transform=blended,
+                ha="center",
+                va="bottom",
+                fontsize="x-small",
+                color="tab:red",
+            )
+        ax.plot(
+            [],
+            [],
+            color="tab:red",
+            label="bound state δ(ε − ε_b): arrow height ∝ system weight Z_S",
+        )
+        ax.set_ylim(y0, y1)
+    ax.set_xlabel(_with_unit("energy ε", ENERGY))
+    ax.set_ylabel(_with_unit("local density of states", "per unit of energy"))
+    # below the axes: inside, it would hide the bound-state labels
+    ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1)
+    if title:
+        ax.set_title(title, fontsize="medium")
+    return ax
+
+
+# ---------------------------------------------------------------------------- sweep maps
+def sweep_map(
+    dataset: Any,
+    variable: str,
+    x: str | None = None,
+    y: str | None = None,
+    *,
+    ax: Axes | None = None,
+    cmap: str = "viridis",
+    title: str | None = None,
+) -> Axes:
+    """A data variable of a sweep as a 2-D colour map over two coordinates.
+
+    Parameters
+    ----------
+    dataset
+        An :class:`xarray.Dataset` (from ``st.sweep``): coordinates with optional ``units`` /
+        ``long_name`` attributes, scalar data variables.
+    variable
+        Name of the data variable to draw; it must have exactly two dimensions (select the
+        others first, e.g. ``dataset.sel(T=0.02)``).
+    x, y
+        Coordinates on the x and y axes (default: the variable's first and second dimension).
+    ax
+        Axes to draw on (default: a new figure).
+    cmap
+        Colour map name.
+    title
+        Overrides the title (default: the variable's label and the dataset's title attribute).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The map's colour bar is ``ax.collections[0].colorbar``.
+    """
+    if not _is_dataset(dataset):
+        raise TypeError(f"dataset must be an xarray.Dataset, got {type(dataset).__name__}")
+    if variable not in dataset.data_vars:
+        raise ValueError(
+            f"variable {variable!r} is not a data variable of the Dataset {list(dataset.data_vars)}"
+        )
+    da = dataset[variable]
+    dims = list(da.dims)
+    if len(dims) != 2:
+        raise ValueError(
+            f"variable {variable!r} must have exactly 2 dimensions for a map, but has {dims}: select the others first"
+        )
+    x = x or (dims[0] if y is None or y != dims[0] else dims[1])
+    y = y or next(d for d in dims if d != x)
+    if {x, y} != set(dims):
+        raise ValueError(
+            f"x and y must be the dimensions {dims} of {variable!r}, got x={x!r}, y={y!r}"
+        )
+    Z = np.asarray(da.transpose(y, x).values, dtype=float)
+    xs = np.asarray(dataset[x].values, dtype=float)
+    ys = np.asarray(dataset[y].values, dtype=float)
+    ax = _new_axes(ax)
+    mesh = ax.pcolormesh(xs, ys, Z, shading="auto", cmap=cmap)
+    q = _quantity_of(variable, da.attrs)
+    colorbar = ax.figure.colorbar(mesh, ax=ax)
+    colorbar.set_label(_with_unit(q.symbol, q.unit or None))
+    ax.set_xlabel(_parameter_label(x, dataset[x].attrs))
+    ax.set_ylabel(_parameter_label(y, dataset[y].attrs))
+    if title is None:
+        title = q.label() + (f"\n{dataset.attrs['title']}" if "title" in dataset.attrs else "")
+    ax.set_title(title, fontsize="medium")
+    return ax
