@@ -33,7 +33,7 @@ from .exact.quench import quench as exact_quench_solver
 from .negf.integrate import QuadratureOptions
 from .negf.partition import equilibria, equilibrium
 from .negf.process import quasistatic
-from .negf.system import OpenSystem
+from .negf.system import OpenSystem, check_model_and_bath
 from .path import Path
 from .thermal import Bath
 
@@ -94,10 +94,7 @@ class NegfEquilibrium:
     options: QuadratureOptions | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.model, OpenSystem):
-            raise ValueError(f"model must be a strongtherm.negf.OpenSystem, got {type(self.model).__name__}")
-        if not isinstance(self.bath, Bath):
-            raise ValueError(f"bath must be a strongtherm.Bath(T, mu), got {type(self.bath).__name__}")
+        check_model_and_bath(self.model, self.bath)
         clash = set(self.model.parameter_names) & set(_BATH_KEYS)
         if clash:
             raise ValueError(f"model parameter(s) {sorted(clash)} clash with the bath's T, mu in a sweep grid")
@@ -170,10 +167,7 @@ class NegfQuasistatic:
     options: QuadratureOptions | None = None
 
     def __post_init__(self) -> None:
-        if not isinstance(self.model, OpenSystem):
-            raise ValueError(f"model must be a strongtherm.negf.OpenSystem, got {type(self.model).__name__}")
-        if not isinstance(self.bath, Bath):
-            raise ValueError(f"bath must be a strongtherm.Bath(T, mu), got {type(self.bath).__name__}")
+        check_model_and_bath(self.model, self.bath)
         names, _ = _signature_names(self.path, "path")
         object.__setattr__(self, "fixed", _check_fixed(self.fixed, names, "path"))
         object.__setattr__(self, "alphas", _check_alphas(self.alphas))

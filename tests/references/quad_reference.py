@@ -249,6 +249,19 @@ def _scalar(fn: Callable[[np.ndarray], np.ndarray]) -> Callable[[float], float]:
     return lambda e: float(fn(np.float64(e)))
 
 
+def _kernels(bath: Bath) -> dict[str, Callable[[float], float]]:
+    """The scalar kernels x(e) of the state functions (Kumar Eqs. 6, 8-10, 24), plus 1 for sum rules."""
+    return {
+        "N": _scalar(bath.fermi),
+        "U": lambda e: e * float(bath.fermi(np.float64(e))),
+        "S": _scalar(bath.entropy_density),
+        "Omega": _scalar(bath.grand_potential_density),
+        "log_f": _scalar(bath.log_fermi),
+        "log_1mf": _scalar(bath.log_one_minus_fermi),
+        "one": lambda e: 1.0,
+    }
+
+
 def resonant_level_reference(
     eps_s: float, V: float, T: float, mu: float = 0.0, t0: float = 1.25, e0: float = 0.0
 ) -> ReferenceState:
@@ -281,15 +294,7 @@ def resonant_level_reference(
     if not (V >= 0.0):
         raise ValueError(f"V must be >= 0, got {V!r}")
     bath = Bath(T, mu)
-    kernels = {
-        "N": _scalar(bath.fermi),
-        "U": lambda e: e * float(bath.fermi(np.float64(e))),
-        "S": _scalar(bath.entropy_density),
-        "Omega": _scalar(bath.grand_potential_density),
-        "log_f": _scalar(bath.log_fermi),
-        "log_1mf": _scalar(bath.log_one_minus_fermi),
-        "one": lambda e: 1.0,
-    }
+    kernels = _kernels(bath)
     states = bound_states(eps_s, V, t0, e0)
     errors: dict[str, float] = {}
 
@@ -616,15 +621,7 @@ def two_level_reference(
 
         return fn
 
-    kernels = {
-        "N": _scalar(bath.fermi),
-        "U": lambda e: e * float(bath.fermi(np.float64(e))),
-        "S": _scalar(bath.entropy_density),
-        "Omega": _scalar(bath.grand_potential_density),
-        "log_f": _scalar(bath.log_fermi),
-        "log_1mf": _scalar(bath.log_one_minus_fermi),
-        "one": lambda e: 1.0,
-    }
+    kernels = _kernels(bath)
     energies = [mu + s * k * T for k in _FERMI_CUTS for s in (-1.0, 1.0)]
     width = max(float(gam.min()) / t0, 1e-12)
     for c in np.linalg.eigvalsh(h):

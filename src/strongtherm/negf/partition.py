@@ -32,7 +32,7 @@ from .alpha import alpha_energy, alpha_entropy, entropy_coefficient
 from .contour import MATRIX_KERNELS, SCALAR_KERNELS, SpectralIntegrals, spectral_integrals
 from .integrate import QuadratureOptions
 from .spectral import BoundState, bound_states
-from .system import OpenSystem
+from .system import OpenSystem, check_model_and_bath
 
 __all__ = ["Equilibrium", "NumericsWarning", "RegionState", "equilibria", "equilibrium"]
 
@@ -165,13 +165,6 @@ class Equilibrium:
         return self.powers[name]
 
 
-def _check_inputs(model: OpenSystem, bath: Bath) -> None:
-    if not isinstance(model, OpenSystem):
-        raise ValueError(f"model must be an OpenSystem (e.g. st.models.resonant_level()), got {type(model).__name__}")
-    if not isinstance(bath, Bath):
-        raise ValueError(f"bath must be a strongtherm.Bath(T, mu), got {type(bath).__name__}")
-
-
 def _check_direction(direction: Mapping[str, float] | None, params: Mapping[str, float]) -> dict[str, float] | None:
     if direction is None:
         return None
@@ -208,7 +201,7 @@ def equilibrium(
     -------
     Equilibrium
     """
-    _check_inputs(model, bath)
+    check_model_and_bath(model, bath)
     p = model.resolve(params)
     return equilibria(model, bath, [p], options=options, directions=None if direction is None else [direction])[0]
 
@@ -230,7 +223,7 @@ def equilibria(
     directions : sequence of mappings, optional
         d lambda / dt per point (all or none), as in :func:`equilibrium`.
     """
-    _check_inputs(model, bath)
+    check_model_and_bath(model, bath)
     options = options or QuadratureOptions()
     resolved = [model.resolve(p) for p in points]
     if len(resolved) == 0:

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .._validation import check_hermitian, check_matrix, check_real
+from ..thermal import Bath
 from .reservoirs import Reservoir
 
-__all__ = ["OpenSystem"]
+__all__ = ["OpenSystem", "check_model_and_bath"]
 
 Params = Mapping[str, float]
 
@@ -202,3 +203,11 @@ class OpenSystem:
     def describe(self) -> str:
         reservoirs = "; ".join(getattr(r, "describe", lambda r=r: repr(r))() for r in self.reservoirs)
         return f"{self.name} ({self.n_levels} level(s); reservoirs: {reservoirs})"
+
+
+def check_model_and_bath(model: object, bath: object) -> None:
+    """Raise ``ValueError`` unless ``model`` is an :class:`OpenSystem` and ``bath`` a :class:`~strongtherm.Bath`."""
+    if not isinstance(model, OpenSystem):
+        raise ValueError(f"model must be an OpenSystem (e.g. st.models.resonant_level()), got {type(model).__name__}")
+    if not isinstance(bath, Bath):
+        raise ValueError(f"bath must be a strongtherm.Bath(T, mu), got {type(bath).__name__}")
