@@ -73,6 +73,21 @@ class Bath:
         """omega(e) = -T ln(1 + exp(-beta (e - mu))) (Eq. 10); ~ e - mu far below mu."""
         return -self.T * np.logaddexp(0.0, -self.x(e))
 
+    def kernels(self, e: np.ndarray) -> dict[str, np.ndarray]:
+        """All kernels at real energies, named as in :func:`strip_kernels`:
+        f, ef (= e f), s, omega, log_f, log_1mf, df_dbeta."""
+        e = np.asarray(e, dtype=float)
+        f = self.fermi(e)
+        return {
+            "f": f,
+            "ef": e * f,
+            "s": self.entropy_density(e),
+            "omega": self.grand_potential_density(e),
+            "log_f": self.log_fermi(e),
+            "log_1mf": self.log_one_minus_fermi(e),
+            "df_dbeta": self.fermi_derivative_beta(e),
+        }
+
     def fermi_derivative_beta(self, e: np.ndarray) -> np.ndarray:
         """d f / d beta at fixed mu: -(e - mu) f (1 - f)."""
         x = self.x(e)

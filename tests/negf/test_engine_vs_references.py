@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from references.cases import TWO_LEVEL_CASES
 from references.quad_reference import resonant_level_reference, two_level_reference
 
 import strongtherm as st
@@ -30,6 +31,19 @@ REDUCED = os.environ.get("STRONGTHERM_REDUCED", "") not in ("", "0")
 T0 = 1.25
 T_PAPER = 0.02
 KEYS = ("N", "U", "S", "Omega")
+
+
+def _assert_state_and_bound_states_match(eq, ref):
+    """State functions of both regions and every bound state (energy, weights) within 1e-9:
+    the engine's contract; the quad references are good to ~1e-13 and brentq to 1e-15."""
+    for k in KEYS:
+        assert abs(getattr(eq.system, k) - ref.system[k]) < 1e-9, f"system.{k}"
+        assert abs(getattr(eq.reservoir, k) - ref.reservoir[k]) < 1e-9, f"reservoir.{k}"
+    assert len(eq.bound_states) == len(ref.bound_states)
+    for b_eq, b_ref in zip(sorted(eq.bound_states, key=lambda b: b.energy), ref.bound_states, strict=True):
+        assert abs(b_eq.energy - b_ref.energy) < 1e-9
+        assert abs(b_eq.system_weight - b_ref.system_weight) < 1e-9
+        assert abs(b_eq.reservoir_weight - b_ref.reservoir_weight) < 1e-9
 RLM = st.models.resonant_level(t0=T0)
 TWO = st.models.two_level_two_reservoirs(t0=T0)
 
@@ -53,17 +67,7 @@ def test_state_functions_match_quad_reference(eps_s, V):
     # quad reference is good to ~1e-15 (mpmath check); 1e-9 absolute is the engine's contract
     ref = resonant_level_reference(eps_s, V, T_PAPER, mu=0.0, t0=T0)
     eq = st.negf.equilibrium(RLM, st.Bath(T_PAPER, 0.0), eps_s=eps_s, V=V)
-    for k in KEYS:
-        assert abs(getattr(eq.system, k) - ref.system[k]) < 1e-9, f"system.{k}"
-        assert abs(getattr(eq.reservoir, k) - ref.reservoir[k]) < 1e-9, f"reservoir.{k}"
-    # bound states: same number, energies and weights (brentq to 1e-15 on both sides: 1e-9)
-    assert len(eq.bound_states) == len(ref.bound_states)
-    for b_eq, b_ref in zip(
-        sorted(eq.bound_states, key=lambda b: b.energy), ref.bound_states, strict=True
-    ):
-        assert abs(b_eq.energy - b_ref.energy) < 1e-9
-        assert abs(b_eq.system_weight - b_ref.system_weight) < 1e-9
-        assert abs(b_eq.reservoir_weight - b_ref.reservoir_weight) < 1e-9
+    _assert_state_and_bound_states_match(eq, ref)
 
 
 @pytest.mark.parametrize(("eps_s", "V"), PAPER_CASES)
@@ -96,15 +100,6 @@ def test_state_functions_match_quad_reference_at_nonzero_mu(mu):
         assert abs(getattr(eq.reservoir, k) - ref.reservoir[k]) < 1e-9, f"reservoir.{k}"
 
 
-TWO_LEVEL_CASES = [
-    pytest.param({"eps_1": -0.5, "eps_2": 0.8, "t_c": 0.4, "V_L": 1.1, "V_R": 0.7}, id="no-bound"),
-    pytest.param(
-        {"eps_1": -2.6, "eps_2": 0.2, "t_c": 0.9, "V_L": 1.6, "V_R": 0.5}, id="bound-below"
-    ),
-    pytest.param(
-        {"eps_1": 2.0, "eps_2": -2.0, "t_c": 1.0, "V_L": 1.5, "V_R": 1.5}, id="bound-both"
-    ),
-]
 
 
 @pytest.mark.parametrize("params", TWO_LEVEL_CASES)
@@ -113,16 +108,7 @@ def test_two_level_model_matches_quad_reference(params):
     # finite chain) vs the engine, 1e-9 absolute (relative 1e-10 for the 1/T-large coefficient)
     ref = two_level_reference(**params, T=T_PAPER, mu=0.0, t0=T0)
     eq = st.negf.equilibrium(TWO, st.Bath(T_PAPER, 0.0), **params)
-    for k in KEYS:
-        assert abs(getattr(eq.system, k) - ref.system[k]) < 1e-9, f"system.{k}"
-        assert abs(getattr(eq.reservoir, k) - ref.reservoir[k]) < 1e-9, f"reservoir.{k}"
-    assert len(eq.bound_states) == len(ref.bound_states)
-    for b_eq, b_ref in zip(
-        sorted(eq.bound_states, key=lambda b: b.energy), ref.bound_states, strict=True
-    ):
-        assert abs(b_eq.energy - b_ref.energy) < 1e-9
-        assert abs(b_eq.system_weight - b_ref.system_weight) < 1e-9
-        assert abs(b_eq.reservoir_weight - b_ref.reservoir_weight) < 1e-9
+    _assert_state_and_bound_states_match(eq, ref)
     assert abs(eq.correlation_matrix - ref.correlation_matrix).max() < 1e-9
     assert abs(eq.expectation_H_SR - ref.expectation_H_SR) < 1e-9
     tol = 1e-9 + 1e-10 * abs(ref.entropy_coefficient)

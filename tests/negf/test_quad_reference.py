@@ -14,6 +14,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 from numpy.testing import assert_allclose
+from references.cases import TWO_LEVEL_CASES
 from references.quad_reference import (
     bound_states,
     quad_path_works,
@@ -282,15 +283,6 @@ def test_bad_input():
         resonant_level_reference(0.0, 1.0, 0.0)
 
 
-TWO_LEVEL_CASES = [
-    pytest.param({"eps_1": -0.5, "eps_2": 0.8, "t_c": 0.4, "V_L": 1.1, "V_R": 0.7}, id="no-bound"),
-    pytest.param(
-        {"eps_1": -2.6, "eps_2": 0.2, "t_c": 0.9, "V_L": 1.6, "V_R": 0.5}, id="bound-below"
-    ),
-    pytest.param(
-        {"eps_1": 2.0, "eps_2": -2.0, "t_c": 1.0, "V_L": 1.5, "V_R": 1.5}, id="bound-both"
-    ),
-]
 
 
 @pytest.mark.parametrize("params", TWO_LEVEL_CASES)

@@ -45,6 +45,7 @@ from .meanforce import (
 
 __all__ = [
     "QuenchResult",
+    "QuenchThermodynamics",
     "SecondLawAudit",
     "SecondLawRow",
     "interaction_quench",
@@ -121,35 +122,28 @@ class SecondLawAudit:
 
 
 @dataclass(frozen=True, eq=False)
-class QuenchResult:
-    """Work, heat, free-energy and entropy change of a quench A -> B at inverse temperature ``beta``.
+class QuenchThermodynamics:
+    """What every quench result holds, whichever engine made it: the fields below, the
+    second-law audit and the flat dict. :class:`QuenchResult` (finite systems) and
+    :class:`strongtherm.negf.FermionicQuench` (Gaussian fermions) extend it.
 
     Attributes
     ----------
     A, B
-        Equilibrium results of the pre- and post-quench Hamiltonians.
+        The engine's equilibrium results before and after the quench.
     kind
         ``"system"`` (Eq. 14), ``"interaction"`` (Eq. 15) or ``"general"``.
-    work
-        ``{"diff", "H*", "E*"}`` (Eqs. 22-24).
-    heat
-        Same keys (Eqs. 25-27); arrays over ``t_f`` if the final state is evolved in time.
+    work, heat, dissipated_work, entropy_change
+        Per definition ``diff``, ``H*``, ``E*`` (Eqs. 22-28, 33); ``entropy_change`` is ``None``
+        when the final state is not a Gibbs state.
     delta_F_S
         ``F_S^B - F_S^A`` (Eq. 7).
-    dissipated_work
-        ``W - Delta F_S`` per definition (Eq. 28).
-    entropy_change
-        ``Delta S = S^B - S^A`` (Eq. 33) per definition when the final state is Gibbs, else ``None``.
     final
         ``"equilibrium"`` or ``"unitary"``.
-    t_f
-        Times after the quench (``None`` for the equilibrium final state).
-    rho_S_final
-        ``rho_S(t_f)``: ``pi_S^B``, or ``(len(t_f), d_S, d_S)`` (``(d_S, d_S)`` for a scalar ``t_f``).
     """
 
-    A: EquilibriumResult = field(repr=False)
-    B: EquilibriumResult = field(repr=False)
+    A: Any = field(repr=False)
+    B: Any = field(repr=False)
     beta: float
     kind: str
     work: MappingProxyType
@@ -158,8 +152,6 @@ class QuenchResult:
     dissipated_work: MappingProxyType
     entropy_change: MappingProxyType | None
     final: str
-    t_f: np.ndarray | float | None
-    rho_S_final: np.ndarray = field(repr=False)
 
     def second_law(self, *, atol: float = 1e-10) -> SecondLawAudit:
         """Audit ``W - Delta F_S >= 0`` (Eq. 28) and, for a Gibbs final state, ``Q <= Delta S/beta`` (Eq. 35).
@@ -213,7 +205,42 @@ class QuenchResult:
 
     def __repr__(self) -> str:
         W = ", ".join(f"{k}={float(v):.6g}" for k, v in self.work.items())
-        return f"QuenchResult(kind={self.kind!r}, beta={self.beta:g}, final={self.final!r}, W: {W}, dF_S={self.delta_F_S:.6g})"
+        return (
+            f"{type(self).__name__}(kind={self.kind!r}, beta={self.beta:g}, final={self.final!r}, "
+            f"W: {W}, dF_S={self.delta_F_S:.6g})"
+        )
+
+
+@dataclass(frozen=True, eq=False, repr=False)  # keep the base class's short __repr__
+class QuenchResult(QuenchThermodynamics):
+    """Work, heat, free-energy and entropy change of a quench A -> B at inverse temperature ``beta``.
+
+    Attributes
+    ----------
+    A, B
+        Equilibrium results of the pre- and post-quench Hamiltonians.
+    kind
+        ``"system"`` (Eq. 14), ``"interaction"`` (Eq. 15) or ``"general"``.
+    work
+        ``{"diff", "H*", "E*"}`` (Eqs. 22-24).
+    heat
+        Same keys (Eqs. 25-27); arrays over ``t_f`` if the final state is evolved in time.
+    delta_F_S
+        ``F_S^B - F_S^A`` (Eq. 7).
+    dissipated_work
+        ``W - Delta F_S`` per definition (Eq. 28).
+    entropy_change
+        ``Delta S = S^B - S^A`` (Eq. 33) per definition when the final state is Gibbs, else ``None``.
+    final
+        ``"equilibrium"`` or ``"unitary"``.
+    t_f
+        Times after the quench (``None`` for the equilibrium final state).
+    rho_S_final
+        ``rho_S(t_f)``: ``pi_S^B``, or ``(len(t_f), d_S, d_S)`` (``(d_S, d_S)`` for a scalar ``t_f``).
+    """
+
+    t_f: np.ndarray | float | None
+    rho_S_final: np.ndarray = field(repr=False)
 
 
 def _classify(A: Composite, B: Composite) -> str:

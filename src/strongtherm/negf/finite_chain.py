@@ -252,21 +252,13 @@ def _solve_one(
     U_S = vectors[:n, :]  # (n, size): <i|k> for system levels i
     weights = np.sum(np.abs(U_S) ** 2, axis=0)
 
-    f = bath.fermi(energies)
-    kernels = {
-        "N": f,
-        "U": energies * f,
-        "S": bath.entropy_density(energies),
-        "Omega": bath.grand_potential_density(energies),
-    }
+    names = {"N": "f", "U": "ef", "S": "s", "Omega": "omega"}
+    all_kernels = bath.kernels(energies)
+    f = all_kernels["f"]
+    kernels = {q: all_kernels[k] for q, k in names.items()}
     reference = np.concatenate([_isolated_chain_levels(c, L) for c in chains])
-    f0 = bath.fermi(reference)
-    kernels0 = {
-        "N": f0,
-        "U": reference * f0,
-        "S": bath.entropy_density(reference),
-        "Omega": bath.grand_potential_density(reference),
-    }
+    reference_kernels = bath.kernels(reference)
+    kernels0 = {q: reference_kernels[k] for q, k in names.items()}
     system = {k: float(np.dot(weights, x)) for k, x in kernels.items()}
     reservoir = {
         k: float(np.dot(1.0 - weights, x) - np.sum(kernels0[k])) for k, x in kernels.items()
@@ -288,8 +280,8 @@ def _solve_one(
         "system": system,
         "reservoir": reservoir,
         "C": C,
-        "L_f": weighted(bath.log_fermi(energies)),
-        "L_1mf": weighted(bath.log_one_minus_fermi(energies)),
+        "L_f": weighted(all_kernels["log_f"]),
+        "L_1mf": weighted(all_kernels["log_1mf"]),
         "M": weighted(np.ones_like(energies)),
         "couplings": tuple(couplings),
         "H_S": H_S,

@@ -316,17 +316,7 @@ def _add_pole_terms(values: dict[str, np.ndarray], states: tuple[BoundState, ...
     """Real poles that the real-axis route cannot see: decoupled states only. They carry no
     reservoir weight, no <H_SR>, no coupling power and no Eq. (21) term, since V u = 0."""
     for b in states:
-        e = np.array(b.energy)
-        kernels = {
-            "one": 1.0,
-            "f": bath.fermi(e),
-            "ef": e * bath.fermi(e),
-            "s": bath.entropy_density(e),
-            "omega": bath.grand_potential_density(e),
-            "log_f": bath.log_fermi(e),
-            "log_1mf": bath.log_one_minus_fermi(e),
-            "df_dbeta": bath.fermi_derivative_beta(e),
-        }
+        kernels = {"one": 1.0, **bath.kernels(np.array(b.energy))}
         for k in SCALAR_KERNELS:
             values[f"g_S:{k}"] = values[f"g_S:{k}"] + b.system_weight * float(kernels[k])
         for k in MATRIX_KERNELS:

@@ -37,7 +37,7 @@ import numpy as np
 
 from .._validation import check_hermitian
 from ..exact.meanforce import DEFINITIONS
-from ..exact.quench import QuenchResult as _ExactQuenchResult
+from ..exact.quench import QuenchThermodynamics as _QuenchThermodynamics
 from ..thermal import Bath
 from .finite_chain import universe_hamiltonian
 from .integrate import QuadratureOptions
@@ -51,12 +51,13 @@ __all__ = ["FermionicQuench", "quench", "quench_finite_chain", "quench_hamiltoni
 AFFINE_RTOL = 1e-12
 
 
-@dataclass(frozen=True, eq=False)
-class FermionicQuench:
+@dataclass(frozen=True, eq=False, repr=False)  # keep the base class's short __repr__
+class FermionicQuench(_QuenchThermodynamics):
     """Work, heat, free-energy and entropy change of a sudden quench of Gaussian fermions.
 
-    The fields mirror :class:`strongtherm.exact.QuenchResult` (final state: the Gibbs state of
-    ``K^B``), and :meth:`second_law` and :meth:`to_dict` are that class's own methods.
+    Fields, :meth:`second_law` and :meth:`to_dict` come from the exact engine's
+    :class:`~strongtherm.exact.quench.QuenchThermodynamics`; the final state is the Gibbs state of
+    ``K^B`` (``final="equilibrium"``).
 
     Attributes
     ----------
@@ -80,22 +81,6 @@ class FermionicQuench:
 
     A: MeanForce = field(repr=False)
     B: MeanForce = field(repr=False)
-    beta: float
-    kind: str
-    work: MappingProxyType
-    heat: MappingProxyType
-    delta_F_S: float
-    dissipated_work: MappingProxyType
-    entropy_change: MappingProxyType
-    final: str = "equilibrium"
-
-    # the exact engine's audit and flat dict, reused as they are (they read only the fields above)
-    second_law = _ExactQuenchResult.second_law
-    to_dict = _ExactQuenchResult.to_dict
-
-    def __repr__(self) -> str:
-        W = ", ".join(f"{k}={float(v):.6g}" for k, v in self.work.items())
-        return f"FermionicQuench(kind={self.kind!r}, beta={self.beta:g}, W: {W}, dF_S={self.delta_F_S:.6g})"
 
 
 def _assemble(A: MeanForce, B: MeanForce, W_diff: float, kind: str) -> FermionicQuench:
@@ -117,6 +102,7 @@ def _assemble(A: MeanForce, B: MeanForce, W_diff: float, kind: str) -> Fermionic
         delta_F_S=delta_F_S,
         dissipated_work=MappingProxyType({k: w - delta_F_S for k, w in work.items()}),
         entropy_change=MappingProxyType(entropy_change),
+        final="equilibrium",
     )
 
 

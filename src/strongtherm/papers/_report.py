@@ -72,6 +72,17 @@ class Report:
     def all_agree(self) -> bool:
         return all(c.agrees for c in self.claims)
 
+    def save_figure(self, fig: Any, out: Path, name: str, *, dpi: int = 150) -> Path:
+        """Lay out, save as ``out / name``, close, and list the file in the report."""
+        import matplotlib.pyplot as plt
+
+        fig.tight_layout()
+        path = out / name
+        fig.savefig(path, dpi=dpi)
+        plt.close(fig)
+        self.files.append(name)
+        return path
+
     def write(self, out: Path) -> Path:
         from .. import __version__
 

@@ -218,10 +218,7 @@ def _versus_V(report: Report, out: FilePath, log: Progress) -> dict[str, dict[st
         log(f"{name}: V sweep done")
     axes[0, 0].legend(fontsize=7)
     axes[1, 0].legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
-    fig.savefig(out / "compare_vs_V.png", dpi=130)
-    plt.close(fig)
-    report.files.append("compare_vs_V.png")
+    report.save_figure(fig, out, "compare_vs_V.png", dpi=130)
     return tables
 
 
@@ -267,10 +264,7 @@ def _versus_T(report: Report, out: FilePath, log: Progress) -> None:
         log(f"{name}: T sweep done")
     axes[0, 0].legend(fontsize=7)
     axes[1, 0].legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
-    fig.savefig(out / "compare_vs_T.png", dpi=130)
-    plt.close(fig)
-    report.files.append("compare_vs_T.png")
+    report.save_figure(fig, out, "compare_vs_T.png", dpi=130)
 
 
 def _free_energy_roads(report: Report, log: Progress) -> None:
@@ -388,10 +382,7 @@ def _slow_vs_sudden(report: Report, out: FilePath, log: Progress) -> None:
                   [f"resonant level; {title}; T={T:g}, mu={MU:g}, t0={T0:g}",
                    "sudden works: Davoudi Eqs. 22-24; slow: Kumar Eqs. 2, 18, 21; energies in units of energy"])
         report.files.append(f"quench_{kind}.csv")
-    fig.tight_layout()
-    fig.savefig(out / "quench_slow_vs_sudden.png", dpi=130)
-    plt.close(fig)
-    report.files.append("quench_slow_vs_sudden.png")
+    report.save_figure(fig, out, "quench_slow_vs_sudden.png", dpi=130)
     report.add(Claim(
         "slow (quasistatic) process: W_ext = Delta F*_S (W_ext from the integrated power, Kumar Eqs. 19-20)",
         "W_ext = Delta Omega_S + Delta(dOmega_R) (Kumar Eq. 16) = Delta F*_S", sum_rule,
