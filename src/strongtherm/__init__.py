@@ -11,10 +11,9 @@ Units: hbar = k_B = 1; entropy in nats; work done on and heat absorbed by the sy
 """
 
 from . import exact, models, negf, plot, sweeps
+from .core.version import __version__
 from .path import Path
 from .sweep import sweep
 from .thermal import Bath
-
-__version__ = "0.1.0"
 
 __all__ = ["Bath", "Path", "__version__", "exact", "models", "negf", "plot", "sweep", "sweeps"]

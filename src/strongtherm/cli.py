@@ -72,7 +72,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit status (0: done and every claim agrees, 1: a claim disagrees)."""
-    from . import __version__
+    from .core.version import __version__
     from .papers import REPRODUCTIONS, run_reproduction
 
     args = _parser().parse_args(argv)

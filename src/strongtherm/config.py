@@ -404,7 +404,7 @@ class RunConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved config (defaults included) as plain data, with the strongtherm version."""
-        from . import __version__
+        from .core.version import __version__
 
         out = to_builtin(asdict(self))
         out["strongtherm_version"] = __version__

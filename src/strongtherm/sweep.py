@@ -437,7 +437,7 @@ def sweep(
     """
     import xarray as xr
 
-    from . import __version__
+    from .core.version import __version__
 
     if not callable(compute):
         raise ValueError(f"compute must be callable (e.g. st.sweeps.negf_equilibrium(model, bath)), got {compute!r:.80}")

@@ -29,6 +29,7 @@ import numpy as np
 from scipy.linalg import eigh, eigvalsh
 
 from .._validation import check_real
+from ..core.warnings import RankDeficientWarning
 from .composite import Composite
 from .linalg import frechet_log, gibbs_weights, reduced_weighted_sums
 
@@ -44,14 +45,6 @@ __all__ = [
 
 #: The three definitions of the system's internal energy compared by Davoudi et al.
 DEFINITIONS: tuple[str, str, str] = ("diff", "H*", "E*")
-
-
-class RankDeficientWarning(UserWarning):
-    """The reduced Gibbs state ``pi_S`` is singular to working precision.
-
-    ``H*_S`` then has infinite eigenvalues on the kernel of ``pi_S``; the engine returns ``H*_S``
-    and ``E*_S`` restricted to the support of ``pi_S`` (zero on the kernel) and says so.
-    """
 
 
 @dataclass(frozen=True)

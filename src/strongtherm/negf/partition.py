@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..core.warnings import NumericsWarning
 from ..thermal import Bath
 from .alpha import alpha_energy, alpha_entropy, entropy_coefficient
 from .contour import MATRIX_KERNELS, SCALAR_KERNELS, SpectralIntegrals, spectral_integrals
@@ -36,10 +37,6 @@ from .system import OpenSystem, check_model_and_bath
 
 __all__ = ["Equilibrium", "NumericsWarning", "RegionState", "equilibria", "equilibrium"]
 
-
-
-class NumericsWarning(UserWarning):
-    """A quadrature did not reach its tolerance, or a sum rule failed beyond it."""
 
 
 @dataclass(frozen=True)

@@ -84,7 +84,7 @@ class Report:
         return path
 
     def write(self, out: Path) -> Path:
-        from .. import __version__
+        from ..core.version import __version__
 
         path = out / "report.json"
         payload = {

@@ -1,0 +1,18 @@
+"""Warnings shared by every engine."""
+
+from __future__ import annotations
+
+__all__ = ["NumericsWarning", "RankDeficientWarning"]
+
+
+class NumericsWarning(UserWarning):
+    """A numerical budget or tolerance was not met: a quadrature stopped at its evaluation budget
+    or above its tolerance, or a sum rule failed beyond it. The message gives the error reached."""
+
+
+class RankDeficientWarning(UserWarning):
+    """The reduced Gibbs state ``pi_S`` is singular to working precision.
+
+    ``H*_S`` then has infinite eigenvalues on the kernel of ``pi_S``; the engine returns ``H*_S``
+    and ``E*_S`` restricted to the support of ``pi_S`` (zero on the kernel) and says so.
+    """
