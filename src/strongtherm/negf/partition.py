@@ -265,13 +265,7 @@ def _assemble(
     residuals = {"int g_S - n": float(values["g_S:one"] - n), "int delta g_R": float(values["dg_R:one"])}
     worst = max(errors.values())
     tolerance = max(1e3 * options.atol, 10.0 * worst)
-    if not integrals.converged:
-        warnings.warn(
-            f"energy quadrature did not converge to atol={options.atol:g} (error estimate {worst:.2g}) "
-            f"for {model.name} at {dict(p)}",
-            NumericsWarning,
-            stacklevel=3,
-        )
+    # a quadrature that stopped above its tolerance has already warned (or raised, if strict)
     if max(abs(r) for r in residuals.values()) > tolerance:
         warnings.warn(
             f"spectral sum rules violated beyond tolerance {tolerance:.2g}: {residuals} for {model.name} at {dict(p)}; "
