@@ -5,6 +5,7 @@ the Hilbert-space partition; ``quasistatic(model, bath, path)`` the works of a s
 """
 
 from . import fock
+from ..core.warnings import NumericsError
 from .integrate import QuadratureOptions
 from .meanforce import GaussianState, MeanForce, QuadraticOperator, mean_force
 from .partition import Equilibrium, NumericsWarning, RegionState, equilibrium
@@ -22,6 +23,7 @@ __all__ = [
     "GaussianState",
     "LorentzianBand",
     "MeanForce",
+    "NumericsError",
     "NumericsWarning",
     "OpenSystem",
     "QuadraticOperator",
