@@ -49,6 +49,7 @@ from numbers import Integral
 
 import numpy as np
 
+from .._validation import ArgumentTypeError
 from ..thermal import Bath
 from .alpha import alpha_energy, alpha_entropy, entropy_coefficient
 from .reservoirs import TightBindingChain
@@ -184,7 +185,7 @@ class FiniteChainResult:
 
 def _check_length(name: str, value: object, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, Integral | float | np.floating):
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        raise ArgumentTypeError(f"{name} must be an integer >= {low}, got {type(value).__name__} {value!r}")
     if isinstance(value, float | np.floating) and not float(value).is_integer():
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     n = int(value)  # type: ignore[arg-type]

@@ -269,7 +269,8 @@ def _assemble(
     if max(abs(r) for r in residuals.values()) > tolerance:
         warnings.warn(
             f"spectral sum rules violated beyond tolerance {tolerance:.2g}: {residuals} for {model.name} at {dict(p)}; "
-            "a bound state may lie outside the integration contour",
+            "the quadrature may have stopped early (see its warning), or a user reservoir may break causality "
+            "(CustomReservoir(check=True) tests it)",
             NumericsWarning,
             stacklevel=3,
         )
