@@ -20,6 +20,7 @@ inverse, entropies in nats (k_B = 1).
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -28,6 +29,7 @@ from typing import Any
 import numpy as np
 from scipy.linalg import eigh, eigvalsh
 
+from .._convert import to_qobj
 from .._validation import check_real
 from ..core.warnings import RankDeficientWarning
 from .composite import Composite
@@ -83,7 +85,8 @@ class EquilibriumResult:
     rho_S
         Reduced state ``pi_S`` (Eq. 3), ``(d_S, d_S)``.
     H_star, E_star
-        ``H*_S`` (Eq. 4) and ``E*_S`` (Eq. 12), ``(d_S, d_S)``. If ``pi_S`` is rank deficient they
+        ``H*_S`` (Eq. 4) and ``E*_S`` (Eq. 12), ``(d_S, d_S)``. ``rho_S``, ``H_star`` and ``E_star``
+        are QuTiP ``Qobj`` (with the system's dims) when the model was built from ``Qobj``. If ``pi_S`` is rank deficient they
         are given on its support (zero on the kernel) and a :class:`RankDeficientWarning` is issued.
     F_S, F_SR, F_R
         Free energies (Eqs. 6-8).
@@ -199,7 +202,14 @@ def equilibrium(model: Composite, *, beta: float, options: ExactOptions | None =
     """
     if not isinstance(model, Composite):
         raise ValueError(f"model must be a strongtherm.exact.Composite, got {type(model).__name__}")
-    return _equilibrium(model, check_beta(beta), options or ExactOptions())
+    result = _equilibrium(model, check_beta(beta), options or ExactOptions())
+    if model.qobj_dims is None:
+        return result
+    # QuTiP in, QuTiP out: the operators carry the system's tensor factors
+    dims = [list(model.qobj_dims[0])] * 2
+    return dataclasses.replace(
+        result, rho_S=to_qobj(result.rho_S, dims), H_star=to_qobj(result.H_star, dims), E_star=to_qobj(result.E_star, dims)
+    )
 
 
 def _equilibrium(
