@@ -202,6 +202,7 @@ def gauss_kronrod_panels(
     # sibling pairs (panel i and i + m after a bisection): the parent's error score and how many
     # generations in a row bisection failed to reduce it (rounding noise, not a feature)
     parent_score: np.ndarray | None = None
+    parent_value = np.zeros(0)
     stalls = np.zeros(0, dtype=int)
     noise_limited = False
     for depth in range(options.max_refinements + 1):
@@ -240,12 +241,22 @@ def gauss_kronrod_panels(
             share = tolerance[None, :] * ((b - a) / total_width)[:, None]
             done = np.all(err <= np.maximum(share, floor * absolute), axis=1)
         if parent_score is not None:
-            # a smooth panel's error falls ~100x per bisection, a kink's or 1/sqrt edge's by
-            # 1/2-0.7; noise (rounding in the integrand itself) does not fall: stop chasing it
+            # Noise (rounding in the integrand itself, amplified by cancellation) looks like this
+            # after a bisection, as in QUADPACK's roundoff test: the two halves add up to the
+            # parent's value (no feature was unresolved), yet the error did not fall and is
+            # spread over both halves (a singular end point leaves one half smooth). Twice seen,
+            # the pair is accepted with its error instead of being bisected without end.
             score = (err / tolerance[None, :]).max(axis=1)
             m = len(parent_score)
-            stalled = score[:m] + score[m:] >= 0.9 * parent_score
-            stalls = np.where(stalled, stalls + 1, 0)
+            same_value = np.all(
+                np.abs(kronrod[:m] + kronrod[m:] - parent_value) <= 1e-5 * (absolute[:m] + absolute[m:]), axis=1
+            )
+            stalled = (
+                same_value
+                & (score[:m] + score[m:] >= 0.5 * parent_score)
+                & (np.minimum(score[:m], score[m:]) >= 0.05 * parent_score)
+            )
+            stalls = stalls + stalled
             noise = np.concatenate([stalls >= 2, stalls >= 2])
             noise_limited |= bool(np.any(noise & ~done))
             done |= noise
@@ -276,6 +287,7 @@ def gauss_kronrod_panels(
         else:
             stalls = np.zeros(int(np.sum(~done)), dtype=int)
         parent_score = score[~done]
+        parent_value = kronrod[~done]
         a, b = a[~done], b[~done]
         mids = 0.5 * (a + b)
         a, b = np.concatenate([a, mids]), np.concatenate([mids, b])
