@@ -20,9 +20,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from references.quad_reference import resonant_level_reference, two_level_reference
 
 import strongtherm as st
-from references.quad_reference import resonant_level_reference, two_level_reference
 from strongtherm.core.warnings import NumericsWarning
 
 T0 = 1.25

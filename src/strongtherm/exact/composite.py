@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_hermitian
 from .._convert import as_array, qobj_dims
+from .._validation import check_hermitian
 
 __all__ = ["Composite"]
 

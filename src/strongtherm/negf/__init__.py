@@ -4,8 +4,8 @@
 the Hilbert-space partition; ``quasistatic(model, bath, path)`` the works of a slow process.
 """
 
-from . import fock
 from ..core.warnings import NumericsError
+from . import fock
 from .integrate import QuadratureOptions
 from .meanforce import GaussianState, MeanForce, QuadraticOperator, mean_force
 from .partition import Equilibrium, NumericsWarning, RegionState, equilibrium

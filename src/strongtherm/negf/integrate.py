@@ -311,7 +311,7 @@ def _graded(start: float, stop: float, step: float) -> list[float]:
     if step <= 0.0 or length <= step:
         return []
     sign = 1.0 if stop > start else -1.0
-    n = int(math.floor(math.log(length / step) / math.log(4.0)))
+    n = math.floor(math.log(length / step) / math.log(4.0))
     return [start + sign * step * 4.0**k for k in range(n + 1) if step * 4.0**k < length]
 
 

@@ -18,7 +18,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import ArgumentTypeError, check_hermitian, check_integer, check_matrix, check_real
+from .._validation import (
+    ArgumentTypeError,
+    check_hermitian,
+    check_integer,
+    check_matrix,
+    check_real,
+)
 from ..thermal import Bath
 from .reservoirs import Reservoir
 
