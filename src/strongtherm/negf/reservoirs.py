@@ -150,12 +150,18 @@ class WideBand:
 
     def surface_greens_function(self, z: np.ndarray) -> np.ndarray:
         w = _as_complex(z) - self.e0
-        g = (np.log(w + self.D) - np.log(w - self.D)) / (2.0 * self.D)
-        return g[..., None, None]
+        D = self.D
+        near = (np.log(w + D) - np.log(w - D)) / (2.0 * D)
+        # far from the band the difference of logs cancels (relative error ~ eps |w| / D);
+        # ln[(w + D)/(w - D)] = log1p(2D / (w - D)) with |2D / (w - D)| < 2/3: no cut, no cancellation
+        with np.errstate(divide="ignore", invalid="ignore"):
+            far = np.log1p(2.0 * D / (w - D)) / (2.0 * D)
+        return np.where(np.abs(w) > 4.0 * D, far, near)[..., None, None]
 
     def surface_greens_function_derivative(self, z: np.ndarray) -> np.ndarray:
         w = _as_complex(z) - self.e0
-        dg = (1.0 / (w + self.D) - 1.0 / (w - self.D)) / (2.0 * self.D)
+        # (1/(w + D) - 1/(w - D)) / 2D written without the cancellation at large |w|
+        dg = -1.0 / ((w + self.D) * (w - self.D))
         return dg[..., None, None]
 
     def describe(self) -> str:
