@@ -266,3 +266,27 @@ def test_former_runaway_cases_finish_under_a_2GB_address_space_limit():
     assert done.stdout.startswith("OK"), done.stdout
     count = int(done.stdout.split()[1])
     assert count == 0 or "error estimate" in done.stdout, done.stdout
+
+
+def test_a_batch_stays_within_its_memory_budget():
+    """Peak NumPy memory (tracemalloc) of a 60-point batch under max_memory_bytes = 8 MiB, against
+    the same batch with the default 256 MiB: same numbers, a bounded footprint."""
+    import tracemalloc
+
+    rng = np.random.default_rng(3)
+    points = [{"eps_s": float(e), "V": float(v)} for e, v in zip(rng.uniform(-3, 3, 60), rng.uniform(0.1, 2, 60), strict=True)]
+    bath = st.Bath(1e-3)
+    budget = 8 * 2**20
+    tracemalloc.start()
+    try:
+        small = _quiet(st.negf.partition.equilibria, RL, bath, points, options=st.negf.QuadratureOptions(max_memory_bytes=budget))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # the budget caps the quadrature's arrays; model stacks and results (P x K floats) come on top
+    assert peak <= 2 * budget + 4 * 2**20, f"peak {peak / 2**20:.1f} MiB"
+    default = _quiet(st.negf.partition.equilibria, RL, bath, points)
+    for a, b in zip(small, default, strict=True):
+        # a smaller budget refines fewer panels per sweep, not less accurately: within both errors
+        for q in QUANTITIES:
+            assert abs(getattr(a.system, q) - getattr(b.system, q)) <= 10 * (a.system.errors[q] + b.system.errors[q])

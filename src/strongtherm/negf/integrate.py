@@ -195,7 +195,7 @@ def gauss_kronrod_panels(
     b = np.asarray(edges[1:], dtype=float)
     total_width = float(b.sum() - a.sum())
     floor = options.rounding_factor * _EPS
-    chunk_panels = 64  # until the number of components K is known
+    chunk_panels = 1  # one panel first, to learn the number of components K (P points x quantities)
     accepted_value = accepted_error = accepted_abs = None
     n_eval = 0
     stop_reason = "refinement depth"
