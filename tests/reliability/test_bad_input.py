@@ -83,6 +83,9 @@ CASES = [
     ("reservoir continuum str", lambda: CustomReservoir(_g, _dg, (("a", 2.5),)), TypeError, ["continuum[0]"]),
     ("reservoir n_surface bool", lambda: CustomReservoir(_g, _dg, ((-2.5, 2.5),), n_surface=True), TypeError, ["n_surface"]),
     # finite composites (item 4)
+    ("composite atol str", lambda: Composite(np.eye(2), np.eye(2), hermitian_atol="1e-12"), TypeError, ["hermitian_atol"]),
+    ("random composite dims str", lambda: st.models.random_composite("2", 2), TypeError, ["d_S"]),
+    ("two_spin str", lambda: st.models.two_spin(eps="1", alpha=0.1, gamma=0.2, chi=0.3), TypeError, ["eps"]),
     ("reservoir dim 0", lambda: Composite(np.eye(2), np.zeros((0, 0))), ValueError, ["H_R", "dimension 0"]),
     ("system dim 0", lambda: Composite(np.zeros((0, 0)), np.eye(2)), ValueError, ["H_S", "dimension 0"]),
 ]

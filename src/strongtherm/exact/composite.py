@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from .._convert import as_array, qobj_dims
-from .._validation import check_hermitian
+from .._validation import check_hermitian, check_real
 
 __all__ = ["Composite"]
 
@@ -59,6 +59,7 @@ class Composite:
     at construction; operator results then come back as ``Qobj``)."""
 
     def __post_init__(self) -> None:
+        check_real("hermitian_atol", self.hermitian_atol, low=0.0)
         dims = _tensor_dims(self.H_S, self.H_R, self.V, "V")
         if dims is None and self.qobj_dims is not None:  # kept through replace()
             dims = self.qobj_dims
