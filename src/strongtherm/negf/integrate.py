@@ -13,11 +13,15 @@ spectrum, where F is real) that crosses Re z = mu below pi T:
 
 .. math:: \\int K(\\epsilon) F(\\epsilon + i0) d\\epsilon = \\int_{\\mathcal{C}} K(z) F(z) dz.
 
-The path used here (:func:`integrate_contour`) is a *notched rectangle*: it rises from a to the
-height H ~ (b - a)/2, runs high above the spectrum, comes down to eta = eta_fraction pi T only in
-the notch |Re z - mu| <= delta (delta ~ 40 T, where the Fermi edge lives) and rises again. Far from
-mu every bound-state pole, band edge and resonance is seen from a distance ~H, so the cost does
-not grow with |eps_s|, V, 1/T or T; only what lies within delta of mu is seen at distance eta.
+The path used here (:func:`integrate_contour`) is a *notched wedge*: it rises from a to the line
+Im z = |Re z - mu|, follows it towards mu, comes down to eta = eta_fraction pi T only in the notch
+|Re z - mu| <= delta (delta = T (36 + ln(top / T)), where the kernels still differ from their
+asymptotes by more than rounding), crosses, and climbs back along the wedge to b. A bound-state
+pole, band edge or resonance at distance d from mu is seen from a height ~d, so the cost does not
+grow with |eps_s|, V, 1/T or T; only what lies within delta of mu is seen at distance eta. The
+wedge's two rays are parameterized geometrically in d (relative resolution everywhere), and the
+outer sides stand 5% of |a - mu|, |b - mu| away from the spectrum, so no evaluation of G near a
+pole at a large scale cancels more than a few digits.
 No delta-function is ever sampled and bound states are included without being searched for
 (DESIGN.md, traps 1-2). Matrix integrals of the spectral function follow from M = int K G:
 int K A = (i / 2 pi)(M - M^dagger), since G(z*) = G(z)^dagger and K(z*) = K(z)*.
@@ -199,8 +203,8 @@ def gauss_kronrod_panels(
     accepted_value = accepted_error = accepted_abs = None
     n_eval = 0
     stop_reason = "refinement depth"
-    # sibling pairs (panel i and i + m after a bisection): the parent's error score and how many
-    # generations in a row bisection failed to reduce it (rounding noise, not a feature)
+    # sibling pairs (panel i and i + m after a bisection): the parent's error score and value,
+    # and how many generations looked like rounding noise (see below)
     parent_score: np.ndarray | None = None
     parent_value = np.zeros(0)
     stalls = np.zeros(0, dtype=int)
@@ -282,7 +286,6 @@ def gauss_kronrod_panels(
             break
         score = (err / tolerance[None, :]).max(axis=1)
         if parent_score is not None:
-            m = len(parent_score)
             stalls = np.concatenate([stalls, stalls])[~done]
         else:
             stalls = np.zeros(int(np.sum(~done)), dtype=int)
@@ -421,8 +424,9 @@ def integrate_contour(
 
     * Bounded spectrum ``(low, high)`` (all spectral weight, bound states included, inside):
       the real axis outside [a, b] = [low - m, high + m] carries no weight (m = margin), so the
-      integral runs along the notched rectangle of the module docstring: up from a to height H,
-      along, down to eta in the notch |Re z - center| <= delta, along, up again, and down to b.
+      integral runs along the notched wedge of the module docstring: up from a to the wedge
+      Im z = |Re z - center|, along it, down to eta in the notch |Re z - center| <= delta, across,
+      up again, along the wedge and down to b.
     * ``spectrum=None`` (a continuum reaching infinity): the real axis itself, mapped by
       e = center + scale tan(phi). Real poles must then be added by the caller.
 
