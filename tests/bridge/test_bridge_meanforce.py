@@ -14,7 +14,7 @@ import pytest
 import strongtherm as st
 from strongtherm.exact import RankDeficientWarning
 from strongtherm.negf import finite_chain
-from strongtherm.negf.meanforce import (
+from strongtherm.gaussian.meanforce import (
     free_energy_from_phase,
     mean_force_finite_chain,
     mean_force_from_hamiltonian,

@@ -5,3 +5,5 @@ without importing the package face and its engines.
 """
 
 __version__ = "0.1.0"
+
+__all__ = ["__version__"]

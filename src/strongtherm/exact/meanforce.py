@@ -29,6 +29,7 @@ import numpy as np
 from scipy.linalg import eigh, eigvalsh
 
 from .._validation import check_real
+from ..core.definitions import DEFINITIONS
 from ..core.warnings import RankDeficientWarning
 from .composite import Composite
 from .linalg import frechet_log, gibbs_weights, reduced_weighted_sums
@@ -42,10 +43,6 @@ __all__ = [
     "check_beta",
     "equilibrium",
 ]
-
-#: The three definitions of the system's internal energy compared by Davoudi et al.
-DEFINITIONS: tuple[str, str, str] = ("diff", "H*", "E*")
-
 
 @dataclass(frozen=True)
 class ExactOptions:

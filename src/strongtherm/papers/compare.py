@@ -6,7 +6,7 @@ t0 = 1.25, mu = 0, in the grand-canonical Gibbs state, under
 * the alpha-partitions of Kumar et al. (Eqs. 22, 24; alpha = 1/2 is the Hilbert-space partition,
   Eqs. 8, 12, 14), and
 * the mean-force definitions of Davoudi et al. (2025): U_diff, U_H*, U_E* (Eqs. 10, 11, 13) and
-  S = beta (U - F*_S) (Eq. 33), from the Gaussian formulas of :mod:`strongtherm.negf.meanforce`.
+  S = beta (U - F*_S) (Eq. 33), from the Gaussian formulas of :mod:`strongtherm.gaussian.meanforce`.
 
 Written to ``out``: ``compare_vs_V.png`` / ``.csv`` (T = 0.02), ``compare_vs_T.png`` / ``.csv``
 (V fixed), ``quench_slow_vs_sudden.png`` / ``.csv`` (resonant level: quasistatic works of
@@ -33,8 +33,8 @@ from ..exact import quench as exact_quench
 from ..models import resonant_level, two_level_two_reservoirs
 from ..negf import quasistatic
 from ..negf.finite_chain import universe_hamiltonian
-from ..negf.fock import composite
-from ..negf.meanforce import (
+from ..gaussian.fock import composite
+from ..gaussian.meanforce import (
     MeanForce,
     free_energy_from_phase,
     from_equilibrium,
@@ -43,7 +43,7 @@ from ..negf.meanforce import (
     mean_force_from_hamiltonian,
 )
 from ..negf.partition import equilibria
-from ..negf.quench import FermionicQuench, quench, quench_hamiltonian
+from ..gaussian.quench import FermionicQuench, quench, quench_hamiltonian
 from ..negf.system import OpenSystem
 from ..path import Path
 from ..thermal import Bath
