@@ -18,7 +18,8 @@ __all__ = ["frechet_log", "hermitian_function", "log_divided_differences", "von_
 def hermitian_function(H: np.ndarray, func: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """``f(H)`` for a Hermitian matrix via its eigendecomposition."""
     w, U = np.linalg.eigh(H)
-    return (U * func(w)) @ U.conj().T
+    result: np.ndarray = (U * func(w)) @ U.conj().T
+    return result
 
 
 def log_divided_differences(x: np.ndarray) -> np.ndarray:
@@ -48,7 +49,8 @@ def log_divided_differences(x: np.ndarray) -> np.ndarray:
     # away from the diagonal the plain quotient has no cancellation problem
     safe_difference = np.where(small, 1.0, xi - xj)
     direct = np.log(xi / xj) / safe_difference
-    return np.where(small, 2.0 / s * series, direct)
+    result: np.ndarray = np.where(small, 2.0 / s * series, direct)
+    return result
 
 
 def frechet_log(x: np.ndarray, U: np.ndarray, E: np.ndarray) -> np.ndarray:
@@ -60,7 +62,8 @@ def frechet_log(x: np.ndarray, U: np.ndarray, E: np.ndarray) -> np.ndarray:
     """
     L = log_divided_differences(x)
     Et = U.conj().T @ E @ U
-    return U @ (L * Et) @ U.conj().T
+    result: np.ndarray = U @ (L * Et) @ U.conj().T
+    return result
 
 
 def von_neumann_entropy(rho: np.ndarray) -> float:

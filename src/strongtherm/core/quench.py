@@ -123,11 +123,11 @@ class QuenchThermodynamics:
     B: Any = field(repr=False)
     beta: float
     kind: str
-    work: MappingProxyType
-    heat: MappingProxyType
+    work: MappingProxyType[str, float]
+    heat: MappingProxyType[str, Any]
     delta_F_S: float
-    dissipated_work: MappingProxyType
-    entropy_change: MappingProxyType | None
+    dissipated_work: MappingProxyType[str, float]
+    entropy_change: MappingProxyType[str, float] | None
     final: str
 
     def second_law(self, *, atol: float = 1e-10) -> SecondLawAudit:

@@ -31,6 +31,7 @@ from typing import Any, Literal
 import numpy as np
 
 from .._validation import check_hermitian, check_real
+from ..core.progress import stages
 from ..core.quench import QuenchThermodynamics, SecondLawAudit, SecondLawRow, classify_quench
 from ..core.warnings import RankDeficientWarning
 from .composite import Composite
@@ -120,23 +121,53 @@ def _leaks_out_of_support(rho: np.ndarray, eq: EquilibriumResult, tol: float) ->
     return float(np.real(np.trace(rho))) - inside > tol
 
 
+def _side(name: str, item: Any) -> tuple[Composite, EquilibriumResult | None]:
+    """A quench side given as a model, or as its equilibrium already computed."""
+    if isinstance(item, EquilibriumResult):
+        return item.model, item
+    if isinstance(item, Composite):
+        return item, None
+    raise TypeError(
+        f"{name} must be a strongtherm.exact.Composite or its EquilibriumResult, got {type(item).__name__}"
+    )
+
+
+def _common_beta(beta: Any, given: list[EquilibriumResult]) -> float:
+    """``beta`` as given, or the equilibria's; they must agree (one temperature per quench)."""
+    betas = {eq.beta for eq in given}
+    if beta is None:
+        if not betas:
+            raise ValueError("beta must be given (a finite positive inverse temperature) when A and B are models")
+        if len(betas) > 1:
+            raise ValueError(f"the equilibria given as A and B have different beta {sorted(betas)}; a quench has one")
+        return betas.pop()
+    beta = check_beta(beta)
+    if betas - {beta}:
+        raise ValueError(f"beta={beta:g} differs from the beta of the equilibria given as A or B {sorted(betas)}")
+    return beta
+
+
 def quench(
-    A: Composite,
-    B: Composite,
+    A: Composite | EquilibriumResult,
+    B: Composite | EquilibriumResult,
     *,
-    beta: float,
+    beta: float | None = None,
     final: Literal["equilibrium", "unitary"] | None = None,
     t_f: Any = None,
     options: ExactOptions | None = None,
+    progress: bool | None = None,
 ) -> QuenchResult:
     """Sudden quench ``H^A -> H^B`` from the Gibbs state of ``H^A`` (Davoudi et al. Sec. V, Table 1).
 
     Parameters
     ----------
     A, B
-        Pre- and post-quench composites with the same dimensions.
+        Pre- and post-quench composites with the same dimensions, or their equilibria already
+        computed (:func:`~strongtherm.exact.equilibrium` / :func:`~strongtherm.exact.equilibria`
+        results), which are reused instead of diagonalizing again.
     beta
-        Inverse temperature of the initial Gibbs state (and of the final one in scenario (ii)).
+        Inverse temperature of the initial Gibbs state (and of the final one in scenario (ii));
+        may be left out when A or B is an equilibrium (then it is theirs, and must agree).
     final
         ``"equilibrium"`` (default when ``t_f`` is not given): the composite relaxes to the Gibbs
         state of ``H^B`` at the same ``beta`` (Eq. 34). ``"unitary"`` (default when ``t_f`` is
@@ -145,6 +176,8 @@ def quench(
         Time(s) after the quench, scalar or 1-D, finite and >= 0, in units of hbar/energy.
     options
         Tolerances (:class:`~strongtherm.exact.ExactOptions`).
+    progress
+        Show a progress bar over the two diagonalizations (``None``: on a terminal only).
 
     Returns
     -------
@@ -165,12 +198,11 @@ def quench(
     >>> q.kind, q.second_law().verdicts["H*"]
     ('system', True)
     """
-    for name, model in (("A", A), ("B", B)):
-        if not isinstance(model, Composite):
-            raise ValueError(f"{name} must be a strongtherm.exact.Composite, got {type(model).__name__}")
+    A, given_A = _side("A", A)
+    B, given_B = _side("B", B)
     if A.dims != B.dims:
         raise ValueError(f"A and B must have the same dims (d_S, d_R), got {A.dims} and {B.dims}")
-    beta = check_beta(beta)
+    beta = _common_beta(beta, [eq for eq in (given_A, given_B) if eq is not None])
     if final is None:
         final = "equilibrium" if t_f is None else "unitary"
     if final not in ("equilibrium", "unitary"):
@@ -188,8 +220,8 @@ def quench(
     options = options or ExactOptions()
     # the reservoir's Z_R and U_R^0 are computed once when H_R is not quenched
     reservoir = bare_gibbs(A.H_R, beta) if np.array_equal(A.H_R, B.H_R) else None
-    eqA = _equilibrium(A, beta, options, reservoir)
-    eqB = _equilibrium(B, beta, options, reservoir)
+    sides = stages(((A, given_A), (B, given_B)), total=2, desc=f"exact quench (d={A.dims[0] * A.dims[1]})", progress=progress)
+    eqA, eqB = (given if given is not None else _equilibrium(model, beta, options, reservoir) for model, given in sides)
     kind = _classify(A, B)
 
     # Eq. (20) with U_diff = U_SR - U_R^0; equals Eq. (22) when H_R is not quenched

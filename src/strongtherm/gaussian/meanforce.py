@@ -553,7 +553,7 @@ def free_energy_from_phase(
 
     def integrand(e: float) -> float:
         D = e * eye - h - model.self_energy(np.array(e), p)
-        return float(bath.fermi(e)) * (_eigen_angles(D) - n * math.pi) / math.pi
+        return float(bath.fermi(np.array(e))) * (_eigen_angles(D) - n * math.pi) / math.pi
 
     energies = [b.energy for b in bound_states(model, p)]
     edges = [x for iv in model.continuum for x in iv]

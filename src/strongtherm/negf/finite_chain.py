@@ -46,6 +46,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from numbers import Integral
+from typing import Any
 
 import numpy as np
 
@@ -307,11 +308,11 @@ def equilibrium(
     n_average = _check_length("n_average", n_average, 1)
     if not isinstance(bath, Bath):
         raise ValueError(f"bath must be a strongtherm.Bath, got {type(bath).__name__}")
-    resolved = model.resolve(**params)
+    resolved = model.resolve(params)
 
     runs = [_solve_one(model, chains, bath, L + j, resolved) for j in range(n_average)]
 
-    def mean(key: str) -> object:
+    def mean(key: str) -> Any:
         values = [run[key] for run in runs]
         if isinstance(values[0], dict):
             return {k: float(np.mean([v[k] for v in values])) for k in values[0]}
