@@ -17,6 +17,7 @@ import numpy as np
 
 from .._validation import check_real
 from .definitions import DEFINITIONS
+from .display import html_table
 
 __all__ = ["QuenchThermodynamics", "SecondLawAudit", "SecondLawRow", "classify_quench"]
 
@@ -179,6 +180,19 @@ class QuenchThermodynamics:
             if self.entropy_change is not None:
                 out[variable_name("entropy_change", definition=key)] = float(self.entropy_change[key])
         return out
+
+    def _repr_html_(self) -> str:
+        rows = []
+        for key in DEFINITIONS:
+            heat = self.heat[key]
+            dS = None if self.entropy_change is None else self.entropy_change[key]
+            rows.append((key, self.work[key], self.dissipated_work[key], heat if np.ndim(heat) == 0 else "(time series)", "n/a" if dS is None else dS))
+        return html_table(
+            f"{type(self).__name__}: {self.kind} quench, final state {self.final} (Davoudi et al. Table 1)",
+            ("definition", "W", "W - dF_S", "Q", "dS [nats]"),
+            rows,
+            {"beta": self.beta, "dF_S": self.delta_F_S},
+        )
 
     def __repr__(self) -> str:
         W = ", ".join(f"{k}={float(v):.6g}" for k, v in self.work.items())

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .alpha import alpha_energy, alpha_entropy, entropy_coefficient
+from .display import html_table
 
 __all__ = ["PartitionedState", "RegionState"]
 
@@ -88,3 +89,13 @@ class PartitionedState:
     def alpha_energy(self, alpha: float) -> float:
         """alpha-U_S = <H_S + alpha H_SR>, Eq. (22); alpha = 1/2 is the Hilbert-space partition."""
         return alpha_energy(self.expectation_H_S, self.expectation_H_SR, alpha)
+
+    def _repr_html_(self) -> str:
+        regions = (("system", self.system), ("reservoir change", self.reservoir), ("universe change", self.universe))
+        rows = [(name, r.N, r.U, r.S, r.Omega) for name, r in regions]
+        return html_table(
+            f"{type(self).__name__}: Hilbert-space partition (Kumar et al. Eqs. 12, 15)",
+            ("region", "N", "U", "S [nats]", "Omega"),
+            rows,
+            {"<H_S>": self.expectation_H_S, "<H_SR>": self.expectation_H_SR},
+        )

@@ -31,6 +31,7 @@ from scipy.linalg import eigh, eigvalsh
 
 from .._validation import check_real
 from ..core.definitions import DEFINITIONS
+from ..core.display import html_table
 from ..core.progress import stages
 from ..core.warnings import RankDeficientWarning
 from .composite import Composite
@@ -140,6 +141,15 @@ class EquilibriumResult:
         out.update({name: float(getattr(self, name)) for name in ("U_SR", "U_R0", "ln_Z_SR", "ln_Z_R")})
         out["rank_deficient"] = float(self.rank_deficient)
         return out
+
+    def _repr_html_(self) -> str:
+        rows = [(key, self.U[key], self.entropy[key]) for key in DEFINITIONS]
+        return html_table(
+            "EquilibriumResult: mean-force energies and entropies (Davoudi et al. Eqs. 10, 11, 13, 33)",
+            ("definition", "U", "S [nats]"),
+            rows,
+            {"beta": self.beta, "(d_S, d_R)": self.dims, "F_S": self.F_S, "rank deficient": self.rank_deficient},
+        )
 
     def __repr__(self) -> str:
         d_S, d_R = self.dims

@@ -60,6 +60,7 @@ from scipy.special import entr
 
 from .._validation import check_hermitian, check_real
 from ..core.definitions import DEFINITIONS
+from ..core.display import html_table
 from ..core.linalg import frechet_log
 from ..core.warnings import RankDeficientWarning
 from ..negf.finite_chain import universe_hamiltonian
@@ -260,6 +261,15 @@ class MeanForce:
             out[variable_name("entropy", definition=key)] = float(self.S[key])
         return out
 
+    def _repr_html_(self) -> str:
+        rows = [(key, self.U[key], self.U_K[key], self.N[key], self.S[key]) for key in DEFINITIONS]
+        return html_table(
+            "MeanForce: Davoudi et al.'s definitions for Gaussian fermions (Eqs. 10, 11, 13, 33)",
+            ("definition", "U = <H>", "U_K = <H - mu N>", "N", "S [nats]"),
+            rows,
+            {**dict(self.params), "T": self.bath.T, "mu": self.bath.mu, "F*_S": self.F_S},
+        )
+
     def __repr__(self) -> str:
         p = ", ".join(f"{k}={v:g}" for k, v in self.params.items())
         U = ", ".join(f"{k}={v:.6g}" for k, v in self.U.items())
@@ -382,7 +392,8 @@ def mean_force(
     Notes
     -----
     ``F*_S = Omega_S + dOmega_R`` (Kumar Eqs. 10, 12, 15), ``C`` and ``dC/dbeta`` from the same
-    contour integrals; ``U_diff = U_S + dU_R - mu (N_S + dN_R)`` (Davoudi Eq. 10 with ``K``).
+    contour integrals; ``U_K["diff"] = U_S + dU_R - mu (N_S + dN_R)`` (Davoudi Eq. 10 with ``K``)
+    and ``U["diff"] = U_S + dU_R`` (no ``-mu N``; see the conventions page, "U_diff against U_K").
     Every other quantity follows from the Gaussian formulas of the module docstring.
 
     Examples

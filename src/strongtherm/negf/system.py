@@ -203,6 +203,13 @@ class OpenSystem:
                 merged.append([lo, hi])
         return tuple((lo, hi) for lo, hi in merged)
 
+    def __repr__(self) -> str:
+        reservoirs = ", ".join(type(r).__name__ for r in self.reservoirs)
+        return (
+            f"OpenSystem({self.name!r}, n_levels={self.n_levels}, parameters={list(self.parameter_names)}, "
+            f"reservoirs=[{reservoirs}])"
+        )
+
     def describe(self) -> str:
         reservoirs = "; ".join(getattr(r, "describe", lambda r=r: repr(r))() for r in self.reservoirs)
         return f"{self.name} ({self.n_levels} level(s); reservoirs: {reservoirs})"
