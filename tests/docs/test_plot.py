@@ -54,7 +54,8 @@ def test_state_functions_negf_one_axes_per_unit(negf_results):
     energy, entropy, number = axes
     assert "units of energy" in energy.get_ylabel()
     assert "nats" in entropy.get_ylabel()
-    assert "particles" in number.get_ylabel()
+    # one unit per quantity, from the registry: particle numbers are dimensionless
+    assert number.get_ylabel() == "particle number (dimensionless)"
     assert "ε_s" in number.get_xlabel() and "units of energy" in number.get_xlabel()
     assert any("Eq. 14" in t for t in _legend_texts(energy))  # U_S = <H_S> + <H_SR>/2
     assert "T=0.02" in energy.get_title() and "V=1" in energy.get_title()
@@ -89,7 +90,7 @@ def test_state_functions_exact_and_user_quantity():
     )
     energy, entropy = axes
     assert energy.get_xlabel() == "ε (units of energy)"
-    assert any("Davoudi Eq. 10" in t for t in _legend_texts(energy))
+    assert any("Davoudi Eqs. 9, 10" in t for t in _legend_texts(energy))  # U_diff = U_SR - U_R^0
     assert "nats" in entropy.get_ylabel()
     ax = plot.state_functions(results, x=eps, quantities=[("Tr ρ_S H*_S", lambda r: r.U["H*"])])
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), [r.U["H*"] for r in results])
@@ -206,7 +207,7 @@ def test_plots_of_a_real_sweep():
     assert [a.get_ylabel() for a in axes] == [
         "energy (units of energy)",
         "entropy (nats)",
-        "value (dimensionless)",
+        "particle number (dimensionless)",
     ]
     assert "Eq. 14" in _legend_texts(axes[0])[0]
 

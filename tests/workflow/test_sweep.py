@@ -53,8 +53,20 @@ def test_backends_give_identical_arrays():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         with distributed.Client(cluster) as client:
             dask = st.sweep(_compute(), GRID, client=client, **kwargs)
-    xr.testing.assert_identical(serial, procs)
-    xr.testing.assert_identical(serial, dask)
+    # the dataset records which backend ran (issue 10, item 6) ...
+    assert [(d.attrs["backend"], d.attrs["workers"]) for d in (serial, procs, dask)] == [
+        ("serial", 1), ("processes", 2), ("dask", 2)]
+    # ... and nothing else differs: same chunks, same numbers, bit for bit
+    for other in (procs, dask):
+        xr.testing.assert_identical(_no_attrs(serial), _no_attrs(other))
+        assert {k: v for k, v in serial.attrs.items() if k not in ("backend", "workers")} == {
+            k: v for k, v in other.attrs.items() if k not in ("backend", "workers")}
+
+
+def _no_attrs(ds):
+    out = ds.copy()
+    out.attrs = {}
+    return out
 
 
 @pytest.mark.parametrize(
