@@ -37,6 +37,7 @@ __all__ = [
     "lookup",
     "parameter_symbol",
     "parameter_unit",
+    "table_rows",
     "variable_attrs",
 ]
 
@@ -369,6 +370,31 @@ def by_equation(paper: str, equation: int | str) -> tuple[Quantity, ...]:
         raise ValueError(f"paper must be one of {list(PAPERS)}, got {paper!r}")
     wanted = int(equation)
     return tuple(row for row in _ROWS if row.paper == paper and wanted in _equation_numbers(row.equation))
+
+
+def table_rows() -> list[dict[str, object]]:
+    """The registry as plain rows for the documentation's quantity page, ordered by paper
+    (Kumar, Davoudi, then quantities of ours) and first equation number."""
+    order = {paper: i for i, paper in enumerate(PAPERS)}
+    rows = []
+    for row in _ROWS:
+        numbers = sorted(_equation_numbers(row.equation))
+        key_text = f"{row.key}_<a>" if row.suffix == "alpha" else f"{row.key}_<name>" if row.suffix else row.key
+        rows.append(
+            {
+                "paper": row.paper,
+                "equation": row.equation,
+                "first_equation": numbers[0] if numbers else 0,
+                "symbol": row.symbol,
+                "long_name": row.long_name,
+                "attribute": row.attribute,
+                "key": row.key,
+                "key_text": key_text,
+                "unit": row.unit,
+            }
+        )
+    rows.sort(key=lambda r: (order.get(str(r["paper"]), len(order)), r["first_equation"], str(r["key"])))
+    return rows
 
 
 def _equation_numbers(text: str) -> set[int]:
