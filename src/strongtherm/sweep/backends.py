@@ -44,6 +44,7 @@ __all__ = [
     "Serial",
     "check_main_guard",
     "dask_client",
+    "picklable",
 ]
 
 _BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS")
@@ -314,8 +315,9 @@ def dask_client(**cluster_options: Any) -> Any:
 
     Examples
     --------
+    >>> from strongtherm.sweep import dask_client
     >>> if __name__ == "__main__":                                  # doctest: +SKIP
-    ...     with st.sweep.dask_client(n_workers=2) as client:
+    ...     with dask_client(n_workers=2) as client:
     ...         ds = st.sweep(compute, grid, client=client)
     """
     import dask
