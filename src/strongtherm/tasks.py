@@ -46,6 +46,7 @@ class Plan:
 def _bath(config: RunConfig) -> Any:
     from .thermal import Bath
 
+    assert config.bath.T is not None  # BathConfig.parse resolves T from beta
     return Bath(T=config.bath.T, mu=config.bath.mu)
 
 
@@ -128,10 +129,15 @@ def _exact_model(config: RunConfig, *extra: Mapping[str, Any]) -> Any:
     return config.model.builder(**args)
 
 
+def _beta(config: RunConfig) -> float:
+    assert config.bath.beta is not None  # BathConfig.parse resolves beta from T
+    return config.bath.beta
+
+
 def _exact_state(config: RunConfig, progress: bool) -> Plan:
     from .exact import equilibrium
 
-    model, beta = _exact_model(config, config.task.params), config.bath.beta
+    model, beta = _exact_model(config, config.task.params), _beta(config)
 
     def write(eq: Any, out: FilePath, log: Log) -> list[FilePath]:
         data = {"results": eq.to_dict(), "rho_S": eq.rho_S, "H_star": eq.H_star, "E_star": eq.E_star}
@@ -143,7 +149,7 @@ def _exact_state(config: RunConfig, progress: bool) -> Plan:
 def _exact_quench(config: RunConfig, progress: bool) -> Plan:
     from .exact import quench
 
-    task, beta = config.task, config.bath.beta
+    task, beta = config.task, _beta(config)
     A, B = _exact_model(config, task.params, task.A), _exact_model(config, task.params, task.B)
 
     def write(q: Any, out: FilePath, log: Log) -> list[FilePath]:
@@ -160,6 +166,7 @@ def _exact_sweep(config: RunConfig, progress: bool) -> Plan:
     task = config.task
     fixed = {**config.model.args, **task.params}
     beta = None if "beta" in task.grid else config.bath.beta
+    compute: Any
     if task.of == "state":
         compute = exact_equilibrium(config.model.builder, beta=beta, **fixed)
     else:

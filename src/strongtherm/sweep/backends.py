@@ -140,7 +140,7 @@ def _unguarded_script_line() -> tuple[str, int] | None:
     path = getattr(main, "__file__", None)
     if not path or not os.path.isfile(path):
         return None
-    frame = sys._getframe(1)
+    frame: Any = sys._getframe(1)
     while frame is not None:
         if frame.f_code.co_name == "<module>" and frame.f_globals.get("__name__") == "__main__":
             try:

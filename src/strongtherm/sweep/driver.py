@@ -199,8 +199,9 @@ def sweep(
             if processes is None and len(chunks) > 1 and workers > 1:
                 # decide from the first chunk whether starting processes pays
                 start = time.perf_counter()
-                results[0] = task(pending.pop(0))
-                bar.update(len(results[0]))
+                first = task(pending.pop(0))
+                results[0] = first
+                bar.update(len(first))
                 if (time.perf_counter() - start) * len(pending) < _PARALLEL_THRESHOLD_S:
                     workers = 1
             if workers > 1 and len(pending) > 1:
@@ -221,8 +222,8 @@ def sweep(
         if r.error is not None
     ]
     if failures and len(failures) == len(points):
-        first = failures[0]
-        raise SweepError(f"all {len(points)} points of the sweep failed; the first at {first['parameters']}: {first['error']}")
+        head = failures[0]
+        raise SweepError(f"all {len(points)} points of the sweep failed; the first at {head['parameters']}: {head['error']}")
     variables: dict[str, None] = {}
     for r in flat:
         for key in r.values or {}:

@@ -83,7 +83,8 @@ def accepted_names(compute: Callable[..., Any]) -> tuple[tuple[str, ...] | None,
         signature = inspect.signature(compute)
     except (TypeError, ValueError):  # builtins without a signature: accept anything
         return None, ()
-    accepted, required = [], []
+    accepted: list[str] = []
+    required: list[str] = []
     for p in signature.parameters.values():
         if p.kind is p.VAR_KEYWORD:
             return None, tuple(required)
