@@ -14,7 +14,16 @@ energy" (the model's unit), entropies in nats, as on the conventions page of the
   a quench, with the verdict of each;
 * :func:`ldos` - system LDOS g_S and reservoir change delta g_R, with bound states (delta peaks)
   marked by arrows and their weights;
-* :func:`sweep_map` - a data variable of a sweep as a 2-D map over two coordinates.
+* :func:`sweep_map` - a data variable of a sweep as a 2-D map over two coordinates;
+* :func:`draw` - the standard plot of a result, chosen by the result's type (a table from type
+  to drawer, never a guess from its attributes); :func:`new_figure` and :func:`save_figure`,
+  through which the reproductions of :mod:`strongtherm.papers` make their figures.
+
+Labels come from the quantity registry (:mod:`strongtherm.core.quantities`): a quantity is named
+by its short name (``"U_S"``, ``"U_H*"``) or its ``to_dict()`` key (``"system_U"``,
+``"U_Hstar"``), and shows its symbol, definition, equation and unit. Parameter names print with
+Greek letters (``eps_s`` -> ε_s); T, μ and a model's Hamiltonian parameters are energies, β an
+inverse energy.
 
 matplotlib is imported only when a function here is called, so ``import strongtherm`` stays
 light. No backend is chosen here: on a machine without a display matplotlib falls back to Agg.
