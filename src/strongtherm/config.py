@@ -34,6 +34,12 @@ Tasks: ``state`` (equilibrium at ``params``), ``path`` (negf: quasistatic along 
 ``points``), ``quench`` (exact: from ``A`` to ``B``, each a set of builder arguments), ``sweep``
 (``grid`` over model parameters, ``T``/``mu`` or ``beta``; for the exact engine ``of = "state"``
 or ``of = "quench"``). ``--set key=value`` overrides any key (``ast.literal_eval``, never eval).
+
+This module only parses and checks. The tasks themselves are small functions in
+:mod:`strongtherm.tasks` (a table from engine and task kind to the one library call each makes),
+the files are written by :mod:`strongtherm.io` and the figures drawn by :mod:`strongtherm.plot`.
+Before any folder is created, ``strongtherm run`` builds the model and checks every parameter and
+grid point and the output path; a run that fails leaves no folder behind.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from __future__ import annotations
 import ast
 import inspect
 import json
+import os
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -62,6 +69,7 @@ __all__ = [
     "RunConfig",
     "TaskConfig",
     "apply_overrides",
+    "check_writable",
     "load_config",
     "matrix_composite",
     "matrix_open_system",
@@ -306,8 +314,11 @@ class BathConfig:
         return cls(T=T, mu=values.get("mu", 0.0), beta=1.0 / T)  # type: ignore[operator]
 
 
-#: Task kinds per engine.
-_TASK_KINDS: Mapping[str, tuple[str, ...]] = {"negf": ("state", "path", "sweep"), "exact": ("state", "quench", "sweep")}
+def _task_kinds(engine: str) -> tuple[str, ...]:
+    """Task kinds of an engine: the keys of the dispatch table :data:`strongtherm.tasks.TASKS`."""
+    from .tasks import TASKS
+
+    return tuple(kind for e, kind in TASKS if e == engine)
 
 
 @dataclass(frozen=True)
@@ -330,8 +341,9 @@ class TaskConfig:
         table = _table(raw, "task")
         _only(table, [f.name for f in fields(cls)], "task")
         kind = table.get("kind")
-        if kind not in _TASK_KINDS[engine]:
-            raise ConfigError(f"task.kind must be one of {list(_TASK_KINDS[engine])} for a {engine} model, got {kind!r}")
+        kinds = _task_kinds(engine)
+        if kind not in kinds:
+            raise ConfigError(f"task.kind must be one of {list(kinds)} for a {engine} model, got {kind!r}")
         out: dict[str, Any] = {"kind": kind}
         out["params"] = _table(table.get("params", {}), "task.params")
         grid = _table(table.get("grid", {}), "task.grid")
@@ -465,163 +477,53 @@ def load_config(path: str | FilePath, overrides: Sequence[str] = ()) -> RunConfi
     return parse_config(apply_overrides(raw, overrides))
 
 
-def new_output_folder(requested: str | FilePath | None, config_path: str | FilePath) -> FilePath:
-    """The folder to write into, never one that already holds files.
+def new_output_folder(requested: str | FilePath | None, config_path: str | FilePath, *, default_root: str = "runs") -> FilePath:
+    """The folder to write into, checked before anything is created: never one that holds files.
 
-    ``requested`` (``--out``) must not exist or be empty, else ConfigError. Without it, the
-    default is ``runs/<config name>``, or ``runs/<config name>-2``, ``-3``, ... if taken.
+    ``requested`` (``--out``) must be a folder that does not exist yet or is empty, inside a
+    folder this process may write to; an existing file, a non-empty folder, a parent that is a
+    file or an unwritable parent is a ConfigError that says which. Without it, the default is
+    ``<default_root>/<config name>``, or ``...-2``, ``-3``, ... if taken.
     """
     if requested is not None:
         folder = FilePath(requested)
-        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        if folder.is_file() or (folder.exists() and not folder.is_dir()):
+            raise ConfigError(f"--out {folder} is an existing file, not a folder: give a folder path that does not exist yet")
+        if folder.is_dir() and any(folder.iterdir()):
             raise ConfigError(f"output folder {folder} already exists and is not empty: choose another --out")
-        return folder
-    base = FilePath("runs") / FilePath(config_path).stem
-    folder, k = base, 1
-    while folder.exists():
-        k += 1
-        folder = base.with_name(f"{base.name}-{k}")
+    else:
+        base = FilePath(default_root) / FilePath(config_path).stem
+        folder, k = base, 1
+        while folder.exists():
+            k += 1
+            folder = base.with_name(f"{base.name}-{k}")
+    check_writable(folder)
     return folder
 
 
+def check_writable(folder: str | FilePath) -> None:
+    """ConfigError if ``folder`` (existing or not) could not be created or written by this process."""
+    folder = FilePath(folder)
+    ancestor = folder if folder.exists() else folder.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ConfigError(f"cannot create the output folder {folder}: {ancestor} is a file, not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ConfigError(f"cannot write the output folder {folder}: no write permission in {ancestor.resolve()}")
+
+
 # --------------------------------------------------------------------------- running
-def _write_json(path: FilePath, data: Any) -> FilePath:
-    path.write_text(json.dumps(to_builtin(data), indent=2) + "\n", encoding="utf-8")
-    return path
-
-
-def _write_table(path: FilePath, columns: Mapping[str, Sequence[float]]) -> FilePath:
-    names = list(columns)
-    rows = zip(*(columns[n] for n in names), strict=True)
-    path.write_text(",".join(names) + "\n" + "".join(",".join(repr(float(x)) for x in r) + "\n" for r in rows), encoding="utf-8")
-    return path
-
-
-def _negf_model(config: RunConfig) -> OpenSystem:
-    return config.model.builder(**config.model.args)
-
-
-def _exact_model(config: RunConfig, *extra: Mapping[str, Any]) -> Any:
-    args = dict(config.model.args)
-    for e in extra:
-        args.update(e)
-    return config.model.builder(**args)
-
-
-def _bath(config: RunConfig) -> Any:
-    from .thermal import Bath
-
-    return Bath(T=config.bath.T, mu=config.bath.mu)
-
-
-def _plot(kind: str, result: Any, out: FilePath, log: Callable[[str], None]) -> FilePath | None:
-    """Draw with :mod:`strongtherm.plot` if it is there; skip with a message otherwise."""
-    try:
-        from . import plot
-    except ImportError:
-        log("strongtherm.plot is not available: no plot written")
-        return None
-    draw = {
-        "path": lambda: plot.path_works(result),
-        "quench": lambda: plot.second_law(result.second_law()),
-        "sweep": lambda: _plot_sweep(plot, result),
-    }.get(kind)
-    if draw is None:
-        log(f"no plot for task kind {kind!r}")
-        return None
-    try:
-        ax = draw()
-    except (AttributeError, ValueError, TypeError) as exc:
-        log(f"plot skipped: {exc}")
-        return None
-    figure = (ax[0] if isinstance(ax, list | tuple | np.ndarray) else ax).figure
-    target = out / f"{kind}.png"
-    figure.savefig(target, dpi=120)
-    import matplotlib.pyplot as plt
-
-    plt.close(figure)
-    return target
-
-
-_PREFERRED = ("system_S", "system_N", "system_Omega", "reservoir_Omega", "U_diff", "U_Hstar", "U_Estar",
-              "F_S", "work_diff", "work_Hstar", "work_Estar")  # fmt: skip
-
-
-def _plot_sweep(plot: Any, ds: Any) -> Any:
-    names = [v for v in _PREFERRED if v in ds.data_vars][:3] or list(ds.data_vars)[:3]
-    x = next(iter(ds.dims))
-    return plot.state_functions(ds, x=x, quantities=names)
-
-
-def run(config: RunConfig, out: FilePath, *, progress: bool = True, log: Callable[[str], None] = print) -> list[FilePath]:
-    """Run a config into the folder ``out`` (created); return the files written.
+def run(config: RunConfig, out: str | FilePath, *, progress: bool = True, log: Callable[[str], None] = print) -> list[FilePath]:
+    """Run a config into the folder ``out`` (must not exist or be empty); return the files written.
 
     Writes the data (``state.json``; ``path.json`` + ``path.csv``; ``quench.json``;
     ``sweep.nc`` + ``sweep.csv``, as ``output.formats`` allow), a PNG where
-    :mod:`strongtherm.plot` can draw the result, and ``resolved_config.json``.
+    :func:`strongtherm.plot.draw` knows the result, and ``resolved_config.json``. Everything is
+    checked before anything is computed, and a run that fails leaves no folder behind. The work
+    is done by :func:`strongtherm.tasks.run` (one small function per task kind); this name stays
+    for existing code.
     """
-    from . import exact, negf
-    from .path import Path
-    from .sweep import save, sweep
-    from .sweeps import exact_equilibrium, exact_quench, negf_equilibrium
+    from .tasks import run as run_task
 
-    out = FilePath(out)
-    out.mkdir(parents=True, exist_ok=True)
-    task, formats = config.task, config.output.formats
-    written = [_write_json(out / "resolved_config.json", config.to_dict())]
-    result: Any = None
-    if config.model.engine == "negf":
-        model, bath = _negf_model(config), _bath(config)
-        if task.kind == "state":
-            eq = negf.equilibrium(model, bath, **task.params)
-            data = {"parameters": eq.params, "results": eq.to_dict(task.alphas),
-                    "bound_states": [{"energy": b.energy, "system_weight": b.system_weight,
-                                      "reservoir_weight": b.reservoir_weight} for b in eq.bound_states]}  # fmt: skip
-            written.append(_write_json(out / "state.json", data))
-        elif task.kind == "path":
-            corners = [{**task.params, **p} for p in task.points]
-            result = negf.quasistatic(model, bath, Path.corners(corners), panels_per_segment=task.panels_per_segment)
-            if "json" in formats:
-                written.append(_write_json(out / "path.json", {"path": result.path.label, "results": result.to_dict(task.alphas)}))
-            if "csv" in formats:
-                columns: dict[str, Any] = {"s": result.path_s}
-                for name in result.path.names:
-                    columns[name] = [result.path.function(float(s))[name] for s in result.path_s]
-                columns.update({f"cumulative_{k}": v for k, v in result.cumulative.items()})
-                columns["system_Omega"] = [e.system.Omega for e in result.states]
-                columns["reservoir_Omega"] = [e.reservoir.Omega for e in result.states]
-                written.append(_write_table(out / "path.csv", columns))
-        else:
-            compute = negf_equilibrium(model, bath, alphas=task.alphas, **task.params)
-            result = sweep(compute, task.grid, processes=task.processes, progress=None if progress else False)
-    else:
-        beta = config.bath.beta
-        if task.kind == "state":
-            eq = exact.equilibrium(_exact_model(config, task.params), beta=beta)
-            data = {"results": eq.to_dict(), "rho_S": eq.rho_S, "H_star": eq.H_star, "E_star": eq.E_star}
-            written.append(_write_json(out / "state.json", data))
-        elif task.kind == "quench":
-            result = exact.quench(_exact_model(config, task.params, task.A), _exact_model(config, task.params, task.B), beta=beta)
-            audit = result.second_law()
-            written.append(_write_json(out / "quench.json", {"kind": result.kind, "results": result.to_dict(), "second_law": audit.verdicts}))
-            log(str(audit))
-        else:
-            fixed = {**config.model.args, **task.params}
-            grid_beta = None if "beta" in task.grid else beta
-            if task.of == "state":
-                compute = exact_equilibrium(config.model.builder, beta=grid_beta, **fixed)
-            else:
-                compute = exact_quench(config.model.builder, beta=grid_beta, A=task.A, B=task.B, **fixed)
-            result = sweep(compute, task.grid, processes=task.processes, progress=None if progress else False)
-    if task.kind == "sweep":
-        if "netcdf" in formats:
-            written.append(save(result, out / "sweep.nc"))
-        if "csv" in formats:
-            written.append(save(result, out / "sweep.csv"))
-        if "json" in formats:
-            written.append(_write_json(out / "sweep.json", {"failures": json.loads(result.attrs["failures"])}))
-    if config.output.plot and result is not None:
-        figure = _plot(task.kind, result, out, log)
-        if figure is not None:
-            written.append(figure)
-    return written
+    return run_task(config, out, progress=progress, log=log)
