@@ -57,8 +57,7 @@ from typing import Any
 import numpy as np
 
 from ._convert import to_array, to_builtin
-from .negf.reservoirs import TightBindingChain
-from .negf.system import OpenSystem
+from .models.affine import matrix_open_system
 
 __all__ = [
     "BUILTIN_MODELS",
@@ -70,7 +69,9 @@ __all__ = [
     "TaskConfig",
     "apply_overrides",
     "check_writable",
+    "MATRIX_MODELS",
     "load_config",
+    "load_matrix",
     "matrix_composite",
     "matrix_open_system",
     "new_output_folder",
@@ -84,101 +85,8 @@ class ConfigError(ValueError):
 
 
 # --------------------------------------------------------------------------- matrix models
-@dataclass(frozen=True)
-class _LinearMatrix:
-    """lambda -> M0 + sum_k lambda_k dM_k (picklable, so worker processes can use it)."""
-
-    base: np.ndarray
-    slopes: Mapping[str, np.ndarray]
-
-    def __call__(self, params: Mapping[str, float]) -> np.ndarray:
-        return self.base + sum((params[k] * d for k, d in self.slopes.items()), np.zeros_like(self.base))
-
-    def derivative(self, params: Mapping[str, float], name: str) -> np.ndarray:
-        return self.slopes.get(name, np.zeros_like(self.base))
-
-
-@dataclass(frozen=True)
-class _Tuple:
-    """A tuple of :class:`_LinearMatrix` called together (the couplings, one per reservoir)."""
-
-    parts: tuple[_LinearMatrix, ...]
-
-    def __call__(self, params: Mapping[str, float]) -> tuple[np.ndarray, ...]:
-        return tuple(p(params) for p in self.parts)
-
-    def derivative(self, params: Mapping[str, float], name: str) -> tuple[np.ndarray, ...]:
-        return tuple(p.derivative(params, name) for p in self.parts)
-
-
-def matrix_open_system(
-    h_S: Any,
-    couplings: Sequence[Any],
-    reservoirs: Sequence[Mapping[str, float]],
-    parameters: Mapping[str, Mapping[str, Any]] | None = None,
-    name: str = "matrix model",
-) -> OpenSystem:
-    """An open fermionic system given by matrices, linear in its named parameters.
-
-    Parameters
-    ----------
-    h_S : array-like or qutip.Qobj, (n, n)
-        System Hamiltonian at lambda = 0, energies in the model's unit.
-    couplings : sequence of array-like, each (n_surface_r, n)
-        Coupling V_r of each reservoir at lambda = 0 (reservoir x system).
-    reservoirs : sequence of mapping
-        ``{"t0": hopping, "e0": on-site energy}`` of each semi-infinite chain (energy units).
-    parameters : mapping, optional
-        ``name -> {"default": value, "h_S": dh_S, "couplings": [dV_r, ...], "low": ..,
-        "high": ..}``: h_S(lambda) = h_S + sum lambda dh_S, V_r likewise (exact derivatives).
-    name : str
-        Shown in reports.
-
-    Returns
-    -------
-    OpenSystem
-    """
-    h0 = to_array(h_S, name="h_S", ndim=2).astype(complex)
-    n = h0.shape[0]
-    if len(couplings) != len(reservoirs):
-        raise ConfigError(f"couplings has {len(couplings)} matrices but reservoirs has {len(reservoirs)} entries")
-    V0 = [to_array(V, name=f"couplings[{r}]", ndim=2).astype(complex) for r, V in enumerate(couplings)]
-    chains = []
-    for r, res in enumerate(reservoirs):
-        unknown = set(res) - {"t0", "e0"}
-        if unknown:
-            raise ConfigError(f"reservoirs[{r}] has unknown key(s) {sorted(unknown)}; allowed: t0, e0")
-        chains.append(TightBindingChain(t0=_number(res.get("t0", 1.0), f"reservoirs[{r}].t0"), e0=_number(res.get("e0", 0.0), f"reservoirs[{r}].e0")))
-    dh: dict[str, np.ndarray] = {}
-    dV: list[dict[str, np.ndarray]] = [{} for _ in V0]
-    domain, defaults = {}, {}
-    for pname, spec in (parameters or {}).items():
-        unknown = set(spec) - {"default", "h_S", "couplings", "low", "high"}
-        if unknown:
-            raise ConfigError(f"parameters.{pname} has unknown key(s) {sorted(unknown)}; allowed: default, h_S, couplings, low, high")
-        if "h_S" in spec:
-            dh[pname] = to_array(spec["h_S"], name=f"parameters.{pname}.h_S", ndim=2).astype(complex)
-        if "couplings" in spec:
-            if len(spec["couplings"]) != len(V0):
-                raise ConfigError(f"parameters.{pname}.couplings must give one matrix per reservoir ({len(V0)})")
-            for r, d in enumerate(spec["couplings"]):
-                dV[r][pname] = to_array(d, name=f"parameters.{pname}.couplings[{r}]", ndim=2).astype(complex)
-        domain[pname] = (_number(spec.get("low", -np.inf), f"parameters.{pname}.low"), _number(spec.get("high", np.inf), f"parameters.{pname}.high"))
-        if "default" in spec:
-            defaults[pname] = _number(spec["default"], f"parameters.{pname}.default")
-    h_fn = _LinearMatrix(h0, dh)
-    V_fn = _Tuple(tuple(_LinearMatrix(V, d) for V, d in zip(V0, dV, strict=True)))
-    return OpenSystem(
-        name=name,
-        n_levels=n,
-        reservoirs=tuple(chains),
-        system_hamiltonian=h_fn,
-        couplings=V_fn,
-        parameter_domain=domain,
-        defaults=defaults,
-        system_hamiltonian_derivative=h_fn.derivative,
-        couplings_derivative=V_fn.derivative,
-    )
+# `negf_matrices` is :func:`strongtherm.models.matrix_open_system` (one builder for configs and
+# Python alike, on the picklable affine model type); the old path strongtherm.config keeps it.
 
 
 def matrix_composite(H_S: Any, H_R: Any, V: Any = None) -> Any:
@@ -260,12 +168,85 @@ def _grid_axis(value: Any, key: str) -> tuple[float, ...]:
     return axis
 
 
+#: the models whose arguments are matrices, which a config may give as file names
+MATRIX_MODELS: tuple[str, ...] = ("negf_matrices", "exact_matrices")
+
+
+def load_matrix(reference: str, base_dir: str | FilePath | None, key: str) -> np.ndarray:
+    """A matrix named by a file in a config, relative to the config's folder.
+
+    ``"h.npy"`` (NumPy, no pickles), ``"m.npz:h_S"`` (one array of an ``.npz``; the name may be
+    left out when the file holds one array), or ``"h.qu"`` (a QuTiP ``qsave`` file: a pickle, so
+    load only files you made). The shape and hermiticity are checked by the model builder.
+    """
+    text, member = reference, ""
+    head, sep, tail = reference.rpartition(":")
+    if sep and head.lower().endswith(".npz"):  # "m.npz:h_S": one array of an archive
+        text, member = head, tail
+    path = FilePath(text)
+    if not path.is_absolute() and base_dir is not None:
+        path = FilePath(base_dir) / path
+    if not path.is_file():
+        raise ConfigError(f"{key}: matrix file {reference!r} not found (looked for {path})")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".npy":
+            value: Any = np.load(path, allow_pickle=False)
+        elif suffix == ".npz":
+            with np.load(path, allow_pickle=False) as archive:
+                names = list(archive.files)
+                if not member:
+                    if len(names) != 1:
+                        raise ConfigError(f"{key}: {path.name} holds arrays {names}; name one as '{text}:NAME'")
+                    member = names[0]
+                if member not in names:
+                    raise ConfigError(f"{key}: {path.name} has no array {member!r}; it has {names}")
+                value = archive[member]
+        elif suffix == ".qu":
+            import qutip
+
+            value = qutip.qload(str(path.with_suffix("")))
+        else:
+            raise ConfigError(f"{key}: matrix file {path.name} must end in .npy, .npz or .qu (QuTiP qsave)")
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(f"{key}: cannot read matrix file {path}: {exc}") from None
+    return to_array(value, name=key, ndim=2)
+
+
+def _load_files(value: Any, base_dir: str | FilePath | None, key: str) -> Any:
+    """``value`` with every string leaf (a file name) replaced by the matrix it names."""
+    if isinstance(value, str):
+        return load_matrix(value, base_dir, key)
+    if isinstance(value, Mapping):
+        return {k: _load_files(v, base_dir, f"{key}.{k}") for k, v in value.items()}
+    if isinstance(value, list | tuple) and any(isinstance(v, str | Mapping | list | tuple) for v in value):
+        return [_load_files(v, base_dir, f"{key}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
 @dataclass(frozen=True)
 class ModelConfig:
-    """``[model]``: a built-in ``name`` (see :data:`BUILTIN_MODELS`) and its builder's ``args``."""
+    """``[model]``: a built-in ``name`` (see :data:`BUILTIN_MODELS`) and its builder's ``args``.
+
+    For the matrix models (:data:`MATRIX_MODELS`) any matrix may be a file name, read relative to
+    ``base_dir`` (the config's folder) by :func:`load_matrix` when the model is built.
+    """
 
     name: str
     args: Mapping[str, Any] = field(default_factory=dict)
+    base_dir: str | None = None
+
+    def loaded_args(self) -> dict[str, Any]:
+        """``args`` with matrix files read (matrix models only; others unchanged)."""
+        if self.name not in MATRIX_MODELS:
+            return dict(self.args)
+        return {k: _load_files(v, self.base_dir, f"model.args.{k}") for k, v in self.args.items()}
+
+    def build(self) -> Any:
+        """The model: the builder called with :meth:`loaded_args`."""
+        return self.builder(**self.loaded_args())
 
     @property
     def engine(self) -> str:
@@ -276,7 +257,7 @@ class ModelConfig:
         return _builtins()[self.name][1]
 
     @classmethod
-    def parse(cls, raw: Any) -> ModelConfig:
+    def parse(cls, raw: Any, base_dir: str | None = None) -> ModelConfig:
         table = _table(raw, "model")
         _only(table, ("name", "args"), "model")
         name = table.get("name")
@@ -285,7 +266,7 @@ class ModelConfig:
         args = _table(table.get("args", {}), "model.args")
         allowed = list(inspect.signature(_builtins()[name][1]).parameters)
         _only(args, allowed, "model.args")
-        return cls(name, args)
+        return cls(name, args, base_dir)
 
 
 @dataclass(frozen=True)
@@ -423,14 +404,18 @@ class RunConfig:
         return out
 
 
-def parse_config(raw: Mapping[str, Any]) -> RunConfig:
-    """Type and check a config mapping (as read from TOML); ConfigError names any bad key."""
+def parse_config(raw: Mapping[str, Any], base_dir: str | FilePath | None = None) -> RunConfig:
+    """Type and check a config mapping (as read from TOML); ConfigError names any bad key.
+
+    ``base_dir`` is where matrix files named in ``model.args`` are looked for (the config's folder
+    when read by :func:`load_config`; the working directory otherwise).
+    """
     table = _table(raw, "config")
     _only(table, ("model", "bath", "task", "output"), "")
     for required in ("model", "bath", "task"):
         if required not in table:
             raise ConfigError(f"the config needs a [{required}] table")
-    model = ModelConfig.parse(table["model"])
+    model = ModelConfig.parse(table["model"], None if base_dir is None else str(FilePath(base_dir).resolve()))
     return RunConfig(
         model=model,
         bath=BathConfig.parse(table["bath"], model.engine),
@@ -474,7 +459,7 @@ def load_config(path: str | FilePath, overrides: Sequence[str] = ()) -> RunConfi
             raw = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return parse_config(apply_overrides(raw, overrides))
+    return parse_config(apply_overrides(raw, overrides), base_dir=path.parent)
 
 
 def new_output_folder(requested: str | FilePath | None, config_path: str | FilePath, *, default_root: str = "runs") -> FilePath:

@@ -53,7 +53,7 @@ def _bath(config: RunConfig) -> Any:
 def _negf_state(config: RunConfig, progress: bool) -> Plan:
     from .negf import equilibrium
 
-    model, bath, task = config.model.builder(**config.model.args), _bath(config), config.task
+    model, bath, task = config.model.build(), _bath(config), config.task
     model.resolve(task.params)  # names and domain, before anything is computed
 
     def write(eq: Any, out: FilePath, log: Log) -> list[FilePath]:
@@ -68,7 +68,7 @@ def _negf_path(config: RunConfig, progress: bool) -> Plan:
     from .negf import quasistatic
     from .path import Path
 
-    model, bath, task = config.model.builder(**config.model.args), _bath(config), config.task
+    model, bath, task = config.model.build(), _bath(config), config.task
     corners = [{**task.params, **p} for p in task.points]
     for corner in corners:
         model.resolve(corner)
@@ -117,13 +117,13 @@ def _sweep_plan(config: RunConfig, compute: Any, progress: bool) -> Plan:
 def _negf_sweep(config: RunConfig, progress: bool) -> Plan:
     from .sweep.ready import negf_equilibrium
 
-    model, task = config.model.builder(**config.model.args), config.task
+    model, task = config.model.build(), config.task
     return _sweep_plan(config, negf_equilibrium(model, _bath(config), alphas=task.alphas, **task.params), progress)
 
 
 # --------------------------------------------------------------------------- exact engine
 def _exact_model(config: RunConfig, *extra: Mapping[str, Any]) -> Any:
-    args = dict(config.model.args)
+    args = config.model.loaded_args()
     for e in extra:
         args.update(e)
     return config.model.builder(**args)
@@ -164,7 +164,7 @@ def _exact_sweep(config: RunConfig, progress: bool) -> Plan:
     from .sweep.ready import exact_equilibrium, exact_quench
 
     task = config.task
-    fixed = {**config.model.args, **task.params}
+    fixed = {**config.model.loaded_args(), **task.params}
     beta = None if "beta" in task.grid else config.bath.beta
     compute: Any
     if task.of == "state":

@@ -9,15 +9,17 @@ processes, Dask) and its parameter derivatives are exact.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_hermitian, check_matrix
-from ..negf.reservoirs import Reservoir
+from .._convert import to_array
+from .._validation import check_hermitian, check_matrix, check_real
+from ..negf.reservoirs import Reservoir, TightBindingChain
 from ..negf.system import OpenSystem
 
-__all__ = ["AffineCouplings", "AffineMatrix", "affine_open_system"]
+__all__ = ["AffineCouplings", "AffineMatrix", "affine_open_system", "matrix_open_system"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -129,4 +131,98 @@ def affine_open_system(
         defaults=dict(defaults or {}),
         system_hamiltonian_derivative=system_hamiltonian.derivative,
         couplings_derivative=coupling_fn.derivative,
+    )
+
+
+def _chain(spec: Any, index: int) -> Reservoir:
+    """A reservoir object as it is, or ``{"t0": hopping, "e0": on-site}`` as a semi-infinite chain."""
+    if isinstance(spec, Reservoir):
+        return spec
+    if not isinstance(spec, Mapping):
+        raise TypeError(f"reservoirs[{index}] must be a Reservoir or a mapping {{t0, e0}}, got {type(spec).__name__}")
+    unknown = set(spec) - {"t0", "e0"}
+    if unknown:
+        raise ValueError(f"reservoirs[{index}] has unknown key(s) {sorted(unknown)}; allowed: t0, e0")
+    t0 = check_real(f"reservoirs[{index}].t0", spec.get("t0", 1.0))
+    e0 = check_real(f"reservoirs[{index}].e0", spec.get("e0", 0.0))
+    return TightBindingChain(t0=t0, e0=e0)
+
+
+def _bound(name: str, value: Any) -> float:
+    """A domain bound: a real number, +-inf allowed, NaN not."""
+    if isinstance(value, (bool, str)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number (inf allowed), got {value!r}")
+    if np.isnan(value):
+        raise ValueError(f"{name} must be a real number (inf allowed), got nan")
+    return float(value)
+
+
+def matrix_open_system(
+    h_S: Any,
+    couplings: Sequence[Any],
+    reservoirs: Sequence[Any],
+    parameters: Mapping[str, Mapping[str, Any]] | None = None,
+    name: str = "matrix model",
+) -> OpenSystem:
+    """An open fermionic system given by matrices, linear in its named parameters (configs' form).
+
+    The builder behind ``name = "negf_matrices"`` in ``strongtherm run`` configs, and the same
+    for Python users: a thin front of :func:`affine_open_system` that takes nested lists, arrays
+    or QuTiP ``Qobj`` and reservoirs as ``{t0, e0}`` mappings.
+
+    Parameters
+    ----------
+    h_S : array_like or qutip.Qobj, (n, n)
+        Hermitian system Hamiltonian at lambda = 0, in units of energy.
+    couplings : sequence of array_like, each (n_surface_r, n)
+        Coupling V_r of each reservoir at lambda = 0 (reservoir x system).
+    reservoirs : sequence of mapping or Reservoir
+        ``{"t0": hopping, "e0": on-site energy}`` of each semi-infinite chain (defaults 1, 0), or
+        a reservoir object.
+    parameters : mapping, optional
+        ``name -> {"default": value, "h_S": dh_S, "couplings": [dV_r, ...], "low": ..,
+        "high": ..}``: h_S(lambda) = h_S + sum lambda dh_S, V_r likewise (exact derivatives).
+    name : str
+        Shown in reports.
+
+    Returns
+    -------
+    OpenSystem
+
+    Raises
+    ------
+    ValueError
+        A matrix of the wrong shape or not Hermitian, an unknown key, a non-finite number.
+    """
+    h0 = to_array(h_S, name="h_S", ndim=2)
+    V0 = [to_array(V, name=f"couplings[{r}]", ndim=2) for r, V in enumerate(couplings)]
+    chains = [_chain(spec, r) for r, spec in enumerate(reservoirs)]
+    if len(V0) != len(chains):
+        raise ValueError(f"couplings has {len(V0)} matrices but reservoirs has {len(chains)} entries")
+    h_slopes: dict[str, np.ndarray] = {}
+    V_slopes: dict[str, list[np.ndarray]] = {}
+    domain: dict[str, tuple[float, float]] = {}
+    defaults: dict[str, float] = {}
+    for pname, spec in (parameters or {}).items():
+        unknown = set(spec) - {"default", "h_S", "couplings", "low", "high"}
+        if unknown:
+            raise ValueError(f"parameters.{pname} has unknown key(s) {sorted(unknown)}; allowed: default, h_S, couplings, low, high")
+        if "h_S" in spec:
+            h_slopes[pname] = to_array(spec["h_S"], name=f"parameters.{pname}.h_S", ndim=2)
+        if "couplings" in spec:
+            if len(spec["couplings"]) != len(V0):
+                raise ValueError(f"parameters.{pname}.couplings must give one matrix per reservoir ({len(V0)})")
+            V_slopes[pname] = [to_array(d, name=f"parameters.{pname}.couplings[{r}]", ndim=2) for r, d in enumerate(spec["couplings"])]
+        domain[pname] = (_bound(f"parameters.{pname}.low", spec.get("low", -np.inf)), _bound(f"parameters.{pname}.high", spec.get("high", np.inf)))
+        if "default" in spec:
+            defaults[pname] = check_real(f"parameters.{pname}.default", spec["default"])
+    return affine_open_system(
+        name=name,
+        reservoirs=chains,
+        h_S=h0,
+        couplings=V0,
+        parameter_domain=domain,
+        h_S_slopes=h_slopes,
+        coupling_slopes=V_slopes,
+        defaults=defaults,
     )
