@@ -16,7 +16,10 @@ $(BIN)/strongtherm: pyproject.toml
 
 venv: $(BIN)/strongtherm
 
+# results/ belongs to this target (`make clean` removes it too): start from an empty one, since
+# `strongtherm reproduce` refuses a non-empty --out
 reproduce: venv
+	rm -rf $(OUT)
 	$(BIN)/strongtherm reproduce all --out $(OUT)
 
 test: venv

@@ -46,7 +46,7 @@ autodoc_typehints = "description"
 autodoc_typehints_description_target = "documented"
 autodoc_preserve_defaults = True
 
-exclude_patterns = ["_build", "_static/gallery/**", "tutorials/*.py"]
+exclude_patterns = ["_build", "_static/gallery/**", "_generated/**", "tutorials/*.py"]
 templates_path: list[str] = []
 html_static_path = ["_static"]
 html_theme = "alabaster"
@@ -60,15 +60,13 @@ html_title = f"strongtherm {release}"
 # ---------------------------------------------------------------------------- generated content
 def _reproduce_if_missing() -> None:
     missing = [n for n in REPRODUCTIONS if not (GALLERY / n / "report.json").exists()]
-    if missing:
-        # the same command as `make docs`: strongtherm reproduce all --out docs/_static/gallery
-        from strongtherm.cli import main
+    # what `make docs` does with `strongtherm reproduce all --out docs/_static/gallery`, for the
+    # missing ones only (the command refuses a folder that already holds other files)
+    from strongtherm.papers import run_reproduction
 
-        status = main(["reproduce", "all", "--quiet", "--out", str(GALLERY)])
-        if status != 0:
-            raise RuntimeError(
-                "strongtherm reproduce all: a claim of a paper does not hold (see report.json)"
-            )
+    for name in missing:
+        if not run_reproduction(name, GALLERY, progress=False).all_agree:
+            raise RuntimeError(f"strongtherm reproduce {name}: a claim of the paper does not hold (see report.json)")
 
 
 def _tutorial_figures() -> None:
@@ -122,6 +120,34 @@ def _claims_tables() -> None:
         (GALLERY / name / "claims.rst.inc").write_text("\n".join(lines) + "\n")
 
 
+def _quantities_table() -> None:
+    """``_generated/quantities.rst.inc``: the quantity registry as tables, one per paper, by equation."""
+    from strongtherm.core.quantities import PAPERS, UNITS, table_rows
+
+    sections = [(paper, PAPERS[paper][0]) for paper in PAPERS] + [("", "Checks, counts and error estimates (ours)")]
+    lines: list[str] = []
+    rows = table_rows()
+    for paper, title in sections:
+        chosen = [r for r in rows if r["paper"] == paper]
+        lines += [title, "~" * len(title), "", ".. list-table::", "   :header-rows: 1", "   :widths: 9 14 30 25 10 32", ""]
+        lines += ["   * - equation", "     - symbol", "     - in strongtherm", "     - key (``to_dict``, sweeps)",
+                  "     - unit", "     - what"]  # fmt: skip
+        for r in chosen:
+            lines += [
+                f"   * - {r['equation'] or '—'}",
+                f"     - {_rst_escape(str(r['symbol']))}",
+                f"     - ``{r['attribute']}``",
+                f"     - ``{r['key_text']}``",
+                f"     - {UNITS[str(r['unit'])]}",
+                f"     - {_rst_escape(str(r['long_name']))}",
+            ]
+        lines.append("")
+    target = DOCS / "_generated" / "quantities.rst.inc"
+    target.parent.mkdir(exist_ok=True)
+    target.write_text("\n".join(lines) + "\n")
+
+
 _reproduce_if_missing()
 _tutorial_figures()
 _claims_tables()
+_quantities_table()

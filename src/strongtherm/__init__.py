@@ -10,10 +10,10 @@ Two engines:
 Units: hbar = k_B = 1; entropy in nats; work done on and heat absorbed by the system positive.
 """
 
-from . import exact, models, negf, plot, sweeps
+from . import exact, gaussian, models, negf, plot, sweeps
 from .core.version import __version__
 from .path import Path
 from .sweep import sweep
 from .thermal import Bath
 
-__all__ = ["Bath", "Path", "__version__", "exact", "models", "negf", "plot", "sweep", "sweeps"]
+__all__ = ["Bath", "Path", "__version__", "exact", "gaussian", "models", "negf", "plot", "sweep", "sweeps"]

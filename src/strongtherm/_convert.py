@@ -3,8 +3,9 @@
 Every entry point that takes an operator accepts a QuTiP ``Qobj``, a NumPy array or a nested
 list; :func:`to_array` turns each into a NumPy array (QuTiP is never imported here: a ``Qobj`` is
 recognised by its module and its ``full`` method, so the package works without QuTiP).
-Results leave as plain Python objects (:func:`to_builtin`, used by the ``to_dict`` methods of
-the result classes and by the JSON writers) or as ``xarray`` datasets (:mod:`strongtherm.sweep`).
+Results leave as plain Python objects (:func:`to_builtin`, the one JSON converter, used by the
+``to_dict`` methods of the result classes and by :mod:`strongtherm.io`) or as ``xarray``
+datasets (:mod:`strongtherm.sweep`).
 """
 
 from __future__ import annotations
@@ -129,9 +130,9 @@ def variable_name(name: str, *, alpha: float | None = None, definition: str | No
     ``variable_name("alpha_entropy", alpha=0.5) == "alpha_entropy_0.5"`` (the alpha of the
     alpha-partition); ``variable_name("work", definition="H*") == "work_Hstar"`` (the definitions
     ``"diff"``, ``"H*"``, ``"E*"`` of Davoudi et al. 2025 become ``diff``, ``Hstar``, ``Estar``).
+    The name must be a row of the quantity registry (:func:`strongtherm.core.quantities.key`,
+    which this calls), so that every name a result writes has a symbol, a unit and an equation.
     """
-    if alpha is not None:
-        return f"{name}_{float(alpha):g}"
-    if definition is not None:
-        return f"{name}_{definition.replace('*', 'star')}"
-    return name
+    from .core.quantities import key
+
+    return key(name, alpha=alpha, definition=definition)

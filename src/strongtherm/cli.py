@@ -28,7 +28,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Reproductions: " + "; ".join(f"{k}: {v.description}" for k, v in REPRODUCTIONS.items()),
     )
     rep.add_argument("name", choices=[*REPRODUCTIONS, "all"], help="which reproduction ('all' runs every one)")
-    rep.add_argument("--out", type=Path, default=Path("results"), help="output folder (default: ./results)")
+    rep.add_argument("--out", type=Path, default=None,
+                     help="output folder, must not exist or be empty (default: ./results, numbered if taken)")
     rep.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
     sub.add_parser("version", help="print the version")
     run = sub.add_parser(
@@ -44,36 +45,87 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _error(command: str, message: object) -> int:
+    print(f"strongtherm {command}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _files_only_backend() -> None:
+    """The commands write PNG files and never show a window: draw with Agg (chosen here, by the
+    application at run time; no library module chooses a backend)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+
+
 def _run(args: argparse.Namespace) -> int:
-    """``strongtherm run``: 0 when done, 2 for a bad config (the message names the key)."""
-    from .config import ConfigError, load_config, new_output_folder, run
+    """``strongtherm run``: 0 when done, 2 for a bad config, model, grid or output path.
+
+    Everything (config keys, model, parameters, every grid point, the output path) is checked
+    before any folder is created; a run that fails leaves no folder behind.
+    """
+    from .config import ConfigError, load_config, new_output_folder
+    from .tasks import execute, prepare
 
     try:
         config = load_config(args.config, args.overrides)
+        plan = prepare(config, progress=not args.quiet)
         out = new_output_folder(args.out, args.config)
-    except (ConfigError, OSError) as exc:
-        print(f"strongtherm run: error: {exc}", file=sys.stderr)
-        return 2
+    except (ConfigError, ValueError, TypeError, OSError) as exc:  # OSError: the config file itself
+        return _error("run", exc)
     print(f"writing to {out.resolve()}", file=sys.stderr)
 
     def log(message: str) -> None:
         if not args.quiet:
             print(message, file=sys.stderr)
 
+    _files_only_backend()
     try:
-        written = run(config, out, progress=not args.quiet, log=log)
-    except ValueError as exc:  # a parameter outside a model's domain, a bad matrix, ...
-        print(f"strongtherm run: error: {exc}", file=sys.stderr)
-        return 2
+        written = execute(plan, config, out, log=log)
+    except OSError as exc:
+        return _error("run", f"cannot write the output folder {out}: {exc.strerror or exc} (nothing was written)")
+    except (ValueError, TypeError, RuntimeError) as exc:  # a failure while computing: no folder left behind
+        return _error("run", f"{exc} (nothing was written to {out})")
     for path in written:
         print(f"  -> {path}")
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point; returns the exit status (0: done and every claim agrees, 1: a claim disagrees)."""
-    from .core.version import __version__
+def _reproduce(args: argparse.Namespace) -> int:
+    """``strongtherm reproduce``: 0 when every claim agrees, 1 if one does not, 2 for a bad ``--out``."""
+    from .config import ConfigError, new_output_folder
+    from .io import staged_folder
     from .papers import REPRODUCTIONS, run_reproduction
+
+    try:
+        out = new_output_folder(args.out, "results", default_root=".")
+    except ConfigError as exc:
+        return _error("reproduce", exc)
+    names = list(REPRODUCTIONS) if args.name == "all" else [args.name]
+    print(f"writing to {out.resolve()}", file=sys.stderr)
+    _files_only_backend()
+    status = 0
+    summaries = []
+    try:
+        with staged_folder(out) as staging:
+            for name in names:
+                report = run_reproduction(name, staging, progress=not args.quiet)
+                print(report.summary())
+                summaries.append(name)
+                if not report.all_agree:
+                    status = 1
+    except OSError as exc:
+        return _error("reproduce", f"cannot write the output folder {out}: {exc.strerror or exc}")
+    for name in summaries:
+        print(f"  -> {out / name / 'report.json'}")
+    return status
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit status (0: done and every claim agrees, 1: a claim disagrees,
+    2: bad input, reported in one line naming what is wrong)."""
+    from .core.version import __version__
+    from .papers import REPRODUCTIONS
 
     args = _parser().parse_args(argv)
     if args.command == "version":
@@ -85,16 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         for name, rep in REPRODUCTIONS.items():
             print(f"{name:14s} {rep.description}")
         return 0
-    names = list(REPRODUCTIONS) if args.name == "all" else [args.name]
-    print(f"writing to {args.out.resolve()}", file=sys.stderr)
-    status = 0
-    for name in names:
-        report = run_reproduction(name, args.out, progress=not args.quiet)
-        print(report.summary())
-        print(f"  -> {(args.out / name / 'report.json')}")
-        if not report.all_agree:
-            status = 1
-    return status
+    return _reproduce(args)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -34,6 +34,12 @@ Tasks: ``state`` (equilibrium at ``params``), ``path`` (negf: quasistatic along 
 ``points``), ``quench`` (exact: from ``A`` to ``B``, each a set of builder arguments), ``sweep``
 (``grid`` over model parameters, ``T``/``mu`` or ``beta``; for the exact engine ``of = "state"``
 or ``of = "quench"``). ``--set key=value`` overrides any key (``ast.literal_eval``, never eval).
+
+This module only parses and checks. The tasks themselves are small functions in
+:mod:`strongtherm.tasks` (a table from engine and task kind to the one library call each makes),
+the files are written by :mod:`strongtherm.io` and the figures drawn by :mod:`strongtherm.plot`.
+Before any folder is created, ``strongtherm run`` builds the model and checks every parameter and
+grid point and the output path; a run that fails leaves no folder behind.
 """
 
 from __future__ import annotations
@@ -41,6 +47,7 @@ from __future__ import annotations
 import ast
 import inspect
 import json
+import os
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -50,8 +57,7 @@ from typing import Any
 import numpy as np
 
 from ._convert import to_array, to_builtin
-from .negf.reservoirs import TightBindingChain
-from .negf.system import OpenSystem
+from .models.affine import matrix_open_system
 
 __all__ = [
     "BUILTIN_MODELS",
@@ -62,7 +68,10 @@ __all__ = [
     "RunConfig",
     "TaskConfig",
     "apply_overrides",
+    "check_writable",
+    "MATRIX_MODELS",
     "load_config",
+    "load_matrix",
     "matrix_composite",
     "matrix_open_system",
     "new_output_folder",
@@ -76,101 +85,8 @@ class ConfigError(ValueError):
 
 
 # --------------------------------------------------------------------------- matrix models
-@dataclass(frozen=True)
-class _LinearMatrix:
-    """lambda -> M0 + sum_k lambda_k dM_k (picklable, so worker processes can use it)."""
-
-    base: np.ndarray
-    slopes: Mapping[str, np.ndarray]
-
-    def __call__(self, params: Mapping[str, float]) -> np.ndarray:
-        return self.base + sum((params[k] * d for k, d in self.slopes.items()), np.zeros_like(self.base))
-
-    def derivative(self, params: Mapping[str, float], name: str) -> np.ndarray:
-        return self.slopes.get(name, np.zeros_like(self.base))
-
-
-@dataclass(frozen=True)
-class _Tuple:
-    """A tuple of :class:`_LinearMatrix` called together (the couplings, one per reservoir)."""
-
-    parts: tuple[_LinearMatrix, ...]
-
-    def __call__(self, params: Mapping[str, float]) -> tuple[np.ndarray, ...]:
-        return tuple(p(params) for p in self.parts)
-
-    def derivative(self, params: Mapping[str, float], name: str) -> tuple[np.ndarray, ...]:
-        return tuple(p.derivative(params, name) for p in self.parts)
-
-
-def matrix_open_system(
-    h_S: Any,
-    couplings: Sequence[Any],
-    reservoirs: Sequence[Mapping[str, float]],
-    parameters: Mapping[str, Mapping[str, Any]] | None = None,
-    name: str = "matrix model",
-) -> OpenSystem:
-    """An open fermionic system given by matrices, linear in its named parameters.
-
-    Parameters
-    ----------
-    h_S : array-like or qutip.Qobj, (n, n)
-        System Hamiltonian at lambda = 0, energies in the model's unit.
-    couplings : sequence of array-like, each (n_surface_r, n)
-        Coupling V_r of each reservoir at lambda = 0 (reservoir x system).
-    reservoirs : sequence of mapping
-        ``{"t0": hopping, "e0": on-site energy}`` of each semi-infinite chain (energy units).
-    parameters : mapping, optional
-        ``name -> {"default": value, "h_S": dh_S, "couplings": [dV_r, ...], "low": ..,
-        "high": ..}``: h_S(lambda) = h_S + sum lambda dh_S, V_r likewise (exact derivatives).
-    name : str
-        Shown in reports.
-
-    Returns
-    -------
-    OpenSystem
-    """
-    h0 = to_array(h_S, name="h_S", ndim=2).astype(complex)
-    n = h0.shape[0]
-    if len(couplings) != len(reservoirs):
-        raise ConfigError(f"couplings has {len(couplings)} matrices but reservoirs has {len(reservoirs)} entries")
-    V0 = [to_array(V, name=f"couplings[{r}]", ndim=2).astype(complex) for r, V in enumerate(couplings)]
-    chains = []
-    for r, res in enumerate(reservoirs):
-        unknown = set(res) - {"t0", "e0"}
-        if unknown:
-            raise ConfigError(f"reservoirs[{r}] has unknown key(s) {sorted(unknown)}; allowed: t0, e0")
-        chains.append(TightBindingChain(t0=_number(res.get("t0", 1.0), f"reservoirs[{r}].t0"), e0=_number(res.get("e0", 0.0), f"reservoirs[{r}].e0")))
-    dh: dict[str, np.ndarray] = {}
-    dV: list[dict[str, np.ndarray]] = [{} for _ in V0]
-    domain, defaults = {}, {}
-    for pname, spec in (parameters or {}).items():
-        unknown = set(spec) - {"default", "h_S", "couplings", "low", "high"}
-        if unknown:
-            raise ConfigError(f"parameters.{pname} has unknown key(s) {sorted(unknown)}; allowed: default, h_S, couplings, low, high")
-        if "h_S" in spec:
-            dh[pname] = to_array(spec["h_S"], name=f"parameters.{pname}.h_S", ndim=2).astype(complex)
-        if "couplings" in spec:
-            if len(spec["couplings"]) != len(V0):
-                raise ConfigError(f"parameters.{pname}.couplings must give one matrix per reservoir ({len(V0)})")
-            for r, d in enumerate(spec["couplings"]):
-                dV[r][pname] = to_array(d, name=f"parameters.{pname}.couplings[{r}]", ndim=2).astype(complex)
-        domain[pname] = (_number(spec.get("low", -np.inf), f"parameters.{pname}.low"), _number(spec.get("high", np.inf), f"parameters.{pname}.high"))
-        if "default" in spec:
-            defaults[pname] = _number(spec["default"], f"parameters.{pname}.default")
-    h_fn = _LinearMatrix(h0, dh)
-    V_fn = _Tuple(tuple(_LinearMatrix(V, d) for V, d in zip(V0, dV, strict=True)))
-    return OpenSystem(
-        name=name,
-        n_levels=n,
-        reservoirs=tuple(chains),
-        system_hamiltonian=h_fn,
-        couplings=V_fn,
-        parameter_domain=domain,
-        defaults=defaults,
-        system_hamiltonian_derivative=h_fn.derivative,
-        couplings_derivative=V_fn.derivative,
-    )
+# `negf_matrices` is :func:`strongtherm.models.matrix_open_system` (one builder for configs and
+# Python alike, on the picklable affine model type); the old path strongtherm.config keeps it.
 
 
 def matrix_composite(H_S: Any, H_R: Any, V: Any = None) -> Any:
@@ -252,12 +168,85 @@ def _grid_axis(value: Any, key: str) -> tuple[float, ...]:
     return axis
 
 
+#: the models whose arguments are matrices, which a config may give as file names
+MATRIX_MODELS: tuple[str, ...] = ("negf_matrices", "exact_matrices")
+
+
+def load_matrix(reference: str, base_dir: str | FilePath | None, key: str) -> np.ndarray:
+    """A matrix named by a file in a config, relative to the config's folder.
+
+    ``"h.npy"`` (NumPy, no pickles), ``"m.npz:h_S"`` (one array of an ``.npz``; the name may be
+    left out when the file holds one array), or ``"h.qu"`` (a QuTiP ``qsave`` file: a pickle, so
+    load only files you made). The shape and hermiticity are checked by the model builder.
+    """
+    text, member = reference, ""
+    head, sep, tail = reference.rpartition(":")
+    if sep and head.lower().endswith(".npz"):  # "m.npz:h_S": one array of an archive
+        text, member = head, tail
+    path = FilePath(text)
+    if not path.is_absolute() and base_dir is not None:
+        path = FilePath(base_dir) / path
+    if not path.is_file():
+        raise ConfigError(f"{key}: matrix file {reference!r} not found (looked for {path})")
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".npy":
+            value: Any = np.load(path, allow_pickle=False)
+        elif suffix == ".npz":
+            with np.load(path, allow_pickle=False) as archive:
+                names = list(archive.files)
+                if not member:
+                    if len(names) != 1:
+                        raise ConfigError(f"{key}: {path.name} holds arrays {names}; name one as '{text}:NAME'")
+                    member = names[0]
+                if member not in names:
+                    raise ConfigError(f"{key}: {path.name} has no array {member!r}; it has {names}")
+                value = archive[member]
+        elif suffix == ".qu":
+            import qutip
+
+            value = qutip.qload(str(path.with_suffix("")))
+        else:
+            raise ConfigError(f"{key}: matrix file {path.name} must end in .npy, .npz or .qu (QuTiP qsave)")
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError(f"{key}: cannot read matrix file {path}: {exc}") from None
+    return to_array(value, name=key, ndim=2)
+
+
+def _load_files(value: Any, base_dir: str | FilePath | None, key: str) -> Any:
+    """``value`` with every string leaf (a file name) replaced by the matrix it names."""
+    if isinstance(value, str):
+        return load_matrix(value, base_dir, key)
+    if isinstance(value, Mapping):
+        return {k: _load_files(v, base_dir, f"{key}.{k}") for k, v in value.items()}
+    if isinstance(value, list | tuple) and any(isinstance(v, str | Mapping | list | tuple) for v in value):
+        return [_load_files(v, base_dir, f"{key}[{i}]") for i, v in enumerate(value)]
+    return value
+
+
 @dataclass(frozen=True)
 class ModelConfig:
-    """``[model]``: a built-in ``name`` (see :data:`BUILTIN_MODELS`) and its builder's ``args``."""
+    """``[model]``: a built-in ``name`` (see :data:`BUILTIN_MODELS`) and its builder's ``args``.
+
+    For the matrix models (:data:`MATRIX_MODELS`) any matrix may be a file name, read relative to
+    ``base_dir`` (the config's folder) by :func:`load_matrix` when the model is built.
+    """
 
     name: str
     args: Mapping[str, Any] = field(default_factory=dict)
+    base_dir: str | None = None
+
+    def loaded_args(self) -> dict[str, Any]:
+        """``args`` with matrix files read (matrix models only; others unchanged)."""
+        if self.name not in MATRIX_MODELS:
+            return dict(self.args)
+        return {k: _load_files(v, self.base_dir, f"model.args.{k}") for k, v in self.args.items()}
+
+    def build(self) -> Any:
+        """The model: the builder called with :meth:`loaded_args`."""
+        return self.builder(**self.loaded_args())
 
     @property
     def engine(self) -> str:
@@ -268,7 +257,7 @@ class ModelConfig:
         return _builtins()[self.name][1]
 
     @classmethod
-    def parse(cls, raw: Any) -> ModelConfig:
+    def parse(cls, raw: Any, base_dir: str | None = None) -> ModelConfig:
         table = _table(raw, "model")
         _only(table, ("name", "args"), "model")
         name = table.get("name")
@@ -277,7 +266,7 @@ class ModelConfig:
         args = _table(table.get("args", {}), "model.args")
         allowed = list(inspect.signature(_builtins()[name][1]).parameters)
         _only(args, allowed, "model.args")
-        return cls(name, args)
+        return cls(name, args, base_dir)
 
 
 @dataclass(frozen=True)
@@ -306,8 +295,11 @@ class BathConfig:
         return cls(T=T, mu=values.get("mu", 0.0), beta=1.0 / T)  # type: ignore[operator]
 
 
-#: Task kinds per engine.
-_TASK_KINDS: Mapping[str, tuple[str, ...]] = {"negf": ("state", "path", "sweep"), "exact": ("state", "quench", "sweep")}
+def _task_kinds(engine: str) -> tuple[str, ...]:
+    """Task kinds of an engine: the keys of the dispatch table :data:`strongtherm.tasks.TASKS`."""
+    from .tasks import TASKS
+
+    return tuple(kind for e, kind in TASKS if e == engine)
 
 
 @dataclass(frozen=True)
@@ -330,8 +322,9 @@ class TaskConfig:
         table = _table(raw, "task")
         _only(table, [f.name for f in fields(cls)], "task")
         kind = table.get("kind")
-        if kind not in _TASK_KINDS[engine]:
-            raise ConfigError(f"task.kind must be one of {list(_TASK_KINDS[engine])} for a {engine} model, got {kind!r}")
+        kinds = _task_kinds(engine)
+        if kind not in kinds:
+            raise ConfigError(f"task.kind must be one of {list(kinds)} for a {engine} model, got {kind!r}")
         out: dict[str, Any] = {"kind": kind}
         out["params"] = _table(table.get("params", {}), "task.params")
         grid = _table(table.get("grid", {}), "task.grid")
@@ -411,14 +404,18 @@ class RunConfig:
         return out
 
 
-def parse_config(raw: Mapping[str, Any]) -> RunConfig:
-    """Type and check a config mapping (as read from TOML); ConfigError names any bad key."""
+def parse_config(raw: Mapping[str, Any], base_dir: str | FilePath | None = None) -> RunConfig:
+    """Type and check a config mapping (as read from TOML); ConfigError names any bad key.
+
+    ``base_dir`` is where matrix files named in ``model.args`` are looked for (the config's folder
+    when read by :func:`load_config`; the working directory otherwise).
+    """
     table = _table(raw, "config")
     _only(table, ("model", "bath", "task", "output"), "")
     for required in ("model", "bath", "task"):
         if required not in table:
             raise ConfigError(f"the config needs a [{required}] table")
-    model = ModelConfig.parse(table["model"])
+    model = ModelConfig.parse(table["model"], None if base_dir is None else str(FilePath(base_dir).resolve()))
     return RunConfig(
         model=model,
         bath=BathConfig.parse(table["bath"], model.engine),
@@ -462,166 +459,56 @@ def load_config(path: str | FilePath, overrides: Sequence[str] = ()) -> RunConfi
             raw = tomllib.load(handle)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return parse_config(apply_overrides(raw, overrides))
+    return parse_config(apply_overrides(raw, overrides), base_dir=path.parent)
 
 
-def new_output_folder(requested: str | FilePath | None, config_path: str | FilePath) -> FilePath:
-    """The folder to write into, never one that already holds files.
+def new_output_folder(requested: str | FilePath | None, config_path: str | FilePath, *, default_root: str = "runs") -> FilePath:
+    """The folder to write into, checked before anything is created: never one that holds files.
 
-    ``requested`` (``--out``) must not exist or be empty, else ConfigError. Without it, the
-    default is ``runs/<config name>``, or ``runs/<config name>-2``, ``-3``, ... if taken.
+    ``requested`` (``--out``) must be a folder that does not exist yet or is empty, inside a
+    folder this process may write to; an existing file, a non-empty folder, a parent that is a
+    file or an unwritable parent is a ConfigError that says which. Without it, the default is
+    ``<default_root>/<config name>``, or ``...-2``, ``-3``, ... if taken.
     """
     if requested is not None:
         folder = FilePath(requested)
-        if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        if folder.is_file() or (folder.exists() and not folder.is_dir()):
+            raise ConfigError(f"--out {folder} is an existing file, not a folder: give a folder path that does not exist yet")
+        if folder.is_dir() and any(folder.iterdir()):
             raise ConfigError(f"output folder {folder} already exists and is not empty: choose another --out")
-        return folder
-    base = FilePath("runs") / FilePath(config_path).stem
-    folder, k = base, 1
-    while folder.exists():
-        k += 1
-        folder = base.with_name(f"{base.name}-{k}")
+    else:
+        base = FilePath(default_root) / FilePath(config_path).stem
+        folder, k = base, 1
+        while folder.exists():
+            k += 1
+            folder = base.with_name(f"{base.name}-{k}")
+    check_writable(folder)
     return folder
 
 
+def check_writable(folder: str | FilePath) -> None:
+    """ConfigError if ``folder`` (existing or not) could not be created or written by this process."""
+    folder = FilePath(folder)
+    ancestor = folder if folder.exists() else folder.parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ConfigError(f"cannot create the output folder {folder}: {ancestor} is a file, not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ConfigError(f"cannot write the output folder {folder}: no write permission in {ancestor.resolve()}")
+
+
 # --------------------------------------------------------------------------- running
-def _write_json(path: FilePath, data: Any) -> FilePath:
-    path.write_text(json.dumps(to_builtin(data), indent=2) + "\n", encoding="utf-8")
-    return path
-
-
-def _write_table(path: FilePath, columns: Mapping[str, Sequence[float]]) -> FilePath:
-    names = list(columns)
-    rows = zip(*(columns[n] for n in names), strict=True)
-    path.write_text(",".join(names) + "\n" + "".join(",".join(repr(float(x)) for x in r) + "\n" for r in rows), encoding="utf-8")
-    return path
-
-
-def _negf_model(config: RunConfig) -> OpenSystem:
-    return config.model.builder(**config.model.args)
-
-
-def _exact_model(config: RunConfig, *extra: Mapping[str, Any]) -> Any:
-    args = dict(config.model.args)
-    for e in extra:
-        args.update(e)
-    return config.model.builder(**args)
-
-
-def _bath(config: RunConfig) -> Any:
-    from .thermal import Bath
-
-    return Bath(T=config.bath.T, mu=config.bath.mu)
-
-
-def _plot(kind: str, result: Any, out: FilePath, log: Callable[[str], None]) -> FilePath | None:
-    """Draw with :mod:`strongtherm.plot` if it is there; skip with a message otherwise."""
-    try:
-        from . import plot
-    except ImportError:
-        log("strongtherm.plot is not available: no plot written")
-        return None
-    draw = {
-        "path": lambda: plot.path_works(result),
-        "quench": lambda: plot.second_law(result.second_law()),
-        "sweep": lambda: _plot_sweep(plot, result),
-    }.get(kind)
-    if draw is None:
-        log(f"no plot for task kind {kind!r}")
-        return None
-    try:
-        ax = draw()
-    except (AttributeError, ValueError, TypeError) as exc:
-        log(f"plot skipped: {exc}")
-        return None
-    figure = (ax[0] if isinstance(ax, list | tuple | np.ndarray) else ax).figure
-    target = out / f"{kind}.png"
-    figure.savefig(target, dpi=120)
-    import matplotlib.pyplot as plt
-
-    plt.close(figure)
-    return target
-
-
-_PREFERRED = ("system_S", "system_N", "system_Omega", "reservoir_Omega", "U_diff", "U_Hstar", "U_Estar",
-              "F_S", "work_diff", "work_Hstar", "work_Estar")  # fmt: skip
-
-
-def _plot_sweep(plot: Any, ds: Any) -> Any:
-    names = [v for v in _PREFERRED if v in ds.data_vars][:3] or list(ds.data_vars)[:3]
-    x = next(iter(ds.dims))
-    return plot.state_functions(ds, x=x, quantities=names)
-
-
-def run(config: RunConfig, out: FilePath, *, progress: bool = True, log: Callable[[str], None] = print) -> list[FilePath]:
-    """Run a config into the folder ``out`` (created); return the files written.
+def run(config: RunConfig, out: str | FilePath, *, progress: bool = True, log: Callable[[str], None] = print) -> list[FilePath]:
+    """Run a config into the folder ``out`` (must not exist or be empty); return the files written.
 
     Writes the data (``state.json``; ``path.json`` + ``path.csv``; ``quench.json``;
     ``sweep.nc`` + ``sweep.csv``, as ``output.formats`` allow), a PNG where
-    :mod:`strongtherm.plot` can draw the result, and ``resolved_config.json``.
+    :func:`strongtherm.plot.draw` knows the result, and ``resolved_config.json``. Everything is
+    checked before anything is computed, and a run that fails leaves no folder behind. The work
+    is done by :func:`strongtherm.tasks.run` (one small function per task kind); this name stays
+    for existing code.
     """
-    from . import exact, negf
-    from .path import Path
-    from .sweep import save, sweep
-    from .sweeps import exact_equilibrium, exact_quench, negf_equilibrium
+    from .tasks import run as run_task
 
-    out = FilePath(out)
-    out.mkdir(parents=True, exist_ok=True)
-    task, formats = config.task, config.output.formats
-    written = [_write_json(out / "resolved_config.json", config.to_dict())]
-    result: Any = None
-    if config.model.engine == "negf":
-        model, bath = _negf_model(config), _bath(config)
-        if task.kind == "state":
-            eq = negf.equilibrium(model, bath, **task.params)
-            data = {"parameters": eq.params, "results": eq.to_dict(task.alphas),
-                    "bound_states": [{"energy": b.energy, "system_weight": b.system_weight,
-                                      "reservoir_weight": b.reservoir_weight} for b in eq.bound_states]}  # fmt: skip
-            written.append(_write_json(out / "state.json", data))
-        elif task.kind == "path":
-            corners = [{**task.params, **p} for p in task.points]
-            result = negf.quasistatic(model, bath, Path.corners(corners), panels_per_segment=task.panels_per_segment)
-            if "json" in formats:
-                written.append(_write_json(out / "path.json", {"path": result.path.label, "results": result.to_dict(task.alphas)}))
-            if "csv" in formats:
-                columns: dict[str, Any] = {"s": result.path_s}
-                for name in result.path.names:
-                    columns[name] = [result.path.function(float(s))[name] for s in result.path_s]
-                columns.update({f"cumulative_{k}": v for k, v in result.cumulative.items()})
-                columns["system_Omega"] = [e.system.Omega for e in result.states]
-                columns["reservoir_Omega"] = [e.reservoir.Omega for e in result.states]
-                written.append(_write_table(out / "path.csv", columns))
-        else:
-            compute = negf_equilibrium(model, bath, alphas=task.alphas, **task.params)
-            result = sweep(compute, task.grid, processes=task.processes, progress=None if progress else False)
-    else:
-        beta = config.bath.beta
-        if task.kind == "state":
-            eq = exact.equilibrium(_exact_model(config, task.params), beta=beta)
-            data = {"results": eq.to_dict(), "rho_S": eq.rho_S, "H_star": eq.H_star, "E_star": eq.E_star}
-            written.append(_write_json(out / "state.json", data))
-        elif task.kind == "quench":
-            result = exact.quench(_exact_model(config, task.params, task.A), _exact_model(config, task.params, task.B), beta=beta)
-            audit = result.second_law()
-            written.append(_write_json(out / "quench.json", {"kind": result.kind, "results": result.to_dict(), "second_law": audit.verdicts}))
-            log(str(audit))
-        else:
-            fixed = {**config.model.args, **task.params}
-            grid_beta = None if "beta" in task.grid else beta
-            if task.of == "state":
-                compute = exact_equilibrium(config.model.builder, beta=grid_beta, **fixed)
-            else:
-                compute = exact_quench(config.model.builder, beta=grid_beta, A=task.A, B=task.B, **fixed)
-            result = sweep(compute, task.grid, processes=task.processes, progress=None if progress else False)
-    if task.kind == "sweep":
-        if "netcdf" in formats:
-            written.append(save(result, out / "sweep.nc"))
-        if "csv" in formats:
-            written.append(save(result, out / "sweep.csv"))
-        if "json" in formats:
-            written.append(_write_json(out / "sweep.json", {"failures": json.loads(result.attrs["failures"])}))
-    if config.output.plot and result is not None:
-        figure = _plot(task.kind, result, out, log)
-        if figure is not None:
-            written.append(figure)
-    return written
+    return run_task(config, out, progress=progress, log=log)

@@ -57,7 +57,7 @@ class Path:
         knots = np.linspace(0.0, 1.0, n_seg + 1)
 
         def segment(s: float) -> int:
-            return int(min(max(np.searchsorted(knots, s, side="right") - 1, 0), n_seg - 1))
+            return min(max(int(np.searchsorted(knots, s, side="right")) - 1, 0), n_seg - 1)
 
         def function(s: float) -> dict[str, float]:
             k = segment(s)

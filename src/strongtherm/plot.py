@@ -14,7 +14,16 @@ energy" (the model's unit), entropies in nats, as on the conventions page of the
   a quench, with the verdict of each;
 * :func:`ldos` - system LDOS g_S and reservoir change delta g_R, with bound states (delta peaks)
   marked by arrows and their weights;
-* :func:`sweep_map` - a data variable of a sweep as a 2-D map over two coordinates.
+* :func:`sweep_map` - a data variable of a sweep as a 2-D map over two coordinates;
+* :func:`draw` - the standard plot of a result, chosen by the result's type (a table from type
+  to drawer, never a guess from its attributes); :func:`new_figure` and :func:`save_figure`,
+  through which the reproductions of :mod:`strongtherm.papers` make their figures.
+
+Labels come from the quantity registry (:mod:`strongtherm.core.quantities`): a quantity is named
+by its short name (``"U_S"``, ``"U_H*"``) or its ``to_dict()`` key (``"system_U"``,
+``"U_Hstar"``), and shows its symbol, definition, equation and unit. Parameter names print with
+Greek letters (``eps_s`` -> ε_s); T, μ and a model's Hamiltonian parameters are energies, β an
+inverse energy.
 
 matplotlib is imported only when a function here is called, so ``import strongtherm`` stays
 light. No backend is chosen here: on a machine without a display matplotlib falls back to Agg.
@@ -22,11 +31,14 @@ light. No backend is chosen here: on a machine without a display matplotlib fall
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from .core.quantities import REGISTRY, UNITS, lookup, parameter_symbol, parameter_unit
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -34,17 +46,21 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = [
     "QUANTITIES",
     "Quantity",
+    "can_draw",
+    "draw",
     "ldos",
+    "new_figure",
     "path_works",
+    "save_figure",
     "second_law",
     "state_functions",
     "sweep_map",
 ]
 
-ENERGY = "units of energy"
-ENTROPY = "nats"
-NUMBER = "particles"
-INVERSE_ENERGY = "1 / units of energy"
+ENERGY = UNITS["energy"]
+ENTROPY = UNITS["nats"]
+NUMBER = UNITS["1"]
+INVERSE_ENERGY = UNITS["1/energy"]
 
 
 @dataclass(frozen=True)
@@ -54,74 +70,33 @@ class Quantity:
     symbol: str
     definition: str
     unit: str
+    kind: str = ""
 
     def label(self) -> str:
         """``"symbol: definition"`` (the symbol alone when there is no definition)."""
         return f"{self.symbol}: {self.definition}" if self.definition else self.symbol
 
 
-#: Labels of the scalar quantities that :func:`state_functions` knows by name: ``N_S``, ``U_S``,
-#: ``S_S``, ``Omega_S``, ``dN_R``, ``dU_R``, ``dS_R``, ``dOmega_R``, ``H_S``, ``H_SR``,
-#: ``alpha_U_S``, ``alpha_S_S`` of the Green's-function engine (:class:`strongtherm.negf.Equilibrium`);
-#: ``U_diff``, ``U_H*``, ``U_E*``, ``F_S``, ``S_diff``, ``S_H*``, ``S_E*`` of the mean-force
-#: engine (:class:`strongtherm.exact.EquilibriumResult`). The data variables of ``st.sweep``
-#: (``system_U``, ``U_Hstar``, ...) are labelled with the same entries.
-QUANTITIES: dict[str, Quantity] = {
-    # Kumar, Webb & Stafford (2024), Hilbert-space partition
-    "N_S": Quantity("N_S", "∫g_S f, Hilbert-space partition (Kumar Eq. 9)", NUMBER),
-    "U_S": Quantity("U_S", "⟨H_S⟩ + ½⟨H_SR⟩ (Kumar Eq. 14)", ENERGY),
-    "S_S": Quantity("S_S", "∫g_S s, Hilbert-space partition (Kumar Eqs. 8, 12)", ENTROPY),
-    "Omega_S": Quantity("Ω_S", "∫g_S ω, Hilbert-space partition (Kumar Eqs. 10, 12)", ENERGY),
-    "dN_R": Quantity("δN_R", "∫δg_R f, change of the reservoir (Kumar Eq. 15)", NUMBER),
-    "dU_R": Quantity("δU_R", "∫δg_R εf, change of the reservoir (Kumar Eq. 15)", ENERGY),
-    "dS_R": Quantity("δS_R", "∫δg_R s, change of the reservoir (Kumar Eq. 15)", ENTROPY),
-    "dOmega_R": Quantity("δΩ_R", "∫δg_R ω, change of the reservoir (Kumar Eq. 15)", ENERGY),
-    "H_S": Quantity("⟨H_S⟩", "Tr[h_S C] (Kumar Eq. 22, α = 0)", ENERGY),
-    "H_SR": Quantity("⟨H_SR⟩", "coupling energy (Kumar Eqs. 14, 22)", ENERGY),
-    "alpha_U_S": Quantity("α-U_S", "⟨H_S + αH_SR⟩ (Kumar Eq. 22)", ENERGY),
-    "alpha_S_S": Quantity("α-S_S", "α-partition of the entropy (Kumar Eq. 24)", ENTROPY),
-    # Davoudi et al. (2025), Hamiltonian of mean force
-    "U_diff": Quantity("U_diff", "U_SR − U_R⁰ (Davoudi Eq. 10)", ENERGY),
-    "U_H*": Quantity("U_H*", "Tr_S(H*_S π_S) (Davoudi Eq. 11)", ENERGY),
-    "U_E*": Quantity("U_E*", "Tr_S(E*_S π_S) (Davoudi Eq. 13)", ENERGY),
-    "F_S": Quantity("F_S", "F_SR − F_R (Davoudi Eqs. 6-8)", ENERGY),
-    "S_diff": Quantity(r"$\mathcal{S}$_diff", "β(U_diff − F_S) (Davoudi Eq. 33)", ENTROPY),
-    "S_H*": Quantity(r"$\mathcal{S}$_H*", "β(U_H* − F_S) (Davoudi Eq. 33)", ENTROPY),
-    "S_E*": Quantity(r"$\mathcal{S}$_E*", "β(U_E* − F_S) (Davoudi Eq. 33)", ENTROPY),
-}
+def _label_of(row: Any) -> Quantity:
+    """A registry row (:class:`strongtherm.core.quantities.Quantity`) as a plot label."""
+    return Quantity(row.symbol, row.definition, UNITS[row.unit], row.kind)
 
-_NEGF_DEFAULT = ("U_S", "Omega_S", "S_S")
-_EXACT_DEFAULT = ("U_diff", "U_H*", "U_E*", "F_S")
 
-#: Units of parameter names used on x axes and in titles (a name not listed gets no unit).
-_PARAMETER_UNITS: dict[str, str] = {
-    "eps_s": ENERGY,
-    "eps": ENERGY,
-    "V": ENERGY,
-    "t0": ENERGY,
-    "e0": ENERGY,
-    "T": ENERGY,
-    "mu": ENERGY,
-    "gamma": ENERGY,
-    "chi": ENERGY,
-    "k": ENERGY,
-    "alpha": ENERGY,  # the reservoir splitting of the two-spin models (Davoudi Eq. 38)
-    "beta": INVERSE_ENERGY,
-    "lam": "dimensionless",
-    "s": "dimensionless",
-}
+#: Labels of the quantities :func:`state_functions` knows by their short names (``N_S``,
+#: ``U_S``, ``S_S``, ``Omega_S``, ``dN_R``, ``dU_R``, ``dS_R``, ``dOmega_R``, ``H_S``, ``H_SR``,
+#: ``alpha_U_S``, ``alpha_S_S``; ``U_diff``, ``U_H*``, ``U_E*``, ``F_S``, ``S_diff``, ``S_H*``,
+#: ``S_E*``). Every key of a result's ``to_dict()`` (``system_U``, ``U_Hstar``, ...) is
+#: accepted too. All of them are rows of the quantity registry
+#: (:mod:`strongtherm.core.quantities`), which this dict is read from.
+QUANTITIES: dict[str, Quantity] = {row.plot_name: _label_of(row) for row in REGISTRY.values() if row.plot_name}
 
-_PARAMETER_SYMBOLS: dict[str, str] = {
-    "eps_s": "ε_s",
-    "eps": "ε",
-    "mu": "μ",
-    "beta": "β",
-    "gamma": "γ",
-    "chi": "χ",
-    "lam": "λ",
-    "t0": "t₀",
-    "e0": "e₀",
-}
+
+def _resolve(name: str) -> Any:
+    """The registry row of a short plot name or a ``to_dict()`` key; None if unknown."""
+    for row in REGISTRY.values():
+        if row.plot_name == name:
+            return row
+    return lookup(name)
 
 
 def _pyplot() -> Any:
@@ -141,111 +116,120 @@ def _with_unit(text: str, unit: str | None) -> str:
     return f"{text} ({unit})" if unit else text
 
 
-#: Unit spellings of other producers (``st.sweep`` writes "energy", "nats", "1") -> ours.
-_UNIT_ALIASES: dict[str, str] = {
-    "energy": ENERGY,
-    "1": "dimensionless",
-    "inverse energy": INVERSE_ENERGY,
-    "1/energy": INVERSE_ENERGY,
-}
-
-
 def _unit(unit: Any) -> str:
+    """Display form of a unit: a registry code (``"energy"``, ``"1"``, ...) or any other text as is."""
     text = "" if unit is None else str(unit)
-    return _UNIT_ALIASES.get(text, text)
+    return UNITS.get(text, text)
 
 
-def _parameter_label(name: str, attrs: Mapping[str, Any] | None = None) -> str:
-    """Axis label of a parameter or coordinate: symbol and unit (from ``attrs`` if given)."""
+def _parameter_label(name: str, attrs: Mapping[str, Any] | None = None, *, model_parameter: bool = True) -> str:
+    """Axis label of a parameter or coordinate: symbol and unit (from ``attrs`` if given).
+
+    ``model_parameter``: the name belongs to a model of this package, whose Hamiltonian
+    parameters are energies (:func:`strongtherm.core.quantities.parameter_unit`).
+    """
     attrs = attrs or {}
     long_name = attrs.get("long_name")
-    text = str(long_name) if long_name and long_name != name else _PARAMETER_SYMBOLS.get(name, name)
-    unit = _unit(attrs.get("units") or _PARAMETER_UNITS.get(name))
+    text = str(long_name) if long_name and long_name != name else parameter_symbol(name)
+    unit = _unit(attrs.get("units") or parameter_unit(name, model_parameter=model_parameter))
     return _with_unit(text, unit or None)
 
 
 def _format_params(params: Mapping[str, Any]) -> str:
-    return ", ".join(f"{_PARAMETER_SYMBOLS.get(k, k)}={v:g}" for k, v in params.items())
+    return ", ".join(f"{parameter_symbol(k)}={v:g}" for k, v in params.items())
 
 
 # ---------------------------------------------------------------------------- state functions
+def _dataset_type() -> type | None:
+    """``xarray.Dataset`` if xarray is loaded (a Dataset cannot exist otherwise), else None."""
+    xr = sys.modules.get("xarray")
+    return None if xr is None else xr.Dataset
+
+
 def _is_dataset(obj: Any) -> bool:
-    return hasattr(obj, "data_vars") and hasattr(obj, "coords") and hasattr(obj, "dims")
+    dataset = _dataset_type()
+    return dataset is not None and isinstance(obj, dataset)
 
 
-def _negf_value(eq: Any, name: str, alpha: float | None) -> float:
-    regions = {"S": eq.system, "R": eq.reservoir}
-    simple = {
-        "N_S": ("S", "N"),
-        "U_S": ("S", "U"),
-        "S_S": ("S", "S"),
-        "Omega_S": ("S", "Omega"),
-        "dN_R": ("R", "N"),
-        "dU_R": ("R", "U"),
-        "dS_R": ("R", "S"),
-        "dOmega_R": ("R", "Omega"),
-    }
-    if name in simple:
-        region, field = simple[name]
-        return float(getattr(regions[region], field))
-    if name == "H_S":
-        return float(eq.expectation_H_S)
-    if name == "H_SR":
-        return float(eq.expectation_H_SR)
-    if name in ("alpha_U_S", "alpha_S_S"):
-        if alpha is None:
-            raise ValueError(
-                f"quantity {name!r} needs the α of the α-partition: pass alpha=... (0 <= alpha <= 1)"
-            )
-        return float(eq.alpha_energy(alpha) if name == "alpha_U_S" else eq.alpha_entropy(alpha))
-    raise ValueError(
-        f"unknown quantity {name!r} for a Green's-function Equilibrium; choose from "
-        f"{[k for k in QUANTITIES if k not in _EXACT_QUANTITIES]} or pass (label, function)"
-    )
+class _NegfStates:
+    """How :func:`state_functions` reads a list of :class:`strongtherm.negf.Equilibrium`."""
 
+    defaults = ("U_S", "Omega_S", "S_S")
 
-_EXACT_QUANTITIES = ("U_diff", "U_H*", "U_E*", "F_S", "S_diff", "S_H*", "S_E*")
+    @staticmethod
+    def values(result: Any, key: str, alpha: float | None) -> float:
+        return float(result.to_dict(() if alpha is None else (alpha,))[key])
 
+    @staticmethod
+    def default_x(results: Sequence[Any]) -> str:
+        varying = [k for k in results[0].params if len({float(r.params[k]) for r in results}) > 1]
+        if len(varying) != 1:
+            raise ValueError(f"give x=: the parameters that vary are {varying}")
+        return varying[0]
 
-def _exact_value(eq: Any, name: str) -> float:
-    if name == "F_S":
-        return float(eq.F_S)
-    if name.startswith("U_") and name[2:] in eq.U:
-        return float(eq.U[name[2:]])
-    if name.startswith("S_") and name[2:] in eq.entropy:
-        return float(eq.entropy[name[2:]])
-    raise ValueError(
-        f"unknown quantity {name!r} for an exact EquilibriumResult; choose from {list(_EXACT_QUANTITIES)}"
-    )
-
-
-def _result_kind(result: Any) -> str:
-    if hasattr(result, "system") and hasattr(result, "reservoir") and hasattr(result, "bath"):
-        return "negf"
-    if hasattr(result, "H_star") and hasattr(result, "U"):
-        return "exact"
-    raise TypeError(
-        "results must be strongtherm.negf.Equilibrium or strongtherm.exact.EquilibriumResult objects "
-        f"(or an xarray.Dataset from st.sweep), got {type(result).__name__}"
-    )
-
-
-def _x_of(result: Any, kind: str, x: str) -> float:
-    if kind == "negf":
+    @staticmethod
+    def x_of(result: Any, x: str) -> float:
         if x in result.params:
             return float(result.params[x])
         if x in ("T", "mu"):
             return float(getattr(result.bath, x))
         if x == "beta":
             return 1.0 / float(result.bath.T)
-        raise ValueError(
-            f"x={x!r} is neither a parameter of {result.model.name} {sorted(result.params)} nor T, mu, beta"
+        raise ValueError(f"x={x!r} is neither a parameter of {result.model.name} {sorted(result.params)} nor T, mu, beta")
+
+    @staticmethod
+    def title(results: Sequence[Any], x: Any) -> str:
+        first = results[0]
+        fixed = {k: v for k, v in first.params.items() if not (isinstance(x, str) and k == x)}
+        return (
+            f"{first.model.name}: {_format_params(fixed)}"
+            + (", " if fixed else "")
+            + f"T={first.bath.T:g}, μ={first.bath.mu:g} (Kumar et al. 2024)"
         )
-    if x == "beta":
-        return float(result.beta)
-    raise ValueError(
-        f"x={x!r}: an exact EquilibriumResult knows only 'beta'; pass the parameter values as an array, "
-        "e.g. x=np.linspace(...), and name them with xlabel="
+
+
+class _ExactStates:
+    """How :func:`state_functions` reads a list of :class:`strongtherm.exact.EquilibriumResult`."""
+
+    defaults = ("U_diff", "U_H*", "U_E*", "F_S")
+
+    @staticmethod
+    def values(result: Any, key: str, alpha: float | None) -> float:
+        return float(result.to_dict()[key])
+
+    @staticmethod
+    def default_x(results: Sequence[Any]) -> str:
+        return "beta"
+
+    @staticmethod
+    def x_of(result: Any, x: str) -> float:
+        if x == "beta":
+            return float(result.beta)
+        raise ValueError(
+            f"x={x!r}: an exact EquilibriumResult knows only 'beta'; pass the parameter values as an array, "
+            "e.g. x=np.linspace(...), and name them with xlabel="
+        )
+
+    @staticmethod
+    def title(results: Sequence[Any], x: Any) -> str:
+        return f"mean-force state functions, β={results[0].beta:g} (Davoudi et al. 2025)"
+
+
+def _state_readers() -> dict[type, Any]:
+    """Result type -> how to read it (the engines are imported here, when a plot is asked for)."""
+    from . import exact, negf
+
+    return {negf.Equilibrium: _NegfStates, exact.EquilibriumResult: _ExactStates}
+
+
+def _reader_of(result: Any) -> Any:
+    readers = _state_readers()
+    for cls in type(result).__mro__:
+        if cls in readers:
+            return readers[cls]
+    raise TypeError(
+        "results must be strongtherm.negf.Equilibrium or strongtherm.exact.EquilibriumResult objects "
+        f"(or an xarray.Dataset from st.sweep), got {type(result).__name__}"
     )
 
 
@@ -282,7 +266,8 @@ def _draw_groups(
             if q.unit == unit:
                 style = "-o" if len(xs) < 25 else "-"
                 axis.plot(xs, ys, style, ms=3, label=legend)
-        kind = {ENERGY: "energy", ENTROPY: "entropy", NUMBER: "particle number"}.get(unit, "value")
+        kinds = {q.kind for _, q, _, _ in curves if q.unit == unit}
+        kind = kinds.pop() if len(kinds) == 1 and "" not in kinds else "value"
         axis.set_ylabel(_with_unit(kind, unit or None))
         axis.legend(fontsize="small")
         axis.grid(alpha=0.3)
@@ -340,21 +325,13 @@ def state_functions(
     results = list(results)
     if not results:
         raise ValueError("results must hold at least one equilibrium result, got an empty sequence")
-    kind = _result_kind(results[0])
-    if any(_result_kind(r) != kind for r in results):
+    reader = _reader_of(results[0])
+    if any(_reader_of(r) is not reader for r in results):
         raise TypeError("results must all come from the same engine")
     if x is None:
-        if kind == "negf":
-            varying = [
-                k for k in results[0].params if len({float(r.params[k]) for r in results}) > 1
-            ]
-            if len(varying) != 1:
-                raise ValueError(f"give x=: the parameters that vary are {varying}")
-            x = varying[0]
-        else:
-            x = "beta"
+        x = reader.default_x(results)
     if isinstance(x, str):
-        xs = np.array([_x_of(r, kind, x) for r in results])
+        xs = np.array([reader.x_of(r, x) for r in results])
         default_xlabel = _parameter_label(x)
     else:
         xs = np.asarray(x, dtype=float)
@@ -363,41 +340,37 @@ def state_functions(
                 f"x must have shape ({len(results)},) like results, but has shape {xs.shape}"
             )
         default_xlabel = "parameter"
-    names = (
-        list(quantities)
-        if quantities is not None
-        else list(_NEGF_DEFAULT if kind == "negf" else _EXACT_DEFAULT)
-    )
+    names = list(quantities) if quantities is not None else list(reader.defaults)
     curves = []
     for item in names:
         if isinstance(item, tuple):
             label, function = item
-            q = Quantity(str(label), "user quantity", ENERGY)
+            q = Quantity(str(label), "user quantity", ENERGY, "energy")
             ys = np.array([float(function(r)) for r in results])
         else:
-            if item not in QUANTITIES:
+            row = _resolve(item)
+            if row is None:
                 raise ValueError(
-                    f"unknown quantity {item!r}; choose from {list(QUANTITIES)} or pass (label, function)"
+                    f"unknown quantity {item!r}; choose from {list(QUANTITIES)}, a key of the results' "
+                    "to_dict(), or pass (label, function)"
                 )
-            q = QUANTITIES[item]
-            if item in ("alpha_U_S", "alpha_S_S") and alpha is not None:
-                q = Quantity(q.symbol + f" (α={alpha:g})", q.definition, q.unit)
-            if kind == "negf":
-                ys = np.array([_negf_value(r, item, alpha) for r in results])
-            else:
-                ys = np.array([_exact_value(r, item) for r in results])
+            if row.suffix == "alpha":
+                if alpha is None:
+                    raise ValueError(
+                        f"quantity {item!r} needs the α of the α-partition: pass alpha=... (0 <= alpha <= 1)"
+                    )
+                row = row.instance(f"{float(alpha):g}")
+            q = _label_of(row)
+            try:
+                ys = np.array([reader.values(r, row.key, alpha) for r in results])
+            except KeyError:
+                raise ValueError(
+                    f"unknown quantity {item!r} for {type(results[0]).__name__}: its results are "
+                    f"{sorted(results[0].to_dict())}"
+                ) from None
         curves.append((q.label(), q, xs, ys))
     if title is None:
-        if kind == "negf":
-            first = results[0]
-            fixed = {k: v for k, v in first.params.items() if not (isinstance(x, str) and k == x)}
-            title = (
-                f"{first.model.name}: {_format_params(fixed)}"
-                + (", " if fixed else "")
-                + f"T={first.bath.T:g}, μ={first.bath.mu:g} (Kumar et al. 2024)"
-            )
-        else:
-            title = f"mean-force state functions, β={results[0].beta:g} (Davoudi et al. 2025)"
+        title = reader.title(results, x)
     return _draw_groups(curves, ax, xlabel or default_xlabel, title)
 
 
@@ -432,7 +405,7 @@ def _state_functions_dataset(
             grids = np.meshgrid(*(np.asarray(ds[d].values) for d in others), indexing="ij")
             combos = [
                 ", ".join(
-                    f"{_PARAMETER_SYMBOLS.get(d, d)}={g.ravel()[j]:g}"
+                    f"{parameter_symbol(d)}={g.ravel()[j]:g}"
                     for d, g in zip(others, grids, strict=True)
                 )
                 for j in range(values.shape[1])
@@ -447,31 +420,12 @@ def _state_functions_dataset(
     return _draw_groups(curves, ax, xlabel or _parameter_label(x, ds[x].attrs), title)
 
 
-#: Data-variable names of ``st.sweep`` (the results' ``to_dict()`` keys) -> :data:`QUANTITIES`.
-_SWEEP_NAMES: dict[str, str] = {
-    "system_N": "N_S",
-    "system_U": "U_S",
-    "system_S": "S_S",
-    "system_Omega": "Omega_S",
-    "reservoir_N": "dN_R",
-    "reservoir_U": "dU_R",
-    "reservoir_S": "dS_R",
-    "reservoir_Omega": "dOmega_R",
-    "expectation_H_S": "H_S",
-    "expectation_H_SR": "H_SR",
-    "U_Hstar": "U_H*",
-    "U_Estar": "U_E*",
-    "entropy_diff": "S_diff",
-    "entropy_Hstar": "S_H*",
-    "entropy_Estar": "S_E*",
-}
-
-
 def _quantity_of(name: str, attrs: Mapping[str, Any]) -> Quantity:
-    """Label of a Dataset variable: ours if we know the name, else its ``long_name``/``units``."""
-    known = QUANTITIES.get(_SWEEP_NAMES.get(name, name))
-    if known is not None:
-        return Quantity(known.symbol, known.definition, _unit(attrs.get("units")) or known.unit)
+    """Label of a Dataset variable: the registry's if it knows the name, else its ``long_name``/``units``."""
+    row = _resolve(name)
+    if row is not None:
+        known = _label_of(row)
+        return Quantity(known.symbol, known.definition, _unit(attrs.get("units")) or known.unit, known.kind)
     symbol = str(attrs.get("symbol") or name)
     definition = str(attrs.get("long_name") or attrs.get("definition") or "")
     return Quantity(symbol, "" if definition == symbol else definition, _unit(attrs.get("units")))
@@ -606,12 +560,14 @@ def second_law(audit: Any, *, ax: Axes | None = None, title: str | None = None) 
     -------
     matplotlib.axes.Axes
     """
-    if not hasattr(audit, "rows") and hasattr(audit, "second_law"):
+    from . import exact
+
+    if not isinstance(audit, exact.SecondLawAudit):
+        if not _is_quench(audit):
+            raise TypeError(
+                f"audit must be a strongtherm.exact.SecondLawAudit or a quench result, got {type(audit).__name__}"
+            )
         audit = audit.second_law()
-    if not hasattr(audit, "rows"):
-        raise TypeError(
-            f"audit must be a strongtherm.exact.SecondLawAudit, got {type(audit).__name__}"
-        )
     rows = list(audit.rows)
     ax = _new_axes(ax)
     with_heat = any(r.heat_excess is not None for r in rows)
@@ -859,3 +815,84 @@ def sweep_map(
         title = q.label() + (f"\n{dataset.attrs['title']}" if "title" in dataset.attrs else "")
     ax.set_title(title, fontsize="medium")
     return ax
+
+
+# ---------------------------------------------------------------------------- results by type
+def _is_quench(result: Any) -> bool:
+    from . import exact, negf
+
+    return isinstance(result, exact.QuenchResult | negf.FermionicQuench)
+
+
+def _overview(ds: Any) -> Any:
+    """A sweep at a glance: up to three headline quantities of the registry over the first coordinate."""
+    headline = [row.key for row in REGISTRY.values() if row.headline and row.key in ds.data_vars]
+    names = headline[:3] or [str(v) for v in list(ds.data_vars)[:3]]
+    return state_functions(ds, x=next(iter(ds.dims)), quantities=names)
+
+
+def _drawers() -> list[tuple[type, Callable[[Any], Any]]]:
+    """Result type -> the plot that shows it (engines imported when a plot is asked for)."""
+    from . import exact, negf
+
+    table: list[tuple[type, Callable[[Any], Any]]] = [
+        (negf.QuasistaticProcess, path_works),
+        (exact.QuenchResult, second_law),
+        (negf.FermionicQuench, second_law),
+        (exact.SecondLawAudit, second_law),
+    ]
+    dataset = _dataset_type()
+    if dataset is not None:
+        table.append((dataset, _overview))
+    return table
+
+
+def _drawer_of(result: Any) -> Callable[[Any], Any] | None:
+    for cls, drawer in _drawers():
+        if isinstance(result, cls):
+            return drawer
+    return None
+
+
+def can_draw(result: Any) -> bool:
+    """Whether :func:`draw` knows the type of ``result``."""
+    return _drawer_of(result) is not None
+
+
+def draw(result: Any) -> Axes:
+    """The standard plot of a result, chosen by its type.
+
+    ``QuasistaticProcess`` -> :func:`path_works`; ``QuenchResult``, ``FermionicQuench`` or
+    ``SecondLawAudit`` -> :func:`second_law`; a sweep ``xarray.Dataset`` -> :func:`state_functions`
+    of up to three headline quantities over its first coordinate.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        The (first) Axes drawn on; ``.figure`` is its figure.
+
+    Raises
+    ------
+    TypeError
+        For a result type without a standard plot.
+    """
+    drawer = _drawer_of(result)
+    if drawer is None:
+        raise TypeError(f"no standard plot for a {type(result).__name__}; see the functions of strongtherm.plot")
+    ax = drawer(result)
+    return ax[0] if isinstance(ax, np.ndarray) else ax
+
+
+def new_figure(nrows: int = 1, ncols: int = 1, **options: Any) -> tuple[Any, Any]:
+    """``matplotlib.pyplot.subplots(nrows, ncols, **options)``: the one place figures are made
+    (the reproductions in :mod:`strongtherm.papers` draw through it)."""
+    return _pyplot().subplots(nrows, ncols, **options)
+
+
+def save_figure(figure: Any, path: Any, *, dpi: int = 150, tight: bool = False) -> Any:
+    """Save ``figure`` to ``path`` and close it (``tight``: ``tight_layout()`` first); return the path."""
+    if tight:
+        figure.tight_layout()
+    figure.savefig(path, dpi=dpi)
+    _pyplot().close(figure)
+    return path

@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 import strongtherm as st
-from strongtherm.negf import fock
+from strongtherm.gaussian import fock
 from strongtherm.negf.finite_chain import universe_hamiltonian
-from strongtherm.negf.meanforce import mean_force_from_hamiltonian
-from strongtherm.negf.quench import quench_finite_chain, quench_hamiltonian
+from strongtherm.gaussian.meanforce import mean_force_from_hamiltonian
+from strongtherm.gaussian.quench import quench_finite_chain, quench_hamiltonian
 
 RLM = st.models.resonant_level(t0=1.25)
 TWO = st.models.two_level_two_reservoirs(t0=1.25)

@@ -14,7 +14,7 @@ import pytest
 import strongtherm as st
 from strongtherm.exact import RankDeficientWarning
 from strongtherm.negf import finite_chain
-from strongtherm.negf.meanforce import (
+from strongtherm.gaussian.meanforce import (
     free_energy_from_phase,
     mean_force_finite_chain,
     mean_force_from_hamiltonian,
@@ -178,3 +178,15 @@ def test_bad_input_names_the_argument():
         st.negf.quench(RLM, BATH, start={"eps": 0.0, "V": 0.6}, end={"eps_s": 1.0, "V": 0.6})
     with pytest.raises(ValueError, match="end"):
         st.negf.quench(RLM, BATH, start={"eps_s": 0.0, "V": 0.6}, end={"eps_s": 1.0, "V": -0.6})
+
+
+def test_U_diff_is_U_S_plus_dU_R_and_U_K_subtracts_mu_N():
+    # issue 13: the docstring and the conventions page say U["diff"] = U_S + dU_R and
+    # U_K["diff"] = U["diff"] - mu (N_S + dN_R); both sides come from the same contour (1e-10)
+    bath = st.Bath(T=0.1, mu=0.3)
+    rlm = st.models.resonant_level(t0=1.25)
+    eq = st.negf.equilibrium(rlm, bath, eps_s=0.2, V=0.6)
+    mf = st.gaussian.mean_force(rlm, bath, eps_s=0.2, V=0.6)
+    assert mf.U["diff"] == pytest.approx(eq.system.U + eq.reservoir.U, abs=1e-10)
+    assert mf.U_K["diff"] == pytest.approx(mf.U["diff"] - 0.3 * (eq.system.N + eq.reservoir.N), abs=1e-10)
+    assert abs(mf.U["diff"] - mf.U_K["diff"]) > 0.1  # the difference is not a rounding effect

@@ -9,7 +9,7 @@ import pytest
 
 import strongtherm as st
 from strongtherm.exact import SecondLawAudit
-from strongtherm.negf.quench import quench_finite_chain, quench_hamiltonian
+from strongtherm.gaussian.quench import quench_finite_chain, quench_hamiltonian
 
 RLM = st.models.resonant_level(t0=1.25)
 TWO = st.models.two_level_two_reservoirs(t0=1.25)

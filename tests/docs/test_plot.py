@@ -54,7 +54,8 @@ def test_state_functions_negf_one_axes_per_unit(negf_results):
     energy, entropy, number = axes
     assert "units of energy" in energy.get_ylabel()
     assert "nats" in entropy.get_ylabel()
-    assert "particles" in number.get_ylabel()
+    # one unit per quantity, from the registry: particle numbers are dimensionless
+    assert number.get_ylabel() == "particle number (dimensionless)"
     assert "ε_s" in number.get_xlabel() and "units of energy" in number.get_xlabel()
     assert any("Eq. 14" in t for t in _legend_texts(energy))  # U_S = <H_S> + <H_SR>/2
     assert "T=0.02" in energy.get_title() and "V=1" in energy.get_title()
@@ -89,7 +90,7 @@ def test_state_functions_exact_and_user_quantity():
     )
     energy, entropy = axes
     assert energy.get_xlabel() == "ε (units of energy)"
-    assert any("Davoudi Eq. 10" in t for t in _legend_texts(energy))
+    assert any("Davoudi Eqs. 9, 10" in t for t in _legend_texts(energy))  # U_diff = U_SR - U_R^0
     assert "nats" in entropy.get_ylabel()
     ax = plot.state_functions(results, x=eps, quantities=[("Tr ρ_S H*_S", lambda r: r.U["H*"])])
     np.testing.assert_array_equal(ax.lines[0].get_ydata(), [r.U["H*"] for r in results])
@@ -206,7 +207,7 @@ def test_plots_of_a_real_sweep():
     assert [a.get_ylabel() for a in axes] == [
         "energy (units of energy)",
         "entropy (nats)",
-        "value (dimensionless)",
+        "particle number (dimensionless)",
     ]
     assert "Eq. 14" in _legend_texts(axes[0])[0]
 
@@ -215,3 +216,31 @@ def test_state_functions_negf_with_values_as_x(negf_results):
     values = [r.params["eps_s"] for r in negf_results]
     ax = plot.state_functions(negf_results, x=values, xlabel="level", quantities=["U_S"])
     assert ax.get_xlabel() == "level" and "eps_s" not in ax.get_title()
+
+
+def test_papers_choose_no_backend_and_draw_through_plot():
+    # issue 9: papers/ sets no matplotlib backend at import and makes figures through plot.py
+    from pathlib import Path
+
+    papers = Path(st.__file__).parent / "papers"
+    for source in papers.glob("*.py"):
+        text = source.read_text()
+        assert "matplotlib.use" not in text and "import matplotlib" not in text, source.name
+    code = (
+        "import matplotlib; matplotlib.use('template'); "
+        "import strongtherm.papers.kumar2024, strongtherm.papers.davoudi2025, strongtherm.papers.compare; "
+        "assert matplotlib.get_backend() == 'template', matplotlib.get_backend()"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_draw_picks_the_plot_by_result_type(process):
+    A = st.models.two_spin(0.0, 0.8, 1.2, 1.8)
+    q = st.exact.quench(A, st.models.two_spin(2.0, 0.8, 1.2, 1.8), beta=1.0)
+    assert plot.can_draw(process) and plot.can_draw(q) and plot.can_draw(q.second_law())
+    assert "W_ext" in plot.draw(process).get_legend().get_texts()[0].get_text()
+    assert len(plot.draw(q).patches) == 6  # the second-law bars
+    eq = st.negf.equilibrium(RLM, BATH, eps_s=0.0, V=1.0)
+    assert not plot.can_draw(eq)
+    with pytest.raises(TypeError, match="no standard plot for a Equilibrium"):
+        plot.draw(eq)

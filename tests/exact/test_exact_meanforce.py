@@ -197,7 +197,8 @@ def test_bad_beta_raises(beta):
 
 
 def test_model_must_be_composite():
-    with pytest.raises(ValueError, match="model"):
+    # a wrong type is a TypeError naming the argument (STYLE.md; issue 9)
+    with pytest.raises(TypeError, match="model"):
         equilibrium(np.eye(4), beta=1.0)
 
 

@@ -7,6 +7,7 @@ import pytest
 from numpy.testing import assert_allclose
 from scipy.linalg import expm, logm
 
+import strongtherm as st
 from strongtherm.exact import (
     Composite,
     QuenchResult,
@@ -196,3 +197,49 @@ def test_second_law_table_reads_well():
     assert "VIOLATES" in text and text.count("\n") == 4
     with pytest.raises(KeyError):
         audit["Q"]
+
+
+def test_quench_reuses_equilibria_already_computed():
+    # issue 13: a quench accepts the equilibria of A and B; the numbers are those of the quench
+    # from the models (same arithmetic: identical to rounding, 1e-13), and beta is theirs
+    A = random_composite(2, 3, 11)
+    B = A.replace(H_S=random_composite(2, 3, 12).H_S)
+    eqA, eqB = st.exact.equilibria(A, [0.7]), st.exact.equilibria(B, [0.7])
+    reused = quench(eqA[0], eqB[0])
+    direct = quench(A, B, beta=0.7)
+    for key in ("diff", "H*", "E*"):
+        assert reused.work[key] == pytest.approx(direct.work[key], abs=1e-13)
+        assert reused.heat[key] == pytest.approx(direct.heat[key], abs=1e-13)
+    assert reused.A is eqA[0] and reused.beta == 0.7
+    mixed = quench(eqA[0], B)  # one side given, the other computed at the given side's beta
+    assert mixed.work["diff"] == pytest.approx(direct.work["diff"], abs=1e-13)
+    with pytest.raises(ValueError, match="beta"):
+        quench(eqA[0], B, beta=0.8)  # a second temperature is refused
+    with pytest.raises(ValueError, match="beta"):
+        quench(A, B)  # models need a beta
+    with pytest.raises(TypeError, match="A must be"):
+        quench(np.eye(6), B, beta=1.0)
+
+
+def test_beta_scan_reuses_one_eigendecomposition_with_identical_numbers():
+    # equilibria(model, betas) diagonalizes H once; each result equals equilibrium(model, beta)
+    # to rounding (1e-12: the same formulas on the same eigenvectors)
+    model = random_composite(2, 4, 5)
+    betas = [0.3, 1.0, 2.5]
+    scan = st.exact.equilibria(model, betas)
+    for beta, eq in zip(betas, scan, strict=True):
+        ref = st.exact.equilibrium(model, beta=beta)
+        assert eq.beta == beta
+        np.testing.assert_allclose(eq.H_star, ref.H_star, atol=1e-12)
+        np.testing.assert_allclose(eq.E_star, ref.E_star, atol=1e-12)
+        assert eq.F_S == pytest.approx(ref.F_S, abs=1e-12)
+    with pytest.raises(ValueError, match="beta"):
+        st.exact.equilibria(model, [1.0, -1.0])
+    with pytest.raises(ValueError, match="betas"):
+        st.exact.equilibria(model, [])
+
+
+def test_real_models_give_real_operators():
+    # issue 13: a real-symmetric Hamiltonian gives real rho_S, H*_S, E*_S (no 1e-19 imaginary parts)
+    eq = st.exact.equilibrium(two_spin(0.0, 0.8, 1.2, 1.8), beta=1.0)
+    assert not np.iscomplexobj(eq.H_star) and not np.iscomplexobj(eq.E_star) and not np.iscomplexobj(eq.rho_S)

@@ -379,3 +379,37 @@ def test_user_model_accepts_qutip_operators():
     a = st.negf.equilibrium(model, BATH, eps_s=-0.3, V=0.7)
     b = st.negf.equilibrium(RLM, BATH, eps_s=-0.3, V=0.7)
     assert abs(a.system.Omega - b.system.Omega) < 1e-12  # same matrices, same contour
+
+
+def test_builtin_models_pickle_without_cloudpickle_and_give_identical_numbers():
+    # issue 9: the built-in models are affine dataclasses, not closures, so the standard pickle
+    # (worker processes) carries them; the unpickled model must give bit-identical matrices
+    import pickle
+
+    for model, params in (
+        (st.models.resonant_level(t0=1.25), {"eps_s": -0.7, "V": 0.9}),
+        (st.models.two_level_two_reservoirs(t0=1.25), {"eps_1": 0.3, "t_c": 0.4, "V_R": 0.8}),
+    ):
+        clone = pickle.loads(pickle.dumps(model))
+        a, b = model.at(params), clone.at(params)
+        np.testing.assert_array_equal(a.h_S, b.h_S)  # exact: same arithmetic on the same numbers
+        for name in model.parameter_names:
+            np.testing.assert_array_equal(a.dh_S[name], b.dh_S[name])
+            for x, y in zip(a.dV[name], b.dV[name], strict=True):
+                np.testing.assert_array_equal(x, y)
+
+
+def test_model_point_is_the_model_evaluated_once():
+    # the point record holds the same matrices the model's callables give, and its self-energies
+    # agree with the model's (same formula, so to rounding: 1e-15 relative)
+    rlm = st.models.resonant_level(t0=1.25)
+    point = rlm.at(eps_s=0.4, V=0.7)
+    z = np.array([0.3 + 0.01j, -3.0 + 0.0j, 2.6 + 0.0j])
+    np.testing.assert_allclose(point.self_energy(z), rlm.self_energy(z, point.params), rtol=1e-15)
+    np.testing.assert_allclose(
+        point.self_energy_parameter_derivative(z, "V"), rlm.self_energy_parameter_derivative(z, point.params, "V"), rtol=1e-15
+    )
+    with pytest.raises(ValueError, match="eps_s"):
+        rlm.at(eps_s=float("nan"), V=0.5)
+    with pytest.raises(ValueError, match="no parameter"):
+        point.self_energy_parameter_derivative(z, "t0")

@@ -131,6 +131,13 @@ def test_qobj_in_qobj_out_with_the_same_numbers():
         assert isinstance(getattr(eq_a, name), np.ndarray)
         # same computation, only wrapped: equal to rounding
         np.testing.assert_allclose(op.full(), getattr(eq_a, name), rtol=0, atol=1e-13)
+    # the factors survive replace(), and a quench takes the Qobj equilibria as they come
+    model = Composite(H_S, H_R, V)
+    assert model.replace(H_S=0.7 * qt.sigmaz()).qobj_dims == model.qobj_dims == ((2,), (2, 2))
+    q_q = st.exact.quench(eq_q, model.replace(H_S=0.7 * qt.sigmaz()))
+    q_a = st.exact.quench(eq_a, Composite(0.7 * qt.sigmaz().full(), H_R.full(), V.full()))
+    for key in ("diff", "H*", "E*"):
+        assert q_q.work[key] == pytest.approx(q_a.work[key], abs=1e-13)  # same arithmetic
 
 
 def test_non_causal_reservoir_is_caught_on_use_too():

@@ -153,3 +153,55 @@ def test_load_config_reads_toml_into_frozen_dataclasses():
     assert config.model.engine == "exact" and config.bath.beta == 1.0 and config.task.B == {"eps": 2.0}
     with pytest.raises(AttributeError):
         config.bath.beta = 2.0  # type: ignore[misc]
+
+
+def _write_matrix_config(folder, h_S_ref, couplings_ref):
+    (folder / "c.toml").write_text(
+        "[model]\nname = \"negf_matrices\"\n[model.args]\n"
+        f"h_S = {h_S_ref}\ncouplings = {couplings_ref}\n"
+        "reservoirs = [{ t0 = 1.25 }, { t0 = 1.25 }]\n"
+        "parameters = { eps = { default = 0.0, h_S = \"m.npz:deps\" }, V = { default = 1.0, low = 0.0, couplings = [[[1.0, 0.0]], [[0.0, 1.0]]] } }\n"
+        "[bath]\nT = 0.05\n[task]\nkind = \"state\"\nparams = { eps = 0.3 }\n"
+    )
+    return folder / "c.toml"
+
+
+def test_config_matrices_from_npy_npz_and_qutip_files(tmp_path):
+    # issue 13: matrices by file name, relative to the config's folder; the model is the same as
+    # the built-in two-level model at eps_1 = -eps_2 = 0.3 (same matrices: identical numbers)
+    qutip = pytest.importorskip("qutip")
+    from strongtherm.config import load_config
+
+    np.save(tmp_path / "h.npy", np.array([[0.0, 0.5], [0.5, 0.0]]))
+    np.savez(tmp_path / "m.npz", deps=np.diag([1.0, -1.0]), V1=np.array([[0.0, 0.0]]))
+    qutip.qsave(qutip.Qobj(np.array([[0.0, 0.0]])), str(tmp_path / "v2"))
+    path = _write_matrix_config(tmp_path, '"h.npy"', '["m.npz:V1", "v2.qu"]')
+    model = load_config(path).model.build()
+    ours = st.negf.equilibrium(model, st.Bath(T=0.05), eps=0.3)
+    ref = st.negf.equilibrium(st.models.two_level_two_reservoirs(1.25), st.Bath(T=0.05), eps_1=0.3, eps_2=-0.3)
+    assert ours.system.S == pytest.approx(ref.system.S, abs=1e-12)  # same arithmetic
+    assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 0  # and from the command line
+
+
+@pytest.mark.parametrize(
+    ("h_S_ref", "match"),
+    [
+        ('"missing.npy"', "model.args.h_S: matrix file 'missing.npy' not found"),
+        ('"m.npz"', r"holds arrays \['deps', 'V1'\]"),
+        ('"m.npz:nope"', "has no array 'nope'"),
+        ('"h.txt"', "must end in .npy, .npz or .qu"),
+        ('"bad.npy"', "Hermitian"),
+    ],
+)
+def test_config_matrix_file_errors_name_the_key(tmp_path, h_S_ref, match):
+    from strongtherm.config import ConfigError, load_config
+
+    np.savez(tmp_path / "m.npz", deps=np.diag([1.0, -1.0]), V1=np.array([[0.0, 0.0]]))
+    np.save(tmp_path / "bad.npy", np.array([[0.0, 1.0], [0.0, 0.0]]))  # not Hermitian
+    (tmp_path / "h.txt").write_text("0 1\n1 0\n")
+    path = _write_matrix_config(tmp_path, h_S_ref, '[[[0.0, 0.0]], [[0.0, 0.0]]]')
+    with pytest.raises((ConfigError, ValueError), match=match):
+        load_config(path).model.build()
+    # and the command line refuses before creating any folder
+    assert main(["run", str(path), "--out", str(tmp_path / "out")]) != 0
+    assert not (tmp_path / "out").exists()

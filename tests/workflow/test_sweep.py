@@ -53,8 +53,20 @@ def test_backends_give_identical_arrays():
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
         with distributed.Client(cluster) as client:
             dask = st.sweep(_compute(), GRID, client=client, **kwargs)
-    xr.testing.assert_identical(serial, procs)
-    xr.testing.assert_identical(serial, dask)
+    # the dataset records which backend ran (issue 10, item 6) ...
+    assert [(d.attrs["backend"], d.attrs["workers"]) for d in (serial, procs, dask)] == [
+        ("serial", 1), ("processes", 2), ("dask", 2)]
+    # ... and nothing else differs: same chunks, same numbers, bit for bit
+    for other in (procs, dask):
+        xr.testing.assert_identical(_no_attrs(serial), _no_attrs(other))
+        assert {k: v for k, v in serial.attrs.items() if k not in ("backend", "workers")} == {
+            k: v for k, v in other.attrs.items() if k not in ("backend", "workers")}
+
+
+def _no_attrs(ds):
+    out = ds.copy()
+    out.attrs = {}
+    return out
 
 
 @pytest.mark.parametrize(
@@ -180,3 +192,81 @@ def test_progress_callback_counts_every_point():
     seen = []
     st.sweep(_sometimes_fails, {"a": [0, 1, 3], "b": [1.0, 2.0]}, processes=1, progress=lambda d, t: seen.append((d, t)), chunk_size=4)
     assert seen == [(4, 6), (6, 6)]
+
+
+# --------------------------------------------------------------------------- issue 10, item 6
+def _always_fails(a):
+    raise RuntimeError(f"no convergence at a = {a}")
+
+
+def test_a_sweep_that_fails_everywhere_is_an_error_naming_the_first_point():
+    from strongtherm.sweep import SweepError
+
+    with pytest.raises(SweepError, match=r"all 3 points .* first at \{'a': 1\}: RuntimeError: no convergence at a = 1"):
+        st.sweep(_always_fails, {"a": [1, 2, 3]}, processes=1, progress=False)
+
+
+@pytest.mark.parametrize(
+    ("returned", "match"),
+    [(1.0, "got float"), ([1.0, 2.0], "got list"), ({"x": "one"}, r"result\['x'\]"), ({"x": 1j}, "must be real")],
+    ids=["scalar", "list", "string-value", "complex-value"],
+)
+def test_a_computation_returning_no_mapping_of_numbers_is_a_type_error(returned, match):
+    def compute(a):
+        return returned
+
+    with pytest.raises(TypeError, match=rf"at \{{'a': 0.5\}}: .*{match}"):
+        st.sweep(compute, {"a": [0.5, 1.5]}, processes=1, progress=False)
+
+
+def test_duplicate_grid_values_are_refused():
+    with pytest.raises(ValueError, match=r"grid\['eps_s'\] repeats the value\(s\) \[0.0\]"):
+        st.sweep(_compute(), {"eps_s": [0.0, 1.0, 0.0], "V": [1.0]}, processes=1, progress=False)
+
+
+_UNGUARDED = """
+from strongtherm.sweep import backends
+backends.check_main_guard("a sweep with processes")
+"""
+_GUARDED = """
+from strongtherm.sweep import backends
+
+def main():
+    backends.check_main_guard("a sweep with processes")
+    print("started")
+
+if __name__ == "__main__":
+    main()
+"""
+
+
+@pytest.mark.parametrize(("script", "ok"), [(_UNGUARDED, False), (_GUARDED, True)], ids=["unguarded", "guarded"])
+def test_a_script_without_the_main_guard_gets_an_actionable_message(tmp_path, script, ok):
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "my_sweep.py"
+    path.write_text(script)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, env=env, timeout=120)
+    if ok:
+        assert done.returncode == 0 and "started" in done.stdout, done.stderr
+    else:
+        assert done.returncode != 0
+        assert f"{path} again; line 3 runs at its top level" in done.stderr  # the call, not the import
+        assert 'if __name__ == "__main__":' in done.stderr and "Nanny failed to start" in done.stderr
+
+
+def test_dask_client_checks_the_guard_before_starting_workers(tmp_path):
+    pytest.importorskip("dask.distributed")
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "dask_script.py"
+    path.write_text("from strongtherm.sweep import dask_client\nclient = dask_client(n_workers=1)\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode != 0 and "strongtherm.sweep.dask_client()" in done.stderr
+    assert "line 2 runs at its top level" in done.stderr  # raised before any worker started

@@ -21,6 +21,7 @@ from .meanforce import (
     EquilibriumResult,
     ExactOptions,
     RankDeficientWarning,
+    equilibria,
     equilibrium,
 )
 from .quench import (
@@ -41,6 +42,7 @@ __all__ = [
     "RankDeficientWarning",
     "SecondLawAudit",
     "SecondLawRow",
+    "equilibria",
     "equilibrium",
     "frechet_log",
     "interaction_quench",

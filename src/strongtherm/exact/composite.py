@@ -60,9 +60,8 @@ class Composite:
 
     def __post_init__(self) -> None:
         check_real("hermitian_atol", self.hermitian_atol, low=0.0)
-        dims = _tensor_dims(self.H_S, self.H_R, self.V, "V")
-        if dims is None and self.qobj_dims is not None:  # kept through replace()
-            dims = self.qobj_dims
+        # the factors of a Qobj input win; those of an array input are kept from replace()
+        dims = _tensor_dims(self.H_S, self.H_R, self.V, "V", known=self.qobj_dims)
         H_S = check_hermitian("H_S", as_array(self.H_S), atol=self.hermitian_atol)
         H_R = check_hermitian("H_R", as_array(self.H_R), atol=self.hermitian_atol)
         for name, M in (("H_S", H_S), ("H_R", H_R)):
@@ -145,7 +144,9 @@ def _operator_dims(name: str, value: Any) -> list[int] | None:
     return dims[0]
 
 
-def _tensor_dims(H_S: Any, H_R: Any, V: Any, v_name: str) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+def _tensor_dims(
+    H_S: Any, H_R: Any, V: Any, v_name: str, known: tuple[tuple[int, ...], tuple[int, ...]] | None = None
+) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
     """Check the QuTiP dims of the inputs against the system-first order; return the factors.
 
     ``V`` (or the total ``H``) must have dims ``[dims_S + dims_R]``: a Qobj built as
@@ -153,10 +154,15 @@ def _tensor_dims(H_S: Any, H_R: Any, V: Any, v_name: str) -> tuple[tuple[int, ..
     any input is a Qobj, else None.
     """
     dS, dR, dV = _operator_dims("H_S", H_S), _operator_dims("H_R", H_R), _operator_dims(v_name, V)
-    if dS is None and dR is None and dV is None:
-        return None
     d_S = math.prod(dS) if dS is not None else int(np.shape(as_array(H_S))[0])
     d_R = math.prod(dR) if dR is not None else int(np.shape(as_array(H_R))[0])
+    if known is not None:  # factors kept from an earlier Qobj input (replace()), sizes permitting
+        if dS is None and math.prod(known[0]) == d_S:
+            dS = list(known[0])
+        if dR is None and math.prod(known[1]) == d_R:
+            dR = list(known[1])
+    if dS is None and dR is None and dV is None:
+        return None
     if dV is not None and len(dV) > 1:
         if dS is not None and dR is not None:
             splits = [(dS, dR)] if dV == dS + dR else []

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -31,6 +32,9 @@ from scipy.linalg import eigh, eigvalsh
 
 from .._convert import to_qobj
 from .._validation import check_real
+from ..core.definitions import DEFINITIONS
+from ..core.display import html_table
+from ..core.progress import stages
 from ..core.warnings import RankDeficientWarning
 from .composite import Composite
 from .linalg import frechet_log, gibbs_weights, reduced_weighted_sums
@@ -42,12 +46,9 @@ __all__ = [
     "RankDeficientWarning",
     "bare_gibbs",
     "check_beta",
+    "equilibria",
     "equilibrium",
 ]
-
-#: The three definitions of the system's internal energy compared by Davoudi et al.
-DEFINITIONS: tuple[str, str, str] = ("diff", "H*", "E*")
-
 
 @dataclass(frozen=True)
 class ExactOptions:
@@ -144,6 +145,15 @@ class EquilibriumResult:
         out["rank_deficient"] = float(self.rank_deficient)
         return out
 
+    def _repr_html_(self) -> str:
+        rows = [(key, self.U[key], self.entropy[key]) for key in DEFINITIONS]
+        return html_table(
+            "EquilibriumResult: mean-force energies and entropies (Davoudi et al. Eqs. 10, 11, 13, 33)",
+            ("definition", "U", "S [nats]"),
+            rows,
+            {"beta": self.beta, "(d_S, d_R)": self.dims, "F_S": self.F_S, "rank deficient": self.rank_deficient},
+        )
+
     def __repr__(self) -> str:
         d_S, d_R = self.dims
         U = ", ".join(f"{k}={v:.6g}" for k, v in self.U.items())
@@ -153,9 +163,32 @@ class EquilibriumResult:
 
 def bare_gibbs(H: np.ndarray, beta: float) -> tuple[float, float]:
     """``(ln Z, U)`` of ``e^{-beta H}`` from the eigenvalues only (the reservoir's ``Z_R``, ``U_R^0``)."""
-    E = eigvalsh(H.real if not np.any(H.imag) else H, check_finite=False)
+    return _gibbs_from_energies(_eigenvalues(H), beta)
+
+
+def _eigenvalues(H: np.ndarray) -> np.ndarray:
+    return eigvalsh(H.real if not np.any(H.imag) else H, check_finite=False)
+
+
+def _gibbs_from_energies(E: np.ndarray, beta: float) -> tuple[float, float]:
     p, _, ln_Z = gibbs_weights(E, beta)
     return ln_Z, float(np.dot(p, E) / np.sum(p))
+
+
+@dataclass(frozen=True, eq=False)
+class _Spectrum:
+    """One eigendecomposition of ``H`` (and the eigenvalues of ``H_R``), shared by every ``beta``."""
+
+    energies: np.ndarray
+    vectors: np.ndarray
+    reservoir_energies: np.ndarray
+
+
+def _spectrum(model: Composite) -> _Spectrum:
+    H = model.H.real if model.is_real else model.H
+    # scipy's default driver (MRRR, ?heevr/?syevr) is about twice as fast as numpy's ?heevd here
+    E, vectors = eigh(H, check_finite=False)
+    return _Spectrum(E, vectors, _eigenvalues(model.H_R))
 
 
 def equilibrium(model: Composite, *, beta: float, options: ExactOptions | None = None) -> EquilibriumResult:
@@ -177,7 +210,9 @@ def equilibrium(model: Composite, *, beta: float, options: ExactOptions | None =
     Raises
     ------
     ValueError
-        If ``beta`` is not a finite positive number or ``model`` is not a ``Composite``.
+        If ``beta`` is not a finite positive number.
+    TypeError
+        If ``model`` is not a ``Composite``.
 
     Warns
     -----
@@ -200,32 +235,74 @@ def equilibrium(model: Composite, *, beta: float, options: ExactOptions | None =
     >>> bool(np.allclose(eq.H_star, np.diag([0.0, 1.0])))
     True
     """
+    _check_model(model)
+    return _as_qobj(model, _equilibrium(model, check_beta(beta), options or ExactOptions()))
+
+
+def equilibria(
+    model: Composite,
+    betas: Sequence[float] | np.ndarray,
+    *,
+    options: ExactOptions | None = None,
+    progress: bool | None = None,
+) -> tuple[EquilibriumResult, ...]:
+    """:func:`equilibrium` at many inverse temperatures from ONE eigendecomposition of ``H``.
+
+    A beta scan of the exact engine costs one ``eigh`` of the d x d Hamiltonian plus, per beta,
+    the partial trace and an eigendecomposition of the small d_S x d_S reduced operator, instead
+    of one d x d ``eigh`` per beta. Numbers are identical to calling :func:`equilibrium` per beta.
+
+    Parameters
+    ----------
+    model
+        The system + reservoir.
+    betas
+        Inverse temperatures, each finite and positive (1-D).
+    options
+        Tolerances (:class:`ExactOptions`).
+    progress
+        Show a progress bar (``None``: on a terminal only; see :mod:`strongtherm.core.progress`).
+
+    Returns
+    -------
+    tuple of EquilibriumResult
+        One per beta, in the given order.
+    """
+    _check_model(model)
+    values = np.atleast_1d(np.asarray(betas, dtype=object))
+    if values.ndim != 1 or values.size == 0:
+        raise ValueError(f"betas must be a non-empty 1-D sequence of inverse temperatures, got {betas!r}")
+    checked = [check_beta(b) for b in values]
+    options = options or ExactOptions()
+    spectrum = _spectrum(model)
+    steps = stages(checked, total=len(checked), desc=f"exact equilibria (d={model.dims[0] * model.dims[1]})", progress=progress)
+    return tuple(_as_qobj(model, _equilibrium(model, beta, options, spectrum=spectrum)) for beta in steps)
+
+
+def _check_model(model: Any) -> None:
     if not isinstance(model, Composite):
-        raise ValueError(f"model must be a strongtherm.exact.Composite, got {type(model).__name__}")
-    result = _equilibrium(model, check_beta(beta), options or ExactOptions())
-    if model.qobj_dims is None:
-        return result
-    # QuTiP in, QuTiP out: the operators carry the system's tensor factors
-    dims = [list(model.qobj_dims[0])] * 2
-    return dataclasses.replace(
-        result, rho_S=to_qobj(result.rho_S, dims), H_star=to_qobj(result.H_star, dims), E_star=to_qobj(result.E_star, dims)
-    )
+        raise TypeError(f"model must be a strongtherm.exact.Composite, got {type(model).__name__}")
 
 
 def _equilibrium(
-    model: Composite, beta: float, options: ExactOptions, reservoir: tuple[float, float] | None = None
+    model: Composite,
+    beta: float,
+    options: ExactOptions,
+    reservoir: tuple[float, float] | None = None,
+    *,
+    spectrum: _Spectrum | None = None,
 ) -> EquilibriumResult:
-    """:func:`equilibrium` after validation; ``reservoir = (ln Z_R, U_R^0)`` if already known."""
+    """:func:`equilibrium` after validation; ``reservoir = (ln Z_R, U_R^0)`` and ``spectrum``
+    (the eigendecomposition of ``H``) if already known."""
     d_S, d_R = model.dims
-    H = model.H.real if model.is_real else model.H
-    # scipy's default driver (MRRR, ?heevr/?syevr) is about twice as fast as numpy's ?heevd here
-    E, vectors = eigh(H, check_finite=False)
+    spectrum = spectrum or _spectrum(model)
+    E, vectors = spectrum.energies, spectrum.vectors
     p, E0, ln_Z_SR = gibbs_weights(E, beta)
     Z_shifted = float(np.sum(p))
     X, Y = reduced_weighted_sums(vectors, np.stack([p, (E - E0) * p]), (d_S, d_R))
     rho_S = X / Z_shifted
 
-    ln_Z_R, U_R0 = reservoir if reservoir is not None else bare_gibbs(model.H_R, beta)
+    ln_Z_R, U_R0 = reservoir if reservoir is not None else _gibbs_from_energies(spectrum.reservoir_energies, beta)
 
     x, Ux = np.linalg.eigh(X)
     keep = x > options.support_rtol * x[-1]
@@ -249,6 +326,8 @@ def _equilibrium(
     E_star = Ux @ E_support @ Ux.conj().T
     H_star = 0.5 * (H_star + H_star.conj().T)
     E_star = 0.5 * (E_star + E_star.conj().T)
+    if model.is_real:  # real-symmetric H: the operators are real (no 1e-19 imaginary rounding)
+        rho_S, H_star, E_star = rho_S.real.copy(), H_star.real.copy(), E_star.real.copy()
 
     F_SR = -ln_Z_SR / beta
     F_R = -ln_Z_R / beta
@@ -282,4 +361,15 @@ def _equilibrium(
         energies=E,
         vectors=vectors,
         weights=p,
+    )
+
+
+def _as_qobj(model: Composite, result: EquilibriumResult) -> EquilibriumResult:
+    """QuTiP in, QuTiP out: rho_S, H_star, E_star as Qobj with the system's tensor factors when
+    the model was built from Qobj (``model.qobj_dims``); otherwise ``result`` unchanged."""
+    if model.qobj_dims is None:
+        return result
+    dims = [list(model.qobj_dims[0])] * 2
+    return dataclasses.replace(
+        result, rho_S=to_qobj(result.rho_S, dims), H_star=to_qobj(result.H_star, dims), E_star=to_qobj(result.E_star, dims)
     )

@@ -22,6 +22,7 @@ and no longer applies (``W_H*`` keeps its guarantee, Eq. 30).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -30,14 +31,17 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._convert import is_qobj
 from .._validation import check_hermitian, check_real
+from ..core.progress import stages
+from ..core.quench import QuenchThermodynamics, SecondLawAudit, SecondLawRow, classify_quench
+from ..core.warnings import RankDeficientWarning
 from .composite import Composite
 from .linalg import as_array
 from .meanforce import (
     DEFINITIONS,
     EquilibriumResult,
     ExactOptions,
-    RankDeficientWarning,
     _equilibrium,
     bare_gibbs,
     check_beta,
@@ -52,163 +56,6 @@ __all__ = [
     "quench",
     "system_quench",
 ]
-
-
-@dataclass(frozen=True)
-class SecondLawRow:
-    """One definition's second-law balance.
-
-    ``dissipated_work = W - Delta F_S`` must be >= 0 (Eq. 28); when the final state is Gibbs,
-    ``heat_excess = Q - Delta S / beta`` must be <= 0 (Eq. 35); the two are equal and opposite then.
-    """
-
-    definition: str
-    work: float
-    delta_F_S: float
-    dissipated_work: float
-    obeys_work: bool
-    heat: float | None = None
-    entropy_term: float | None = None
-    heat_excess: float | None = None
-    obeys_heat: bool | None = None
-
-    @property
-    def obeys(self) -> bool:
-        """True if every applicable form of the second law holds."""
-        return self.obeys_work and (self.obeys_heat is None or self.obeys_heat)
-
-
-@dataclass(frozen=True)
-class SecondLawAudit:
-    """Second-law audit of a quench, one row per definition (``diff``, ``H*``, ``E*``).
-
-    ``str(audit)`` is a readable table; ``audit.verdicts`` maps each definition to True/False.
-    """
-
-    rows: tuple[SecondLawRow, ...]
-    atol: float
-    final: str
-
-    @property
-    def verdicts(self) -> dict[str, bool]:
-        return {row.definition: row.obeys for row in self.rows}
-
-    def __getitem__(self, definition: str) -> SecondLawRow:
-        for row in self.rows:
-            if row.definition == definition:
-                return row
-        raise KeyError(f"definition must be one of {[r.definition for r in self.rows]}, got {definition!r}")
-
-    def __str__(self) -> str:
-        def fmt(v: float | None) -> str:
-            return f"{v:+.6e}" if v is not None else "n/a"
-
-        head = (
-            f"{'definition':<10} {'W':>14} {'dF_S':>14} {'W - dF_S':>14} {'Eq.28':>9}"
-            f" {'Q':>14} {'dS/beta':>14} {'Q - dS/beta':>14} {'Eq.35':>9}"
-        )
-        lines = [f"Second law (Davoudi et al. Eqs. 28, 35), final state: {self.final}, tolerance {self.atol:g}", head]
-        for r in self.rows:
-            heat_verdict = "n/a" if r.obeys_heat is None else ("obeys" if r.obeys_heat else "VIOLATES")
-            lines.append(
-                f"{r.definition:<10} {fmt(r.work):>14} {fmt(r.delta_F_S):>14} {fmt(r.dissipated_work):>14}"
-                f" {'obeys' if r.obeys_work else 'VIOLATES':>9} {fmt(r.heat):>14} {fmt(r.entropy_term):>14}"
-                f" {fmt(r.heat_excess):>14} {heat_verdict:>9}"
-            )
-        return "\n".join(lines)
-
-    def __repr__(self) -> str:
-        return f"SecondLawAudit({self.verdicts})"
-
-
-@dataclass(frozen=True, eq=False)
-class QuenchThermodynamics:
-    """What every quench result holds, whichever engine made it: the fields below, the
-    second-law audit and the flat dict. :class:`QuenchResult` (finite systems) and
-    :class:`strongtherm.negf.FermionicQuench` (Gaussian fermions) extend it.
-
-    Attributes
-    ----------
-    A, B
-        The engine's equilibrium results before and after the quench.
-    kind
-        ``"system"`` (Eq. 14), ``"interaction"`` (Eq. 15) or ``"general"``.
-    work, heat, dissipated_work, entropy_change
-        Per definition ``diff``, ``H*``, ``E*`` (Eqs. 22-28, 33); ``entropy_change`` is ``None``
-        when the final state is not a Gibbs state.
-    delta_F_S
-        ``F_S^B - F_S^A`` (Eq. 7).
-    final
-        ``"equilibrium"`` or ``"unitary"``.
-    """
-
-    A: Any = field(repr=False)
-    B: Any = field(repr=False)
-    beta: float
-    kind: str
-    work: MappingProxyType
-    heat: MappingProxyType
-    delta_F_S: float
-    dissipated_work: MappingProxyType
-    entropy_change: MappingProxyType | None
-    final: str
-
-    def second_law(self, *, atol: float = 1e-10) -> SecondLawAudit:
-        """Audit ``W - Delta F_S >= 0`` (Eq. 28) and, for a Gibbs final state, ``Q <= Delta S/beta`` (Eq. 35).
-
-        Parameters
-        ----------
-        atol
-            Absolute tolerance in energy units: ``W - Delta F_S >= -atol`` counts as obeyed
-            (rounding of a few eps times the energy scale is not a violation).
-        """
-        atol = check_real("atol", atol, low=0.0)
-        rows = []
-        for key in DEFINITIONS:
-            W = float(self.work[key])
-            diss = float(self.dissipated_work[key])
-            row: dict[str, Any] = {
-                "definition": key,
-                "work": W,
-                "delta_F_S": self.delta_F_S,
-                "dissipated_work": diss,
-                "obeys_work": bool(diss >= -atol),
-            }
-            if self.entropy_change is not None:
-                Q = float(self.heat[key])
-                TdS = float(self.entropy_change[key]) / self.beta
-                row.update(heat=Q, entropy_term=TdS, heat_excess=Q - TdS, obeys_heat=bool(Q - TdS <= atol))
-            rows.append(SecondLawRow(**row))
-        return SecondLawAudit(rows=tuple(rows), atol=atol, final=self.final)
-
-    def to_dict(self) -> dict[str, float]:
-        """The scalar results as a flat dict of plain floats (for sweeps, JSON and tables).
-
-        Keys, per definition ``d`` in ``diff``, ``Hstar``, ``Estar`` (Davoudi et al.'s ``diff``,
-        ``H*``, ``E*``): ``work_d`` (Eqs. 22-24), ``dissipated_work_d`` (Eq. 28), and for a Gibbs
-        final state ``heat_d`` (Eqs. 25-27) and ``entropy_change_d`` (Eq. 33, nats); also
-        ``delta_F_S``, and for a unitary final state at one time ``t_f`` the heats at that time.
-        Heats over an array of times are left out (they are not scalars). Energies in the
-        Hamiltonian's unit.
-        """
-        from .._convert import variable_name
-
-        out: dict[str, float] = {"delta_F_S": float(self.delta_F_S)}
-        for key in DEFINITIONS:
-            out[variable_name("work", definition=key)] = float(self.work[key])
-            out[variable_name("dissipated_work", definition=key)] = float(self.dissipated_work[key])
-            if np.ndim(self.heat[key]) == 0:
-                out[variable_name("heat", definition=key)] = float(self.heat[key])
-            if self.entropy_change is not None:
-                out[variable_name("entropy_change", definition=key)] = float(self.entropy_change[key])
-        return out
-
-    def __repr__(self) -> str:
-        W = ", ".join(f"{k}={float(v):.6g}" for k, v in self.work.items())
-        return (
-            f"{type(self).__name__}(kind={self.kind!r}, beta={self.beta:g}, final={self.final!r}, "
-            f"W: {W}, dF_S={self.delta_F_S:.6g})"
-        )
 
 
 @dataclass(frozen=True, eq=False, repr=False)  # keep the base class's short __repr__
@@ -244,14 +91,11 @@ class QuenchResult(QuenchThermodynamics):
 
 
 def _classify(A: Composite, B: Composite) -> str:
-    same_S = np.array_equal(A.H_S, B.H_S)
-    same_R = np.array_equal(A.H_R, B.H_R)
-    same_V = np.array_equal(A.V, B.V)
-    if same_R and same_V:
-        return "system"
-    if same_R and same_S:
-        return "interaction"
-    return "general"
+    return classify_quench(
+        same_system=np.array_equal(A.H_S, B.H_S),
+        same_reservoir=np.array_equal(A.H_R, B.H_R),
+        same_coupling=np.array_equal(A.V, B.V),
+    )
 
 
 def _expectation_in_gibbs(eq: EquilibriumResult, op: np.ndarray) -> float:
@@ -279,23 +123,53 @@ def _leaks_out_of_support(rho: np.ndarray, eq: EquilibriumResult, tol: float) ->
     return float(np.real(np.trace(rho))) - inside > tol
 
 
+def _side(name: str, item: Any) -> tuple[Composite, EquilibriumResult | None]:
+    """A quench side given as a model, or as its equilibrium already computed."""
+    if isinstance(item, EquilibriumResult):
+        return item.model, item
+    if isinstance(item, Composite):
+        return item, None
+    raise TypeError(
+        f"{name} must be a strongtherm.exact.Composite or its EquilibriumResult, got {type(item).__name__}"
+    )
+
+
+def _common_beta(beta: Any, given: list[EquilibriumResult]) -> float:
+    """``beta`` as given, or the equilibria's; they must agree (one temperature per quench)."""
+    betas = {eq.beta for eq in given}
+    if beta is None:
+        if not betas:
+            raise ValueError("beta must be given (a finite positive inverse temperature) when A and B are models")
+        if len(betas) > 1:
+            raise ValueError(f"the equilibria given as A and B have different beta {sorted(betas)}; a quench has one")
+        return betas.pop()
+    beta = check_beta(beta)
+    if betas - {beta}:
+        raise ValueError(f"beta={beta:g} differs from the beta of the equilibria given as A or B {sorted(betas)}")
+    return beta
+
+
 def quench(
-    A: Composite,
-    B: Composite,
+    A: Composite | EquilibriumResult,
+    B: Composite | EquilibriumResult,
     *,
-    beta: float,
+    beta: float | None = None,
     final: Literal["equilibrium", "unitary"] | None = None,
     t_f: Any = None,
     options: ExactOptions | None = None,
+    progress: bool | None = None,
 ) -> QuenchResult:
     """Sudden quench ``H^A -> H^B`` from the Gibbs state of ``H^A`` (Davoudi et al. Sec. V, Table 1).
 
     Parameters
     ----------
     A, B
-        Pre- and post-quench composites with the same dimensions.
+        Pre- and post-quench composites with the same dimensions, or their equilibria already
+        computed (:func:`~strongtherm.exact.equilibrium` / :func:`~strongtherm.exact.equilibria`
+        results), which are reused instead of diagonalizing again.
     beta
-        Inverse temperature of the initial Gibbs state (and of the final one in scenario (ii)).
+        Inverse temperature of the initial Gibbs state (and of the final one in scenario (ii));
+        may be left out when A or B is an equilibrium (then it is theirs, and must agree).
     final
         ``"equilibrium"`` (default when ``t_f`` is not given): the composite relaxes to the Gibbs
         state of ``H^B`` at the same ``beta`` (Eq. 34). ``"unitary"`` (default when ``t_f`` is
@@ -304,6 +178,8 @@ def quench(
         Time(s) after the quench, scalar or 1-D, finite and >= 0, in units of hbar/energy.
     options
         Tolerances (:class:`~strongtherm.exact.ExactOptions`).
+    progress
+        Show a progress bar over the two diagonalizations (``None``: on a terminal only).
 
     Returns
     -------
@@ -324,12 +200,11 @@ def quench(
     >>> q.kind, q.second_law().verdicts["H*"]
     ('system', True)
     """
-    for name, model in (("A", A), ("B", B)):
-        if not isinstance(model, Composite):
-            raise ValueError(f"{name} must be a strongtherm.exact.Composite, got {type(model).__name__}")
+    A, given_A = _side("A", A)
+    B, given_B = _side("B", B)
     if A.dims != B.dims:
         raise ValueError(f"A and B must have the same dims (d_S, d_R), got {A.dims} and {B.dims}")
-    beta = check_beta(beta)
+    beta = _common_beta(beta, [eq for eq in (given_A, given_B) if eq is not None])
     if final is None:
         final = "equilibrium" if t_f is None else "unitary"
     if final not in ("equilibrium", "unitary"):
@@ -347,8 +222,10 @@ def quench(
     options = options or ExactOptions()
     # the reservoir's Z_R and U_R^0 are computed once when H_R is not quenched
     reservoir = bare_gibbs(A.H_R, beta) if np.array_equal(A.H_R, B.H_R) else None
-    eqA = _equilibrium(A, beta, options, reservoir)
-    eqB = _equilibrium(B, beta, options, reservoir)
+    sides = stages(((A, given_A), (B, given_B)), total=2, desc=f"exact quench (d={A.dims[0] * A.dims[1]})", progress=progress)
+    eqA, eqB = (
+        _plain_arrays(given) if given is not None else _equilibrium(model, beta, options, reservoir) for model, given in sides
+    )
     kind = _classify(A, B)
 
     # Eq. (20) with U_diff = U_SR - U_R^0; equals Eq. (22) when H_R is not quenched
@@ -439,3 +316,11 @@ def interaction_quench(
     lam_B = check_real("lam_B", lam_B)
     return quench(model.scaled_interaction(lam_A), model.scaled_interaction(lam_B), beta=beta, **kwargs)
 
+
+
+def _plain_arrays(eq: EquilibriumResult) -> EquilibriumResult:
+    """An equilibrium given by the user may hold Qobj operators (QuTiP in, QuTiP out): compute
+    with their arrays."""
+    if not any(is_qobj(getattr(eq, name)) for name in ("rho_S", "H_star", "E_star")):
+        return eq  # the very object given (a quench reports the equilibria it used)
+    return dataclasses.replace(eq, rho_S=as_array(eq.rho_S), H_star=as_array(eq.H_star), E_star=as_array(eq.E_star))

@@ -4,6 +4,7 @@ Fermionic open systems for the Green's-function engine (:mod:`strongtherm.negf`)
 finite composite systems for the mean-force engine (:mod:`strongtherm.exact`).
 """
 
+from .affine import AffineCouplings, AffineMatrix, affine_open_system
 from .fermions import resonant_level, two_level_two_reservoirs
 from .spins import (
     constrained_two_spin,
@@ -15,6 +16,9 @@ from .spins import (
 )
 
 __all__ = [
+    "AffineCouplings",
+    "AffineMatrix",
+    "affine_open_system",
     "constrained_two_spin",
     "pauli_composite",
     "pauli_hamiltonian",

@@ -1,7 +1,8 @@
 """Built-in open fermionic models for the Green's-function engine (paper 000).
 
 Each builder returns a :class:`strongtherm.negf.OpenSystem` whose parameters are passed at
-solve time (``eps_s=``, ``V=``), with exact parameter derivatives.
+solve time (``eps_s=``, ``V=``), with exact parameter derivatives. Both are affine in their
+parameters (:func:`.affine.affine_open_system`), so they pickle without cloudpickle.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import numpy as np
 
 from ..negf.reservoirs import TightBindingChain
 from ..negf.system import OpenSystem
+from .affine import affine_open_system
 
 __all__ = ["resonant_level", "two_level_two_reservoirs"]
 
@@ -30,28 +32,14 @@ def resonant_level(t0: float = 1.25, e0: float = 0.0) -> OpenSystem:
     eps_s + V^2/t0 > e0 + 2 t0).
     """
     chain = TightBindingChain(t0=t0, e0=e0)
-
-    def h_S(p):  # type: ignore[no-untyped-def]
-        return np.array([[p["eps_s"]]], dtype=complex)
-
-    def dh_S(p, name):  # type: ignore[no-untyped-def]
-        return np.array([[1.0 if name == "eps_s" else 0.0]], dtype=complex)
-
-    def couplings(p):  # type: ignore[no-untyped-def]
-        return (np.array([[p["V"]]], dtype=complex),)
-
-    def dcouplings(p, name):  # type: ignore[no-untyped-def]
-        return (np.array([[1.0 if name == "V" else 0.0]], dtype=complex),)
-
-    return OpenSystem(
+    return affine_open_system(
         name=f"resonant level (t0={chain.t0:g})",
-        n_levels=1,
         reservoirs=(chain,),
-        system_hamiltonian=h_S,
-        couplings=couplings,
+        h_S=np.zeros((1, 1)),
+        couplings=(np.zeros((1, 1)),),
+        h_S_slopes={"eps_s": np.ones((1, 1))},
+        coupling_slopes={"V": (np.ones((1, 1)),)},
         parameter_domain={"eps_s": (-_INF, _INF), "V": (0.0, _INF)},
-        system_hamiltonian_derivative=dh_S,
-        couplings_derivative=dcouplings,
     )
 
 
@@ -67,35 +55,20 @@ def two_level_two_reservoirs(t0: float = 1.25, e0: float = 0.0) -> OpenSystem:
     """
     left = TightBindingChain(t0=t0, e0=e0)
     right = TightBindingChain(t0=t0, e0=e0)
-
-    def h_S(p):  # type: ignore[no-untyped-def]
-        return np.array([[p["eps_1"], p["t_c"]], [p["t_c"], p["eps_2"]]], dtype=complex)
-
-    def dh_S(p, name):  # type: ignore[no-untyped-def]
-        d = np.zeros((2, 2), dtype=complex)
-        if name == "eps_1":
-            d[0, 0] = 1.0
-        elif name == "eps_2":
-            d[1, 1] = 1.0
-        elif name == "t_c":
-            d[0, 1] = d[1, 0] = 1.0
-        return d
-
-    def couplings(p):  # type: ignore[no-untyped-def]
-        return (np.array([[p["V_L"], 0.0]], dtype=complex), np.array([[0.0, p["V_R"]]], dtype=complex))
-
-    def dcouplings(p, name):  # type: ignore[no-untyped-def]
-        return (
-            np.array([[1.0 if name == "V_L" else 0.0, 0.0]], dtype=complex),
-            np.array([[0.0, 1.0 if name == "V_R" else 0.0]], dtype=complex),
-        )
-
-    return OpenSystem(
+    return affine_open_system(
         name=f"two levels, two chains (t0={t0:g})",
-        n_levels=2,
         reservoirs=(left, right),
-        system_hamiltonian=h_S,
-        couplings=couplings,
+        h_S=np.zeros((2, 2)),
+        couplings=(np.zeros((1, 2)), np.zeros((1, 2))),
+        h_S_slopes={
+            "eps_1": np.diag([1.0, 0.0]),
+            "eps_2": np.diag([0.0, 1.0]),
+            "t_c": np.array([[0.0, 1.0], [1.0, 0.0]]),
+        },
+        coupling_slopes={
+            "V_L": (np.array([[1.0, 0.0]]), np.zeros((1, 2))),
+            "V_R": (np.zeros((1, 2)), np.array([[0.0, 1.0]])),
+        },
         parameter_domain={
             "eps_1": (-_INF, _INF),
             "eps_2": (-_INF, _INF),
@@ -104,6 +77,4 @@ def two_level_two_reservoirs(t0: float = 1.25, e0: float = 0.0) -> OpenSystem:
             "V_R": (0.0, _INF),
         },
         defaults={"eps_1": 0.0, "eps_2": 0.0, "t_c": 0.5, "V_L": 1.0, "V_R": 1.0},
-        system_hamiltonian_derivative=dh_S,
-        couplings_derivative=dcouplings,
     )

@@ -46,45 +46,35 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from numbers import Integral
+from typing import Any
 
 import numpy as np
 
 from .._validation import ArgumentTypeError
+from ..core.results import PartitionedState, RegionState
 from ..thermal import Bath
-from .alpha import alpha_energy, alpha_entropy, entropy_coefficient
 from .reservoirs import TightBindingChain
 from .system import OpenSystem
 
 __all__ = ["FiniteChainRegion", "FiniteChainResult", "equilibrium", "universe_hamiltonian"]
 
 
-@dataclass(frozen=True)
-class FiniteChainRegion:
-    """N, U, S, Omega of one region on the finite chain (system, or change of the reservoirs).
-
-    Energies in the model's unit, S in nats.
-    """
-
-    N: float
-    U: float
-    S: float
-    Omega: float
-
-    def __repr__(self) -> str:
-        return f"FiniteChainRegion(N={self.N:.10g}, U={self.U:.10g}, S={self.S:.10g}, Omega={self.Omega:.10g})"
+#: The finite chain's regions are the engine's :class:`~strongtherm.core.results.RegionState`
+#: (kept under this name for compatibility).
+FiniteChainRegion = RegionState
 
 
 @dataclass(frozen=True)
-class FiniteChainResult:
+class FiniteChainResult(PartitionedState):
     """Equilibrium of system + finite chains at (T, mu); fields mirror the engine's result.
 
     Attributes
     ----------
     model, bath, params, L
         The inputs (``L`` is the first chain length when ``n_average`` > 1).
-    system : FiniteChainRegion
+    system : RegionState
         Hilbert-space partition of the system, X_S = sum_k w_k x(e_k) (Eqs. 6, 8-10, 12).
-    reservoir : FiniteChainRegion
+    reservoir : RegionState
         Change of the reservoirs, sum_k (1 - w_k) x(e_k) - sum_q x(e_q^0) (Eq. 15).
     expectation_H_S, expectation_H_SR : float
         <H_S> = Tr[h_S C_SS] and <H_SR> = 2 Re sum_r Tr[V_r C_{S,r}].
@@ -106,8 +96,8 @@ class FiniteChainResult:
     bath: Bath
     params: Mapping[str, float]
     L: int
-    system: FiniteChainRegion
-    reservoir: FiniteChainRegion
+    system: RegionState
+    reservoir: RegionState
     expectation_H_S: float
     expectation_H_SR: float
     correlation_matrix: np.ndarray
@@ -127,30 +117,9 @@ class FiniteChainResult:
         )
 
     @property
-    def universe(self) -> FiniteChainRegion:
-        """Change of the universe's state functions: system + reservoir change."""
-        s, r = self.system, self.reservoir
-        return FiniteChainRegion(s.N + r.N, s.U + r.U, s.S + r.S, s.Omega + r.Omega)
-
-    @property
-    def entropy_coefficient(self) -> float:
-        """Coefficient of (1 - 2 alpha) in Eq. (24), discrete form.
-
-        sum_{k,k'} |<k|Pi_S|k'>|^2 [-f_k ln f_k' - (1 - f_k) ln(1 - f_k')]
-        = -Tr[C L_f] - Tr[(M - C) L_1mf], with C = sum_k f_k P_k, L_f = sum_k ln f_k P_k,
-        L_1mf = sum_k ln(1 - f_k) P_k, M = sum_k P_k and P_k = Pi_S |k><k| Pi_S.
-        """
-        return entropy_coefficient(
-            self.correlation_matrix, self.log_f_matrix, self.log_one_minus_f_matrix, self.spectral_weight_matrix
-        )
-
-    def alpha_entropy(self, alpha: float) -> float:
-        """alpha-S_S of Eq. (24): 2 alpha S_S + (1 - 2 alpha) x :attr:`entropy_coefficient`."""
-        return alpha_entropy(self.system.S, self.entropy_coefficient, alpha)
-
-    def alpha_energy(self, alpha: float) -> float:
-        """alpha-U_S = <H_S + alpha H_SR> (Eq. 22); alpha = 1/2 gives U_S (Eq. 14)."""
-        return alpha_energy(self.expectation_H_S, self.expectation_H_SR, alpha)
+    def _spectral_weight(self) -> np.ndarray:
+        # the discrete form of Eq. (24) counts M = sum_k Pi_S |k><k| Pi_S, the identity up to rounding
+        return self.spectral_weight_matrix
 
     def power(self, name: str) -> tuple[float, float]:
         """(<dH_S/d name>, <dH_SR/d name>), per unit change of parameter ``name``.
@@ -340,11 +309,11 @@ def equilibrium(
     n_average = _check_length("n_average", n_average, 1)
     if not isinstance(bath, Bath):
         raise ValueError(f"bath must be a strongtherm.Bath, got {type(bath).__name__}")
-    resolved = model.resolve(**params)
+    resolved = model.resolve(params)
 
     runs = [_solve_one(model, chains, bath, L + j, resolved) for j in range(n_average)]
 
-    def mean(key: str) -> object:
+    def mean(key: str) -> Any:
         values = [run[key] for run in runs]
         if isinstance(values[0], dict):
             return {k: float(np.mean([v[k] for v in values])) for k in values[0]}
@@ -359,8 +328,8 @@ def equilibrium(
         bath=bath,
         params=resolved,
         L=L,
-        system=FiniteChainRegion(**system),  # type: ignore[arg-type]
-        reservoir=FiniteChainRegion(**reservoir),  # type: ignore[arg-type]
+        system=RegionState(**system),  # type: ignore[arg-type]
+        reservoir=RegionState(**reservoir),  # type: ignore[arg-type]
         expectation_H_S=float(mean("H_S")),  # type: ignore[arg-type]
         expectation_H_SR=float(mean("H_SR")),  # type: ignore[arg-type]
         correlation_matrix=mean("C"),  # type: ignore[arg-type]

@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.results import PartitionedState, RegionState
 from ..core.warnings import NumericsWarning
 from ..thermal import Bath
-from .alpha import alpha_energy, alpha_entropy, entropy_coefficient
 from .contour import MATRIX_KERNELS, SCALAR_KERNELS, SpectralIntegrals, spectral_integrals
 from .integrate import QuadratureOptions
 from .spectral import BoundState, bound_states
@@ -40,35 +40,7 @@ __all__ = ["Equilibrium", "NumericsWarning", "RegionState", "equilibria", "equil
 
 
 @dataclass(frozen=True)
-class RegionState:
-    """N, U, S, Omega of one region (system, or change of the reservoir), with error estimates.
-
-    Energies in the model's unit, S in nats. ``errors`` holds the quadrature error estimate of
-    each quantity.
-    """
-
-    N: float
-    U: float
-    S: float
-    Omega: float
-    errors: Mapping[str, float] = field(default_factory=dict)
-
-    def __repr__(self) -> str:
-        return f"RegionState(N={self.N:.10g}, U={self.U:.10g}, S={self.S:.10g}, Omega={self.Omega:.10g})"
-
-    def to_dict(self, prefix: str = "") -> dict[str, float]:
-        """``{prefix + "N": N, ..."U", "S", "Omega"}`` as plain floats (errors left out).
-
-        Parameters
-        ----------
-        prefix : str
-            Prepended to each key, e.g. ``"system_"`` gives ``system_N``, ``system_S``, ...
-        """
-        return {f"{prefix}{q}": float(getattr(self, q)) for q in ("N", "U", "S", "Omega")}
-
-
-@dataclass(frozen=True)
-class Equilibrium:
+class Equilibrium(PartitionedState):
     """Equilibrium of an open system at (T, mu) and fixed parameters; see module docstring."""
 
     model: OpenSystem
@@ -97,25 +69,6 @@ class Equilibrium:
             f"  system:    {self.system}\n  reservoir: {self.reservoir}\n"
             f"  bound states: {len(self.bound_states)}; quadrature error <= {self.quadrature_error:.2g}"
         )
-
-    @property
-    def universe(self) -> RegionState:
-        """Change of the universe's state functions: system + reservoir change."""
-        s, r = self.system, self.reservoir
-        return RegionState(s.N + r.N, s.U + r.U, s.S + r.S, s.Omega + r.Omega)
-
-    @property
-    def entropy_coefficient(self) -> float:
-        """Coefficient of (1 - 2 alpha) in Eq. (24); see :func:`.alpha.entropy_coefficient`."""
-        return entropy_coefficient(self.correlation_matrix, self.log_f_matrix, self.log_one_minus_f_matrix)
-
-    def alpha_entropy(self, alpha: float) -> float:
-        """alpha-S_S, Eq. (24): 2 alpha S_S + (1 - 2 alpha) x coefficient; alpha in [0, 1]."""
-        return alpha_entropy(self.system.S, self.entropy_coefficient, alpha)
-
-    def alpha_energy(self, alpha: float) -> float:
-        """alpha-U_S = <H_S + alpha H_SR>, Eq. (22); alpha = 1/2 is the Hilbert-space partition."""
-        return alpha_energy(self.expectation_H_S, self.expectation_H_SR, alpha)
 
     def to_dict(self, alphas: Sequence[float] = ()) -> dict[str, float]:
         """The scalar results as a flat dict of plain floats (for sweeps, JSON and tables).

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq
 
-from .system import OpenSystem
+from .system import ModelPoint, OpenSystem
 
 __all__ = [
     "BoundState",
@@ -58,16 +58,27 @@ class BoundState:
         )
 
 
-def greens_function(model: OpenSystem, z: np.ndarray, params: Mapping[str, float]) -> np.ndarray:
-    """G_S(z) = [z - h_S - Sigma(z)]^-1 for any array of complex z, shape z.shape + (n, n)."""
-    z = np.asarray(z, dtype=complex)
-    n = model.n_levels
-    D = z[..., None, None] * np.eye(n) - model.h_S(params) - model.self_energy(z, params)
-    return np.linalg.inv(D)
+def _point(model: OpenSystem | ModelPoint, params: Mapping[str, float] | None) -> ModelPoint:
+    """The model evaluated at ``params`` (validated once), or the given point as it is."""
+    if isinstance(model, ModelPoint):
+        return model
+    if not isinstance(model, OpenSystem):
+        raise TypeError(f"model must be an OpenSystem or a ModelPoint, got {type(model).__name__}")
+    return model.at(params)
+
+
+def greens_function(
+    model: OpenSystem | ModelPoint, z: np.ndarray, params: Mapping[str, float] | None = None
+) -> np.ndarray:
+    """G_S(z) = [z - h_S - Sigma(z)]^-1 for any array of complex z, shape z.shape + (n, n).
+
+    ``model`` is an :class:`OpenSystem` with its ``params``, or a :class:`ModelPoint`.
+    """
+    return _point(model, params).greens_function(z)
 
 
 def spectral_densities(
-    model: OpenSystem, energies: np.ndarray, params: Mapping[str, float]
+    model: OpenSystem | ModelPoint, energies: np.ndarray, params: Mapping[str, float] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Continuum parts of g_S(e) and delta g_R(e) on the real axis (e + i0), shape energies.shape.
 
@@ -75,22 +86,23 @@ def spectral_densities(
     energy exactly on a band edge is taken just outside the band (the one-sided limit there is
     finite; from inside, delta g_R has an integrable 1/sqrt divergence).
     """
+    point = _point(model, params)
     e = np.array(energies, dtype=float)
     # exactly on a band edge dSigma/de is infinite (integrable 1/sqrt edge): evaluate there just
     # outside the band, where the continuum densities are finite (their one-sided limit)
-    for lo, hi in model.continuum:
+    for lo, hi in point.continuum:
         for edge, outward in ((lo, -1.0), (hi, 1.0)):
             if np.isfinite(edge):
                 at_edge = np.abs(e - edge) <= 4 * np.finfo(float).eps * max(1.0, abs(edge))
                 e[at_edge] = edge + outward * 1e-12 * max(1.0, abs(edge))
-    G = greens_function(model, e, params)
-    dSigma = model.self_energy_derivative(e, params)
+    G = point.greens_function(e)
+    dSigma = point.self_energy_derivative(e)
     g_S = -np.imag(np.trace(G, axis1=-2, axis2=-1)) / np.pi
     dg_R = np.imag(np.trace(G @ dSigma, axis1=-2, axis2=-1)) / np.pi
     return g_S, dg_R
 
 
-def _gaps(model: OpenSystem) -> list[tuple[float, float]]:
+def _gaps(model: OpenSystem | ModelPoint) -> list[tuple[float, float]]:
     """Real intervals outside the continuum: below, between and above the bands."""
     edges = model.continuum
     gaps = [(-np.inf, edges[0][0])]
@@ -99,82 +111,89 @@ def _gaps(model: OpenSystem) -> list[tuple[float, float]]:
     return [(lo, hi) for lo, hi in gaps if lo < hi]
 
 
-def _D(model: OpenSystem, e: float, params: Mapping[str, float]) -> np.ndarray:
-    n = model.n_levels
-    D = e * np.eye(n) - model.h_S(params) - model.self_energy(np.array(e), params)
+def _D(point: ModelPoint, e: float) -> np.ndarray:
+    D = e * np.eye(point.n_levels) - point.h_S - point.self_energy(np.array(e))
     return 0.5 * (D + D.conj().T)  # Hermitian outside the continuum up to rounding
 
 
-def _count_negative(model: OpenSystem, e: float, params: Mapping[str, float]) -> int:
-    return int(np.sum(np.linalg.eigvalsh(_D(model, e, params)) < 0.0))
+def _eigenvalues_of_D(point: ModelPoint, e: float) -> np.ndarray:
+    """Ascending eigenvalues of D(e) = e - h_S - Sigma(e) outside the continuum."""
+    if point.n_levels == 1:  # the root search's hot path: no eigensolver for a number
+        return np.array([float(np.real(_D(point, e)[0, 0]))])
+    return np.linalg.eigvalsh(_D(point, e))
 
 
-def _residue(
-    model: OpenSystem, energy: float, params: Mapping[str, float], multiplicity: int
-) -> tuple[np.ndarray, float, float]:
-    D = _D(model, energy, params)
+def _count_negative(point: ModelPoint, e: float) -> int:
+    return int(np.sum(_eigenvalues_of_D(point, e) < 0.0))
+
+
+def _residue(point: ModelPoint, energy: float, multiplicity: int) -> tuple[np.ndarray, float, float]:
+    D = _D(point, energy)
     _, vecs = np.linalg.eigh(D)
     # the `multiplicity` eigenvalues of D closest to zero span its null space at the root
     order = np.argsort(np.abs(np.linalg.eigvalsh(D)))
     U = vecs[:, order[:multiplicity]]
-    dSigma = model.self_energy_derivative(np.array(energy), params)
-    M = U.conj().T @ (np.eye(model.n_levels) - dSigma) @ U
+    dSigma = point.self_energy_derivative(np.array(energy))
+    M = U.conj().T @ (np.eye(point.n_levels) - dSigma) @ U
     R = U @ np.linalg.solve(M, U.conj().T)
     R = 0.5 * (R + R.conj().T)
     return R, float(np.real(np.trace(R))), float(-np.real(np.trace(R @ dSigma)))
 
 
 def bound_states(
-    model: OpenSystem, params: Mapping[str, float], *, xtol: float = 1e-14
+    model: OpenSystem | ModelPoint, params: Mapping[str, float] | None = None, *, xtol: float = 1e-14
 ) -> tuple[BoundState, ...]:
     """All bound states of G_S: roots of det[e - h_S - Sigma(e)] outside the continuum,
     plus eigenstates of h_S that couple to no reservoir (inside a continuum too).
 
     Parameters
     ----------
-    model : OpenSystem
-    params : mapping
-        Resolved model parameters.
+    model : OpenSystem or ModelPoint
+        The model (with ``params``), or the model already evaluated at a point.
+    params : mapping, optional
+        Model parameters (resolved and validated here); not needed for a ModelPoint.
     xtol : float
         Absolute tolerance of the root energies (a relative tolerance of 4 eps applies as well).
     """
-    h = model.h_S(params)
-    scale = 1.0 + float(np.max(np.abs(h))) + sum(float(np.max(np.abs(V))) ** 2 for V in model.V(params))
+    point = _point(model, params)
+    h = point.h_S
+    scale = 1.0 + float(np.max(np.abs(h))) + sum(float(np.max(np.abs(V))) ** 2 for V in point.V)
+    n = point.n_levels
     found: list[BoundState] = []
-    for lo, hi in _gaps(model):
+    for lo, hi in _gaps(point):
         # evaluate just inside the gap (Sigma' diverges at band edges, Sigma itself may too), by
         # a step relative to the edge itself: a global scale (V = 1e6 gives 1e12) would step
         # over bound states near the edge
         a = lo + 1e-12 * max(1.0, abs(lo)) if np.isfinite(lo) else None
         b = hi - 1e-12 * max(1.0, abs(hi)) if np.isfinite(hi) else None
         if a is None:
-            a = _search_outward(model, params, (b if b is not None else 0.0), -scale, model.n_levels)
+            a = _search_outward(point, (b if b is not None else 0.0), -scale, n)
         if b is None:
-            b = _search_outward(model, params, a, scale, 0)
-        n_a, n_b = _count_negative(model, a, params), _count_negative(model, b, params)
+            b = _search_outward(point, a, scale, 0)
+        n_a, n_b = _count_negative(point, a), _count_negative(point, b)
         for branch in range(n_b, n_a):
             # eigenvalues rise with e: branch `branch` (ascending order) goes from < 0 to >= 0
             def eig(e: float, k: int = branch) -> float:
-                return float(np.linalg.eigvalsh(_D(model, e, params))[k])
+                return float(_eigenvalues_of_D(point, e)[k])
 
             ea, eb = eig(a), eig(b)
             if ea > 0.0 or eb < 0.0:  # rounding at a threshold: the root sits on the edge
                 continue
             # xtol absolute, rtol relative: a root at 1e8 and one at 3.1 are both found to rounding
             root = brentq(eig, a, b, xtol=xtol, rtol=4 * np.finfo(float).eps, maxiter=500)
-            R, w_S, w_R = _residue(model, root, params, 1)
+            R, w_S, w_R = _residue(point, root, 1)
             found.append(BoundState(root, w_S, w_R, R))
-    found.extend(_decoupled_states(model, params, h))
+    found.extend(_decoupled_states(point))
     return tuple(sorted(found, key=lambda b: b.energy))
 
 
-def _search_outward(model: OpenSystem, params: Mapping[str, float], start: float, step: float, target: int) -> float:
+def _search_outward(point: ModelPoint, start: float, step: float, target: int) -> float:
     """First e = start + step 2^k with ``target`` negative eigenvalues of D(e) (all of them far
     below the spectrum, none far above). Bounded: D(e) ~ e - h_S for |e| large, since Sigma ~ 1/e;
     a reservoir whose self-energy does not decay never gets there."""
     for k in range(200):
         e = start + step * 2.0**k
-        if _count_negative(model, e, params) == target:
+        if _count_negative(point, e) == target:
             return e
     raise ValueError(
         f"bound-state search: e - h_S - Sigma(e) keeps {'positive' if target else 'negative'} eigenvalues "
@@ -182,13 +201,14 @@ def _search_outward(model: OpenSystem, params: Mapping[str, float], start: float
     )
 
 
-def _decoupled_states(model: OpenSystem, params: Mapping[str, float], h: np.ndarray) -> list[BoundState]:
+def _decoupled_states(point: ModelPoint) -> list[BoundState]:
     """Eigenstates of h_S inside a continuum with V_r u = 0 for all r (bound states in the continuum)."""
-    V_all = np.vstack(model.V(params))
+    h = point.h_S
+    V_all = np.vstack(point.V)
     levels, vecs = np.linalg.eigh(h)
     states: list[BoundState] = []
     tol = 1e-10 * (1.0 + float(np.max(np.abs(h))))
-    inside = [any(lo < e < hi for lo, hi in model.continuum) for e in levels]
+    inside = [any(lo < e < hi for lo, hi in point.continuum) for e in levels]
     done = np.zeros(len(levels), dtype=bool)
     for k, e in enumerate(levels):
         if done[k] or not inside[k]:

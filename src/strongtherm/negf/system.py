@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
 
 import numpy as np
 
@@ -28,7 +30,7 @@ from .._validation import (
 from ..thermal import Bath
 from .reservoirs import Reservoir
 
-__all__ = ["OpenSystem", "check_model_and_bath"]
+__all__ = ["ModelPoint", "OpenSystem", "check_model_and_bath"]
 
 Params = Mapping[str, float]
 
@@ -109,6 +111,17 @@ class OpenSystem:
             resolved[key] = check_real(key, value, low=low, high=high)
         return resolved
 
+    def at(self, params: Params | None = None, **kwargs: float) -> ModelPoint:
+        """The model evaluated once at one parameter point: validated matrices for the physics.
+
+        Resolves the parameters (defaults, domain), calls the model's callables once and checks
+        their shapes and hermiticity; everything downstream (spectral functions, bound-state
+        search, energy integrals) works on the returned :class:`ModelPoint` without calling the
+        model again.
+        """
+        resolved = self.resolve(params, **kwargs)
+        return ModelPoint(self, resolved, self.h_S(resolved), self.V(resolved))
+
     # ------------------------------------------------------------------ matrices
     def h_S(self, params: Params) -> np.ndarray:
         n = self.n_levels
@@ -173,29 +186,19 @@ class OpenSystem:
 
     # ------------------------------------------------------------------ self-energy
     def self_energy(self, z: np.ndarray, params: Params) -> np.ndarray:
-        """Sigma(z) = sum_r V_r^dag g_r(z) V_r, shape z.shape + (n, n)."""
-        return self._sum_over_reservoirs(z, params, derivative=False)
+        """Sigma(z) = sum_r V_r^dag g_r(z) V_r, shape z.shape + (n, n) (see :meth:`ModelPoint.self_energy`)."""
+        return _sandwich_sum(z, self.reservoirs, self.V(params), self.V(params), derivative=False)
 
     def self_energy_derivative(self, z: np.ndarray, params: Params) -> np.ndarray:
         """d Sigma / dz, shape z.shape + (n, n)."""
-        return self._sum_over_reservoirs(z, params, derivative=True)
-
-    def _sum_over_reservoirs(self, z: np.ndarray, params: Params, *, derivative: bool) -> np.ndarray:
-        z = np.asarray(z, dtype=complex)
-        out = np.zeros(z.shape + (self.n_levels, self.n_levels), dtype=complex)
-        for res, V_r in zip(self.reservoirs, self.V(params), strict=True):
-            g = res.surface_greens_function_derivative(z) if derivative else res.surface_greens_function(z)
-            out += V_r.conj().T @ g @ V_r
-        return out
+        return _sandwich_sum(z, self.reservoirs, self.V(params), self.V(params), derivative=True)
 
     def self_energy_parameter_derivative(self, z: np.ndarray, params: Params, name: str) -> np.ndarray:
         """d Sigma / d name at fixed z: sum_r (dV_r^dag g_r V_r + V_r^dag g_r dV_r)."""
-        z = np.asarray(z, dtype=complex)
-        out = np.zeros(z.shape + (self.n_levels, self.n_levels), dtype=complex)
-        for res, V_r, dV_r in zip(self.reservoirs, self.V(params), self.dV(params, name), strict=True):
-            g = res.surface_greens_function(z)
-            out += dV_r.conj().T @ g @ V_r + V_r.conj().T @ g @ dV_r
-        return out
+        V, dV = self.V(params), self.dV(params, name)
+        return _sandwich_sum(z, self.reservoirs, dV, V, derivative=False) + _sandwich_sum(
+            z, self.reservoirs, V, dV, derivative=False
+        )
 
     @property
     def continuum(self) -> tuple[tuple[float, float], ...]:
@@ -209,9 +212,94 @@ class OpenSystem:
                 merged.append([lo, hi])
         return tuple((lo, hi) for lo, hi in merged)
 
+    def __repr__(self) -> str:
+        reservoirs = ", ".join(type(r).__name__ for r in self.reservoirs)
+        return (
+            f"OpenSystem({self.name!r}, n_levels={self.n_levels}, parameters={list(self.parameter_names)}, "
+            f"reservoirs=[{reservoirs}])"
+        )
+
     def describe(self) -> str:
         reservoirs = "; ".join(getattr(r, "describe", lambda r=r: repr(r))() for r in self.reservoirs)
         return f"{self.name} ({self.n_levels} level(s); reservoirs: {reservoirs})"
+
+
+@dataclass(frozen=True, eq=False)
+class ModelPoint:
+    """An :class:`OpenSystem` evaluated at one parameter point (make it with :meth:`OpenSystem.at`).
+
+    Frozen and validated once: ``h_S`` (n, n) Hermitian, ``V`` one (n_surface_r, n) coupling per
+    reservoir, and, computed on first use, the parameter derivatives ``dh_S[name]`` and
+    ``dV[name]`` of every parameter. Private code trusts these arrays and never calls the model's
+    callables again (STYLE.md, section 7: evaluate a model once per parameter point).
+    """
+
+    model: OpenSystem
+    params: Mapping[str, float]
+    h_S: np.ndarray
+    V: tuple[np.ndarray, ...]
+
+    @property
+    def n_levels(self) -> int:
+        return self.model.n_levels
+
+    @property
+    def reservoirs(self) -> tuple[Reservoir, ...]:
+        return self.model.reservoirs
+
+    @property
+    def continuum(self) -> tuple[tuple[float, float], ...]:
+        return self.model.continuum
+
+    @cached_property
+    def dh_S(self) -> Mapping[str, np.ndarray]:
+        """d h_S / d name for every parameter, (n, n) each."""
+        return MappingProxyType({k: self.model.dh_S(self.params, k) for k in self.model.parameter_names})
+
+    @cached_property
+    def dV(self) -> Mapping[str, tuple[np.ndarray, ...]]:
+        """d V_r / d name for every parameter, one (n_surface_r, n) matrix per reservoir."""
+        return MappingProxyType({k: self.model.dV(self.params, k) for k in self.model.parameter_names})
+
+    def self_energy(self, z: np.ndarray) -> np.ndarray:
+        """Sigma(z) = sum_r V_r^dag g_r(z) V_r, shape z.shape + (n, n)."""
+        return _sandwich_sum(z, self.reservoirs, self.V, self.V, derivative=False)
+
+    def self_energy_derivative(self, z: np.ndarray) -> np.ndarray:
+        """d Sigma / dz, shape z.shape + (n, n)."""
+        return _sandwich_sum(z, self.reservoirs, self.V, self.V, derivative=True)
+
+    def self_energy_parameter_derivative(self, z: np.ndarray, name: str) -> np.ndarray:
+        """d Sigma / d name at fixed z: sum_r (dV_r^dag g_r V_r + V_r^dag g_r dV_r)."""
+        self.model._check_name(name)
+        dV = self.dV[name]
+        return _sandwich_sum(z, self.reservoirs, dV, self.V, derivative=False) + _sandwich_sum(
+            z, self.reservoirs, self.V, dV, derivative=False
+        )
+
+    def greens_function(self, z: np.ndarray) -> np.ndarray:
+        """G_S(z) = [z - h_S - Sigma(z)]^-1, shape z.shape + (n, n)."""
+        z = np.asarray(z, dtype=complex)
+        D = z[..., None, None] * np.eye(self.n_levels) - self.h_S - self.self_energy(z)
+        return np.linalg.inv(D)
+
+
+def _sandwich_sum(
+    z: np.ndarray,
+    reservoirs: tuple[Reservoir, ...],
+    left: tuple[np.ndarray, ...],
+    right: tuple[np.ndarray, ...],
+    *,
+    derivative: bool,
+) -> np.ndarray:
+    """sum_r left_r^dag g_r(z) right_r (or with dg_r/dz), shape z.shape + (n, n)."""
+    z = np.asarray(z, dtype=complex)
+    n = left[0].shape[1]
+    out = np.zeros(z.shape + (n, n), dtype=complex)
+    for res, L_r, R_r in zip(reservoirs, left, right, strict=True):
+        g = res.surface_greens_function_derivative(z) if derivative else res.surface_greens_function(z)
+        out += L_r.conj().T @ g @ R_r
+    return out
 
 
 def _check_domain(domain: object) -> None:

@@ -1,20 +1,17 @@
-"""Shared pieces of the reproductions: claims, report.json, CSV files, progress lines."""
+"""Shared pieces of the reproductions: claims, report.json, progress lines (files via :mod:`strongtherm.io`)."""
 
 from __future__ import annotations
 
-import csv
-import json
-import math
 import sys
 import time
-from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from .._convert import to_builtin
+from ..io import write_json
 
-__all__ = ["Claim", "Progress", "Report", "write_csv"]
+__all__ = ["Claim", "Progress", "Report"]
 
 
 @dataclass(frozen=True)
@@ -34,25 +31,9 @@ class Claim:
     details: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["ours"] = _jsonable(self.ours)
-        out["paper"] = _jsonable(self.paper)
+        out = to_builtin(asdict(self))
         out["agrees"] = bool(self.agrees)
         return out
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
-    if isinstance(value, np.ndarray):
-        return [_jsonable(v) for v in value.tolist()]
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    return value
 
 
 @dataclass
@@ -74,12 +55,9 @@ class Report:
 
     def save_figure(self, fig: Any, out: Path, name: str, *, dpi: int = 150) -> Path:
         """Lay out, save as ``out / name``, close, and list the file in the report."""
-        import matplotlib.pyplot as plt
+        from ..plot import save_figure
 
-        fig.tight_layout()
-        path = out / name
-        fig.savefig(path, dpi=dpi)
-        plt.close(fig)
+        path = save_figure(fig, out / name, dpi=dpi, tight=True)
         self.files.append(name)
         return path
 
@@ -96,8 +74,7 @@ class Report:
             "choices": self.choices,
             "files": sorted(self.files),
         }
-        path.write_text(json.dumps(payload, indent=2) + "\n")
-        return path
+        return write_json(path, payload, strict=True)  # strict JSON: NaN and inf as strings
 
     def summary(self) -> str:
         lines = [f"{self.name}: {sum(c.agrees for c in self.claims)}/{len(self.claims)} claims agree"]
@@ -110,24 +87,7 @@ class Report:
 def _short(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.6g}"
-    return repr(_jsonable(value))
-
-
-def write_csv(path: Path, columns: Mapping[str, Sequence[float] | np.ndarray], comment: Iterable[str] = ()) -> Path:
-    """Write equal-length columns to CSV, with ``# ...`` comment lines (units, parameters) on top."""
-    names = list(columns)
-    data = [np.asarray(columns[n]).ravel() for n in names]
-    lengths = {len(d) for d in data}
-    if len(lengths) != 1:
-        raise ValueError(f"columns of {path.name} differ in length: { {n: len(d) for n, d in zip(names, data, strict=True)} }")
-    with path.open("w", newline="") as fh:
-        for line in comment:
-            fh.write(f"# {line}\n")
-        writer = csv.writer(fh)
-        writer.writerow(names)
-        for row in zip(*data, strict=True):
-            writer.writerow([repr(float(v)) if np.isrealobj(v) else str(v) for v in row])
-    return path
+    return repr(to_builtin(value))
 
 
 class Progress:

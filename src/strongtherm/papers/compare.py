@@ -6,7 +6,7 @@ t0 = 1.25, mu = 0, in the grand-canonical Gibbs state, under
 * the alpha-partitions of Kumar et al. (Eqs. 22, 24; alpha = 1/2 is the Hilbert-space partition,
   Eqs. 8, 12, 14), and
 * the mean-force definitions of Davoudi et al. (2025): U_diff, U_H*, U_E* (Eqs. 10, 11, 13) and
-  S = beta (U - F*_S) (Eq. 33), from the Gaussian formulas of :mod:`strongtherm.negf.meanforce`.
+  S = beta (U - F*_S) (Eq. 33), from the Gaussian formulas of :mod:`strongtherm.gaussian.meanforce`.
 
 Written to ``out``: ``compare_vs_V.png`` / ``.csv`` (T = 0.02), ``compare_vs_T.png`` / ``.csv``
 (V fixed), ``quench_slow_vs_sudden.png`` / ``.csv`` (resonant level: quasistatic works of
@@ -22,19 +22,18 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from pathlib import Path as FilePath
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 
+from .. import plot
 from ..exact import quench as exact_quench
+from ..io import write_csv
 from ..models import resonant_level, two_level_two_reservoirs
 from ..negf import quasistatic
 from ..negf.finite_chain import universe_hamiltonian
-from ..negf.fock import composite
-from ..negf.meanforce import (
+from ..gaussian.fock import composite
+from ..gaussian.meanforce import (
     MeanForce,
     free_energy_from_phase,
     from_equilibrium,
@@ -43,11 +42,14 @@ from ..negf.meanforce import (
     mean_force_from_hamiltonian,
 )
 from ..negf.partition import equilibria
-from ..negf.quench import FermionicQuench, quench, quench_hamiltonian
+from ..gaussian.quench import FermionicQuench, quench, quench_hamiltonian
 from ..negf.system import OpenSystem
 from ..path import Path
 from ..thermal import Bath
-from ._report import Claim, Progress, Report, write_csv
+from ._report import Claim, Progress, Report
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
 
 __all__ = ["ENERGY_LABELS", "ENTROPY_LABELS", "PAPER", "reproduce", "sweep"]
 
@@ -132,7 +134,7 @@ def _bare(model: OpenSystem, params: Mapping[str, float], bath: Bath) -> tuple[f
     return float(np.sum(e * bath.fermi(e))), float(np.sum(bath.entropy_density(e)))
 
 
-def _draw(ax_U: plt.Axes, ax_S: plt.Axes, x: np.ndarray, table: Mapping[str, np.ndarray], n: int) -> None:
+def _draw(ax_U: Axes, ax_S: Axes, x: np.ndarray, table: Mapping[str, np.ndarray], n: int) -> None:
     for key, label in ENERGY_LABELS.items():
         ax_U.plot(x, table[_column("energy", key)], STYLES[key], label=label)
     bound = n * LN2
@@ -149,7 +151,7 @@ def _draw(ax_U: plt.Axes, ax_S: plt.Axes, x: np.ndarray, table: Mapping[str, np.
 
 def _versus_V(report: Report, out: FilePath, log: Progress) -> dict[str, dict[str, np.ndarray]]:
     bath = Bath(T=T, mu=MU)
-    fig, axes = plt.subplots(2, 2, figsize=(11, 8.5))
+    fig, axes = plot.new_figure(2, 2, figsize=(11, 8.5))
     tables = {}
     for col, (name, (model, point, n)) in enumerate(_models().items()):
         _, table = sweep(model, bath, [point(V) for V in V_GRID])
@@ -223,7 +225,7 @@ def _versus_V(report: Report, out: FilePath, log: Progress) -> dict[str, dict[st
 
 
 def _versus_T(report: Report, out: FilePath, log: Progress) -> None:
-    fig, axes = plt.subplots(2, 2, figsize=(11, 8.5))
+    fig, axes = plot.new_figure(2, 2, figsize=(11, 8.5))
     for col, (name, (model, point, n)) in enumerate(_models().items()):
         _, table = sweep(model, lambda t: Bath(T=t, mu=MU), [point(V_FIXED)] * len(T_GRID), temps=T_GRID)
         _draw(axes[0, col], axes[1, col], T_GRID, table, n)
@@ -342,7 +344,7 @@ def _jordan_wigner(report: Report, log: Progress) -> None:
 def _slow_vs_sudden(report: Report, out: FilePath, log: Progress) -> None:
     bath = Bath(T=T, mu=MU)
     model = resonant_level(t0=T0)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4.5))
+    fig, axes = plot.new_figure(1, 2, figsize=(11, 4.5))
     protocols = {
         "system": (QUENCH_EPS_END, lambda x: ({"eps_s": 0.0, "V": V_FIXED}, {"eps_s": float(x), "V": V_FIXED}),
                    r"final level $\epsilon_s^B$ (units of energy)", f"system quench ε_s: 0 → ε_s^B at V={V_FIXED:g}"),

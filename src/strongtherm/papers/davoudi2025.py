@@ -21,15 +21,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
 from scipy.optimize import brentq
 
-from .. import exact
+from .. import exact, plot
 from ..exact.linalg import partial_trace
+from ..io import write_csv
 from ..models.spins import random_composite, two_spin
 from . import davoudi2025_appendix_d as appendix_d
-from ._report import Claim, Progress, Report, write_csv
+from ._report import Claim, Progress, Report
 
 __all__ = ["PANELS", "Panel", "reproduce"]
 
@@ -158,9 +157,7 @@ def _violation_details(panel: Panel, x: np.ndarray, diss: np.ndarray, key: str) 
 
 
 def _plot(panel: Panel, data: dict[str, np.ndarray], out: Path) -> str:
-    fig = Figure(figsize=(5.6, 4.0))
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
+    fig, ax = plot.new_figure(figsize=(5.6, 4.0))
     x = panel.values
     for k in exact.DEFINITIONS:
         style = {"diff": "-", "H*": "--", "E*": "-."}[k]
@@ -174,9 +171,8 @@ def _plot(panel: Panel, data: dict[str, np.ndarray], out: Path) -> str:
     params = ", ".join(f"{_tex(k)}$ = {v:g}" for k, v in panel.params.items())
     ax.set_title(f"Fig. 2({panel.key}): {params}, $\\beta = {BETA:g}$", fontsize=9)
     ax.legend(fontsize=8)
-    fig.tight_layout()
     name = f"fig2{panel.key}.png"
-    fig.savefig(out / name, dpi=150)
+    plot.save_figure(fig, out / name, dpi=150, tight=True)
     return name
 
 

@@ -14,19 +14,21 @@ from __future__ import annotations
 
 import math
 from pathlib import Path as FilePath
+from typing import TYPE_CHECKING
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 
+from .. import plot
+from ..io import write_csv
 from ..models import resonant_level
 from ..negf import WideBand, equilibrium, quasistatic
 from ..negf.system import OpenSystem
 from ..path import Path
 from ..thermal import Bath
-from ._report import Claim, Progress, Report, write_csv
+from ._report import Claim, Progress, Report
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
 
 __all__ = ["FIG1_COUPLINGS", "FIG3_PATHS", "PAPER", "reproduce"]
 
@@ -45,12 +47,12 @@ FIG2_BETAS = np.linspace(5.0, 100.0, 39)
 LN2 = math.log(2.0)
 
 
-def _caption(ax: plt.Axes, text: str) -> None:
+def _caption(ax: Axes, text: str) -> None:
     ax.set_title(text, fontsize=9)
 
 
 def _figure1(model: OpenSystem, bath: Bath, out: FilePath, report: Report, log: Progress) -> None:
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig, axes = plot.new_figure(1, 2, figsize=(10, 4))
     signs: dict[str, list[float]] = {}
     for (panel, (e0, e1)), ax in zip(FIG1_PROTOCOLS.items(), axes, strict=True):
         columns: dict[str, np.ndarray] = {}
@@ -103,7 +105,7 @@ def _figure2(model: OpenSystem, out: FilePath, report: Report, log: Progress) ->
     bath = Bath(T=T, mu=MU)
     eq = equilibrium(model, bath, eps_s=-1.0, V=1.0)
     alpha_S = np.array([eq.alpha_entropy(a) for a in ALPHAS])
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    fig, axes = plot.new_figure(1, 2, figsize=(10, 4))
     ax = axes[0]
     ax.plot(ALPHAS, alpha_S, "g-", label=r"$\alpha$-$S_S$ (Eq. 24)")
     ax.axhline(eq.system.S, color="b", ls="--", label=r"$S_S$ (Hilbert-space partition, $\alpha$=1/2)")
@@ -167,7 +169,7 @@ def _figure2(model: OpenSystem, out: FilePath, report: Report, log: Progress) ->
 def _figure3(model: OpenSystem, bath: Bath, out: FilePath, report: Report, log: Progress) -> None:
     processes = {name: quasistatic(model, bath, path, panels_per_segment=4) for name, path in FIG3_PATHS.items()}
     log("Fig. 3 paths done")
-    fig, axes = plt.subplots(1, 2, figsize=(10, 4.2))
+    fig, axes = plot.new_figure(1, 2, figsize=(10, 4.2))
     columns: dict[str, np.ndarray] = {"alpha": ALPHAS}
     for name, proc in processes.items():
         alpha_W = np.array([proc.alpha_work(a) for a in ALPHAS])

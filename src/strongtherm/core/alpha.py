@@ -1,7 +1,7 @@
 """The alpha-partition of Kumar, Webb & Stafford (2024), Eqs. (22) and (24), as pure functions.
 
-Shared by the Green's-function engine and the finite-chain road: they compute the spectral
-matrices differently, and combine them here by one definition.
+Shared by the Green's-function engine, the finite-chain road and the dynamics wing: they compute
+the spectral matrices differently, and combine them here by one definition.
 """
 
 from __future__ import annotations

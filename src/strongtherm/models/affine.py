@@ -1,0 +1,228 @@
+"""Open fermionic systems affine in their named parameters, built from matrices (no closures).
+
+h_S(lambda) = h_S^0 + sum_k lambda_k dh_S/dlambda_k and V_r(lambda) = V_r^0 + sum_k lambda_k
+dV_r/dlambda_k: every built-in fermionic model, and every matrix model of a config file, has this
+form. The pieces are frozen dataclasses, so a model pickles with the standard library (worker
+processes, Dask) and its parameter derivatives are exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._convert import to_array
+from .._validation import check_hermitian, check_matrix, check_real
+from ..negf.reservoirs import Reservoir, TightBindingChain
+from ..negf.system import OpenSystem
+
+__all__ = ["AffineCouplings", "AffineMatrix", "affine_open_system", "matrix_open_system"]
+
+
+@dataclass(frozen=True, eq=False)
+class AffineMatrix:
+    """``lambda -> constant + sum_k lambda_k slopes[k]``, with the exact derivative.
+
+    Parameters
+    ----------
+    constant : ndarray
+        The matrix at lambda = 0.
+    slopes : mapping
+        ``name -> d matrix / d name`` (same shape as ``constant``); parameters not listed do not
+        enter.
+    """
+
+    constant: np.ndarray
+    slopes: Mapping[str, np.ndarray]
+
+    def __call__(self, params: Mapping[str, float]) -> np.ndarray:
+        return self.constant + sum((params[k] * d for k, d in self.slopes.items()), np.zeros_like(self.constant))
+
+    def derivative(self, params: Mapping[str, float], name: str) -> np.ndarray:
+        """d matrix / d ``name`` (independent of ``params``)."""
+        return self.slopes.get(name, np.zeros_like(self.constant))
+
+
+@dataclass(frozen=True, eq=False)
+class AffineCouplings:
+    """One :class:`AffineMatrix` per reservoir, called together (an OpenSystem's ``couplings``)."""
+
+    parts: tuple[AffineMatrix, ...]
+
+    def __call__(self, params: Mapping[str, float]) -> tuple[np.ndarray, ...]:
+        return tuple(part(params) for part in self.parts)
+
+    def derivative(self, params: Mapping[str, float], name: str) -> tuple[np.ndarray, ...]:
+        return tuple(part.derivative(params, name) for part in self.parts)
+
+
+def affine_open_system(
+    *,
+    name: str,
+    reservoirs: Sequence[Reservoir],
+    h_S: np.ndarray,
+    couplings: Sequence[np.ndarray],
+    parameter_domain: Mapping[str, tuple[float, float]],
+    h_S_slopes: Mapping[str, np.ndarray] | None = None,
+    coupling_slopes: Mapping[str, Sequence[np.ndarray]] | None = None,
+    defaults: Mapping[str, float] | None = None,
+) -> OpenSystem:
+    """An :class:`~strongtherm.negf.OpenSystem` affine in its parameters, from matrices.
+
+    Parameters
+    ----------
+    name : str
+        Shown in reports.
+    reservoirs : sequence of Reservoir
+        One per coupling matrix.
+    h_S : array_like, (n, n)
+        Hermitian system Hamiltonian at lambda = 0, in units of energy.
+    couplings : sequence of array_like, each (n_surface_r, n)
+        V_r at lambda = 0 (reservoir x system), in units of energy.
+    parameter_domain : mapping
+        ``name -> (low, high)``, inclusive, for every parameter.
+    h_S_slopes : mapping, optional
+        ``name -> dh_S/dname`` (n, n), Hermitian.
+    coupling_slopes : mapping, optional
+        ``name -> (dV_r/dname for each reservoir)``.
+    defaults : mapping, optional
+        Default parameter values.
+
+    Raises
+    ------
+    ValueError
+        If a matrix has the wrong shape or is not Hermitian, or a slope names a parameter
+        without a domain.
+    """
+    h0 = check_hermitian("h_S", np.asarray(h_S, dtype=complex))
+    n = h0.shape[0]
+    if len(couplings) != len(reservoirs):
+        raise ValueError(f"couplings has {len(couplings)} matrices for {len(reservoirs)} reservoirs")
+    V0 = tuple(
+        check_matrix(f"couplings[{r}]", np.asarray(V, dtype=complex), (res.n_surface, n))
+        for r, (V, res) in enumerate(zip(couplings, reservoirs, strict=True))
+    )
+    h_slopes = dict(h_S_slopes or {})
+    V_slopes = dict(coupling_slopes or {})
+    for key in [*h_slopes, *V_slopes]:
+        if key not in parameter_domain:
+            raise ValueError(f"slope for {key!r}, which has no parameter_domain entry; parameters: {list(parameter_domain)}")
+    dh = {k: check_hermitian(f"h_S_slopes[{k!r}]", np.asarray(d, dtype=complex)) for k, d in h_slopes.items()}
+    for k, d in dh.items():
+        check_matrix(f"h_S_slopes[{k!r}]", d, (n, n))
+    dV: list[dict[str, np.ndarray]] = [{} for _ in V0]
+    for k, per_reservoir in V_slopes.items():
+        if len(per_reservoir) != len(V0):
+            raise ValueError(f"coupling_slopes[{k!r}] must give one matrix per reservoir ({len(V0)})")
+        for r, d in enumerate(per_reservoir):
+            dV[r][k] = check_matrix(f"coupling_slopes[{k!r}][{r}]", np.asarray(d, dtype=complex), V0[r].shape)
+    system_hamiltonian = AffineMatrix(h0, dh)
+    coupling_fn = AffineCouplings(tuple(AffineMatrix(V, d) for V, d in zip(V0, dV, strict=True)))
+    return OpenSystem(
+        name=name,
+        n_levels=n,
+        reservoirs=tuple(reservoirs),
+        system_hamiltonian=system_hamiltonian,
+        couplings=coupling_fn,
+        parameter_domain=dict(parameter_domain),
+        defaults=dict(defaults or {}),
+        system_hamiltonian_derivative=system_hamiltonian.derivative,
+        couplings_derivative=coupling_fn.derivative,
+    )
+
+
+def _chain(spec: Any, index: int) -> Reservoir:
+    """A reservoir object as it is, or ``{"t0": hopping, "e0": on-site}`` as a semi-infinite chain."""
+    if isinstance(spec, Reservoir):
+        return spec
+    if not isinstance(spec, Mapping):
+        raise TypeError(f"reservoirs[{index}] must be a Reservoir or a mapping {{t0, e0}}, got {type(spec).__name__}")
+    unknown = set(spec) - {"t0", "e0"}
+    if unknown:
+        raise ValueError(f"reservoirs[{index}] has unknown key(s) {sorted(unknown)}; allowed: t0, e0")
+    t0 = check_real(f"reservoirs[{index}].t0", spec.get("t0", 1.0))
+    e0 = check_real(f"reservoirs[{index}].e0", spec.get("e0", 0.0))
+    return TightBindingChain(t0=t0, e0=e0)
+
+
+def _bound(name: str, value: Any) -> float:
+    """A domain bound: a real number, +-inf allowed, NaN not."""
+    if isinstance(value, (bool, str)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        raise TypeError(f"{name} must be a real number (inf allowed), got {value!r}")
+    if np.isnan(value):
+        raise ValueError(f"{name} must be a real number (inf allowed), got nan")
+    return float(value)
+
+
+def matrix_open_system(
+    h_S: Any,
+    couplings: Sequence[Any],
+    reservoirs: Sequence[Any],
+    parameters: Mapping[str, Mapping[str, Any]] | None = None,
+    name: str = "matrix model",
+) -> OpenSystem:
+    """An open fermionic system given by matrices, linear in its named parameters (configs' form).
+
+    The builder behind ``name = "negf_matrices"`` in ``strongtherm run`` configs, and the same
+    for Python users: a thin front of :func:`affine_open_system` that takes nested lists, arrays
+    or QuTiP ``Qobj`` and reservoirs as ``{t0, e0}`` mappings.
+
+    Parameters
+    ----------
+    h_S : array_like or qutip.Qobj, (n, n)
+        Hermitian system Hamiltonian at lambda = 0, in units of energy.
+    couplings : sequence of array_like, each (n_surface_r, n)
+        Coupling V_r of each reservoir at lambda = 0 (reservoir x system).
+    reservoirs : sequence of mapping or Reservoir
+        ``{"t0": hopping, "e0": on-site energy}`` of each semi-infinite chain (defaults 1, 0), or
+        a reservoir object.
+    parameters : mapping, optional
+        ``name -> {"default": value, "h_S": dh_S, "couplings": [dV_r, ...], "low": ..,
+        "high": ..}``: h_S(lambda) = h_S + sum lambda dh_S, V_r likewise (exact derivatives).
+    name : str
+        Shown in reports.
+
+    Returns
+    -------
+    OpenSystem
+
+    Raises
+    ------
+    ValueError
+        A matrix of the wrong shape or not Hermitian, an unknown key, a non-finite number.
+    """
+    h0 = to_array(h_S, name="h_S", ndim=2)
+    V0 = [to_array(V, name=f"couplings[{r}]", ndim=2) for r, V in enumerate(couplings)]
+    chains = [_chain(spec, r) for r, spec in enumerate(reservoirs)]
+    if len(V0) != len(chains):
+        raise ValueError(f"couplings has {len(V0)} matrices but reservoirs has {len(chains)} entries")
+    h_slopes: dict[str, np.ndarray] = {}
+    V_slopes: dict[str, list[np.ndarray]] = {}
+    domain: dict[str, tuple[float, float]] = {}
+    defaults: dict[str, float] = {}
+    for pname, spec in (parameters or {}).items():
+        unknown = set(spec) - {"default", "h_S", "couplings", "low", "high"}
+        if unknown:
+            raise ValueError(f"parameters.{pname} has unknown key(s) {sorted(unknown)}; allowed: default, h_S, couplings, low, high")
+        if "h_S" in spec:
+            h_slopes[pname] = to_array(spec["h_S"], name=f"parameters.{pname}.h_S", ndim=2)
+        if "couplings" in spec:
+            if len(spec["couplings"]) != len(V0):
+                raise ValueError(f"parameters.{pname}.couplings must give one matrix per reservoir ({len(V0)})")
+            V_slopes[pname] = [to_array(d, name=f"parameters.{pname}.couplings[{r}]", ndim=2) for r, d in enumerate(spec["couplings"])]
+        domain[pname] = (_bound(f"parameters.{pname}.low", spec.get("low", -np.inf)), _bound(f"parameters.{pname}.high", spec.get("high", np.inf)))
+        if "default" in spec:
+            defaults[pname] = check_real(f"parameters.{pname}.default", spec["default"])
+    return affine_open_system(
+        name=name,
+        reservoirs=chains,
+        h_S=h0,
+        couplings=V0,
+        parameter_domain=domain,
+        h_S_slopes=h_slopes,
+        coupling_slopes=V_slopes,
+        defaults=defaults,
+    )

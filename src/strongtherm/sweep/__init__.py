@@ -1,0 +1,57 @@
+"""Parameter sweeps: one computation mapped over a grid of named parameters, as an xarray Dataset.
+
+``st.sweep(compute, grid)`` evaluates ``compute(**point)`` at every point of the Cartesian
+product of ``grid`` (a mapping ``name -> 1-D values``) and returns an :class:`xarray.Dataset`
+whose coordinates are the parameters (in the order of ``grid``) and whose data variables are the
+scalar results, named as in the result objects' ``to_dict()`` (``system_S``, ``W_ext``,
+``work_Hstar``, ...), each with ``units``, ``long_name``, ``symbol`` and the paper's equation
+from the quantity registry (:mod:`strongtherm.core.quantities`). The dataset's attributes hold
+the computation, the model, the bath, the backend that ran and the strongtherm version.
+
+``compute`` is either one of the ready-made computations of :mod:`strongtherm.sweep.ready`
+(also :mod:`strongtherm.sweeps`: they know their parameters, check every point before anything
+is computed, and may evaluate a chunk of points in one batch) or any callable taking the grid's
+names as keyword arguments and returning a mapping of real numbers or a result object with a
+``to_dict()`` method.
+
+The package, one job per module:
+
+* :mod:`~strongtherm.sweep.grid` - grid checks (names, finite, distinct values);
+* :mod:`~strongtherm.sweep.backends` - serial, local processes and Dask, one ``map`` signature;
+  :func:`dask_client` starts a local Dask cluster after checking the main-script guard;
+* :mod:`~strongtherm.sweep.ready` - the ready-made computations (``strongtherm.sweeps``);
+* :mod:`~strongtherm.sweep.io` - :func:`save` and :func:`load` (NetCDF or CSV);
+* :mod:`~strongtherm.sweep.driver` - :func:`sweep` itself.
+
+Backends (the numbers never depend on them, since the chunks are the same everywhere): serial,
+in this process; local processes (the default when the sweep is long enough to pay for
+starting them); a Dask cluster, when a ``dask.distributed.Client`` is passed.
+
+A failure at one grid point does not stop the sweep: that point's variables are NaN, the error
+and the parameters are listed in ``ds.attrs["failures"]`` (a JSON string) and a
+:class:`SweepWarning` is issued. If every point fails, :class:`SweepError` names the first; a
+computation that returns anything but a mapping of numbers is a ``TypeError``. ``xarray`` (and
+``tqdm`` for the progress bar, ``dask`` for clusters) are optional dependencies:
+``pip install 'strongtherm[distributed]'``.
+
+Note: ``strongtherm.sweep`` as an attribute of the package is the function :func:`sweep`
+(``st.sweep(...)``); import names from this package with ``from strongtherm.sweep import ...``.
+"""
+
+from __future__ import annotations
+
+from ..core.quantities import variable_attrs
+from .backends import dask_client
+from .driver import DEFAULT_CHUNK_SIZE, SweepError, SweepWarning, sweep
+from .io import load, save
+
+__all__ = [
+    "DEFAULT_CHUNK_SIZE",
+    "SweepError",
+    "SweepWarning",
+    "dask_client",
+    "load",
+    "save",
+    "sweep",
+    "variable_attrs",
+]

@@ -1,0 +1,496 @@
+"""Ready-made computations for :func:`strongtherm.sweep`, one per engine entry point.
+
+Also importable as :mod:`strongtherm.sweeps` (``st.sweeps.negf_equilibrium(...)``), its
+historical name.
+
+Each is a frozen dataclass that knows the names it accepts (``parameters``), checks a grid point
+without computing (``check``), evaluates one point (``__call__``, returning the result's
+``to_dict()``), and describes itself for the dataset's attributes (``attrs``):
+
+* :func:`negf_equilibrium` - ``st.negf.equilibrium`` over model parameters and ``T``, ``mu``;
+  evaluates a chunk of points in one batch of energy integrals (``batch``);
+* :func:`negf_quasistatic` - ``st.negf.quasistatic`` along a path built from the grid point;
+* :func:`exact_equilibrium` - ``st.exact.equilibrium`` of a model builder over its arguments
+  and ``beta``;
+* :func:`exact_quench` - ``st.exact.quench`` between two models of one builder; a grid key
+  ``name`` sets the argument in both states, ``A.name`` or ``B.name`` in one.
+
+Fixed values (``**fixed``) complete every point; a grid value of the same name overrides them.
+The alpha of the alpha-partition (``alphas=``) is an analysis setting, never a grid key; the
+``alpha`` of the two-spin models is a model argument like any other.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .._validation import check_alpha_partition
+from ..core.quantities import parameter_unit
+from ..exact.composite import Composite
+from ..exact.meanforce import check_beta
+from ..exact.meanforce import equilibrium as exact_equilibrium_solver
+from ..exact.quench import quench as exact_quench_solver
+from ..negf.integrate import QuadratureOptions
+from ..negf.partition import equilibria, equilibrium
+from ..negf.process import quasistatic
+from ..negf.system import OpenSystem, check_model_and_bath
+from ..path import Path
+from ..thermal import Bath
+
+__all__ = [
+    "ExactEquilibrium",
+    "ExactQuench",
+    "NegfEquilibrium",
+    "NegfQuasistatic",
+    "exact_equilibrium",
+    "exact_quench",
+    "negf_equilibrium",
+    "negf_quasistatic",
+]
+
+_BATH_KEYS = ("T", "mu")
+
+
+def _signature_names(fn: Callable[..., Any], what: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(argument names, required argument names) of a builder; no ``*args``/``**kwargs`` allowed."""
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        raise ValueError(f"{what} must be a function with named arguments, got {fn!r}") from None
+    names = tuple(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+    required = tuple(
+        p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY) and p.default is p.empty
+    )
+    return names, required
+
+
+def _check_fixed(fixed: Mapping[str, Any], allowed: Sequence[str], owner: str) -> dict[str, Any]:
+    unknown = [k for k in fixed if k not in allowed]
+    if unknown:
+        raise ValueError(f"{owner} has no parameter(s) {unknown}; its parameters are {list(allowed)}")
+    return dict(fixed)
+
+
+def _check_alphas(alphas: Sequence[float]) -> tuple[float, ...]:
+    return tuple(check_alpha_partition(a) for a in alphas)
+
+
+def _unit_of(name: str) -> str:
+    """Unit code of a grid key: T, mu, beta by their meaning, model parameters are energies."""
+    return parameter_unit(name)
+
+
+def _describe_builder(build: Callable[..., Any]) -> str:
+    return f"{getattr(build, '__module__', '')}.{getattr(build, '__qualname__', repr(build))}".lstrip(".")
+
+
+# --------------------------------------------------------------------------- Green's-function engine
+@dataclass(frozen=True)
+class NegfEquilibrium:
+    """``st.negf.equilibrium(model, bath, **point).to_dict(alphas)`` at each grid point.
+
+    Grid keys: the model's parameters, and ``T`` or ``mu`` (replacing the bath's).
+    """
+
+    model: OpenSystem
+    bath: Bath
+    fixed: Mapping[str, float] = field(default_factory=dict)
+    alphas: tuple[float, ...] = ()
+    options: QuadratureOptions | None = None
+
+    def __post_init__(self) -> None:
+        check_model_and_bath(self.model, self.bath)
+        clash = set(self.model.parameter_names) & set(_BATH_KEYS)
+        if clash:
+            raise ValueError(f"model parameter(s) {sorted(clash)} clash with the bath's T, mu in a sweep grid")
+        object.__setattr__(self, "fixed", _check_fixed(self.fixed, self.model.parameter_names, self.model.name))
+        object.__setattr__(self, "alphas", _check_alphas(self.alphas))
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return (*self.model.parameter_names, *_BATH_KEYS)
+
+    def units(self, name: str) -> str:
+        """Unit code of the grid key ``name`` (``strongtherm.core.quantities.UNITS``)."""
+        return _unit_of(name)
+
+    @property
+    def label(self) -> str:
+        return f"equilibrium of {self.model.name}"
+
+    def _split(self, point: Mapping[str, float]) -> tuple[Bath, dict[str, float]]:
+        bath = self.bath
+        if any(k in point for k in _BATH_KEYS):
+            bath = Bath(T=point.get("T", bath.T), mu=point.get("mu", bath.mu))
+        params = {**self.fixed, **{k: v for k, v in point.items() if k not in _BATH_KEYS}}
+        return bath, params
+
+    def check(self, point: Mapping[str, float]) -> None:
+        """Raise ``ValueError`` (naming the parameter) if ``point`` is outside the model's domain."""
+        _, params = self._split(point)
+        self.model.resolve(params)
+
+    def __call__(self, **point: float) -> dict[str, float]:
+        bath, params = self._split(point)
+        return equilibrium(self.model, bath, options=self.options, **params).to_dict(self.alphas)
+
+    def batch(self, points: Sequence[Mapping[str, float]]) -> list[dict[str, float]]:
+        """All points of a chunk with one batch of energy integrals per bath."""
+        split = [self._split(p) for p in points]
+        out: list[dict[str, float] | None] = [None] * len(points)
+        groups: dict[Bath, list[int]] = {}
+        for i, (bath, _) in enumerate(split):
+            groups.setdefault(bath, []).append(i)
+        for bath, indices in groups.items():
+            results = equilibria(self.model, bath, [split[i][1] for i in indices], options=self.options)
+            for i, eq in zip(indices, results, strict=True):
+                out[i] = eq.to_dict(self.alphas)
+        return out  # type: ignore[return-value]
+
+    def attrs(self) -> dict[str, Any]:
+        return {
+            "computation": "strongtherm.negf.equilibrium",
+            "model": self.model.describe(),
+            "bath": repr(self.bath),
+            "T": self.bath.T,
+            "mu": self.bath.mu,
+            "fixed_parameters": json.dumps(self.fixed),
+            "alphas": json.dumps(list(self.alphas)),
+        }
+
+
+@dataclass(frozen=True)
+class NegfQuasistatic:
+    """``st.negf.quasistatic(model, bath, path(**point)).to_dict(alphas)`` at each grid point.
+
+    Grid keys: the arguments of ``path`` (a function returning a :class:`strongtherm.Path`), and
+    ``T`` or ``mu``.
+    """
+
+    model: OpenSystem
+    bath: Bath
+    path: Callable[..., Path]
+    fixed: Mapping[str, float] = field(default_factory=dict)
+    alphas: tuple[float, ...] = ()
+    panels_per_segment: int = 4
+    options: QuadratureOptions | None = None
+
+    def __post_init__(self) -> None:
+        check_model_and_bath(self.model, self.bath)
+        names, _ = _signature_names(self.path, "path")
+        object.__setattr__(self, "fixed", _check_fixed(self.fixed, names, "path"))
+        object.__setattr__(self, "alphas", _check_alphas(self.alphas))
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return (*_signature_names(self.path, "path")[0], *_BATH_KEYS)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(r for r in _signature_names(self.path, "path")[1] if r not in self.fixed)
+
+    def units(self, name: str) -> str:
+        """Unit code of the grid key ``name`` (``strongtherm.core.quantities.UNITS``)."""
+        return _unit_of(name)
+
+    @property
+    def label(self) -> str:
+        return f"quasistatic process of {self.model.name}"
+
+    def _split(self, point: Mapping[str, float]) -> tuple[Bath, Path]:
+        bath = self.bath
+        if any(k in point for k in _BATH_KEYS):
+            bath = Bath(T=point.get("T", bath.T), mu=point.get("mu", bath.mu))
+        path = self.path(**{**self.fixed, **{k: v for k, v in point.items() if k not in _BATH_KEYS}})
+        if not isinstance(path, Path):
+            raise ValueError(f"path(**point) must return a strongtherm.Path, got {type(path).__name__}")
+        return bath, path
+
+    def check(self, point: Mapping[str, float]) -> None:
+        """Raise ``ValueError`` if the path's ends lie outside the model's domain."""
+        _, path = self._split(point)
+        self.model.resolve(path.start)
+        self.model.resolve(path.end)
+
+    def __call__(self, **point: float) -> dict[str, float]:
+        bath, path = self._split(point)
+        process = quasistatic(self.model, bath, path, panels_per_segment=self.panels_per_segment, options=self.options)
+        return process.to_dict(self.alphas)
+
+    def attrs(self) -> dict[str, Any]:
+        return {
+            "computation": "strongtherm.negf.quasistatic",
+            "model": self.model.describe(),
+            "bath": repr(self.bath),
+            "T": self.bath.T,
+            "mu": self.bath.mu,
+            "path": _describe_builder(self.path),
+            "fixed_parameters": json.dumps(self.fixed),
+            "alphas": json.dumps(list(self.alphas)),
+            "panels_per_segment": int(self.panels_per_segment),
+        }
+
+
+# --------------------------------------------------------------------------- exact engine
+def _beta_of(point: Mapping[str, float], beta: float | None) -> float:
+    return check_beta(point.get("beta", beta))
+
+
+@dataclass(frozen=True)
+class ExactEquilibrium:
+    """``st.exact.equilibrium(build(**point), beta=...).to_dict()`` at each grid point.
+
+    Grid keys: the arguments of ``build`` (e.g. ``st.models.two_spin``: eps, alpha, gamma, chi)
+    and ``beta``.
+    """
+
+    build: Callable[..., Composite]
+    beta: float | None = None
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names, _ = _signature_names(self.build, "build")
+        if "beta" in names:
+            raise ValueError("build must not take an argument named 'beta' (it is the sweep's inverse temperature)")
+        object.__setattr__(self, "fixed", _check_fixed(self.fixed, names, _describe_builder(self.build)))
+        if self.beta is not None:
+            object.__setattr__(self, "beta", check_beta(self.beta))
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return (*_signature_names(self.build, "build")[0], "beta")
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        required = tuple(r for r in _signature_names(self.build, "build")[1] if r not in self.fixed)
+        return required if self.beta is not None else (*required, "beta")
+
+    def units(self, name: str) -> str:
+        """Unit code of the grid key ``name`` (``strongtherm.core.quantities.UNITS``)."""
+        return _unit_of(name)
+
+    @property
+    def label(self) -> str:
+        return f"mean-force equilibrium of {_describe_builder(self.build)}"
+
+    def check(self, point: Mapping[str, float]) -> None:
+        """Raise (naming the argument) if beta or the model at ``point`` is invalid; builds the model."""
+        _beta_of(point, self.beta)
+        self._model(point)
+
+    def _model(self, point: Mapping[str, Any]) -> Composite:
+        model = self.build(**{**self.fixed, **{k: v for k, v in point.items() if k != "beta"}})
+        if not isinstance(model, Composite):
+            raise ValueError(f"build(**point) must return a strongtherm.exact.Composite, got {type(model).__name__}")
+        return model
+
+    def __call__(self, **point: float) -> dict[str, float]:
+        return exact_equilibrium_solver(self._model(point), beta=_beta_of(point, self.beta)).to_dict()
+
+    def attrs(self) -> dict[str, Any]:
+        return {
+            "computation": "strongtherm.exact.equilibrium",
+            "model": _describe_builder(self.build),
+            "beta": float("nan") if self.beta is None else self.beta,
+            "fixed_parameters": json.dumps(_json_safe(self.fixed)),
+        }
+
+
+@dataclass(frozen=True)
+class ExactQuench:
+    """``st.exact.quench(build(**A), build(**B), beta=...).to_dict()`` at each grid point.
+
+    Grid keys: ``beta``; an argument ``name`` of ``build`` (the same value before and after
+    the quench) or ``A.name`` / ``B.name`` (one side only).
+    """
+
+    build: Callable[..., Composite]
+    beta: float | None = None
+    A: Mapping[str, Any] = field(default_factory=dict)
+    B: Mapping[str, Any] = field(default_factory=dict)
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names, _ = _signature_names(self.build, "build")
+        owner = _describe_builder(self.build)
+        for attr in ("fixed", "A", "B"):
+            object.__setattr__(self, attr, _check_fixed(getattr(self, attr), names, owner))
+        if self.beta is not None:
+            object.__setattr__(self, "beta", check_beta(self.beta))
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        names = _signature_names(self.build, "build")[0]
+        return (*names, *(f"A.{n}" for n in names), *(f"B.{n}" for n in names), "beta")
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return () if self.beta is not None else ("beta",)
+
+    def units(self, name: str) -> str:
+        """Unit code of the grid key ``name`` (``strongtherm.core.quantities.UNITS``)."""
+        return _unit_of(name)
+
+    @property
+    def label(self) -> str:
+        return f"quench of {_describe_builder(self.build)}"
+
+    def _sides(self, point: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        shared = {k: v for k, v in point.items() if "." not in k and k != "beta"}
+        sides = []
+        for side, base in (("A", self.A), ("B", self.B)):
+            own = {k.split(".", 1)[1]: v for k, v in point.items() if k.startswith(f"{side}.")}
+            sides.append({**self.fixed, **base, **shared, **own})
+        return sides[0], sides[1]
+
+    def check(self, point: Mapping[str, float]) -> None:
+        _beta_of(point, self.beta)
+        _, required = _signature_names(self.build, "build")
+        for side, args in zip("AB", self._sides(point), strict=True):
+            missing = [r for r in required if r not in args]
+            if missing:
+                raise ValueError(f"state {side} of the quench lacks argument(s) {missing} of {_describe_builder(self.build)}")
+            self.build(**args)  # a bad argument value fails here, before anything is computed
+
+    def __call__(self, **point: float) -> dict[str, float]:
+        a, b = self._sides(point)
+        return exact_quench_solver(self.build(**a), self.build(**b), beta=_beta_of(point, self.beta)).to_dict()
+
+    def attrs(self) -> dict[str, Any]:
+        return {
+            "computation": "strongtherm.exact.quench",
+            "model": _describe_builder(self.build),
+            "beta": float("nan") if self.beta is None else self.beta,
+            "state_A": json.dumps(_json_safe(self.A)),
+            "state_B": json.dumps(_json_safe(self.B)),
+            "fixed_parameters": json.dumps(_json_safe(self.fixed)),
+        }
+
+
+def _json_safe(mapping: Mapping[str, Any]) -> dict[str, Any]:
+    from .._convert import to_builtin
+
+    return to_builtin(mapping)
+
+
+# --------------------------------------------------------------------------- builders
+def negf_equilibrium(
+    model: OpenSystem,
+    bath: Bath,
+    *,
+    alphas: Sequence[float] = (),
+    options: QuadratureOptions | None = None,
+    **fixed: float,
+) -> NegfEquilibrium:
+    """Equilibrium state functions of an open fermionic system over a grid (Kumar et al. 2024).
+
+    Parameters
+    ----------
+    model : OpenSystem
+        E.g. ``st.models.resonant_level(t0=1.25)``.
+    bath : Bath
+        (T, mu) in the model's energy unit; a grid key ``T`` or ``mu`` overrides it per point.
+    alphas : sequence of float
+        alpha-partition fractions in [0, 1] for ``alpha_energy_<a>``, ``alpha_entropy_<a>``.
+    options : QuadratureOptions, optional
+        Energy-integral tolerances.
+    **fixed : float
+        Model parameters held fixed (energy units), e.g. ``V=1.0``.
+
+    Examples
+    --------
+    >>> import numpy as np, strongtherm as st
+    >>> compute = st.sweeps.negf_equilibrium(st.models.resonant_level(1.25), st.Bath(T=0.02), V=1.0)
+    >>> round(compute(eps_s=0.0)["system_N"], 6)
+    0.5
+    """
+    return NegfEquilibrium(model, bath, fixed, tuple(alphas), options)
+
+
+def negf_quasistatic(
+    model: OpenSystem,
+    bath: Bath,
+    path: Callable[..., Path],
+    *,
+    alphas: Sequence[float] = (),
+    panels_per_segment: int = 4,
+    options: QuadratureOptions | None = None,
+    **fixed: float,
+) -> NegfQuasistatic:
+    """Works of quasistatic processes over a grid of paths (Kumar et al. 2024, Eqs. 13-25).
+
+    Parameters
+    ----------
+    model, bath
+        As in :func:`negf_equilibrium`.
+    path : callable
+        ``path(**point) -> strongtherm.Path``, e.g.
+        ``lambda V: st.Path.line({"eps_s": 0.0, "V": V}, {"eps_s": 1.0, "V": V})``. A module-level
+        function is faster to send to worker processes than a lambda (which needs cloudpickle).
+    alphas : sequence of float
+        alpha-partition fractions for ``alpha_work_<a>``, ``entropy_change_EOG_<a>``, ...
+    panels_per_segment : int
+        GK15 panels in s per smooth path segment.
+    **fixed
+        Arguments of ``path`` held fixed.
+    """
+    return NegfQuasistatic(model, bath, path, fixed, tuple(alphas), int(panels_per_segment), options)
+
+
+def exact_equilibrium(build: Callable[..., Composite], *, beta: float | None = None, **fixed: Any) -> ExactEquilibrium:
+    """Mean-force equilibrium quantities over a grid of model arguments (Davoudi et al. 2025).
+
+    Parameters
+    ----------
+    build : callable
+        Model builder, ``build(**args) -> Composite``, e.g. ``st.models.two_spin``.
+    beta : float, optional
+        Inverse temperature (inverse energy units); required unless ``beta`` is a grid key.
+    **fixed
+        Builder arguments held fixed (energies in the Hamiltonian's unit).
+
+    Examples
+    --------
+    >>> import strongtherm as st
+    >>> compute = st.sweeps.exact_equilibrium(st.models.two_spin, beta=1.0, alpha=0.8, gamma=1.2, chi=1.8)
+    >>> sorted(compute(eps=1.0))[:3]
+    ['F_R', 'F_S', 'F_SR']
+    """
+    return ExactEquilibrium(build, beta, fixed)
+
+
+def exact_quench(
+    build: Callable[..., Composite],
+    *,
+    beta: float | None = None,
+    A: Mapping[str, Any] | None = None,
+    B: Mapping[str, Any] | None = None,
+    **fixed: Any,
+) -> ExactQuench:
+    """Quench work, heat and second-law balance over a grid (Davoudi et al. 2025, Eqs. 20-35).
+
+    Parameters
+    ----------
+    build : callable
+        Model builder, e.g. ``st.models.two_spin``.
+    beta : float, optional
+        Inverse temperature of the initial (and final) Gibbs state; or a grid key.
+    A, B : mapping, optional
+        Builder arguments of the pre- and post-quench states (grid keys ``A.name``, ``B.name``
+        override them per point).
+    **fixed
+        Builder arguments shared by both states.
+
+    Examples
+    --------
+    >>> import strongtherm as st
+    >>> compute = st.sweeps.exact_quench(st.models.two_spin, beta=1.0, A={"eps": 0.0},
+    ...                                  alpha=0.8, gamma=1.2, chi=1.8)
+    >>> compute(**{"B.eps": 2.0})["work_diff"] > 0
+    True
+    """
+    return ExactQuench(build, beta, dict(A or {}), dict(B or {}), fixed)

@@ -1,0 +1,237 @@
+"""The tasks of ``strongtherm run``: a table from (engine, task kind) to a small function each.
+
+Each task function takes a checked :class:`strongtherm.config.RunConfig`, builds the model and
+checks every input (model arguments, parameters, every grid point) *without computing*, and
+returns a :class:`Plan`: the one library call to make (``st.negf.equilibrium``,
+``st.negf.quasistatic``, ``st.exact.equilibrium``, ``st.exact.quench`` or ``st.sweep``) and the
+writer of its result. :func:`run` makes the call into a staged folder
+(:func:`strongtherm.io.staged_folder`), so a run that fails leaves no folder behind.
+
+=========  ========================  =========================  =================================
+engine     ``state``                 ``path`` / ``quench``      ``sweep``
+=========  ========================  =========================  =================================
+negf       ``negf.equilibrium``      ``negf.quasistatic``       ``st.sweep(sweeps.negf_equilibrium)``
+exact      ``exact.equilibrium``     ``exact.quench``           ``st.sweep(sweeps.exact_*)``
+=========  ========================  =========================  =================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path as FilePath
+from typing import TYPE_CHECKING, Any
+
+from .io import save_dataset, staged_folder, write_csv, write_json
+
+if TYPE_CHECKING:  # pragma: no cover - config imports this module's table lazily
+    from .config import RunConfig
+
+__all__ = ["TASKS", "Plan", "execute", "prepare", "run"]
+
+Log = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A task whose inputs are all checked: ``call()`` computes, ``write(result, folder, log)``
+    writes the data files and returns their names."""
+
+    kind: str
+    call: Callable[[], Any]
+    write: Callable[[Any, FilePath, Log], list[FilePath]]
+
+
+# --------------------------------------------------------------------------- Green's-function engine
+def _bath(config: RunConfig) -> Any:
+    from .thermal import Bath
+
+    assert config.bath.T is not None  # BathConfig.parse resolves T from beta
+    return Bath(T=config.bath.T, mu=config.bath.mu)
+
+
+def _negf_state(config: RunConfig, progress: bool) -> Plan:
+    from .negf import equilibrium
+
+    model, bath, task = config.model.build(), _bath(config), config.task
+    model.resolve(task.params)  # names and domain, before anything is computed
+
+    def write(eq: Any, out: FilePath, log: Log) -> list[FilePath]:
+        bound = [{"energy": b.energy, "system_weight": b.system_weight, "reservoir_weight": b.reservoir_weight}
+                 for b in eq.bound_states]  # fmt: skip
+        return [write_json(out / "state.json", {"parameters": eq.params, "results": eq.to_dict(task.alphas), "bound_states": bound})]
+
+    return Plan("state", lambda: equilibrium(model, bath, **task.params), write)
+
+
+def _negf_path(config: RunConfig, progress: bool) -> Plan:
+    from .negf import quasistatic
+    from .path import Path
+
+    model, bath, task = config.model.build(), _bath(config), config.task
+    corners = [{**task.params, **p} for p in task.points]
+    for corner in corners:
+        model.resolve(corner)
+    path = Path.corners(corners)
+    formats = config.output.formats
+
+    def write(proc: Any, out: FilePath, log: Log) -> list[FilePath]:
+        written = []
+        if "json" in formats:
+            written.append(write_json(out / "path.json", {"path": proc.path.label, "results": proc.to_dict(task.alphas)}))
+        if "csv" in formats:
+            columns: dict[str, Any] = {"s": proc.path_s}
+            for name in proc.path.names:
+                columns[name] = [proc.path.function(float(s))[name] for s in proc.path_s]
+            columns.update({f"cumulative_{k}": v for k, v in proc.cumulative.items()})
+            columns["system_Omega"] = [e.system.Omega for e in proc.states]
+            columns["reservoir_Omega"] = [e.reservoir.Omega for e in proc.states]
+            written.append(write_csv(out / "path.csv", columns))
+        return written
+
+    return Plan("path", lambda: quasistatic(model, bath, path, panels_per_segment=task.panels_per_segment), write)
+
+
+def _sweep_plan(config: RunConfig, compute: Any, progress: bool) -> Plan:
+    from .sweep import sweep
+    from .sweep.grid import check_sweep
+
+    task, formats = config.task, config.output.formats
+    check_sweep(compute, task.grid)  # every point, before anything is computed
+
+    def write(ds: Any, out: FilePath, log: Log) -> list[FilePath]:
+        written = []
+        if "netcdf" in formats:
+            written.append(save_dataset(ds, out / "sweep.nc"))
+        if "csv" in formats:
+            written.append(save_dataset(ds, out / "sweep.csv"))
+        if "json" in formats:
+            import json
+
+            written.append(write_json(out / "sweep.json", {"failures": json.loads(ds.attrs["failures"])}))
+        return written
+
+    return Plan("sweep", lambda: sweep(compute, task.grid, processes=task.processes, progress=None if progress else False), write)
+
+
+def _negf_sweep(config: RunConfig, progress: bool) -> Plan:
+    from .sweep.ready import negf_equilibrium
+
+    model, task = config.model.build(), config.task
+    return _sweep_plan(config, negf_equilibrium(model, _bath(config), alphas=task.alphas, **task.params), progress)
+
+
+# --------------------------------------------------------------------------- exact engine
+def _exact_model(config: RunConfig, *extra: Mapping[str, Any]) -> Any:
+    args = config.model.loaded_args()
+    for e in extra:
+        args.update(e)
+    return config.model.builder(**args)
+
+
+def _beta(config: RunConfig) -> float:
+    assert config.bath.beta is not None  # BathConfig.parse resolves beta from T
+    return config.bath.beta
+
+
+def _exact_state(config: RunConfig, progress: bool) -> Plan:
+    from .exact import equilibrium
+
+    model, beta = _exact_model(config, config.task.params), _beta(config)
+
+    def write(eq: Any, out: FilePath, log: Log) -> list[FilePath]:
+        data = {"results": eq.to_dict(), "rho_S": eq.rho_S, "H_star": eq.H_star, "E_star": eq.E_star}
+        return [write_json(out / "state.json", data)]
+
+    return Plan("state", lambda: equilibrium(model, beta=beta), write)
+
+
+def _exact_quench(config: RunConfig, progress: bool) -> Plan:
+    from .exact import quench
+
+    task, beta = config.task, _beta(config)
+    A, B = _exact_model(config, task.params, task.A), _exact_model(config, task.params, task.B)
+
+    def write(q: Any, out: FilePath, log: Log) -> list[FilePath]:
+        audit = q.second_law()
+        log(str(audit))
+        return [write_json(out / "quench.json", {"kind": q.kind, "results": q.to_dict(), "second_law": audit.verdicts})]
+
+    return Plan("quench", lambda: quench(A, B, beta=beta), write)
+
+
+def _exact_sweep(config: RunConfig, progress: bool) -> Plan:
+    from .sweep.ready import exact_equilibrium, exact_quench
+
+    task = config.task
+    fixed = {**config.model.loaded_args(), **task.params}
+    beta = None if "beta" in task.grid else config.bath.beta
+    compute: Any
+    if task.of == "state":
+        compute = exact_equilibrium(config.model.builder, beta=beta, **fixed)
+    else:
+        compute = exact_quench(config.model.builder, beta=beta, A=task.A, B=task.B, **fixed)
+    return _sweep_plan(config, compute, progress)
+
+
+#: (engine, task kind) -> task function; ``strongtherm.config`` checks that the pair exists.
+TASKS: Mapping[tuple[str, str], Callable[[RunConfig, bool], Plan]] = {
+    ("negf", "state"): _negf_state,
+    ("negf", "path"): _negf_path,
+    ("negf", "sweep"): _negf_sweep,
+    ("exact", "state"): _exact_state,
+    ("exact", "quench"): _exact_quench,
+    ("exact", "sweep"): _exact_sweep,
+}
+
+
+# --------------------------------------------------------------------------- running
+def prepare(config: RunConfig, *, progress: bool = True) -> Plan:
+    """Build the model and check every input of the task, computing nothing.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For a bad model argument, parameter or grid point (the message names it).
+    """
+    return TASKS[(config.model.engine, config.task.kind)](config, progress)
+
+
+def _plot(result: Any, kind: str, out: FilePath, log: Log) -> FilePath | None:
+    """Draw ``result`` with :func:`strongtherm.plot.draw` where it knows the result's type."""
+    from . import plot
+
+    if not plot.can_draw(result):
+        return None
+    try:
+        figure = plot.draw(result).figure
+    except (ValueError, TypeError) as exc:
+        log(f"plot skipped: {exc}")
+        return None
+    target = out / f"{kind}.png"
+    plot.save_figure(figure, target, dpi=120)
+    return target
+
+
+def execute(plan: Plan, config: RunConfig, out: FilePath, *, log: Log = print) -> list[FilePath]:
+    """Run a prepared task into the folder ``out`` (which must not exist or be empty).
+
+    The files are written into a hidden staging folder beside ``out`` and moved into ``out``
+    when all are written; if anything fails, the staging folder is removed and ``out`` is left
+    as it was. Returns the files written, as paths inside ``out``.
+    """
+    out = FilePath(out)
+    with staged_folder(out) as staging:
+        written = [write_json(staging / "resolved_config.json", config.to_dict())]
+        result = plan.call()
+        written += plan.write(result, staging, log)
+        if config.output.plot:
+            figure = _plot(result, plan.kind, staging, log)
+            if figure is not None:
+                written.append(figure)
+    return [out / path.name for path in written]
+
+
+def run(config: RunConfig, out: str | FilePath, *, progress: bool = True, log: Log = print) -> list[FilePath]:
+    """:func:`prepare` then :func:`execute`: check everything, then compute and write into ``out``."""
+    return execute(prepare(config, progress=progress), config, FilePath(out), log=log)
