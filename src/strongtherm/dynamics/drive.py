@@ -284,6 +284,7 @@ def drive(
     order: int = 6,
     max_steps: int = 1_000_000,
     mean_force_energies: bool = True,
+    entropy: bool = True,
     reference: bool = True,
     lorentzian_cutoff: float = LORENTZIAN_CUTOFF,
 ) -> DriveResult:
@@ -318,6 +319,10 @@ def drive(
     mean_force_energies : bool
         Compute U_H*, U_E* of lambda(t) on the reduced state at every output time (one
         eigendecomposition of the universe each).
+    entropy : bool
+        Compute the relative entropy D(rho(t) || rho^eq_lambda(t)) (and, for the product start,
+        I(S:R) and D(rho_R || rho_R^eq)) from the full correlation matrix at every output time
+        (one dense product and one eigendecomposition each; NaN when False).
     reference : bool
         Also compute Delta F*_S with the Green's-function engine (infinite reservoirs).
     lorentzian_cutoff : float
@@ -484,12 +489,12 @@ def drive(
     flow = np.empty(n_t)
     C_SS = np.empty((n_t, n, n), dtype=complex)
     S_S = np.empty(n_t)
-    D_rel = np.empty(n_t)
+    D_rel = np.full(n_t, np.nan)
     dF = np.empty(n_t)
     U_H = np.full(n_t, np.nan)
     U_E = np.full(n_t, np.nan)
-    MI = np.empty(n_t) if initial == "product" else None
-    D_R = np.empty(n_t) if initial == "product" else None
+    MI = np.full(n_t, np.nan) if initial == "product" else None
+    D_R = np.full(n_t, np.nan) if initial == "product" else None
     params_series: dict[str, list[float]] = {k: [] for k in p0}
     rank_deficient = 0
     h_fixed = universe.h_fixed
@@ -518,26 +523,30 @@ def drive(
         C_SS[i] = Cl[:n, :n]
         N_S[i] = float(np.real(np.trace(Cl[:n, :n])))
         W_ext[i] = W_i
-        C = (P * f) @ P.conj().T
-        S_S[i] = gaussian_entropy(C[:n, :n])
+        S_S[i] = gaussian_entropy(Cl[:n, :n])
         h_t = universe.dense(p)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always", RankDeficientWarning)
-            mf = mean_force_from_hamiltonian(h_t, n, bath, params=p)
-        rank_deficient += sum(issubclass(w.category, RankDeficientWarning) for w in caught)
-        dF[i] = mf.F_S - F_A
-        if mean_force_energies and mf.frozen_modes == 0:
-            U_H[i] = mf.H_star.expectation(Cl[:n, :n])
-            U_E[i] = mf.E_star.expectation(Cl[:n, :n])
-        Omega_univ = mf.F_S + Omega_R0
-        S_univ = gaussian_entropy(C)
-        N_tot = float(np.real(np.trace(C)))
-        # D(rho || sigma_t) = -S(rho) + beta Tr[C (h_t - mu)] + ln Xi_t, ln Xi_t = -beta Omega_t
-        D_rel[i] = -S_univ + bath.beta * (E_univ[i] - bath.mu * N_tot - Omega_univ)
-        if initial == "product":
-            S_R = gaussian_entropy(C[n:, n:])
-            MI[i] = S_S[i] + S_R - S_univ  # type: ignore[index]
-            D_R[i] = -S_R + bath.beta * (K_R[i] - Omega_R0)  # type: ignore[index]
+        if mean_force_energies:
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", RankDeficientWarning)
+                mf = mean_force_from_hamiltonian(h_t, n, bath, params=p)
+            rank_deficient += sum(issubclass(w.category, RankDeficientWarning) for w in caught)
+            F_t = mf.F_S
+            if mf.frozen_modes == 0:
+                U_H[i] = mf.H_star.expectation(Cl[:n, :n])
+                U_E[i] = mf.E_star.expectation(Cl[:n, :n])
+        else:
+            F_t = float(np.sum(bath.grand_potential_density(np.linalg.eigvalsh(h_t)))) - Omega_R0
+        dF[i] = F_t - F_A
+        if entropy:
+            C = (P * f) @ P.conj().T  # the one dense product per output time (never in the time loop)
+            S_univ = gaussian_entropy(C)
+            N_tot = float(np.real(np.trace(C)))
+            # D(rho || sigma_t) = -S(rho) + beta Tr[C (h_t - mu)] + ln Xi_t, ln Xi_t = -beta Omega_t
+            D_rel[i] = -S_univ + bath.beta * (E_univ[i] - bath.mu * N_tot - (F_t + Omega_R0))
+            if initial == "product":
+                S_R = gaussian_entropy(C[n:, n:])
+                MI[i] = S_S[i] + S_R - S_univ  # type: ignore[index]
+                D_R[i] = -S_R + bath.beta * (K_R[i] - Omega_R0)  # type: ignore[index]
     if rank_deficient:
         warnings.warn(
             f"the reduced state was rank deficient at {rank_deficient} output time(s): U_H*, U_E* are NaN there",
