@@ -8,7 +8,7 @@ state along the path) are its limits.
 """
 
 from .chain import ChainLength, ChainMapping, chain_length, chain_mapping
-from .drive import BoundStateWarning, DriveResult, drive
+from .engine import BoundStateWarning, DriveResult, drive
 from .entropy import gaussian_entropy, mutual_information, relative_entropy_to_gibbs
 from .protocol import Protocol, Schedule
 

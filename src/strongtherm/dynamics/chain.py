@@ -220,7 +220,7 @@ def _return_length(v_max: float, window: float) -> int:
     # the front covers x = v_max * window sites out and back; beyond the front the amplitude decays
     # like an Airy tail over ~ (x/2)^(1/3) sites: keep a buffer of 6 x^(1/3) + 10 sites
     x = v_max * window
-    return int(math.ceil(0.5 * x + 6.0 * x ** (1.0 / 3.0) + 10.0))
+    return math.ceil(0.5 * x + 6.0 * x ** (1.0 / 3.0) + 10.0)
 
 
 def chain_length(
@@ -262,7 +262,7 @@ def chain_length(
     mappings = tuple(chain_mapping(r, lorentzian_cutoff=lorentzian_cutoff) for r in model.reservoirs)
     v_max = max(m.max_velocity for m in mappings)
     v_F = max(m.fermi_velocity(bath.mu) for m in mappings)
-    thermal = int(math.ceil(v_F * math.log(_THERMAL_PREFACTOR / tol) / (2.0 * math.pi * bath.T))) + 10
+    thermal = math.ceil(v_F * math.log(_THERMAL_PREFACTOR / tol) / (2.0 * math.pi * bath.T)) + 10
     ret = _return_length(v_max, window)
     if L is None:
         chosen = max(thermal, ret, 8)

@@ -52,9 +52,7 @@ def relative_entropy_to_gibbs(C: np.ndarray, h: np.ndarray, bath: Bath, *, energ
         Eigenvalues of h, if already known.
     """
     e = np.linalg.eigvalsh(h) if energies is None else np.asarray(energies)
-    N = C.shape[0]
     mean_K = float(np.real(np.sum(C * h.T))) - bath.mu * float(np.real(np.trace(C)))  # Tr[C (h - mu)]
-    del N
     return -gaussian_entropy(C) + bath.beta * mean_K + log_partition_function(e, bath)
 
 

@@ -116,7 +116,7 @@ class ChebyshevPropagator:
         margin = 1e-9 * (1.0 + hi - lo)
         lo, hi = lo - margin, hi + margin
         centre, radius = 0.5 * (lo + hi), 0.5 * (hi - lo)
-        pieces = max(1, int(math.ceil(radius * dt / CHEBYSHEV_MAX_ARGUMENT)))
+        pieces = max(1, math.ceil(radius * dt / CHEBYSHEV_MAX_ARGUMENT))
         tau = dt / pieces
         coefficients = self._coefficients(radius * tau)
         phase = np.exp(-1j * centre * tau)

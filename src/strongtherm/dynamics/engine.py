@@ -48,7 +48,13 @@ from ..negf.system import OpenSystem, check_model_and_bath
 from ..thermal import Bath
 from .chain import LORENTZIAN_CUTOFF, ChainLength, Universe, chain_length
 from .entropy import gaussian_entropy, log_partition_function
-from .evolve import NODES, ChebyshevPropagator, IntegratorInfo, lagrange_interval_weights, magnus_block
+from .evolve import (
+    NODES,
+    ChebyshevPropagator,
+    IntegratorInfo,
+    lagrange_interval_weights,
+    magnus_block,
+)
 from .protocol import Protocol
 
 __all__ = ["BoundStateWarning", "DriveResult", "drive"]
@@ -257,7 +263,7 @@ def _time_grid(protocol: Protocol, outputs: np.ndarray, dt: float, max_steps: in
             nodes = edges
         else:
             step = min(dt, (b - a) / MIN_STEPS_PER_PIECE)
-            parts = [np.linspace(x, y, max(1, int(math.ceil((y - x) / step - 1e-9))) + 1)[:-1] for x, y in zip(edges[:-1], edges[1:], strict=True)]
+            parts = [np.linspace(x, y, max(1, math.ceil((y - x) / step - 1e-9)) + 1)[:-1] for x, y in zip(edges[:-1], edges[1:], strict=True)]
             nodes = np.concatenate([*parts, [b]])
         pieces.append((nodes, constant))
     total_steps = sum(nodes.size - 1 for nodes, c in pieces if not c)
@@ -411,7 +417,7 @@ def drive(
     Psi0 = Psi.copy()
     e_A = e0 if initial == "gibbs" else np.linalg.eigvalsh(h0)
     F_A = float(np.sum(bath.grand_potential_density(e_A))) + bath.T * log_partition_function(e_R, bath)  # F*_S of the chain at lambda(0)
-    S_S_initial = gaussian_entropy(((Psi[:n] * f) @ Psi[:n].conj().T))
+    S_S_initial = gaussian_entropy((Psi[:n] * f) @ Psi[:n].conj().T)
 
     # ---------------------------------------------------------------- helpers on the local block
     def local_C(P: np.ndarray) -> np.ndarray:
@@ -431,7 +437,6 @@ def drive(
 
     # ---------------------------------------------------------------- time loop
     records: dict[float, tuple[np.ndarray, float, dict[str, float]]] = {}
-    W_at: dict[float, float] = {}
     W = 0.0
     n_steps = 0
     max_step = 0.0
