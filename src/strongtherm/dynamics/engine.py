@@ -240,7 +240,10 @@ def _bound_states_along(model: OpenSystem, protocol: Protocol, nodes: int = 17) 
     s_values = np.union1d(np.linspace(0.0, 1.0, nodes), np.asarray(protocol.path.breakpoints))
     found = []
     for s in s_values:
-        p = model.resolve(protocol.path.function(float(s)))
+        try:
+            p = model.resolve(protocol.path.function(float(s)))
+        except ValueError as exc:
+            raise ValueError(f"protocol.path leaves the domain of {model.name} at s={s:.6g}: {exc}") from None
         energies = tuple(b.energy for b in bound_states(model, p))
         if energies:
             found.append((float(s), energies))
@@ -377,12 +380,17 @@ def drive(
         except ValueError as exc:
             raise ValueError(f"protocol leaves the domain of {model.name} at t={t:.6g}: {exc}") from None
 
+    def fast_params(t: float) -> dict[str, float]:
+        # inside the time loop: the path was checked against the model's domain at its nodes
+        return {**base_params, **protocol.path.function(float(protocol.progress(t)))}
+
     window = float(outputs[-1])
     length = chain_length(model, bath, window, tol=tol, L=L, max_sites=max_sites, lorentzian_cutoff=lorentzian_cutoff)
     universe = Universe(model, length)
     n, ext = universe.n, universe.ext
 
     p0 = params_at(0.0)
+    base_params = dict(p0)
     block0 = universe.block(p0)
     radius = 0.5 * (universe.fixed_bounds[1] - universe.fixed_bounds[0]) + float(np.max(np.abs(np.linalg.eigvalsh(block0))))
     if dt is None:
@@ -428,7 +436,7 @@ def drive(
         # one-sided at the piece's ends: d lambda / dt may jump at a kink
         delta = 1e-12 * max(hi - lo, 1e-300)
         te = min(max(t, lo + delta), hi - delta) if hi - lo > 2 * delta else t
-        dB = universe.block_derivative(params_at(te), protocol.rates(te))
+        dB = universe.block_derivative(fast_params(te), protocol.rates(te), checked=False)
         return float(np.real(np.sum(dB * local_C(P).T)))
 
     propagate = ChebyshevPropagator(universe)
@@ -470,7 +478,7 @@ def drive(
         states_at: dict[int, tuple[np.ndarray, dict[str, float]]] = {}
         for j, (a, b) in enumerate(zip(nodes[:-1], nodes[1:], strict=True)):
             h_step = b - a
-            blocks = [universe.block(params_at(a + c * h_step)) for c in nodes_c]
+            blocks = [universe.block(fast_params(a + c * h_step), checked=False) for c in nodes_c]
             Psi = propagate(Psi, magnus_block(universe.h_fixed_ext, blocks, h_step, order), h_step)
             P_samples[j + 1] = power(Psi, float(b), lo, hi)
             n_steps += 1

@@ -27,6 +27,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.linalg.blas import zaxpy
 from scipy.special import jv
 
 __all__ = ["ChebyshevPropagator", "IntegratorInfo", "lagrange_interval_weights", "magnus_block"]
@@ -137,16 +138,17 @@ class ChebyshevPropagator:
 
     def _series(self, Psi: np.ndarray, block: np.ndarray, centre: float, radius: float, c: np.ndarray) -> np.ndarray:
         u = self.universe
-
-        def scaled(X: np.ndarray) -> np.ndarray:
-            return (u.apply(block, X) - centre * X) / radius  # type: ignore[attr-defined]
-
+        M = u.scaled_operator(block, centre, 1.0 / radius)  # type: ignore[attr-defined]
+        M2 = u.scaled_operator(block, centre, 2.0 / radius)  # type: ignore[attr-defined]
         T0 = Psi
-        T1 = scaled(Psi)
-        out = c[0] * T0 + c[1] * T1
+        T1 = M @ Psi
+        out = c[0] * T0
+        out += c[1] * T1
+        flat_out = out.reshape(-1)
         for ck in c[2:]:
-            T2 = 2.0 * scaled(T1) - T0
-            out += ck * T2
+            T2 = M2 @ T1
+            T2 -= T0  # T_{k+1} = 2 x T_k - T_{k-1}, in place
+            zaxpy(T2.reshape(-1), flat_out, a=ck)  # out += c_k T_{k+1}, in place
             T0, T1 = T1, T2
         self.n_matvec += len(c) - 1
         return out
