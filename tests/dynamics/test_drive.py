@@ -224,3 +224,13 @@ def test_wide_band_level_against_jauho_wingreen_meir():
     extrapolated = (8 * errors[2] - 6 * errors[1] + errors[0]) / 3
     assert np.max(np.abs(extrapolated)) < 2e-5
     assert np.max(np.abs(extrapolated)) < 0.05 * np.max(np.abs(errors[2]))
+
+
+def test_readme_example_runs():
+    # the API sketch, as printed in README.md ("Finite speed")
+    rlm = st.models.resonant_level(t0=1.25)
+    proto = st.Protocol(st.Path.line({"eps_s": 0.0, "V": 0.6}, {"eps_s": 1.0, "V": 0.6}), duration=5.0, schedule="linear")
+    run = st.dynamics.drive(rlm, st.Bath(T=0.1), proto, times=np.linspace(0, 5, 101), mean_force_energies=False)
+    assert run.W_ext.shape == run.heat.shape == run.system_energy["hilbert"].shape == (101,)
+    assert run.reduced_state.shape == (101, 1, 1)
+    assert abs(run.relative_entropy[-1] - run.entropy_production[-1]) < 1e-10  # as in the identity test

@@ -81,7 +81,8 @@ class DriveResult:
     ----------
     times : ndarray (n_t,)
     parameters : mapping name -> ndarray (n_t,)
-        lambda(t). For a sudden quench the value at t = 0 is the one before the jump.
+        lambda(t). A sudden quench (duration 0) jumps at t = 0: every output, t = 0 included, shows
+        the state right after the jump (W_ext = Tr[C_0 (h_B - h_A)] = W_diff there).
     W_ext : ndarray (n_t,)
         Time-integrated power int Tr[C dh/dt] dt (plus Tr[C (h_B - h_A)] at a sudden jump).
     universe_energy : ndarray (n_t,)
