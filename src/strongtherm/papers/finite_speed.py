@@ -52,7 +52,7 @@ PROCESSES = {
     "coupling": ({"eps_s": 0.3, "V": 0.2}, {"eps_s": 0.3, "V": 0.8}),
     "fig3-line": ({"eps_s": 0.0, "V": 0.6}, {"eps_s": 1.0, "V": 0.4}),
 }
-DURATIONS = np.array([1e-6, 0.3, 1.0, 3.0, 10.0, 20.0, 40.0])
+DURATIONS = np.array([1e-6, 0.1, 0.3, 1.0, 2.0, 3.0, 5.0, 10.0, 20.0, 40.0])
 ENERGY_KEYS = {
     "hilbert": r"$\Delta U_S$ (Hilbert space, $\alpha$=1/2)",
     "alpha=0": r"$\Delta\langle H_S\rangle$ ($\alpha$=0)",
@@ -135,14 +135,15 @@ def _work_vs_duration(model: OpenSystem, bath: Bath, out: FilePath, report: Repo
                 f"{name}: after the slowest ramp every definition's Delta U_S approaches its equilibrium change",
                 {k: eq_B[k] - eq_A[k] for k in ENERGY_KEYS},
                 {k: rows[f"dU[{k}]"][-1] for k in ENERGY_KEYS},
-                "|Delta U(tau = 40) - Delta U_eq| <= 2e-2 for each definition (the state lags by O(1/tau))",
-                bool(all(abs(g) <= 2e-2 for g in gaps.values())),
+                "|Delta U(tau = 40) - Delta U_eq| <= 5e-3 for each definition (the state lags by O(1/tau))",
+                bool(all(abs(g) <= 5e-3 for g in gaps.values())),
                 details="gaps: " + ", ".join(f"{k}: {g:.2e}" for k, g in gaps.items()),
             )
         )
-        ax.semilogx(DURATIONS, W, "ko-", label=r"$W_{ext}(\tau)$")
+        shown = slice(1, None)  # tau = 1e-6 is the sudden check; its value is the dotted line
+        ax.semilogx(DURATIONS[shown], W[shown], "ko-", label=r"$W_{ext}(\tau)$")
         for k, label in ENERGY_KEYS.items():
-            ax.semilogx(DURATIONS, rows[f"dU[{k}]"], ".-", label=label)
+            ax.semilogx(DURATIONS[shown], rows[f"dU[{k}]"][shown], ".-", label=label)
         ax.axhline(dF, color="k", ls="--", lw=0.8, label=r"$\Delta F^*_S$ (quasistatic)")
         ax.axhline(sudden.work["diff"], color="grey", ls=":", lw=0.8, label=r"$W_{diff}$ (sudden)")
         ax.set_xlabel(r"ramp duration $\tau$")
