@@ -149,12 +149,31 @@ def test_bound_state_along_the_path_is_flagged(rlm, ramp_and_hold):
     assert not ramp_and_hold.bound_state_along_path
 
 
-def test_to_dict_is_json(ramp_and_hold):
+def test_to_dict_is_flat_json_and_series(ramp_and_hold):
     d = ramp_and_hold.to_dict()
-    text = json.dumps(d)
-    assert d["initial"] == "gibbs" and d["chain"]["L"] == L and "W_ext" in d["series"]
-    assert json.loads(text)["end"]["W_ext"] == pytest.approx(ramp_and_hold.W_ext[-1], rel=1e-15)
+    assert all(isinstance(v, float) for v in d.values())
+    assert json.loads(json.dumps(d))["W_ext"] == ramp_and_hold.W_ext[-1]
+    assert d["L"] == L and d["order"] == 6 and d["bound_state_along_path"] == 0.0
+    assert d["delta_system_energy_hilbert"] == pytest.approx(
+        ramp_and_hold.system_energy["hilbert"][-1] - ramp_and_hold.system_energy["hilbert"][0], abs=1e-15
+    )
+    series = ramp_and_hold.series()
+    assert {"times", "W_ext", "system_energy_alpha_0.5", "system_energy_Hstar", "parameter_eps_s"} <= set(series)
+    assert all(v.shape == ramp_and_hold.times.shape for v in series.values())
     assert "W_ext[-1]" in repr(ramp_and_hold)
+
+
+def test_duration_as_a_sweep_axis(rlm):
+    pytest.importorskip("xarray")
+
+    def work(duration):
+        proto = level_ramp(duration)
+        return dyn.drive(rlm, BATH, proto, times=[0.0, duration], L=L, mean_force_energies=False, entropy=False)
+
+    ds = st.sweep(work, {"duration": [0.5, 1.0]}, processes=1, progress=False)
+    # each point is the same drive() run: the sweep only stores to_dict()
+    assert ds["W_ext"].sel(duration=1.0).item() == work(1.0).W_ext[-1]
+    assert ds["L"].values.tolist() == [float(L)] * 2
 
 
 @pytest.mark.parametrize(

@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 
+from .._convert import variable_name
 from .._validation import check_real
 from ..core.warnings import RankDeficientWarning
 from ..negf.meanforce import mean_force, mean_force_from_hamiltonian
@@ -161,22 +162,65 @@ class DriveResult:
         """W_ext - Delta F (chain), = T Sigma for the Gibbs start."""
         return self.W_ext - self.delta_F
 
-    def to_dict(self) -> dict[str, Any]:
-        """End values as floats, time series as lists, settings as plain values."""
-        from .._convert import to_builtin
+    def _energy_name(self, key: str) -> str:
+        # system_energy keys as flat, file-safe names: hilbert, alpha_0.5, H_S, Hstar, Estar
+        if key.startswith("alpha="):
+            return variable_name("system_energy_alpha", alpha=float(key.split("=")[1]))
+        return "system_energy_" + key.replace("*", "star")
 
-        end = {
+    def to_dict(self) -> dict[str, float]:
+        """Scalars as plain floats (end values and settings), the shape ``st.sweep`` stores.
+
+        Keys: ``W_ext``, ``universe_energy``, ``heat``, ``entropy_production``,
+        ``relative_entropy``, ``delta_F``, ``dissipated_work``, ``particle_number``,
+        ``system_energy_<d>`` (``hilbert``, ``alpha_0``, ``alpha_0.5``, ``alpha_1``, ``H_S``,
+        ``Hstar``, ``Estar``; changes from t = times[0]: ``delta_system_energy_<d>``), and, for the
+        product start, ``mutual_information``, ``reservoir_relative_entropy``; ``delta_F_S_engine``
+        and ``finite_size_difference`` (NaN without the reference), ``protocol_duration``,
+        ``protocol_hold``, ``L``, ``thermal_error_estimate``, ``return_time``, ``order``,
+        ``max_step``, ``n_steps``, ``energy_balance_residual``, ``bound_state_along_path`` (0 or 1).
+        Names never clash with a sweep axis such as ``duration``, ``T`` or a model parameter.
+        Time series: :meth:`series`.
+        """
+        out = {
             "W_ext": self.W_ext[-1],
             "universe_energy": self.universe_energy[-1],
             "heat": self.heat[-1],
             "entropy_production": self.entropy_production[-1],
             "relative_entropy": self.relative_entropy[-1],
             "delta_F": self.delta_F[-1],
-            "delta_F_S_engine": self.delta_F_S_engine,
-            "finite_size_difference": self.finite_size_difference,
-            **{f"system_energy[{k}]": v[-1] for k, v in self.system_energy.items()},
+            "dissipated_work": self.dissipated_work[-1],
+            "particle_number": self.particle_number[-1],
         }
-        series = {
+        for k, v in self.system_energy.items():
+            out[self._energy_name(k)] = v[-1]
+            out["delta_" + self._energy_name(k)] = v[-1] - v[0]
+        if self.mutual_information is not None:
+            out["mutual_information"] = self.mutual_information[-1]
+            out["reservoir_relative_entropy"] = self.reservoir_relative_entropy[-1]  # type: ignore[index]
+        nan = float("nan")
+        out.update(
+            {
+                "delta_F_S_engine": nan if self.delta_F_S_engine is None else self.delta_F_S_engine,
+                "finite_size_difference": nan if self.finite_size_difference is None else self.finite_size_difference,
+                "protocol_duration": self.protocol.duration,
+                "protocol_hold": self.protocol.hold,
+                "L": self.chain.L,
+                "thermal_error_estimate": self.chain.thermal_error,
+                "return_time": self.chain.return_time,
+                "order": self.integrator.order,
+                "max_step": self.integrator.max_step,
+                "n_steps": self.integrator.n_steps,
+                "energy_balance_residual": self.integrator.energy_balance_residual,
+                "bound_state_along_path": float(self.bound_state_along_path),
+            }
+        )
+        return {k: float(v) for k, v in out.items()}
+
+    def series(self) -> dict[str, np.ndarray]:
+        """The time series, each of shape (n_t,) (``times`` included), named as in :meth:`to_dict`;
+        ``parameter_<name>`` for lambda(t); the reduced state is :attr:`reduced_state`."""
+        out = {
             "times": self.times,
             "W_ext": self.W_ext,
             "universe_energy": self.universe_energy,
@@ -187,26 +231,13 @@ class DriveResult:
             "relative_entropy": self.relative_entropy,
             "delta_F": self.delta_F,
             "system_entropy": self.system_entropy,
-            **{f"system_energy[{k}]": v for k, v in self.system_energy.items()},
-            **{f"parameter[{k}]": v for k, v in self.parameters.items()},
+            **{self._energy_name(k): v for k, v in self.system_energy.items()},
+            **{f"parameter_{k}": v for k, v in self.parameters.items()},
         }
         if self.mutual_information is not None:
-            series["mutual_information"] = self.mutual_information
-            series["reservoir_relative_entropy"] = self.reservoir_relative_entropy
-        return to_builtin(
-            {
-                "model": self.model.name,
-                "protocol": self.protocol.describe(),
-                "T": self.bath.T,
-                "mu": self.bath.mu,
-                "initial": self.initial,
-                "bound_state_along_path": self.bound_state_along_path,
-                "end": end,
-                "series": series,
-                "chain": self.chain.to_dict(),
-                "integrator": self.integrator.to_dict(),
-            }
-        )
+            out["mutual_information"] = self.mutual_information
+            out["reservoir_relative_entropy"] = self.reservoir_relative_entropy  # type: ignore[assignment]
+        return out
 
 
 # ---------------------------------------------------------------------------------------- checks
