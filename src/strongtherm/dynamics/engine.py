@@ -22,7 +22,7 @@ by :mod:`.evolve` is exact (up to the integrator's controlled error). Outputs (u
   universe's grand potential (= F*_S of the chain, since H_R is fixed), which equals the relative
   entropy D(rho(t) || rho^eq_lambda(t)) computed from correlation matrices (:mod:`.entropy`).
   Product start: Sigma = Delta S_S - beta Q = I(S:R) + D(rho_R(t) || rho_R^eq) (Esposito et al.
-  2010, Eqs. 4-8).
+  2010).
 
 A bound state anywhere along the path (:func:`strongtherm.negf.bound_states` on path nodes) does
 not relax: the slow limit then keeps a memory of the protocol and differs from Delta F*_S. The

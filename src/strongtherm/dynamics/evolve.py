@@ -3,7 +3,7 @@
 The orbitals Psi(t) (columns: the eigenvectors of the initial state, occupied with weights f_k,
 so that C(t) = Psi f Psi^dagger) obey i dPsi/dt = h(t) Psi. One step t -> t + dt replaces the
 time-ordered exponential by exp(Omega), Omega the Magnus expansion truncated at order 4 or 6
-(Blanes, Casas & Ros, BIT 40, 434 (2000), Eqs. (39) and (43), with Gauss-Legendre nodes):
+(Blanes, Casas & Ros, BIT 40, 434 (2000), with Gauss-Legendre nodes):
 
 * order 4: Omega = dt/2 (A_1 + A_2) + sqrt(3) dt^2 / 12 [A_2, A_1], A = -i h at the two nodes;
 * order 6: with alpha_1 = dt A_2, alpha_2 = sqrt(15) dt / 3 (A_3 - A_1),
