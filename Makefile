@@ -38,11 +38,15 @@ $(VENV)/.docs-installed: pyproject.toml $(BIN)/strongtherm
 	$(BIN)/pip install --quiet -e '.[docs]'
 	touch $@
 
+# (reproduce refuses a non-empty folder, so its log goes beside the gallery, not into it)
 docs: $(VENV)/.docs-installed
-	rm -rf docs/_static/gallery && mkdir -p docs/_static/gallery
-	$(BIN)/strongtherm reproduce all --quiet --out docs/_static/gallery > docs/_static/gallery/reproduce.log \
-		|| { cat docs/_static/gallery/reproduce.log; exit 1; }
+	rm -rf docs/_static/gallery && mkdir -p docs/_build
+	$(BIN)/strongtherm reproduce all --quiet --out docs/_static/gallery > docs/_build/reproduce.log \
+		|| { cat docs/_build/reproduce.log; exit 1; }
 	$(BIN)/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+	@# the equations render offline: MathJax comes from the site itself, never from a CDN
+	grep -q '_static/mathjax/tex-chtml.js' docs/_build/html/conventions.html
+	! grep -l 'cdn.jsdelivr.net' docs/_build/html/*.html
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache docs/_build docs/_static/gallery

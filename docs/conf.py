@@ -18,7 +18,7 @@ import strongtherm
 DOCS = Path(__file__).resolve().parent
 GALLERY = DOCS / "_static" / "gallery"
 REPRODUCTIONS = ("kumar2024", "davoudi2025")
-TUTORIALS = ("negf_resonant_level", "exact_two_spin", "sweep_maps")
+TUTORIALS = ("negf_resonant_level", "exact_two_spin", "sweep_maps", "your_own_fermionic_model", "your_own_finite_model")
 
 project = "strongtherm"
 author = "the strongtherm authors"
@@ -30,6 +30,9 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.mathjax",
+    # MathJax served from the built site itself (a local copy shipped by this package), so the
+    # docs render their equations offline, with no CDN
+    "sphinx-mathjax-offline",
     "sphinx.ext.viewcode",
 ]
 

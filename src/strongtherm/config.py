@@ -170,6 +170,8 @@ def _grid_axis(value: Any, key: str) -> tuple[float, ...]:
 
 #: the models whose arguments are matrices, which a config may give as file names
 MATRIX_MODELS: tuple[str, ...] = ("negf_matrices", "exact_matrices")
+#: their matrix arguments (the slopes inside ``parameters`` of negf_matrices too)
+_MATRIX_ARGUMENTS: dict[str, tuple[str, ...]] = {"negf_matrices": ("h_S", "couplings"), "exact_matrices": ("H_S", "H_R", "V")}
 
 
 def load_matrix(reference: str, base_dir: str | FilePath | None, key: str) -> np.ndarray:
@@ -239,10 +241,22 @@ class ModelConfig:
     base_dir: str | None = None
 
     def loaded_args(self) -> dict[str, Any]:
-        """``args`` with matrix files read (matrix models only; others unchanged)."""
-        if self.name not in MATRIX_MODELS:
-            return dict(self.args)
-        return {k: _load_files(v, self.base_dir, f"model.args.{k}") for k, v in self.args.items()}
+        """``args`` with matrix files read (the matrix arguments of matrix models; all else as given)."""
+        out = dict(self.args)
+        for key in _MATRIX_ARGUMENTS.get(self.name, ()):
+            if key in out:
+                out[key] = _load_files(out[key], self.base_dir, f"model.args.{key}")
+        if self.name == "negf_matrices" and isinstance(out.get("parameters"), Mapping):
+            out["parameters"] = {
+                name: {
+                    k: _load_files(v, self.base_dir, f"model.args.parameters.{name}.{k}") if k in ("h_S", "couplings") else v
+                    for k, v in spec.items()
+                }
+                if isinstance(spec, Mapping)
+                else spec
+                for name, spec in out["parameters"].items()
+            }
+        return out
 
     def build(self) -> Any:
         """The model: the builder called with :meth:`loaded_args`."""

@@ -32,6 +32,7 @@ light. No backend is chosen here: on a machine without a display matplotlib fall
 from __future__ import annotations
 
 import sys
+import textwrap
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,7 @@ __all__ = [
     "second_law",
     "state_functions",
     "sweep_map",
+    "sweep_overview",
 ]
 
 ENERGY = UNITS["energy"]
@@ -179,13 +181,15 @@ class _NegfStates:
 
     @staticmethod
     def title(results: Sequence[Any], x: Any) -> str:
+        # only what is the same for every result goes in the title (never the first one's value
+        # of a parameter that varies along the curve)
         first = results[0]
-        fixed = {k: v for k, v in first.params.items() if not (isinstance(x, str) and k == x)}
-        return (
-            f"{first.model.name}: {_format_params(fixed)}"
-            + (", " if fixed else "")
-            + f"T={first.bath.T:g}, μ={first.bath.mu:g} (Kumar et al. 2024)"
-        )
+        fixed = {k: v for k, v in first.params.items() if all(r.params.get(k) == v for r in results)}
+        for name in ("T", "mu"):
+            value = getattr(first.bath, name)
+            if all(getattr(r.bath, name) == value for r in results):
+                fixed[name] = value
+        return f"{first.model.name}: {_format_params(fixed)} (Kumar et al. 2024)"
 
 
 class _ExactStates:
@@ -212,7 +216,9 @@ class _ExactStates:
 
     @staticmethod
     def title(results: Sequence[Any], x: Any) -> str:
-        return f"mean-force state functions, β={results[0].beta:g} (Davoudi et al. 2025)"
+        beta = results[0].beta
+        fixed = f", β={beta:g}" if all(r.beta == beta for r in results) else ""
+        return f"mean-force state functions{fixed} (Davoudi et al. 2025)"
 
 
 def _state_readers() -> dict[type, Any]:
@@ -812,7 +818,7 @@ def sweep_map(
     ax.set_xlabel(_parameter_label(x, dataset[x].attrs))
     ax.set_ylabel(_parameter_label(y, dataset[y].attrs))
     if title is None:
-        title = q.label() + (f"\n{dataset.attrs['title']}" if "title" in dataset.attrs else "")
+        title = textwrap.fill(q.label(), width=60) + (f"\n{dataset.attrs['title']}" if "title" in dataset.attrs else "")
     ax.set_title(title, fontsize="medium")
     return ax
 
@@ -824,11 +830,75 @@ def _is_quench(result: Any) -> bool:
     return isinstance(result, exact.QuenchResult | negf.FermionicQuench)
 
 
+def sweep_overview(
+    dataset: Any,
+    quantities: Sequence[str] | None = None,
+    *,
+    slice_axis: str | None = None,
+    max_slices: int = 4,
+) -> Any:
+    """A sweep at a glance, shaped by its grid: curves, maps, or maps per slice.
+
+    Dimensions of length one are fixed (named in the titles). A 1-D grid gives curves
+    (:func:`state_functions`); a 2-D grid one colour map per quantity (:func:`sweep_map`, each
+    with its labelled colour bar); a grid of three or more dimensions a row of maps per quantity,
+    one per value of ``slice_axis`` (at most ``max_slices`` values, evenly spread), with any
+    further dimensions fixed at their first value.
+
+    Parameters
+    ----------
+    dataset
+        An :class:`xarray.Dataset` from ``st.sweep``.
+    quantities
+        Data variables to draw (default: up to three headline quantities of the registry).
+    slice_axis
+        The dimension to slice along for 3-D and larger grids (default: the last one).
+    max_slices
+        Most slices drawn along ``slice_axis``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes or numpy.ndarray of Axes
+    """
+    if not _is_dataset(dataset):
+        raise TypeError(f"dataset must be an xarray.Dataset, got {type(dataset).__name__}")
+    headline = [row.key for row in REGISTRY.values() if row.headline and row.key in dataset.data_vars]
+    names = list(quantities) if quantities is not None else (headline[:3] or [str(v) for v in list(dataset.data_vars)[:3]])
+    dims = [str(d) for d in dataset.dims if dataset.sizes[d] > 1]
+    fixed = {str(d): float(dataset[d].values[0]) for d in dataset.dims if dataset.sizes[d] == 1}
+    ds = dataset.isel({d: 0 for d in fixed})
+    if len(dims) <= 1:
+        return state_functions(ds, x=dims[0] if dims else None, quantities=names)
+    note = f" ({_format_params(fixed)})" if fixed else ""
+    if len(dims) == 2:
+        fig, axes = new_figure(1, len(names), figsize=(4.8 * len(names), 3.9), squeeze=False, layout="constrained")
+        for ax, name in zip(axes[0], names, strict=True):
+            title = textwrap.fill(_quantity_of(name, ds[name].attrs).label() + note, width=52)  # fits one panel
+            sweep_map(ds, name, x=dims[0], y=dims[1], ax=ax, title=title)
+        return axes[0]
+    if slice_axis is None:
+        slice_axis = dims[-1]
+    if slice_axis not in dims:
+        raise ValueError(f"slice_axis must be one of the dimensions {dims}, got {slice_axis!r}")
+    max_slices = int(max_slices)
+    if max_slices < 1:
+        raise ValueError(f"max_slices must be a positive integer, got {max_slices}")
+    plane = [d for d in dims if d != slice_axis][:2]
+    extra = {d: float(ds[d].values[0]) for d in dims if d not in plane and d != slice_axis}
+    ds = ds.isel({d: 0 for d in extra})
+    picks = np.unique(np.linspace(0, ds.sizes[slice_axis] - 1, min(max_slices, ds.sizes[slice_axis])).round().astype(int))
+    note = f" ({_format_params({**fixed, **extra})})" if fixed or extra else ""
+    fig, axes = new_figure(len(names), len(picks), figsize=(4.4 * len(picks), 3.6 * len(names)), squeeze=False, layout="constrained")
+    for row, name in zip(axes, names, strict=True):
+        for ax, k in zip(row, picks, strict=True):
+            value = float(ds[slice_axis].values[k])
+            title = f"{_quantity_of(name, ds[name].attrs).symbol}, {parameter_symbol(slice_axis)}={value:g}{note}"
+            sweep_map(ds.isel({slice_axis: k}), name, x=plane[0], y=plane[1], ax=ax, title=title)
+    return axes.ravel()
+
+
 def _overview(ds: Any) -> Any:
-    """A sweep at a glance: up to three headline quantities of the registry over the first coordinate."""
-    headline = [row.key for row in REGISTRY.values() if row.headline and row.key in ds.data_vars]
-    names = headline[:3] or [str(v) for v in list(ds.data_vars)[:3]]
-    return state_functions(ds, x=next(iter(ds.dims)), quantities=names)
+    return sweep_overview(ds)
 
 
 def _drawers() -> list[tuple[type, Callable[[Any], Any]]]:
@@ -863,8 +933,8 @@ def draw(result: Any) -> Axes:
     """The standard plot of a result, chosen by its type.
 
     ``QuasistaticProcess`` -> :func:`path_works`; ``QuenchResult``, ``FermionicQuench`` or
-    ``SecondLawAudit`` -> :func:`second_law`; a sweep ``xarray.Dataset`` -> :func:`state_functions`
-    of up to three headline quantities over its first coordinate.
+    ``SecondLawAudit`` -> :func:`second_law`; a sweep ``xarray.Dataset`` -> :func:`sweep_overview`
+    (curves for a 1-D grid, maps for a 2-D grid, maps per slice beyond).
 
     Returns
     -------

@@ -17,17 +17,20 @@ exact      ``exact.equilibrium``     ``exact.quench``           ``st.sweep(sweep
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path as FilePath
 from typing import TYPE_CHECKING, Any
+
+import numpy as np
 
 from .io import save_dataset, staged_folder, write_csv, write_json
 
 if TYPE_CHECKING:  # pragma: no cover - config imports this module's table lazily
     from .config import RunConfig
 
-__all__ = ["TASKS", "Plan", "execute", "prepare", "run"]
+__all__ = ["TASKS", "Plan", "execute", "format_summary", "prepare", "run", "summarize"]
 
 Log = Callable[[str], None]
 
@@ -213,6 +216,65 @@ def _plot(result: Any, kind: str, out: FilePath, log: Log) -> FilePath | None:
     return target
 
 
+#: what the printed summary shows beside the registry's headline quantities, per task kind
+_SUMMARY_EXTRAS: dict[str, tuple[str, ...]] = {
+    "state": ("system_U", "expectation_H_SR", "n_bound_states"),
+    "path": ("W_ext", "W_S", "nonlocal_work", "delta_Omega_S", "delta_dOmega_R", "sum_rule_residual"),
+    "quench": ("delta_F_S", "dissipated_work_diff", "dissipated_work_Hstar", "dissipated_work_Estar"),
+}
+
+
+def summarize(result: Any, kind: str) -> dict[str, Any]:
+    """The key numbers of a result: ``{"kind", "values": {key: number}, ...}`` (for summary.json).
+
+    Scalar results: the registry's headline quantities of ``result.to_dict()`` and a few more per
+    task kind. A sweep Dataset: min and max of each headline quantity, the number of points and of
+    failures, and the backend that ran it.
+    """
+    from .core.quantities import REGISTRY
+
+    headline = [row.key for row in REGISTRY.values() if row.headline]
+    if hasattr(result, "data_vars"):  # a sweep: an xarray.Dataset
+        names = [k for k in headline if k in result.data_vars] or [str(k) for k in list(result.data_vars)[:4]]
+        ranges = {k: {"min": float(result[k].min()), "max": float(result[k].max())} for k in names}
+        failures = result.attrs.get("failures", "[]")
+        if isinstance(failures, str):  # netCDF-safe attrs hold the list as JSON text
+            failures = json.loads(failures)
+        return {
+            "kind": kind,
+            "ranges": ranges,
+            "points": int(np.prod([result.sizes[d] for d in result.dims])),
+            "failures": len(failures),
+            "backend": result.attrs.get("backend", "?"),
+        }
+    values = result.to_dict() if hasattr(result, "to_dict") else {}
+    keys = [k for k in (*headline, *_SUMMARY_EXTRAS.get(kind, ())) if k in values]
+    return {"kind": kind, "values": {k: float(values[k]) for k in dict.fromkeys(keys)}}
+
+
+def format_summary(summary: Mapping[str, Any]) -> str:
+    """A short plain-text table of :func:`summarize` (symbol, value, unit, what it is)."""
+    from .core.quantities import lookup
+
+    def describe(key: str) -> tuple[str, str, str]:
+        row = lookup(key)
+        return (row.symbol, row.unit, row.long_name) if row is not None else (key, "", "")
+
+    lines = [f"summary ({summary['kind']}):"]
+    keys = list(summary.get("ranges", summary.get("values", {})))
+    width = max([len(describe(k)[0]) for k in keys] + [8])
+    if "ranges" in summary:
+        for key, r in summary["ranges"].items():
+            symbol, unit, name = describe(key)
+            lines.append(f"  {symbol:<{width}} {r['min']:>+16.10g} .. {r['max']:<+16.10g} {unit:<7} {name}")
+        lines.append(f"  {summary['points']} points, {summary['failures']} failed, backend {summary['backend']}")
+    else:
+        for key, value in summary["values"].items():
+            symbol, unit, name = describe(key)
+            lines.append(f"  {symbol:<{width}} {value:>+20.12g} {unit:<7} {name}")
+    return "\n".join(lines)
+
+
 def execute(plan: Plan, config: RunConfig, out: FilePath, *, log: Log = print) -> list[FilePath]:
     """Run a prepared task into the folder ``out`` (which must not exist or be empty).
 
@@ -225,6 +287,9 @@ def execute(plan: Plan, config: RunConfig, out: FilePath, *, log: Log = print) -
         written = [write_json(staging / "resolved_config.json", config.to_dict())]
         result = plan.call()
         written += plan.write(result, staging, log)
+        summary = summarize(result, plan.kind)
+        written.append(write_json(staging / "summary.json", summary))
+        log(format_summary(summary))
         if config.output.plot:
             figure = _plot(result, plan.kind, staging, log)
             if figure is not None:

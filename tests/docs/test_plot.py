@@ -244,3 +244,45 @@ def test_draw_picks_the_plot_by_result_type(process):
     assert not plot.can_draw(eq)
     with pytest.raises(TypeError, match="no standard plot for a Equilibrium"):
         plot.draw(eq)
+
+
+def _grid_dataset(shape_names):
+    # a synthetic sweep Dataset: the plot only draws, so any numbers with the registry's names do
+    xr = pytest.importorskip("xarray")
+    coords = {name: np.linspace(0.0, 1.0, n) for name, n in shape_names}
+    shape = tuple(n for _, n in shape_names)
+    values = np.arange(np.prod(shape), dtype=float).reshape(shape)
+    data = {key: (list(coords), values + k) for k, key in enumerate(("system_N", "system_S", "system_Omega"))}
+    return xr.Dataset(data, coords=coords)
+
+
+def test_sweep_overview_is_shaped_by_the_grid():
+    # issue 13: a 1-D grid gives curves, a 2-D grid one map per quantity (each with a colour bar),
+    # a 3-D grid a row of maps per quantity, one per slice; length-one dimensions are fixed
+    curves = st.plot.sweep_overview(_grid_dataset([("eps_s", 5), ("V", 1)]))
+    first = np.ravel(curves)[0]
+    assert first.lines and not first.collections
+    maps = st.plot.sweep_overview(_grid_dataset([("eps_s", 5), ("V", 4)]))
+    assert len(maps) == 3 and all(ax.collections[0].colorbar is not None for ax in maps)
+    assert "V" in maps[0].get_ylabel() and "ε" in maps[0].get_xlabel()
+    sliced = st.plot.sweep_overview(_grid_dataset([("eps_s", 5), ("V", 4), ("T", 6)]), max_slices=3)
+    assert len(sliced) == 3 * 3  # three quantities x three slices along T
+    assert "T=" in sliced[0].get_title()
+    with pytest.raises(ValueError, match="slice_axis"):
+        st.plot.sweep_overview(_grid_dataset([("eps_s", 5), ("V", 4), ("T", 6)]), slice_axis="mu")
+    assert st.plot.draw(_grid_dataset([("eps_s", 5), ("V", 4)])).collections  # the CLI's plot: maps
+    matplotlib.pyplot.close("all")
+
+
+def test_titles_name_only_what_is_fixed_along_the_curve():
+    # issue 13 (found while writing the finite-model tutorial): a beta scan must not be titled
+    # with the first result's beta, nor an eps_s scan with the first eps_s
+    A = st.models.two_spin(eps=0.0, alpha=0.8, gamma=1.2, chi=1.8)
+    scan = st.exact.equilibria(A, [0.5, 1.0, 2.0])
+    axes = st.plot.state_functions(list(scan), x=[0.5, 1.0, 2.0], quantities=["U_diff", "F_S"])
+    assert "β=" not in np.ravel(axes)[0].get_title()
+    rlm = st.models.resonant_level()
+    eqs = [st.negf.equilibrium(rlm, st.Bath(T=0.1), eps_s=e, V=0.5) for e in (-0.5, 0.5)]
+    title = np.ravel(st.plot.state_functions(eqs, x="eps_s"))[0].get_title()
+    assert "ε_s=" not in title and "V=0.5" in title and "T=0.1" in title
+    matplotlib.pyplot.close("all")

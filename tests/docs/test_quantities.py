@@ -32,7 +32,14 @@ def _every_to_dict() -> dict[str, dict[str, float]]:
         "exact.EquilibriumResult": st.exact.equilibrium(A, beta=1.0).to_dict(),
         "exact.QuenchResult (Gibbs)": st.exact.quench(A, B, beta=1.0).to_dict(),
         "exact.QuenchResult (unitary)": st.exact.quench(A, B, beta=1.0, t_f=1.0).to_dict(),
+        "dynamics.DriveResult": _drive().to_dict(),
+        "dynamics.DriveResult (product start)": _drive(initial="product").to_dict(),
     }
+
+
+def _drive(**kwargs):
+    proto = st.Protocol(st.Path.line({"eps_s": 0.0, "V": 0.6}, {"eps_s": 0.5, "V": 0.6}), duration=0.5)
+    return st.dynamics.drive(RLM, st.Bath(T=0.5), proto, times=[0.0, 0.5], **kwargs)
 
 
 def test_registry_covers_every_key_of_every_to_dict():

@@ -88,7 +88,7 @@ def test_a_failed_run_leaves_nothing_and_the_same_out_works_again(tmp_path, caps
     assert _entries(tmp_path) == []  # neither the folder, its staging copy, nor the parent "a"
     monkeypatch.undo()
     assert main(["run", STATE, "--out", str(out), "--quiet"]) == 0
-    assert _entries(out) == ["resolved_config.json", "state.json"]
+    assert _entries(out) == ["resolved_config.json", "state.json", "summary.json"]
     assert _entries(out.parent) == ["out"]  # no staging folder left beside it
 
 
@@ -96,7 +96,7 @@ def test_run_into_an_existing_empty_folder(tmp_path):
     out = tmp_path / "empty"
     out.mkdir()
     assert main(["run", STATE, "--out", str(out), "--quiet"]) == 0
-    assert _entries(out) == ["resolved_config.json", "state.json"]
+    assert _entries(out) == ["resolved_config.json", "state.json", "summary.json"]
 
 
 def test_reproduce_refuses_a_non_empty_out_like_run(tmp_path, capsys):

@@ -47,10 +47,10 @@ def _leaves(prefix: str, value: object, out: dict[str, np.ndarray]) -> None:
 
 
 def numbers_of(folder: Path) -> dict[str, np.ndarray]:
-    """Every number of a run's data files (resolved_config.json and figures left out)."""
+    """Every number of a run's data files (resolved_config.json, summary.json and figures left out)."""
     out: dict[str, np.ndarray] = {}
     for path in sorted(folder.iterdir()):
-        if path.suffix == ".json" and path.name != "resolved_config.json":
+        if path.suffix == ".json" and path.name not in ("resolved_config.json", "summary.json"):  # inputs; a digest of the data
             _leaves(path.name, json.loads(path.read_text()), out)
         elif path.suffix == ".csv":
             lines = [line for line in path.read_text().splitlines() if line and not line.startswith("#")]

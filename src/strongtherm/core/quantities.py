@@ -54,7 +54,13 @@ PAPERS: Mapping[str, tuple[str, str]] = MappingProxyType(
 
 #: Unit codes and how they read on an axis.
 UNITS: Mapping[str, str] = MappingProxyType(
-    {"energy": "units of energy", "nats": "nats", "1": "dimensionless", "1/energy": "1 / units of energy"}
+    {
+        "energy": "units of energy",
+        "nats": "nats",
+        "1": "dimensionless",
+        "1/energy": "1 / units of energy",
+        "time": "units of ħ / energy",
+    }
 )
 
 #: The definitions of Davoudi et al. as written in keys (``U["H*"]`` -> ``U_Hstar``).
@@ -210,6 +216,53 @@ def _definitions() -> Iterator[Quantity]:
                  _D, "33", f"{_QUENCH}.entropy_change[{d!r}]")  # fmt: skip
 
 
+_DRIVE = "dynamics.DriveResult"
+
+
+def _dynamics() -> Iterator[Quantity]:
+    """Finite-speed driving (the dynamics wing): end values of :class:`strongtherm.dynamics.DriveResult`."""
+    energies = {
+        "hilbert": ("U_S(t)", "Hilbert-space system energy ⟨H_S⟩ + ½⟨H_SR⟩ at the end", _K, "14"),
+        "H_S": ("⟨H_S⟩(t)", "bare system energy ⟨H_S⟩ at the end", "", ""),
+        "Hstar": ("U_H*(t)", "Tr[H*_S(λ(t)) ρ_S(t)] at the end (non-equilibrium reduced state)", _D, "11"),
+        "Estar": ("U_E*(t)", "Tr[E*_S(λ(t)) ρ_S(t)] at the end (non-equilibrium reduced state)", _D, "13"),
+    }
+    for name, (sym, text, paper, eq) in energies.items():
+        attribute = f"{_DRIVE}.system_energy[{name.replace('star', '*')!r}][-1]"
+        yield _q(f"system_energy_{name}", sym, "energy", text, paper, eq, attribute)
+        yield _q(f"delta_system_energy_{name}", f"Δ{sym}", "energy", f"change over the run of the {text.split(' at ')[0]}",
+                 paper, eq, attribute + " − [0]")  # fmt: skip
+    yield _q("system_energy_alpha", "α-U_S(t)", "energy", "α-partition ⟨H_S + αH_SR⟩ at the end", _K, "22",
+             f"{_DRIVE}.system_energy['alpha={{}}'][-1]", suffix="alpha")  # fmt: skip
+    yield _q("delta_system_energy_alpha", "Δ(α-U_S)", "energy", "change over the run of ⟨H_S + αH_SR⟩", _K, "22",
+             f"{_DRIVE}.system_energy['alpha={{}}']", suffix="alpha")  # fmt: skip
+    rows = (
+        ("universe_energy", "ΔE_universe", "energy", "energy change of the closed universe (equals W_ext)", "", ""),
+        ("heat", "Q", "energy", "heat into the system, −Δ⟨H_R − μN_R⟩", "", ""),
+        ("entropy_production", "Σ", "nats", "entropy production β(W − ΔF*_S)", "", ""),
+        ("relative_entropy", "D(ρ‖ρ_eq)", "nats", "relative entropy to the Gibbs state at the instantaneous λ (= Σ)", "", ""),
+        ("delta_F", "ΔF", "energy", "free-energy change of the finite chain universe (ΔF*_S as L → ∞)", _D, "7"),
+        ("dissipated_work", "W − ΔF", "energy", "dissipated work W_ext − ΔF", "", ""),
+        ("particle_number", "N_S(t)", "1", "system particle number Tr C_SS at the end", "", ""),
+        ("mutual_information", "I(S:R)", "nats", "system–reservoir mutual information (product start)", "", ""),
+        ("reservoir_relative_entropy", "D(ρ_R‖ρ_R^eq)", "nats", "reservoir relative entropy (product start)", "", ""),
+        ("delta_F_S_engine", "ΔF*_S (∞ chain)", "energy", "ΔF*_S from the Green's-function engine", _D, "7"),
+        ("finite_size_difference", "ΔF − ΔF*_S", "energy", "finite-chain minus infinite-reservoir free-energy change", "", ""),
+        ("protocol_duration", "τ", "time", "duration of the ramp", "", ""),
+        ("protocol_hold", "τ_hold", "time", "hold at the final parameters after the ramp", "", ""),
+        ("L", "L", "1", "chain sites per reservoir", "", ""),
+        ("thermal_error_estimate", "ε_L", "energy", "estimated finite-size error of the thermodynamics", "", ""),
+        ("return_time", "t_return", "time", "time the reflected wave front needs to come back", "", ""),
+        ("order", "order", "1", "order of the Magnus integrator", "", ""),
+        ("max_step", "Δt_max", "time", "largest time step", "", ""),
+        ("n_steps", "n_steps", "1", "time steps taken", "", ""),
+        ("energy_balance_residual", "|W − ΔE|", "energy", "energy-balance residual of the integrator", "", ""),
+        ("bound_state_along_path", "bound state", "1", "1 if a bound state exists along the path (slow limit ≠ ΔF*_S)", "", ""),
+    )
+    for key, sym, unit, text, paper, eq in rows:
+        yield _q(key, sym, unit, text, paper, eq, f"{_DRIVE}.{key}")
+
+
 _ROWS: tuple[Quantity, ...] = (
     # ---------------------------------------------------------- Kumar et al. 2024, equilibrium
     *_regions(),
@@ -237,7 +290,7 @@ _ROWS: tuple[Quantity, ...] = (
        "", "", f"{_NEGF_EQ}.sum_rule_residuals['int delta g_R']", kind="residual"),
     # ---------------------------------------------------------- Kumar et al. 2024, processes
     _q("W_ext", "W_ext", "energy", "external work, time-integrated power ∫⟨Ḣ⟩dt", _K, "2, 19-20",
-       f"{_NEGF_PROC}.W_ext"),
+       f"{_NEGF_PROC}.W_ext / {_DRIVE}.W_ext[-1]"),
     _q("W_S", "W_S", "energy", "work on the system, W_ext − Δ(δΩ_R)", _K, "18", f"{_NEGF_PROC}.W_S"),
     _q("work_H_S", "∫⟨Ḣ_S⟩dt", "energy", "work done through H_S", _K, "19", f"{_NEGF_PROC}.work_H_S"),
     _q("work_H_SR", "∫⟨Ḣ_SR⟩dt", "energy", "work done through H_SR", _K, "20", f"{_NEGF_PROC}.work_H_SR"),
@@ -289,6 +342,8 @@ _ROWS: tuple[Quantity, ...] = (
        f"{_MF}.reduced_state.entropy"),
     _q("N_S", "⟨N_S⟩", "1", "system particle number Tr C in the reduced state", _K, "9, 12",
        f"{_MF}.reduced_state.N", kind="particle number"),
+    # ---------------------------------------------------------- finite speed (beyond the papers)
+    *_dynamics(),
 )  # fmt: skip
 
 #: Every quantity by key (family stems for families).

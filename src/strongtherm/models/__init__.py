@@ -1,10 +1,12 @@
 """Ready-made models: *what* the physics is (Hamiltonians, parameters, derivatives), no solving.
 
 Fermionic open systems for the Green's-function engine (:mod:`strongtherm.negf`) and
-finite composite systems for the mean-force engine (:mod:`strongtherm.exact`).
+finite composite systems for the mean-force engine (:mod:`strongtherm.exact`). Your own fermionic
+model: :func:`affine_open_system` (matrices and reservoir objects) or :func:`matrix_open_system`
+(nested lists, arrays or QuTiP objects and ``{t0, e0}`` chains: the builder behind configs).
 """
 
-from .affine import AffineCouplings, AffineMatrix, affine_open_system
+from .affine import AffineCouplings, AffineMatrix, affine_open_system, matrix_open_system
 from .fermions import resonant_level, two_level_two_reservoirs
 from .spins import (
     constrained_two_spin,
@@ -19,6 +21,7 @@ __all__ = [
     "AffineCouplings",
     "AffineMatrix",
     "affine_open_system",
+    "matrix_open_system",
     "constrained_two_spin",
     "pauli_composite",
     "pauli_hamiltonian",

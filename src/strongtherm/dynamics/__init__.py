@@ -1,0 +1,28 @@
+"""Finite-speed driving of open fermionic systems: the dynamics wing (DESIGN.md, "Finite speed").
+
+``Protocol(path, duration, schedule, hold)`` says how the parameters move; ``drive(model, bath,
+protocol, times=...)`` follows the exact Gaussian state of system + chain reservoirs and returns
+the works, energies, heat, reduced state and entropy production as a :class:`DriveResult`.
+The sudden quench (duration 0) and the quasistatic process (duration -> infinity, no bound
+state along the path) are its limits.
+"""
+
+from .chain import ChainLength, ChainMapping, chain_length, chain_mapping
+from .engine import BoundStateWarning, DriveResult, drive
+from .entropy import gaussian_entropy, mutual_information, relative_entropy_to_gibbs
+from .protocol import Protocol, Schedule
+
+__all__ = [
+    "BoundStateWarning",
+    "ChainLength",
+    "ChainMapping",
+    "DriveResult",
+    "Protocol",
+    "Schedule",
+    "chain_length",
+    "chain_mapping",
+    "drive",
+    "gaussian_entropy",
+    "mutual_information",
+    "relative_entropy_to_gibbs",
+]
