@@ -24,10 +24,6 @@ from __future__ import annotations
 import warnings
 from pathlib import Path as FilePath
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
 
 from ..core.warnings import RankDeficientWarning
@@ -38,7 +34,9 @@ from ..negf import quasistatic
 from ..negf.system import OpenSystem
 from ..path import Path
 from ..thermal import Bath
-from ._report import Claim, Progress, Report, write_csv
+from ..io import write_csv
+from ..plot import new_figure
+from ._report import Claim, Progress, Report
 
 __all__ = ["PAPER", "PROCESSES", "friction_panels", "reproduce"]
 
@@ -73,7 +71,7 @@ def _equilibrium_energies(model: OpenSystem, bath: Bath, point: dict[str, float]
 
 
 def _work_vs_duration(model: OpenSystem, bath: Bath, out: FilePath, report: Report, log: Progress) -> None:
-    fig, axes = plt.subplots(1, len(PROCESSES), figsize=(5.0 * len(PROCESSES), 4.2))
+    fig, axes = new_figure(1, len(PROCESSES), figsize=(5.0 * len(PROCESSES), 4.2))
     for ax, (name, (start, end)) in zip(axes, PROCESSES.items(), strict=True):
         path = Path.line(start, end)
         qs = quasistatic(model, bath, path)
@@ -218,7 +216,7 @@ def _entropy_production(model: OpenSystem, bath: Bath, out: FilePath, report: Re
         comment=[f"level ramp {proto.describe()}, T={T}, mu={MU}; entropies in nats"],
     )
     report.files.append("entropy_production.csv")
-    fig, (a, b) = plt.subplots(1, 2, figsize=(10, 4))
+    fig, (a, b) = new_figure(1, 2, figsize=(10, 4))
     a.plot(times, gibbs.entropy_production, "k-", label=r"$\Sigma=\beta(W-\Delta F)$ (Gibbs start)")
     a.plot(times, gibbs.relative_entropy, "r--", label=r"$D(\rho\,\|\,\rho^{eq}_{\lambda(t)})$")
     a.plot(times, product.entropy_production, "b-", label=r"$\Sigma=\Delta S_S-\beta Q$ (product start)")
@@ -264,7 +262,7 @@ def _bound_state(model: OpenSystem, out: FilePath, report: Report, log: Progress
     )
     write_csv(out / "bound_state.csv", {"tau": durations, "W": W_arr}, comment=[f"{path.label}, T=0.5, mu=2.5; Delta F*_S = {dF!r}"])
     report.files.append("bound_state.csv")
-    fig, ax = plt.subplots(figsize=(5, 4))
+    fig, ax = new_figure(figsize=(5, 4))
     ax.semilogx(durations, W_arr, "ko-", label=r"$W(\tau)$")
     ax.axhline(dF, color="r", ls="--", label=r"$\Delta F^*_S$")
     ax.set_xlabel(r"$\tau$")
