@@ -7,13 +7,17 @@ Two engines:
 * :mod:`strongtherm.exact` - Hamiltonian of mean force for finite system + reservoir in a global
   Gibbs state, quench work and heat (Davoudi et al. 2025).
 
+:mod:`strongtherm.dynamics` drives the fermionic models at finite speed (exact Gaussian time
+evolution on chain reservoirs), between the sudden quench and the quasistatic limit.
+
 Units: hbar = k_B = 1; entropy in nats; work done on and heat absorbed by the system positive.
 """
 
-from . import exact, models, negf, plot, sweeps
+from . import dynamics, exact, models, negf, plot, sweeps
 from .core.version import __version__
+from .dynamics import Protocol
 from .path import Path
 from .sweep import sweep
 from .thermal import Bath
 
-__all__ = ["Bath", "Path", "__version__", "exact", "models", "negf", "plot", "sweep", "sweeps"]
+__all__ = ["Bath", "Path", "Protocol", "__version__", "dynamics", "exact", "models", "negf", "plot", "sweep", "sweeps"]

@@ -1,25 +1,46 @@
-"""Finite-speed driving of open fermionic systems (issue 12).
+"""Finite-speed driving of open fermionic systems: the dynamics wing (DESIGN.md, "Finite speed").
 
-:mod:`.friction`: slow driving from equilibrium Green's functions (friction tensor, thermodynamic
-length, minimum-dissipation schedule).
+``Protocol(path, duration, schedule, hold)`` says how the parameters move; ``drive(model, bath,
+protocol, times=...)`` follows the exact Gaussian state of system + chain reservoirs and returns
+the works, energies, heat, reduced state and entropy production as a :class:`DriveResult`.
+The sudden quench (duration 0) and the quasistatic process (duration -> infinity, no bound
+state along the path) are its limits.
+
+``friction(model, bath, path)`` is the slow-driving side from equilibrium Green's functions: the
+friction tensor, the predicted dissipated work (1/tau) int lambda'^T zeta lambda' ds, the
+thermodynamic length and the minimum-dissipation schedule (a schedule ``Protocol`` accepts).
 """
 
+from .chain import ChainLength, ChainMapping, chain_length, chain_mapping
+from .engine import BoundStateWarning, DriveResult, drive
+from .entropy import gaussian_entropy, mutual_information, relative_entropy_to_gibbs
 from .friction import (
     BoundStateOnPath,
-    BoundStateWarning,
     FrictionOptions,
     FrictionResult,
     OptimalSchedule,
     friction,
     friction_tensor,
 )
+from .protocol import Protocol, Schedule
 
 __all__ = [
     "BoundStateOnPath",
     "BoundStateWarning",
+    "ChainLength",
+    "ChainMapping",
+    "DriveResult",
     "FrictionOptions",
     "FrictionResult",
     "OptimalSchedule",
+    "Protocol",
+    "Schedule",
+    "chain_length",
+    "chain_mapping",
+    "drive",
     "friction",
     "friction_tensor",
+    "gaussian_entropy",
+    "mutual_information",
+    "relative_entropy_to_gibbs",
 ]

@@ -63,20 +63,16 @@ from ..negf.spectral import bound_states
 from ..negf.system import OpenSystem, check_model_and_bath
 from ..path import Path
 from ..thermal import Bath
+from .engine import BoundStateWarning  # one warning for the whole wing: a bound state never relaxes
 
 __all__ = [
     "BoundStateOnPath",
-    "BoundStateWarning",
     "FrictionOptions",
     "FrictionResult",
     "OptimalSchedule",
     "friction",
     "friction_tensor",
 ]
-
-
-class BoundStateWarning(UserWarning):
-    """A friction prediction was used although a bound state exists along the path (it never relaxes)."""
 
 
 @dataclass(frozen=True)
