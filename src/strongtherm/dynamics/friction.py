@@ -64,6 +64,7 @@ from ..negf.system import OpenSystem, check_model_and_bath
 from ..path import Path
 from ..thermal import Bath
 from .engine import BoundStateWarning  # one warning for the whole wing: a bound state never relaxes
+from .protocol import Protocol, Schedule
 
 __all__ = [
     "BoundStateOnPath",
@@ -97,6 +98,9 @@ class FrictionOptions:
         coefficient int lambda'^T zeta lambda' ds and the length int sqrt(...) ds.
     max_path_refinements : int
         Sweeps of panel bisection in s (its budget); hitting it warns with NumericsWarning.
+    schedule_tol : float
+        Largest error in s of the optimal schedule's polynomial representation; where it cannot be
+        met the schedule inverts the length by Newton at every call (exact, slower).
     """
 
     rtol: float = 1e-10
@@ -106,6 +110,7 @@ class FrictionOptions:
     max_refinements: int = 40
     path_rtol: float = 1e-10
     max_path_refinements: int = 12
+    schedule_tol: float = 1e-12
 
     def __post_init__(self) -> None:
         check_real("rtol", self.rtol, low=0.0, low_inclusive=False)
@@ -116,6 +121,7 @@ class FrictionOptions:
         if int(self.max_refinements) < 0:
             raise ValueError(f"max_refinements must be a non-negative integer, got {self.max_refinements!r}")
         check_real("path_rtol", self.path_rtol, low=0.0, low_inclusive=False)
+        check_real("schedule_tol", self.schedule_tol, low=0.0, low_inclusive=False)
         if int(self.max_path_refinements) < 0:
             raise ValueError(f"max_path_refinements must be a non-negative integer, got {self.max_path_refinements!r}")
 
@@ -315,12 +321,93 @@ class _Panels:
         out = np.einsum("nc,nc...->n...", basis, self.coefficients[k])
         return out.reshape(s.shape + self.coefficients.shape[2:])
 
+    def derivative(self, s: np.ndarray) -> np.ndarray:
+        s = np.asarray(s, dtype=float)
+        k, x = self._locate(s.ravel())
+        slopes = legendre.legder(self.coefficients, axis=1)  # d/dx on [-1, 1]
+        scale = (2.0 / np.diff(self.edges))[k].reshape((-1,) + (1,) * (slopes.ndim - 2))
+        out = np.einsum("nc,nc...->n...", legendre.legvander(x, slopes.shape[1] - 1), slopes[k]) * scale
+        return out.reshape(s.shape + self.coefficients.shape[2:])
+
     def integral(self, s: np.ndarray) -> np.ndarray:
         s = np.asarray(s, dtype=float)
         k, x = self._locate(s.ravel())
         basis = legendre.legvander(x, self.antiderivative.shape[1] - 1)  # (N, 16)
         inside = np.einsum("nc,nc...->n...", basis, self.antiderivative[k])
         return (self.cumulative[k] + inside).reshape(s.shape + self.cumulative.shape[1:])
+
+
+def _inverse_length(panels: _Panels, length: float) -> Callable[[np.ndarray], np.ndarray]:
+    """s(u) with l(s) = u L, by safeguarded Newton on the piecewise polynomial l (exact to rounding)."""
+    length_at, speed_at = panels.integral, panels.value
+    # a monotone table of l(s) brackets every root; Newton (dl/ds = speed, the derivative of the
+    # same polynomial) then converges quadratically inside the bracket
+    edges = panels.edges
+    grid_s = np.unique(np.concatenate([np.linspace(a, b, 33) for a, b in zip(edges[:-1], edges[1:], strict=True)]))
+    grid_l = np.maximum.accumulate(length_at(grid_s))
+
+    def solve(u: np.ndarray) -> np.ndarray:
+        target = np.asarray(u, dtype=float) * length
+        k = np.clip(np.searchsorted(grid_l, target, side="right") - 1, 0, len(grid_s) - 2)
+        low, high = grid_s[k], grid_s[k + 1]
+        l_low, l_high = grid_l[k], grid_l[k + 1]
+        rise = np.where(l_high > l_low, l_high - l_low, 1.0)
+        s = np.where(l_high > l_low, low + (target - l_low) / rise * (high - low), low)
+        for _ in range(12):  # 3-4 Newton steps reach rounding from the linear guess; bisection if it strays
+            r = length_at(s) - target
+            if np.all(np.abs(r) <= 4.0 * np.finfo(float).eps * length):
+                break
+            low, high = np.where(r < 0.0, s, low), np.where(r > 0.0, s, high)
+            speed = speed_at(s)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                newton = s - r / speed
+            inside = np.isfinite(newton) & (newton >= low) & (newton <= high)
+            s = np.where(r == 0.0, s, np.where(inside, newton, 0.5 * (low + high)))
+        s = np.where(target <= 0.0, 0.0, np.where(target >= length, 1.0, s))
+        return s
+
+    return solve
+
+
+def _fit_inverse(
+    solve: Callable[[np.ndarray], np.ndarray], panels: _Panels, length: float, *, tol: float, budget: int = 12
+) -> tuple[_Panels | None, float]:
+    """s*(u) as a degree-14 polynomial on panels in u (cheap to call inside a time loop).
+
+    The u-panels start at the images of the s-panels and are bisected until the fit agrees with
+    the Newton inverse to ``tol`` between its nodes. Returns (None, error) if the budget runs out
+    (e.g. where the metric vanishes and s*(u) has a jump or a square-root corner).
+    """
+    u_edges = np.unique(np.clip(panels.cumulative / length, 0.0, 1.0))
+    u_edges = u_edges[np.concatenate([[True], np.diff(u_edges) > 1e-14])]
+    u_edges[0], u_edges[-1] = 0.0, 1.0
+    pending = list(zip(u_edges[:-1].tolist(), u_edges[1:].tolist(), strict=True))
+    accepted: dict[tuple[float, float], np.ndarray] = {}
+    vandermonde_inverse = np.linalg.inv(legendre.legvander(_NODES, 14))
+    between = 0.5 * (_NODES[:-1] + _NODES[1:])  # test points between the nodes
+    worst = 0.0
+    for sweep in range(budget + 1):
+        a = np.array([lo for lo, _ in pending])
+        b = np.array([hi for _, hi in pending])
+        nodes_s = solve(0.5 * (a + b)[:, None] + 0.5 * (b - a)[:, None] * _NODES[None, :])
+        test_s = solve(0.5 * (a + b)[:, None] + 0.5 * (b - a)[:, None] * between[None, :])
+        coefficients = nodes_s @ vandermonde_inverse.T  # (K, 15)
+        error = np.max(np.abs(coefficients @ legendre.legvander(between, 14).T - test_s), axis=1)
+        good = error <= tol
+        for panel, values, ok in zip(pending, nodes_s, good, strict=True):
+            if ok:
+                accepted[panel] = values
+        if np.all(good):
+            worst = max(worst, float(np.max(error)))
+            break
+        worst = max(worst, float(np.max(error[good]))) if np.any(good) else worst
+        if sweep == budget:
+            return None, float(np.max(error))
+        pending = [half for (lo, hi), ok in zip(pending, good, strict=True) if not ok
+                   for half in ((lo, 0.5 * (lo + hi)), (0.5 * (lo + hi), hi))]  # fmt: skip
+    keys = sorted(accepted)
+    edges = np.array([keys[0][0]] + [hi for _, hi in keys])
+    return _Panels.fit(edges, np.concatenate([accepted[k] for k in keys])), worst
 
 
 @dataclass(frozen=True)
@@ -344,8 +431,14 @@ class OptimalSchedule:
         L^2 / tau, the smallest first-order dissipated work along this path at this tau (energy).
     table_u, table_s : ndarray
         Sampled schedule, u = t / tau and s*(u).
+    interpolation_error : float
+        Largest difference between the schedule (degree-14 polynomials on panels in u, cheap
+        inside a time loop) and the exact inverse of l(s) (Newton), measured between the nodes.
     schedule : callable
         u -> s*(u), vectorized.
+    derivative : callable
+        u -> ds*/du = L / sqrt(lambda'^T zeta lambda') at s*(u), vectorized (the derivative of the
+        same polynomials).
     """
 
     duration: float
@@ -354,10 +447,18 @@ class OptimalSchedule:
     predicted_dissipation: float
     table_u: np.ndarray
     table_s: np.ndarray
+    interpolation_error: float
     schedule: Callable[[np.ndarray | float], np.ndarray] = field(repr=False)
+    derivative: Callable[[np.ndarray | float], np.ndarray] = field(repr=False)
 
     def __call__(self, u: np.ndarray | float) -> np.ndarray:
         return self.schedule(u)
+
+    def protocol(self, hold: float = 0.0) -> Protocol:
+        """The :class:`~strongtherm.dynamics.Protocol` that drives ``path`` with this schedule
+        (exact derivative passed on), optionally followed by a hold, for :func:`~strongtherm.dynamics.drive`."""
+        schedule = Schedule.from_function(self.schedule, self.derivative, label="minimum dissipation (friction)")
+        return Protocol(self.path, duration=self.duration, schedule=schedule, hold=hold)
 
     def parameters(self, t: float) -> dict[str, float]:
         """lambda(s*(t / tau)) at time t in [0, tau]."""
@@ -506,35 +607,35 @@ class FrictionResult:
         if not length > 0.0:
             raise ValueError("the thermodynamic length of this path is zero: every schedule dissipates nothing "
                              "to first order, so no schedule is optimal")
-        length_at, speed_at = self._length_panels.integral, self._length_panels.value
-        # a monotone table of l(s) brackets every root; safeguarded Newton (dl/ds = speed, the
-        # derivative of the same polynomial) then converges quadratically inside the bracket
-        edges = self._length_panels.edges
-        grid_s = np.unique(np.concatenate([np.linspace(a, b, 33) for a, b in zip(edges[:-1], edges[1:], strict=True)]))
-        grid_l = np.maximum.accumulate(length_at(grid_s))
+        solve = _inverse_length(self._length_panels, length)
+        fit, fit_error = _fit_inverse(solve, self._length_panels, length, tol=float(self.options.schedule_tol))
+        if fit is None:  # a panel did not reach the tolerance within its budget: Newton at every call
+            def function(u: np.ndarray) -> np.ndarray:
+                return solve(u)
+
+            def derivative(u: np.ndarray) -> np.ndarray:
+                with np.errstate(divide="ignore"):
+                    return length / np.maximum(self._length_panels.value(solve(u)), 0.0)
+        else:
+            def function(u: np.ndarray) -> np.ndarray:
+                return np.clip(fit.value(u), 0.0, 1.0)
+
+            def derivative(u: np.ndarray) -> np.ndarray:
+                return fit.derivative(u)
 
         def schedule(u: np.ndarray | float) -> np.ndarray:
             u = np.asarray(u, dtype=float)
             if not np.all(np.isfinite(u)) or np.any(u < 0.0) or np.any(u > 1.0):
                 raise ValueError("u = t / duration must lie in [0, 1]")
-            target = u.ravel() * length
-            k = np.clip(np.searchsorted(grid_l, target, side="right") - 1, 0, len(grid_s) - 2)
-            low, high = grid_s[k], grid_s[k + 1]
-            l_low, l_high = grid_l[k], grid_l[k + 1]
-            rise = np.where(l_high > l_low, l_high - l_low, 1.0)
-            s = np.where(l_high > l_low, low + (target - l_low) / rise * (high - low), low)
-            for _ in range(8):  # 3-4 Newton steps reach rounding from the linear guess; bisection if it strays
-                r = length_at(s) - target
-                if np.all(np.abs(r) <= 4.0 * np.finfo(float).eps * length):
-                    break
-                low, high = np.where(r < 0.0, s, low), np.where(r > 0.0, s, high)
-                speed = speed_at(s)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    newton = s - r / speed
-                inside = np.isfinite(newton) & (newton >= low) & (newton <= high)
-                s = np.where(r == 0.0, s, np.where(inside, newton, 0.5 * (low + high)))
-            s[target <= 0.0], s[target >= length] = 0.0, 1.0
+            s = np.asarray(function(u.ravel()), dtype=float)
+            s[u.ravel() <= 0.0], s[u.ravel() >= 1.0] = 0.0, 1.0
             return s.reshape(u.shape)
+
+        def schedule_derivative(u: np.ndarray | float) -> np.ndarray:
+            u = np.asarray(u, dtype=float)
+            if not np.all(np.isfinite(u)) or np.any(u < 0.0) or np.any(u > 1.0):
+                raise ValueError("u = t / duration must lie in [0, 1]")
+            return np.asarray(derivative(u.ravel()), dtype=float).reshape(u.shape)
 
         table_u = np.linspace(0.0, 1.0, int(n_table))
         return OptimalSchedule(
@@ -544,7 +645,9 @@ class FrictionResult:
             predicted_dissipation=length**2 / tau,
             table_u=table_u,
             table_s=schedule(table_u),
+            interpolation_error=fit_error,
             schedule=schedule,
+            derivative=schedule_derivative,
         )
 
     def to_dict(self) -> dict[str, float | bool]:
