@@ -433,3 +433,7 @@ def test_bad_input():
         opt.parameters(6.0)
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
         fr.zeta_at(-0.1)
+    with pytest.raises(ValueError, match="no parameter"):
+        friction_tensor(rlm, bath, [{"eps_s": 0.0, "V": 0.6}], ["W"])
+    with pytest.raises(ValueError, match="allowed range|must be a finite"):
+        friction_tensor(rlm, bath, [{"eps_s": 0.0, "V": -0.6}], ["V"])

@@ -197,8 +197,14 @@ def friction_tensor(
     zeta : (P, p, p) real symmetric, in units of energy x time (hbar = 1)
     error : (P, p, p) error estimate (quadrature plus the window's tail bound)
     """
+    check_model_and_bath(model, bath)
     options = options or FrictionOptions()
     names = list(names)
+    for name in names:
+        model._check_name(name)
+    if len(names) == 0 or len(points) == 0:
+        raise ValueError("points and names must be non-empty")
+    points = [model.resolve(point) for point in points]
     P, p = len(points), len(names)
     stack = _stack(model, points, names)
     n = model.n_levels
@@ -286,7 +292,7 @@ def friction_tensor(
 # ---------------------------------------------------------------------------------- results
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class _Panels:
     """A function of s known at the GK15 nodes of each panel: exact polynomial interpolation
     (degree 14, Legendre basis) per panel, and its cumulative integral."""
@@ -410,7 +416,7 @@ def _fit_inverse(
     return _Panels.fit(edges, np.concatenate([accepted[k] for k in keys])), worst
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class OptimalSchedule:
     """Minimum-dissipation schedule along a fixed path: constant speed in the friction metric.
 
@@ -466,7 +472,7 @@ class OptimalSchedule:
         return dict(self.path.function(float(self.schedule(t / self.duration))))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class FrictionResult:
     """Friction tensor along a path and what follows from it for slow driving.
 
