@@ -207,6 +207,34 @@ def test_zero_temperature_optimal_schedule_of_wide_band_level():
     assert fr.predicted_dissipation(tau) > 1.5 * opt.predicted_dissipation
 
 
+def test_wide_band_level_coupling_entries_against_scattering_phase_at_low_T():
+    # At T -> 0 one channel gives zeta_ij = (hbar/4 pi) Tr[d_i S^dag d_j S] = (1/pi) d_i delta d_j delta
+    # (Avron et al.; Bode et al. 2011) with S = e^{2 i delta}, delta = atan2(Gamma/2, mu - eps) the
+    # Friedel phase and Gamma = pi V^2 / D: a road through scattering theory to every entry,
+    # the coupling ones and the sign of the cross term included (rank one: det zeta -> 0)
+    D, gamma = 1e4, 0.2
+    band = WideBand(D)
+    V = band.coupling_for_gamma(gamma)
+    model = OpenSystem(
+        name="wide-band level (eps_s, V)",
+        n_levels=1,
+        reservoirs=(band,),
+        system_hamiltonian=lambda p: np.array([[p["eps_s"]]]),
+        couplings=lambda p: (np.array([[p["V"]]]),),
+        parameter_domain={"eps_s": (-np.inf, np.inf), "V": (0.0, np.inf)},
+        system_hamiltonian_derivative=lambda p, name: np.array([[1.0 if name == "eps_s" else 0.0]]),
+        couplings_derivative=lambda p, name: (np.array([[1.0 if name == "V" else 0.0]]),),
+    )
+    eps = np.array([-0.3, 0.05, 0.2])
+    zeta, _ = friction_tensor(model, st.Bath(T=gamma / 1e3), [{"eps_s": e, "V": V} for e in eps], ["eps_s", "V"])
+    half = gamma / 2
+    grad = np.stack([np.full_like(eps, half), -eps * gamma / V]) / (eps**2 + half**2)  # (d/d eps, d/dV) delta
+    reference = np.einsum("in,jn->nij", grad, grad) / np.pi
+    # measured relative deviation <= 4e-5 at T = Gamma/1e3 (4e-3 at Gamma/100: O((T/Gamma)^2)),
+    # plus the cutoff's O(Gamma/D) = 2e-5
+    np.testing.assert_allclose(zeta, reference, rtol=2e-4)
+
+
 # ------------------------------------------------------------------------------- chain
 
 
