@@ -463,5 +463,5 @@ def test_bad_input():
         fr.zeta_at(-0.1)
     with pytest.raises(ValueError, match="no parameter"):
         friction_tensor(rlm, bath, [{"eps_s": 0.0, "V": 0.6}], ["W"])
-    with pytest.raises(ValueError, match="allowed range|must be a finite"):
+    with pytest.raises(ValueError, match=r"allowed range|must be a finite"):
         friction_tensor(rlm, bath, [{"eps_s": 0.0, "V": -0.6}], ["V"])
