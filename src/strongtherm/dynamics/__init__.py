@@ -18,9 +18,11 @@ from .friction import (
     BoundStateOnPath,
     FrictionOptions,
     FrictionResult,
+    Geodesic,
     OptimalSchedule,
     friction,
     friction_tensor,
+    geodesic,
 )
 from .protocol import Protocol, Schedule
 
@@ -32,6 +34,7 @@ __all__ = [
     "DriveResult",
     "FrictionOptions",
     "FrictionResult",
+    "Geodesic",
     "OptimalSchedule",
     "Protocol",
     "Schedule",
@@ -41,6 +44,7 @@ __all__ = [
     "friction",
     "friction_tensor",
     "gaussian_entropy",
+    "geodesic",
     "mutual_information",
     "relative_entropy_to_gibbs",
 ]
