@@ -205,6 +205,11 @@ def test_zero_temperature_optimal_schedule_of_wide_band_level():
     np.testing.assert_allclose(opt(u), opt.table_s, rtol=0, atol=0)
     # a linear ramp dissipates more (Cauchy-Schwarz), here by a wide margin
     assert fr.predicted_dissipation(tau) > 1.5 * opt.predicted_dissipation
+    # the prediction for a given schedule, int m(s(u)) s'(u)^2 du / tau, gives back L^2 / tau for
+    # the optimal one (adaptive quadrature on the interpolated metric) and the linear value for "linear"
+    np.testing.assert_allclose(fr.predicted_dissipation(tau, schedule=opt), opt.predicted_dissipation, rtol=1e-8)
+    np.testing.assert_allclose(fr.predicted_dissipation(tau, schedule=lambda u: u), fr.predicted_dissipation(tau), rtol=1e-9)
+    assert fr.predicted_dissipation(tau, schedule="smooth") > fr.predicted_dissipation(tau)  # Cauchy-Schwarz again
 
 
 def test_wide_band_level_coupling_entries_against_scattering_phase_at_low_T():
@@ -488,5 +493,14 @@ def test_bad_input():
         fr.zeta_at(-0.1)
     with pytest.raises(ValueError, match="no parameter"):
         friction_tensor(rlm, bath, [{"eps_s": 0.0, "V": 0.6}], ["W"])
+    with pytest.raises(ValueError, match="schedule"):
+        fr.predicted_dissipation(5.0, schedule="fastest")
+    with pytest.raises(ValueError, match="same two parameter names"):
+        st.dynamics.geodesic(rlm, bath, {"eps_s": 0.0, "V": 0.6}, {"eps_s": 1.0})
+    with pytest.raises(ValueError, match="grid_points"):
+        st.dynamics.geodesic(rlm, bath, {"eps_s": 0.0, "V": 0.6}, {"eps_s": 1.0, "V": 0.4}, grid_points=3)
+    with pytest.raises(ValueError, match="containing both end points"):
+        st.dynamics.geodesic(rlm, bath, {"eps_s": 0.0, "V": 0.6}, {"eps_s": 1.0, "V": 0.4},
+                             bounds={"eps_s": (0.0, 0.5), "V": (0.3, 0.7)})  # fmt: skip
     with pytest.raises(ValueError, match=r"allowed range|must be a finite"):
         friction_tensor(rlm, bath, [{"eps_s": 0.0, "V": -0.6}], ["V"])

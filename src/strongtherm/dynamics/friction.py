@@ -550,12 +550,35 @@ class FrictionResult:
         return float(self._length_panels.cumulative[-1])
 
     # ------------------------------------------------------------------ predictions
-    def predicted_dissipation(self, duration: float) -> float:
-        """W_diss(tau) ~ (1/tau) int_0^1 lambda'^T zeta lambda' ds for the constant-speed
-        (linear) schedule s = t / tau, to first order in 1/tau; in energy units."""
+    def predicted_dissipation(self, duration: float, schedule: object = None) -> float:
+        """W_diss(tau) to first order in 1/tau, in energy units.
+
+        Linear schedule (default, s = t / tau): (1/tau) int_0^1 lambda'^T zeta lambda' ds.
+        Any other schedule s(u) (anything :class:`~strongtherm.dynamics.Schedule` accepts: "smooth",
+        a callable, knots, an :class:`OptimalSchedule`): (1/tau) int_0^1 m(s(u)) s'(u)^2 du with
+        m = lambda'^T zeta lambda' interpolated between the path nodes, integrated by adaptive
+        Gauss-Kronrod between the schedule's kinks.
+        """
         tau = check_real("duration", duration, low=0.0, low_inclusive=False)
         self._warn_if_bound("predicted_dissipation")
-        return self._work_coefficient / tau
+        if schedule is None or (isinstance(schedule, str) and schedule == "linear"):
+            return self._work_coefficient / tau
+        if isinstance(schedule, OptimalSchedule):
+            schedule = Schedule.from_function(schedule.schedule, schedule.derivative)
+        sched = Schedule.coerce(schedule)
+        metric_at = self._metric_panels.value
+
+        def integrand(u: np.ndarray, _w: np.ndarray) -> np.ndarray:
+            s = np.clip(np.asarray(sched.function(u), dtype=float), 0.0, 1.0)
+            return (metric_at(s) * np.asarray(sched.derivative(u), dtype=float) ** 2)[:, None]
+
+        edges = np.unique(np.concatenate([np.linspace(0.0, 1.0, 9), np.asarray(sched.kinks, dtype=float)]))
+        result = gauss_kronrod_panels(integrand, edges, atol=float(self.options.path_rtol) * self._work_coefficient,
+                                      max_refinements=int(self.options.max_path_refinements))  # fmt: skip
+        if not result.converged:
+            warnings.warn(f"predicted_dissipation: the u-integral stopped at its budget with error "
+                          f"{float(result.error[0]):.3g}", NumericsWarning, stacklevel=2)  # fmt: skip
+        return float(np.real(result.value[0])) / tau
 
     @property
     def thermodynamic_length(self) -> float:
