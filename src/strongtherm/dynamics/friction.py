@@ -25,6 +25,17 @@ functions g_r (V_r: surface x system, as in :mod:`strongtherm.negf.system`):
 
 For level driving (d h = d h_S only) this reduces to pi int (-f') Tr[d h_S A_SS d h_S A_SS].
 
+Checks (tests/dynamics/test_friction.py): the wide-band level's closed form of issue 12,
+gamma(eps_d) = (beta / 2 pi^2 Gamma) Re[psi'(z) - (beta Gamma / 4 pi) psi''(z)],
+z = 1/2 + beta (Gamma/2 + i eps_d) / 2 pi (which is exactly pi int (-f') A^2 with a Lorentzian A
+of full width Gamma), its weak-coupling limit beta f (1 - f) / Gamma (approached like
+(beta Gamma)^2), int gamma d eps_d = 1/Gamma, the T -> 0 optimal schedule
+eps*(t) = (Gamma/2) tan[theta_a + (theta_b - theta_a) t / tau] with W_min = (theta_b - theta_a)^2 / (pi tau);
+at T -> 0 a single channel gives zeta = (1/pi) grad delta grad delta^T (delta the Friedel phase,
+rank one: S-matrix form of Avron et al. and Bode et al.); an explicitly embedded chain for the
+blocks above; and exact time evolution (a finite chain, and :func:`strongtherm.dynamics.drive`),
+where tau (W - Delta F*_S) tends to int lambda'^T zeta lambda' ds with a remainder ~ 1/tau.
+
 The product A A is not analytic (it contains G^R G^A), so the energy integral runs on the real
 axis: over each piece of the reservoirs' continuum inside the window |e - mu| <= window * T
 (outside it -f' < e^-window), mapped by e = c + h sin(phi), which makes the square-root band
