@@ -277,6 +277,47 @@ def test_coupling_blocks_against_explicitly_embedded_chain():
     assert abs(reference[0, 1]) > 0.5  # the cross term is large here: a real test of its sign
 
 
+def test_two_levels_two_reservoirs_against_embedded_chains():
+    # every block at once: two levels hybridized by t_c, each on its own chain (V_L, V_R), all five
+    # parameters; reference: dense inverse of system + 4 explicit sites per chain, each chain closed
+    # by t0^2 g at its last site (exact), integrated by scipy's quad_vec (all 25 entries together)
+    from scipy.integrate import quad_vec
+
+    from strongtherm.negf.finite_chain import universe_hamiltonian
+
+    model = st.models.two_level_two_reservoirs(T0)
+    bath = st.Bath(T=0.15, mu=0.1)
+    params = model.resolve({"eps_1": 0.2, "eps_2": -0.3, "t_c": 0.4, "V_L": 0.7, "V_R": 0.5})
+    names = list(model.parameter_names)
+    L, n = 4, 2
+    h = universe_hamiltonian(model, L, params)
+    size = h.shape[0]
+    X = np.zeros((len(names), size, size), dtype=complex)
+    for k, name in enumerate(names):
+        X[k, :n, :n] = model.dh_S(params, name)
+        for r, dV in enumerate(model.dV(params, name)):
+            X[k, n + r * L, :n] = dV[0]
+            X[k, :n, n + r * L] = dV[0].conj()
+    last = [n + L - 1, n + 2 * L - 1]
+
+    def integrand(e: float) -> np.ndarray:
+        M = e * np.eye(size) - h
+        for site in last:
+            M[site, site] -= T0**2 * model.reservoirs[0].surface_greens_function(np.array(e))[0, 0]
+        G = np.linalg.inv(M)
+        A = (0.5j / np.pi) * (G - G.conj().T)
+        AX = A[None] @ X
+        x = (e - bath.mu) / bath.T
+        return np.pi * expit(x) * expit(-x) / bath.T * np.real(np.einsum("iab,jba->ij", AX, AX))
+
+    reference = quad_vec(integrand, bath.mu - 40 * bath.T, bath.mu + 40 * bath.T, epsabs=1e-13, epsrel=1e-12,
+                         points=[bath.mu, -2.5, 2.5], limit=2000)[0]  # fmt: skip
+    zeta, error = friction_tensor(model, bath, [params], names)
+    assert np.max(error) < 1e-10
+    np.testing.assert_allclose(zeta[0], reference, atol=1e-10)  # both quadratures ~1e-11
+    assert np.min(np.linalg.eigvalsh(zeta[0])) > 0.0
+
+
 def test_resonant_level_friction_positive_symmetric():
     # Fig. 3 change of Kumar et al.: (eps_s, V) = (0, 0.6) -> (1, 0.4), t0 = 1.25
     rlm = st.models.resonant_level(T0)
