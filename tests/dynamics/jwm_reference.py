@@ -2,7 +2,7 @@
 
 A level eps_d(t) coupled to a flat, infinitely wide band (full width Gamma at every energy) has the
 exact retarded Green's function G^R(t, t') = -i theta(t - t') exp(-i int_{t'}^t eps_d - Gamma (t - t')/2).
-Its occupation (JWM Eq. (21) in the wide-band limit, lead in equilibrium at (T, mu)) is
+Its occupation (the JWM formula in the wide-band limit, lead in equilibrium at (T, mu)) is
 
     n(t) = int de/(2 pi) Gamma f(e) |A(e, t)|^2,   A(e, t) = int_{-inf}^t dt' G^R(t, t') e^{i e (t - t')},
 

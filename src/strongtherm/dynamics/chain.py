@@ -324,29 +324,80 @@ class Universe:
         self.reservoir_mask = np.ones(self.size, dtype=bool)
         self.reservoir_mask[:n] = False
         # Gershgorin bounds of the fixed part (the chains)
+        self._build_pattern()
         absrow = np.asarray(abs(self.h_fixed).sum(axis=1)).ravel()
         diag = self.h_fixed.diagonal().real
         self.fixed_bounds = (float(np.min(diag - (absrow - np.abs(diag)))), float(np.max(diag + (absrow - np.abs(diag)))))
 
-    def block(self, params: Mapping[str, float]) -> np.ndarray:
-        """The parameter-dependent part of h on ext: h_S and the couplings V_r, shape (|ext|, |ext|)."""
+    def _build_pattern(self) -> None:
+        """One CSR pattern holding h_fixed, the ext x ext block and the diagonal, so that a step's
+        operator (h_fixed + B - c) / r is assembled by writing into its data array (no sparse algebra)."""
+        size = self.size
+        ext_r, ext_c = np.meshgrid(self.ext, self.ext, indexing="ij")
+        coo = self.h_fixed.tocoo()
+        rows = np.concatenate([coo.row, ext_r.ravel(), np.arange(size)])
+        cols = np.concatenate([coo.col, ext_c.ravel(), np.arange(size)])
+        pattern = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(size, size))
+        pattern.sum_duplicates()
+        pattern.sort_indices()
+        self._indptr, self._indices = pattern.indptr, pattern.indices
+
+        def position(r: np.ndarray, c: np.ndarray) -> np.ndarray:
+            starts = self._indptr[r]
+            out = np.empty(r.size, dtype=np.int64)
+            for k, (row, col) in enumerate(zip(r, c, strict=True)):
+                seg = self._indices[starts[k] : self._indptr[row + 1]]
+                out[k] = starts[k] + int(np.searchsorted(seg, col))
+            return out
+
+        self._base = np.zeros(self._indices.size, dtype=complex)
+        np.add.at(self._base, position(coo.row, coo.col), coo.data)
+        self._block_positions = position(ext_r.ravel(), ext_c.ravel())
+        self._diagonal_positions = position(np.arange(size), np.arange(size))
+
+    def scaled_operator(self, block: np.ndarray, centre: float, factor: float) -> sp.csr_matrix:
+        """factor * (h_fixed + block on ext - centre), as a CSR matrix (for the Chebyshev recurrence)."""
+        data = self._base.copy()
+        data[self._block_positions] += block.ravel()
+        data[self._diagonal_positions] -= centre
+        data *= factor
+        return sp.csr_matrix((data, self._indices, self._indptr), shape=(self.size, self.size))
+
+    def block(self, params: Mapping[str, float], *, checked: bool = True) -> np.ndarray:
+        """The parameter-dependent part of h on ext: h_S and the couplings V_r, shape (|ext|, |ext|).
+
+        ``checked=False`` skips the model's shape and Hermiticity checks (the time loop, after the
+        same functions passed them at t = 0).
+        """
         B = np.zeros((self.ext.size, self.ext.size), dtype=complex)
         n = self.n
-        B[:n, :n] = self.model.h_S(params)
-        for s, V_r in zip(self.ext_surface, self.model.V(params), strict=True):
+        if checked:
+            h_S, Vs = self.model.h_S(params), self.model.V(params)
+        else:
+            h_S, Vs = self.model.system_hamiltonian(params), self.model.couplings(params)
+        B[:n, :n] = h_S
+        for s, V_r in zip(self.ext_surface, Vs, strict=True):
+            V_r = np.asarray(V_r)
             B[s, :n] = V_r[0]
             B[:n, s] = V_r[0].conj()
         return B
 
-    def block_derivative(self, params: Mapping[str, float], rates: Mapping[str, float]) -> np.ndarray:
+    def block_derivative(self, params: Mapping[str, float], rates: Mapping[str, float], *, checked: bool = True) -> np.ndarray:
         """dh/dt on ext: sum_k (d lambda_k/dt) (dh_S/d lambda_k, dV_r/d lambda_k)."""
         B = np.zeros((self.ext.size, self.ext.size), dtype=complex)
         n = self.n
+        model = self.model
+        fast = not checked and model.system_hamiltonian_derivative is not None and model.couplings_derivative is not None
         for name, rate in rates.items():
             if rate == 0.0:
                 continue
-            B[:n, :n] += rate * self.model.dh_S(params, name)
-            for s, dV in zip(self.ext_surface, self.model.dV(params, name), strict=True):
+            if fast:
+                dh, dVs = model.system_hamiltonian_derivative(params, name), model.couplings_derivative(params, name)  # type: ignore[misc]
+            else:
+                dh, dVs = model.dh_S(params, name), model.dV(params, name)
+            B[:n, :n] += rate * np.asarray(dh)
+            for s, dV in zip(self.ext_surface, dVs, strict=True):
+                dV = np.asarray(dV)
                 B[s, :n] += rate * dV[0]
                 B[:n, s] += rate * dV[0].conj()
         return B

@@ -41,6 +41,11 @@ REPRODUCTIONS: dict[str, Reproduction] = {
             "Davoudi et al. (2025): Fig. 2(a)-(c), quench work and heat, Appendix D closed forms",
         ),
         Reproduction(
+            "finite_speed",
+            "finite_speed",
+            "Finite-speed driving of the resonant level: W and every system energy from the sudden quench to the quasistatic limit, entropy production, the bound-state trap",
+        ),
+        Reproduction(
             "compare",
             "compare",
             "Both papers on the same fermions: every definition of U_S and S_S side by side, third law, fermionic quenches",
