@@ -260,7 +260,14 @@ def friction_tensor(
 
     # graded break points: the Fermi edge (width T) and the levels of h_S (resonances)
     breaks = [bath.mu + sign * bath.T * 2.0**j for j in range(-2, 7) for sign in (-1.0, 1.0)] + [bath.mu]
-    breaks += [float(x) for x in np.unique(np.round(np.linalg.eigvalsh(h).ravel(), 12))]
+    # levels of all P points, on a grid of T/2 (finer is wasted: the window smooths on T) and at
+    # most 4 x initial_panels of them (quantiles), so that a long batch does not flood the panels
+    levels = np.unique(np.round(np.linalg.eigvalsh(h).ravel() / (0.5 * bath.T)) * (0.5 * bath.T))
+    levels = levels[np.abs(levels - bath.mu) < options.window * bath.T]
+    cap = 4 * int(options.initial_panels)
+    if levels.size > cap:
+        levels = np.quantile(levels, np.linspace(0.0, 1.0, cap))
+    breaks += [float(x) for x in levels]
     t_edges = [k + u for k in range(len(pieces)) for u in np.linspace(0.0, 1.0, int(options.initial_panels) + 1)]
     t_edges += [t for t in (to_t(e) for e in breaks) if t is not None]
     t_edges = np.unique(np.array(t_edges))
