@@ -331,6 +331,8 @@ def test_resonant_level_friction_positive_symmetric():
     assert fr.thermodynamic_length**2 <= fr.predicted_dissipation(1.0)
     assert fr.errors["work_coefficient"] < 1e-8 and fr.errors["thermodynamic_length"] < 1e-8
     np.testing.assert_allclose(float(fr.length_at(1.0)), fr.thermodynamic_length, rtol=1e-14)
+    summary = fr.to_dict()
+    assert summary["work_coefficient"] == fr.predicted_dissipation(1.0) and summary["bound_state_along_path"] is False
 
 
 @pytest.mark.parametrize(
@@ -409,6 +411,7 @@ def _drive_dissipation(rlm, bath, protocol) -> float:
     return float(run.W_ext[-1] - run.delta_F_S_engine)
 
 
+@pytest.mark.slow  # ~5 s on an idle machine (the same check runs fast above on the plain finite chain)
 def test_engine_optimal_schedule_dissipates_less_than_linear():
     # issue 12 item 4 with st.dynamics.drive: level of the resonant level, t0 = 1.25, T = 0.1,
     # eps_s 0 -> 1 at V = 0.6, tau = 20; the optimal schedule runs through the Protocol it builds
