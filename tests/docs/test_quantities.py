@@ -34,6 +34,7 @@ def _every_to_dict() -> dict[str, dict[str, float]]:
         "exact.QuenchResult (unitary)": st.exact.quench(A, B, beta=1.0, t_f=1.0).to_dict(),
         "dynamics.DriveResult": _drive().to_dict(),
         "dynamics.DriveResult (product start)": _drive(initial="product").to_dict(),
+        "dynamics.FrictionResult": st.dynamics.friction(RLM, st.Bath(T=0.5), path).to_dict(),
     }
 
 

@@ -261,6 +261,20 @@ def _dynamics() -> Iterator[Quantity]:
     )
     for key, sym, unit, text, paper, eq in rows:
         yield _q(key, sym, unit, text, paper, eq, f"{_DRIVE}.{key}")
+    friction_rows = (
+        ("work_coefficient", "∫λ′ζλ′ds", "1", "friction prediction of τ·W_diss (slow driving), in units of ħ",
+         "dynamics.FrictionResult.predicted_dissipation(1)"),
+        ("thermodynamic_length", "ℒ", "1", "thermodynamic length ∫√(λ′ζλ′) ds (W_diss ≥ ℒ²/τ), in units of √ħ",
+         "dynamics.FrictionResult.thermodynamic_length"),
+        ("error_work_coefficient", "ε(∫λ′ζλ′ds)", "1", "quadrature error estimate of the friction prediction",
+         "dynamics.FrictionResult.to_dict()"),
+        ("error_thermodynamic_length", "ε(ℒ)", "1", "quadrature error estimate of the thermodynamic length",
+         "dynamics.FrictionResult.to_dict()"),
+        ("T", "T", "energy", "temperature of the bath", "Bath.T"),
+        ("mu", "μ", "energy", "chemical potential of the bath", "Bath.mu"),
+    )
+    for key, sym, unit, text, attribute in friction_rows:
+        yield _q(key, sym, unit, text, "", "", attribute)
 
 
 _ROWS: tuple[Quantity, ...] = (

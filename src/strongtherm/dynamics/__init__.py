@@ -5,24 +5,46 @@ protocol, times=...)`` follows the exact Gaussian state of system + chain reserv
 the works, energies, heat, reduced state and entropy production as a :class:`DriveResult`.
 The sudden quench (duration 0) and the quasistatic process (duration -> infinity, no bound
 state along the path) are its limits.
+
+``friction(model, bath, path)`` is the slow-driving side from equilibrium Green's functions: the
+friction tensor, the predicted dissipated work (1/tau) int lambda'^T zeta lambda' ds, the
+thermodynamic length and the minimum-dissipation schedule (a schedule ``Protocol`` accepts).
 """
 
 from .chain import ChainLength, ChainMapping, chain_length, chain_mapping
 from .engine import BoundStateWarning, DriveResult, drive
 from .entropy import gaussian_entropy, mutual_information, relative_entropy_to_gibbs
+from .friction import (
+    BoundStateOnPath,
+    FrictionOptions,
+    FrictionResult,
+    Geodesic,
+    OptimalSchedule,
+    friction,
+    friction_tensor,
+    geodesic,
+)
 from .protocol import Protocol, Schedule
 
 __all__ = [
+    "BoundStateOnPath",
     "BoundStateWarning",
     "ChainLength",
     "ChainMapping",
     "DriveResult",
+    "FrictionOptions",
+    "FrictionResult",
+    "Geodesic",
+    "OptimalSchedule",
     "Protocol",
     "Schedule",
     "chain_length",
     "chain_mapping",
     "drive",
+    "friction",
+    "friction_tensor",
     "gaussian_entropy",
+    "geodesic",
     "mutual_information",
     "relative_entropy_to_gibbs",
 ]

@@ -42,6 +42,7 @@ import numpy as np
 
 from .._convert import variable_name
 from .._validation import check_real
+from ..core.threads import single_threaded_blas
 from ..core.warnings import RankDeficientWarning
 from ..gaussian.meanforce import mean_force, mean_force_from_hamiltonian
 from ..negf.spectral import bound_states
@@ -311,6 +312,7 @@ def _time_grid(protocol: Protocol, outputs: np.ndarray, dt: float, max_steps: in
 
 
 # ---------------------------------------------------------------------------------------- drive
+@single_threaded_blas  # small matrices in a long loop: BLAS threads only cost (core.threads)
 def drive(
     model: OpenSystem,
     bath: Bath,
