@@ -184,6 +184,8 @@ def gauss_kronrod_panels(
     edges: Sequence[float],
     *,
     options: QuadratureOptions | None = None,
+    atol: float | None = None,
+    max_refinements: int | None = None,
     what: str = "quadrature",
 ) -> IntegralResult:
     """Globally adaptive GK(7,15) of ``func`` over the union of panels ``edges``, within budget.
@@ -193,8 +195,12 @@ def gauss_kronrod_panels(
     want to fold in Jacobians. Panels whose error exceeds their share of the tolerance (and their
     own rounding floor) are bisected. The cost is bounded by ``options`` (see
     :class:`QuadratureOptions`); stopping above tolerance warns or, if strict, raises.
+    ``atol`` and ``max_refinements`` override those of ``options`` (``atol=inf`` with
+    ``max_refinements=0``: one sweep over the given panels, e.g. for a coarse first look).
     """
     options = options or QuadratureOptions()
+    atol = options.atol if atol is None else float(atol)
+    max_refinements = options.max_refinements if max_refinements is None else int(max_refinements)
     a = np.asarray(edges[:-1], dtype=float)
     b = np.asarray(edges[1:], dtype=float)
     total_width = float(b.sum() - a.sum())
@@ -209,7 +215,7 @@ def gauss_kronrod_panels(
     parent_value = np.zeros(0)
     stalls = np.zeros(0, dtype=int)
     noise_limited = False
-    for depth in range(options.max_refinements + 1):
+    for depth in range(max_refinements + 1):
         half = 0.5 * (b - a)
         mid = 0.5 * (a + b)
         parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
@@ -238,7 +244,7 @@ def gauss_kronrod_panels(
             accepted_abs = np.zeros(kronrod.shape[1])
         assert accepted_error is not None and accepted_abs is not None
         # tolerance of each component: atol, never below the rounding floor of its |integrand|
-        tolerance = np.maximum(options.atol, floor * (accepted_abs + absolute.sum(axis=0)))
+        tolerance = np.maximum(atol, floor * (accepted_abs + absolute.sum(axis=0)))
         if np.all(accepted_error + err.sum(axis=0) <= tolerance):
             done = np.ones(len(a), dtype=bool)  # the whole integral is within tolerance: stop here
         else:
@@ -264,7 +270,7 @@ def gauss_kronrod_panels(
             noise = np.concatenate([stalls >= 2, stalls >= 2])
             noise_limited |= bool(np.any(noise & ~done))
             done |= noise
-        if depth == options.max_refinements:
+        if depth == max_refinements:
             done[:] = True  # depth reached: keep what we have, with its error
         # budgets for the next sweep: evaluations, and panels held between sweeps
         n_next = 2 * int(np.sum(~done))
@@ -295,7 +301,7 @@ def gauss_kronrod_panels(
         mids = 0.5 * (a + b)
         a, b = np.concatenate([a, mids]), np.concatenate([mids, b])
     assert accepted_value is not None and accepted_error is not None and accepted_abs is not None
-    tolerance = np.maximum(options.atol, floor * accepted_abs)
+    tolerance = np.maximum(atol, floor * accepted_abs)
     converged = bool(np.all(accepted_error <= tolerance))
     # the error reported is never below the rounding floor: the sum itself is no more exact
     accepted_error = np.maximum(accepted_error, floor * accepted_abs)
