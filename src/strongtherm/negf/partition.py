@@ -14,9 +14,17 @@ For a system + reservoirs in equilibrium at (T, mu), one call of :func:`equilibr
   <dH_SR/dlambda> = -(1/pi) int f Im Tr[dSigma/dlambda G_S] (Eqs. 19-20, retarded form);
 * optionally, for a direction d lambda/dt, the second term of Eq. (21).
 
-All integrals come from one adaptive contour integral (:mod:`.integrate`), which includes
-bound states without sampling delta functions; :func:`.spectral.bound_states` finds them
-independently, and the two sum rules int g_S = n, int delta g_R = 0 are checked on every call.
+Two roads compute the energy integrals, both handing over an :class:`.energy_integrals.EnergyIntegrals`:
+
+* ``method="poles"`` (default where every reservoir has an analytic continuation and the spectrum
+  is bounded: all built-in reservoirs but the Lorentzian band): sums of G_S over the poles of a
+  rational Fermi expansion (:mod:`.poles`); bound states are inside the pole sums, and the
+  moments int g_S = n, int delta g_R = 0 enter analytically (their residuals are zero);
+* ``method="contour"``: one adaptive lifted-contour integral (:mod:`.integrate`), which includes
+  bound states without sampling delta functions; the two sum rules are checked on every call.
+
+:func:`.spectral.bound_states` finds the bound states independently (on first access of
+``Equilibrium.bound_states``: the pole road never needs them).
 """
 
 from __future__ import annotations
@@ -30,13 +38,16 @@ import numpy as np
 from ..core.warnings import NumericsWarning
 from ..thermal import Bath
 from .alpha import alpha_energy, alpha_entropy, entropy_coefficient
-from .contour import MATRIX_KERNELS, SCALAR_KERNELS, SpectralIntegrals, spectral_integrals
+from .energy_integrals import EnergyIntegrals, contour_integrals
 from .integrate import QuadratureOptions
+from .poles import pole_integrals, supports_poles
 from .spectral import BoundState, bound_states
 from .system import OpenSystem, check_model_and_bath
 
-__all__ = ["Equilibrium", "NumericsWarning", "RegionState", "equilibria", "equilibrium"]
+__all__ = ["METHODS", "Equilibrium", "NumericsWarning", "RegionState", "energy_integrals", "equilibria", "equilibrium"]
 
+#: The roads to the energy integrals (see module docstring).
+METHODS = ("poles", "contour")
 
 
 @dataclass(frozen=True)
@@ -76,7 +87,6 @@ class Equilibrium:
     params: Mapping[str, float]
     system: RegionState
     reservoir: RegionState
-    bound_states: tuple[BoundState, ...]
     correlation_matrix: np.ndarray
     log_f_matrix: np.ndarray
     log_one_minus_f_matrix: np.ndarray
@@ -89,6 +99,16 @@ class Equilibrium:
     n_evaluations: int
     direction: Mapping[str, float] | None = None
     nonlocal_density: float | None = None
+    method: str = "contour"
+    _bound_states: tuple[BoundState, ...] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def bound_states(self) -> tuple[BoundState, ...]:
+        """Real poles of G_S (:func:`.spectral.bound_states`), searched on first access: the pole
+        road has them inside its sums already and never needs the search."""
+        if self._bound_states is None:
+            object.__setattr__(self, "_bound_states", bound_states(self.model, self.params))
+        return self._bound_states  # type: ignore[return-value]
 
     def __repr__(self) -> str:
         p = ", ".join(f"{k}={v:g}" for k, v in self.params.items())
@@ -177,6 +197,7 @@ def equilibrium(
     *,
     options: QuadratureOptions | None = None,
     direction: Mapping[str, float] | None = None,
+    method: str | None = None,
     **params: float,
 ) -> Equilibrium:
     """Equilibrium state functions of ``model`` at ``bath`` and parameters ``params``.
@@ -191,6 +212,8 @@ def equilibrium(
         Tolerances (default ``atol=1e-11`` per integral).
     direction : mapping, optional
         d lambda / dt for a quasistatic process: adds the second term of Eq. (21).
+    method : {"poles", "contour"}, optional
+        Road to the energy integrals (module docstring); default ``"poles"`` where it applies.
     **params : float
         The model's parameters, e.g. ``eps_s=-1.0, V=1.0``.
 
@@ -200,7 +223,43 @@ def equilibrium(
     """
     check_model_and_bath(model, bath)
     p = model.resolve(params)
-    return equilibria(model, bath, [p], options=options, directions=None if direction is None else [direction])[0]
+    directions = None if direction is None else [direction]
+    return equilibria(model, bath, [p], options=options, directions=directions, method=method)[0]
+
+
+def _choose_method(model: OpenSystem, method: str | None) -> str:
+    if method is None:
+        return "poles" if supports_poles(model) else "contour"
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS} (or None for the default), got {method!r}")
+    return method
+
+
+def energy_integrals(
+    model: OpenSystem,
+    bath: Bath,
+    points: Sequence[Mapping[str, float]],
+    *,
+    quantities: str = "state",
+    directions: Sequence[Mapping[str, float]] | None = None,
+    options: QuadratureOptions | None = None,
+    method: str | None = None,
+) -> tuple[EnergyIntegrals, list[tuple[BoundState, ...] | None]]:
+    """Energy integrals of resolved ``points`` by the chosen road, and the bound states that road
+    had to search for (``None`` per point where it did not: they are then found on demand)."""
+    method = _choose_method(model, method)
+    if method == "poles":
+        integrals = pole_integrals(model, bath, points, quantities=quantities, directions=directions, options=options)
+        return integrals, [None] * len(points)
+    states = [bound_states(model, p) for p in points]
+    single = len(points) == 1
+    breaks = [float(e) for e in np.linalg.eigvalsh(model.h_S(points[0]))] if single else []
+    breaks += [b.energy for b in states[0]] if single else []
+    integrals = contour_integrals(
+        model, bath, points, quantities=quantities, directions=directions,
+        break_energies=breaks, options=options, real_poles=states,
+    )  # fmt: skip
+    return integrals, list(states)
 
 
 def equilibria(
@@ -210,6 +269,7 @@ def equilibria(
     *,
     options: QuadratureOptions | None = None,
     directions: Sequence[Mapping[str, float] | None] | None = None,
+    method: str | None = None,
 ) -> list[Equilibrium]:
     """:func:`equilibrium` at many parameter points, with all energy integrals done in one batch.
 
@@ -219,6 +279,9 @@ def equilibria(
         Parameter sets of ``model`` (each completed with its defaults and validated).
     directions : sequence of mappings, optional
         d lambda / dt per point (all or none), as in :func:`equilibrium`.
+    method : {"poles", "contour"}, optional
+        As in :func:`equilibrium`. The pole road evaluates all points in one stacked batch
+        (no shared adaptive grid), so a batch never costs more than its points one by one.
     """
     check_model_and_bath(model, bath)
     options = options or QuadratureOptions()
@@ -230,40 +293,32 @@ def equilibria(
         if len(directions) != len(resolved) or any(d is None for d in directions):
             raise ValueError("directions must give one mapping per point")
         dirs = [_check_direction(d, p) for d, p in zip(directions, resolved, strict=True)]
-    states = [bound_states(model, p) for p in resolved]
-    breaks = [e for p in resolved for e in np.linalg.eigvalsh(model.h_S(p))] if len(resolved) == 1 else []
-    breaks += [b.energy for s in states for b in s] if len(resolved) == 1 else []
-    integrals = spectral_integrals(model, bath, resolved, quantities="state", directions=dirs, break_energies=breaks, options=options)
-    out = []
-    for i, p in enumerate(resolved):
-        values = {k: v[i] for k, v in integrals.values.items()}
-        errors = {k: float(e[i]) for k, e in integrals.errors.items()}
-        if integrals.real_axis:  # real-axis route: add the real poles (decoupled states) by hand
-            _add_pole_terms(values, states[i], bath)
-        out.append(_assemble(model, bath, p, values, errors, states[i], integrals, dirs[i] if dirs else None, options))
-    return out
+    integrals, states = energy_integrals(model, bath, resolved, directions=dirs, options=options, method=method)
+    return [
+        _assemble(model, bath, p, integrals, i, states[i], dirs[i] if dirs else None, options)
+        for i, p in enumerate(resolved)
+    ]
 
 
 def _assemble(
     model: OpenSystem,
     bath: Bath,
     p: Mapping[str, float],
-    values: Mapping[str, np.ndarray],
-    errors: Mapping[str, float],
-    states: tuple[BoundState, ...],
-    integrals: SpectralIntegrals,
+    integrals: EnergyIntegrals,
+    i: int,
+    states: tuple[BoundState, ...] | None,
     direction: Mapping[str, float] | None,
     options: QuadratureOptions,
 ) -> Equilibrium:
     n = model.n_levels
     names = model.parameter_names
     h = model.h_S(p)
-    C = values["A:f"]
+    C = integrals.correlation_matrix[i]
     powers = {
-        k: (float(np.real(np.trace(model.dh_S(p, k) @ C))), float(values[f"power_SR:{k}"])) for k in names
+        k: (float(np.real(np.trace(model.dh_S(p, k) @ C))), float(integrals.powers_SR[k][i])) for k in names
     }
-    residuals = {"int g_S - n": float(values["g_S:one"] - n), "int delta g_R": float(values["dg_R:one"])}
-    worst = max(errors.values())
+    residuals = {key: float(r[i]) for key, r in integrals.sum_rule_residuals.items()}
+    worst = integrals.worst_error(i)
     tolerance = max(1e3 * options.atol, 10.0 * worst)
     if not integrals.converged:
         warnings.warn(
@@ -272,7 +327,7 @@ def _assemble(
             NumericsWarning,
             stacklevel=3,
         )
-    if max(abs(r) for r in residuals.values()) > tolerance:
+    if max((abs(r) for r in residuals.values()), default=0.0) > tolerance:
         warnings.warn(
             f"spectral sum rules violated beyond tolerance {tolerance:.2g}: {residuals} for {model.name} at {dict(p)}; "
             "a bound state may lie outside the integration contour",
@@ -280,41 +335,33 @@ def _assemble(
             stacklevel=3,
         )
 
-    def region(prefix: str) -> RegionState:
-        keys = {"N": "f", "U": "ef", "S": "s", "Omega": "omega"}
+    def region(system: bool) -> RegionState:
+        keys = {q: (f"{q}_S" if system else f"d{q}_R") for q in ("N", "U", "S", "Omega")}
         return RegionState(
-            **{q: float(values[f"{prefix}:{k}"]) for q, k in keys.items()},
-            errors={q: errors[f"{prefix}:{k}"] for q, k in keys.items()},
+            **{q: float(getattr(integrals, key)[i]) for q, key in keys.items()},
+            errors={q: float(integrals.errors[key][i]) for q, key in keys.items()},
         )
 
+    assert integrals.H_SR is not None and integrals.log_f_matrix is not None
+    assert integrals.log_one_minus_f_matrix is not None and integrals.correlation_matrix_beta_derivative is not None
     return Equilibrium(
         model=model,
         bath=bath,
         params=dict(p),
-        system=region("g_S"),
-        reservoir=region("dg_R"),
-        bound_states=states,
+        system=region(True),
+        reservoir=region(False),
         correlation_matrix=C,
-        log_f_matrix=values["A:log_f"],
-        log_one_minus_f_matrix=values["A:log_1mf"],
-        correlation_matrix_beta_derivative=values["A:df_dbeta"],
+        log_f_matrix=integrals.log_f_matrix[i],
+        log_one_minus_f_matrix=integrals.log_one_minus_f_matrix[i],
+        correlation_matrix_beta_derivative=integrals.correlation_matrix_beta_derivative[i],
         expectation_H_S=float(np.real(np.trace(h @ C))),
-        expectation_H_SR=float(values["H_SR"]),
+        expectation_H_SR=float(integrals.H_SR[i]),
         powers=powers,
         sum_rule_residuals=residuals,
         quadrature_error=worst,
         n_evaluations=integrals.n_evaluations,
         direction=direction,
-        nonlocal_density=float(values["nonlocal"]) if direction is not None else None,
+        nonlocal_density=float(integrals.nonlocal_density[i]) if integrals.nonlocal_density is not None else None,
+        method=integrals.method,
+        _bound_states=states,
     )
-
-
-def _add_pole_terms(values: dict[str, np.ndarray], states: tuple[BoundState, ...], bath: Bath) -> None:
-    """Real poles that the real-axis route cannot see: decoupled states only. They carry no
-    reservoir weight, no <H_SR>, no coupling power and no Eq. (21) term, since V u = 0."""
-    for b in states:
-        kernels = {"one": 1.0, **bath.kernels(np.array(b.energy))}
-        for k in SCALAR_KERNELS:
-            values[f"g_S:{k}"] = values[f"g_S:{k}"] + b.system_weight * float(kernels[k])
-        for k in MATRIX_KERNELS:
-            values[f"A:{k}"] = values[f"A:{k}"] + float(kernels[k]) * b.residue

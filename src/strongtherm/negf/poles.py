@@ -63,7 +63,7 @@ import numpy as np
 from scipy.special import expit
 
 from ..thermal import Bath
-from .contour import _sandwich, _spectrum_bound, _stack
+from .contour import _spectrum_bound, _stack
 from .energy_integrals import EnergyIntegrals
 from .integrate import QuadratureOptions
 from .reservoirs import TightBindingChain, WideBand
@@ -272,15 +272,27 @@ def _cumulative_from_above(values: np.ndarray, weights: np.ndarray, segment: np.
 def _pole_sum(values: np.ndarray, residue: np.ndarray, T: float, first_moment: np.ndarray | float = 0.0) -> np.ndarray:
     """M_1/2 + T sum_p R_p (F_p + F_p^dagger) for F (P, N) scalars or (P, N, n, n) matrices."""
     if values.ndim == 2:
-        s = 2.0 * T * np.einsum("p,Pp->P", residue, values.real)
+        s = (2.0 * T) * (values.real @ residue)
     else:
-        summed = T * np.einsum("p,Ppij->Pij", residue, values)
+        summed = T * np.tensordot(values, residue, axes=([1], [0]))
         s = summed + np.conj(np.swapaxes(summed, -1, -2))
     return 0.5 * np.asarray(first_moment) + s
 
 
+def _sandwich(V: np.ndarray, g: np.ndarray, W: np.ndarray) -> np.ndarray:
+    """V^dag g W for stacked V, W (P, m, n) and g (M, m, m) -> (P, M, n, n), by matmul (einsum's
+    path search costs more than the product at these sizes)."""
+    if g.shape[-1] == 1:  # one surface orbital: an outer product times a scalar
+        outer = np.conj(V[:, 0, :])[:, :, None] * W[:, 0, None, :]
+        return g[None, :, 0, 0, None, None] * outer[:, None]
+    Vh = np.conj(np.swapaxes(V, -1, -2))
+    return Vh[:, None] @ g[None] @ W[:, None]
+
+
 def _trace(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    return np.einsum("...ij,...ji->...", X, Y)
+    if X.shape[-1] == 1:
+        return X[..., 0, 0] * Y[..., 0, 0]
+    return (X * np.swapaxes(Y, -1, -2)).sum(axis=(-2, -1))
 
 
 def _inverse(D: np.ndarray) -> np.ndarray:
