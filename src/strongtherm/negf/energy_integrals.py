@@ -19,12 +19,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..thermal import Bath
-from .contour import MATRIX_KERNELS, SCALAR_KERNELS, spectral_integrals
+from .contour import MATRIX_KERNELS, SCALAR_KERNELS, _stack, spectral_integrals
 from .integrate import QuadratureOptions
 from .spectral import BoundState
 from .system import OpenSystem
 
-__all__ = ["STATE_FIELDS", "EnergyIntegrals", "contour_integrals"]
+__all__ = ["STATE_FIELDS", "EnergyIntegrals", "contour_integrals", "system_traces"]
 
 #: The per-point state fields (shape (P,) or (P, n, n)); ``None`` when only rates were asked for.
 STATE_FIELDS = (
@@ -44,6 +44,7 @@ class EnergyIntegrals:
     * ``dN_R, dU_R, dS_R, dOmega_R`` = the same with delta g_R (change of the reservoirs);
     * ``H_SR`` = <H_SR> = -(2/pi) int f Im Tr[Sigma G_S];
     * ``powers_SR[name]`` = <dH_SR/d name> = -(1/pi) int f Im Tr[dSigma/d name G_S] (Eq. 20);
+    * ``powers_S[name]`` = <dH_S/d name> = Tr[dh_S/d name C] (Eq. 19), ``expectation_H_S`` = Tr[h_S C];
     * ``correlation_matrix`` C = int A_SS f; ``log_f_matrix`` = int A_SS ln f,
       ``log_one_minus_f_matrix`` = int A_SS ln(1 - f) (Eq. 24); ``correlation_matrix_beta_derivative``
       = int A_SS df/dbeta at fixed mu;
@@ -77,6 +78,8 @@ class EnergyIntegrals:
     correlation_matrix_beta_derivative: np.ndarray | None = None
     nonlocal_density: np.ndarray | None = None
     sum_rule_residuals: Mapping[str, np.ndarray] = field(default_factory=dict)
+    powers_S: Mapping[str, np.ndarray] = field(default_factory=dict)
+    expectation_H_S: np.ndarray | None = None
 
     @property
     def n_points(self) -> int:
@@ -89,6 +92,17 @@ class EnergyIntegrals:
     def worst_error(self, i: int) -> float:
         """Largest error estimate of point ``i`` over all fields."""
         return max((float(e[i]) for e in self.errors.values()), default=0.0)
+
+
+def system_traces(
+    h: np.ndarray, dh: Mapping[str, np.ndarray], C: np.ndarray
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """<H_S> = Tr[h_S C] and <dH_S/d name> = Tr[dh_S/d name C] (Eq. 19) for stacked (P, n, n)."""
+
+    def tr(X: np.ndarray) -> np.ndarray:
+        return np.real((X * np.swapaxes(C, -1, -2)).sum(axis=(-2, -1)))
+
+    return tr(h), {k: tr(d) for k, d in dh.items()}
 
 
 _CONTOUR_SCALARS = {
@@ -156,6 +170,8 @@ def contour_integrals(
     if "nonlocal" in values:
         state["nonlocal_density"] = values["nonlocal"]
         errors["nonlocal_density"] = raw.errors["nonlocal"]
+    stack = _stack(model, points, names)
+    state["expectation_H_S"], state["powers_S"] = system_traces(stack.h, stack.dh, values["A:f"])
     return EnergyIntegrals(
         method="contour",
         correlation_matrix=values["A:f"],

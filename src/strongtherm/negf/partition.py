@@ -310,13 +310,8 @@ def _assemble(
     direction: Mapping[str, float] | None,
     options: QuadratureOptions,
 ) -> Equilibrium:
-    n = model.n_levels
-    names = model.parameter_names
-    h = model.h_S(p)
     C = integrals.correlation_matrix[i]
-    powers = {
-        k: (float(np.real(np.trace(model.dh_S(p, k) @ C))), float(integrals.powers_SR[k][i])) for k in names
-    }
+    powers = {k: (float(integrals.powers_S[k][i]), float(integrals.powers_SR[k][i])) for k in model.parameter_names}
     residuals = {key: float(r[i]) for key, r in integrals.sum_rule_residuals.items()}
     worst = integrals.worst_error(i)
     tolerance = max(1e3 * options.atol, 10.0 * worst)
@@ -342,7 +337,7 @@ def _assemble(
             errors={q: float(integrals.errors[key][i]) for q, key in keys.items()},
         )
 
-    assert integrals.H_SR is not None and integrals.log_f_matrix is not None
+    assert integrals.H_SR is not None and integrals.log_f_matrix is not None and integrals.expectation_H_S is not None
     assert integrals.log_one_minus_f_matrix is not None and integrals.correlation_matrix_beta_derivative is not None
     return Equilibrium(
         model=model,
@@ -354,7 +349,7 @@ def _assemble(
         log_f_matrix=integrals.log_f_matrix[i],
         log_one_minus_f_matrix=integrals.log_one_minus_f_matrix[i],
         correlation_matrix_beta_derivative=integrals.correlation_matrix_beta_derivative[i],
-        expectation_H_S=float(np.real(np.trace(h @ C))),
+        expectation_H_S=float(integrals.expectation_H_S[i]),
         expectation_H_SR=float(integrals.H_SR[i]),
         powers=powers,
         sum_rule_residuals=residuals,

@@ -63,8 +63,8 @@ import numpy as np
 from scipy.special import expit
 
 from ..thermal import Bath
-from .contour import _spectrum_bound, _stack
-from .energy_integrals import EnergyIntegrals
+from .contour import _stack
+from .energy_integrals import EnergyIntegrals, system_traces
 from .integrate import QuadratureOptions
 from .reservoirs import TightBindingChain, WideBand
 from .system import OpenSystem
@@ -74,8 +74,8 @@ __all__ = ["FermiPoleExpansion", "fermi_pole_expansion", "pole_integrals", "supp
 _EPS = float(np.finfo(float).eps)
 #: largest number of poles tried before the requested accuracy is declared out of reach
 MAX_POLES = 4000
-#: the reach of N poles is about 0.27 N^2 at 1e-13 (measured); start the search just below
-_REACH_PER_POLE_SQUARED = 0.3
+#: the reach of N poles is about 0.26-0.27 N^2 at 1e-13 (measured); start the search just below
+_REACH_PER_POLE_SQUARED = 0.27
 #: analyticity half-width of the vertical-line integrand in u = ln Im z, with a safety factor
 _STRIP = 0.75 * 0.5 * math.pi
 #: target of the Gauss-Legendre error factor rho^(-2m) per panel
@@ -122,30 +122,41 @@ def _fermi_sum(zeta: np.ndarray, residue: np.ndarray, x: np.ndarray) -> tuple[np
 
 
 @lru_cache(maxsize=512)
-def _grid_errors(n_poles: int, reach: float) -> tuple[float, float, float, float]:
-    """sup |f_N - f|, sup |x| |f_N - f|, int |f_N - f| dx, sup |x| |f_N' - f'| over |x| <= reach.
+def _error_curves(n_poles: int) -> tuple[np.ndarray, np.ndarray]:
+    """Running error measures of the N-pole expansion as functions of the reach X.
 
-    f_N - f is odd and f_N' - f' even, so x >= 0 suffices; a grid of step <= 0.02 resolves them
-    (their scale is ~1 near 0 and grows with x). Differences below a rounding allowance of
-    8 eps (1 + sum of |terms|) are rounding, not truncation, and are not counted.
+    Returns the grid X (from 0 to 1.2 N^2 + 40, beyond any useful reach) and, for each X, the
+    four measures over |x| <= X: sup |f_N - f|, sup |x (f_N - f)|, int |f_N - f| dx (both signs)
+    and sup |x (f_N' - f')|. f_N - f is odd and f_N' - f' even, so x >= 0 suffices. The grid
+    step is 0.01 below x = 5 and 0.002 x above: the error varies on the scale of the Matsubara
+    spacing near 0 and of the pole spacing (~ x / N) further out. Differences below a rounding
+    allowance of 4 sqrt(N) eps (1 + sum of |terms|) are rounding, not truncation, and are not counted.
     """
     zeta, residue = _ozaki(n_poles)
-    n_grid = max(2001, int(reach / 0.02) + 1)
-    sups = np.zeros(4)
-    chunk = max(1, 2_000_000 // n_poles)
-    x_all = np.linspace(0.0, reach, n_grid)
-    dx = x_all[1] - x_all[0]
-    for start in range(0, n_grid, chunk):
-        x = x_all[start : start + chunk]
-        f_n, df_n, magnitude = _fermi_sum(zeta, residue, x)
-        allowance = 8.0 * _EPS * (1.0 + magnitude)
-        err = np.maximum(np.abs(f_n - expit(-x)) - allowance, 0.0)
-        derr = np.maximum(np.abs(df_n + expit(x) * expit(-x)) - allowance, 0.0)
-        sups[0] = max(sups[0], float(err.max()))
-        sups[1] = max(sups[1], float((x * err).max()))
-        sups[2] += 2.0 * float(err.sum()) * dx  # both signs of x
-        sups[3] = max(sups[3], float((x * derr).max()))
-    return tuple(float(s) for s in sups)  # type: ignore[return-value]
+    x_max = 1.2 * n_poles**2 + 40.0
+    x = np.concatenate([np.arange(0.0, 5.0, 0.01), 5.0 * np.exp(np.arange(0.0, math.log(x_max / 5.0) + 0.002, 0.002))])
+    f_n, df_n, magnitude = _fermi_sum(zeta, residue, x)
+    # rounding of a sum of N terms: ~ sqrt(N) eps x their magnitude (measured: ~4e-15 at N = 150)
+    allowance = 4.0 * _EPS * math.sqrt(n_poles) * (1.0 + magnitude)
+    err = np.maximum(np.abs(f_n - expit(-x)) - allowance, 0.0)
+    derr = np.maximum(np.abs(df_n + expit(x) * expit(-x)) - allowance, 0.0)
+    # the integral: trapezoid with each panel's larger end (an upper bound for a monotone piece)
+    panel = np.maximum(err[1:], err[:-1]) * np.diff(x)
+    integrated = 2.0 * np.concatenate([[0.0], np.cumsum(panel)])
+    curves = np.stack([np.maximum.accumulate(err), np.maximum.accumulate(x * err), integrated,
+                       np.maximum.accumulate(x * derr)])  # fmt: skip
+    x.setflags(write=False)
+    curves.setflags(write=False)
+    return x, curves
+
+
+def _errors_at(n_poles: int, reach: float) -> tuple[float, float, float, float] | None:
+    """The four error measures of :func:`_error_curves` at ``reach`` (None beyond the grid)."""
+    x, curves = _error_curves(n_poles)
+    k = int(np.searchsorted(x, reach))
+    if k >= x.size:
+        return None
+    return tuple(float(c) for c in curves[:, k])  # type: ignore[return-value]
 
 
 @dataclass(frozen=True)
@@ -175,9 +186,11 @@ class FermiPoleExpansion:
         return _fermi_sum(self.poles, self.residues, np.atleast_1d(np.asarray(x, dtype=float)))[0]
 
 
-def _bucket(reach: float) -> float:
-    # round the reach up to a grid of 2^(1/16) steps so that nearby temperatures share a cache entry
-    return float(2.0 ** (math.ceil(16.0 * math.log2(max(reach, 1.0))) / 16.0))
+def _bucket(value: float) -> float:
+    # round the reach up (and the tolerance, then divided by the step, down) to a grid of
+    # 2^(1/16) steps, so that nearby temperatures and tolerances share one cache entry
+    k = math.ceil(16.0 * math.log2(value))
+    return float(2.0 ** (k / 16.0))
 
 
 def fermi_pole_expansion(reach: float, tolerance: float) -> FermiPoleExpansion:
@@ -200,13 +213,17 @@ def fermi_pole_expansion(reach: float, tolerance: float) -> FermiPoleExpansion:
         raise ValueError(f"reach (beta x spectral radius) must be finite and >= 0, got {reach!r}")
     if not (tolerance > 0.0 and np.isfinite(tolerance)):
         raise ValueError(f"tolerance must be a positive finite number, got {tolerance!r}")
-    X = _bucket(reach)
-    n = max(4, int(math.sqrt(X / _REACH_PER_POLE_SQUARED)) - 2)
+    return _expansion(_bucket(max(reach, 1.0)), _bucket(tolerance) / 2.0 ** (1.0 / 16.0))
+
+
+@lru_cache(maxsize=1024)
+def _expansion(reach: float, tolerance: float) -> FermiPoleExpansion:
+    n = max(4, math.ceil(math.sqrt(reach / _REACH_PER_POLE_SQUARED)) - 1)
     while n <= MAX_POLES:
-        errs = _grid_errors(n, X)
-        if max(errs) <= tolerance:
+        errs = _errors_at(n, reach)
+        if errs is not None and max(errs) <= tolerance:
             zeta, residue = _ozaki(n)
-            return FermiPoleExpansion(zeta, residue, X, *errs)
+            return FermiPoleExpansion(zeta, residue, reach, *errs)
         # beyond the reach the error grows fast: step by ~4% of n (at least 1)
         n += max(1, n // 25)
     raise ValueError(
@@ -274,7 +291,7 @@ def _pole_sum(values: np.ndarray, residue: np.ndarray, T: float, first_moment: n
     if values.ndim == 2:
         s = (2.0 * T) * (values.real @ residue)
     else:
-        summed = T * np.tensordot(values, residue, axes=([1], [0]))
+        summed = T * (values * residue[:, None, None]).sum(axis=1)
         s = summed + np.conj(np.swapaxes(summed, -1, -2))
     return 0.5 * np.asarray(first_moment) + s
 
@@ -305,6 +322,27 @@ def _log_det_upper(D: np.ndarray) -> np.ndarray:
     if D.shape[-1] == 1:
         return np.log(D[..., 0, 0])
     return np.log(np.linalg.eigvals(D)).sum(axis=-1)
+
+
+def _spectrum_bound(model: OpenSystem, h: np.ndarray, V: Sequence[np.ndarray]) -> tuple[float, float] | None:
+    """A rigorous bound [c - r, c + r] of the universe's spectrum for all points: with c the
+    centre of the continua, ||h - c|| <= max(||h_S - c||, max |band edge - c|) + ||V||, V the whole
+    coupling block (||V||^2 = ||sum_r V_r^dag V_r||). None for a continuum reaching infinity."""
+    edges = np.array([e for interval in model.continuum for e in interval])
+    if not np.all(np.isfinite(edges)):
+        return None
+    c = 0.5 * (edges.min() + edges.max())
+    reservoir_radius = float(np.max(np.abs(edges - c)))
+    n = h.shape[-1]
+    if n == 1:
+        system_radius = np.abs(h[:, 0, 0].real - c)
+        coupling_norm = np.sqrt(sum((np.abs(v) ** 2).sum(axis=(-2, -1)) for v in V))
+    else:
+        system_radius = np.abs(np.linalg.eigvalsh(h - c * np.eye(n))).max(axis=-1)
+        coupling = sum(np.conj(np.swapaxes(v, -1, -2)) @ v for v in V)
+        coupling_norm = np.sqrt(np.abs(np.linalg.eigvalsh(coupling)).max(axis=-1))
+    radius = float(np.max(np.maximum(system_radius, reservoir_radius) + coupling_norm))
+    return c - radius, c + radius
 
 
 def pole_integrals(
@@ -347,7 +385,7 @@ def pole_integrals(
     n, P = model.n_levels, len(points)
     names = model.parameter_names
     stack = _stack(model, points, names)
-    spectrum = _spectrum_bound(model, stack)
+    spectrum = _spectrum_bound(model, stack.h, stack.V)
     if spectrum is None:
         raise ValueError(
             f"the pole road needs a bounded spectrum, but a continuum of {model.name} reaches infinity; use method='contour'"
@@ -471,6 +509,7 @@ def pole_integrals(
         state["nonlocal_density"] = -_pole_sum(K_term, residue, T)
         errors["nonlocal_density"] = (n * T * expansion.integrated_error + log_quadrature_error) * (1.0 + coupling_scale)
 
+    state["expectation_H_S"], state["powers_S"] = system_traces(stack.h, stack.dh, C)
     return EnergyIntegrals(
         method="poles",
         correlation_matrix=C,

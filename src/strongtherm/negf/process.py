@@ -247,13 +247,7 @@ def quasistatic(
     if progress is not None:
         progress(2, 2)
 
-    C = rates_integrals.correlation_matrix
-    p_S = np.array(
-        [
-            sum(v * float(np.real(np.trace(model.dh_S(point, k) @ C[i]))) for k, v in d.items())
-            for i, (point, d) in enumerate(zip(node_points, directions, strict=True))
-        ]
-    )
+    p_S = np.array([sum(v * rates_integrals.powers_S[k][i] for k, v in d.items()) for i, d in enumerate(directions)])
     p_SR = np.array([sum(v * rates_integrals.powers_SR[k][i] for k, v in d.items()) for i, d in enumerate(directions)])
     assert rates_integrals.nonlocal_density is not None
     rates = np.stack([p_S + p_SR, p_S, p_SR, -0.5 * p_SR + rates_integrals.nonlocal_density], axis=1)  # Eq. (21)
