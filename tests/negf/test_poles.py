@@ -191,3 +191,16 @@ def test_reservoirs_without_known_continuation_fall_back_to_the_contour():
     assert default.method == "contour" and asked.method == "poles"
     assert asked.system.Omega == pytest.approx(default.system.Omega, abs=AGREE)  # issue 11 target
     assert asked.reservoir.S == pytest.approx(default.reservoir.S, abs=AGREE)
+
+
+def test_bound_state_counts_match_the_root_search():
+    # the count in to_dict (eigenvalue signs at the gap edges) against the search of spectral.py
+    rng = np.random.default_rng(11)
+    points = [{"eps_s": e, "V": v} for e, v in zip(rng.uniform(-6, 6, 40), rng.uniform(0.0, 3.0, 40), strict=True)]
+    points += [{"eps_s": 0.3, "V": 0.0}, {"eps_s": 3.0, "V": 0.0}]  # decoupled: inside / outside the band
+    for eq in equilibria(RLM, st.Bath(T=0.05), points):
+        counted = eq.to_dict()["n_bound_states"]
+        assert counted == len(eq.bound_states), eq.params  # exact integers
+    two = [{"eps_1": 0.4, "eps_2": 0.4, "t_c": 0.0, "V_L": 0.0, "V_R": 0.0}, {"eps_1": -3.5, "t_c": 1.2, "V_L": 2.0}]
+    for eq in equilibria(TWO, st.Bath(T=0.05), two):
+        assert eq.to_dict()["n_bound_states"] == len(eq.bound_states), eq.params

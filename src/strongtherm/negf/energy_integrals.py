@@ -52,6 +52,7 @@ class EnergyIntegrals:
     * ``sum_rule_residuals``: ``"int g_S - n"`` and ``"int delta g_R"`` per point (the pole road
       puts the zeroth moments in analytically, so its residuals are exactly zero);
     * ``errors[field]``: error estimate per point (largest element for matrices);
+    * ``bound_state_counts``: number of bound states per point, where the road counted them;
     * ``method``: ``"poles"`` or ``"contour"``; ``n_evaluations``: evaluations of G_S per point
       (poles) or contour nodes (contour); ``converged``: every tolerance met.
 
@@ -80,6 +81,7 @@ class EnergyIntegrals:
     sum_rule_residuals: Mapping[str, np.ndarray] = field(default_factory=dict)
     powers_S: Mapping[str, np.ndarray] = field(default_factory=dict)
     expectation_H_S: np.ndarray | None = None
+    bound_state_counts: np.ndarray | None = None
 
     @property
     def n_points(self) -> int:

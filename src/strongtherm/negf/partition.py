@@ -101,6 +101,7 @@ class Equilibrium:
     nonlocal_density: float | None = None
     method: str = "contour"
     _bound_states: tuple[BoundState, ...] | None = field(default=None, repr=False, compare=False)
+    _n_bound_states: int | None = field(default=None, repr=False, compare=False)
 
     @property
     def bound_states(self) -> tuple[BoundState, ...]:
@@ -166,7 +167,8 @@ class Equilibrium:
         for name, (p_S, p_SR) in self.powers.items():
             out[f"power_H_S_{name}"] = float(p_S)
             out[f"power_H_SR_{name}"] = float(p_SR)
-        out["n_bound_states"] = float(len(self.bound_states))
+        searched = self._bound_states is not None or self._n_bound_states is None
+        out["n_bound_states"] = float(len(self.bound_states) if searched else self._n_bound_states)
         out["quadrature_error"] = float(self.quadrature_error)
         out["sum_rule_g_S"] = float(self.sum_rule_residuals["int g_S - n"])
         out["sum_rule_dg_R"] = float(self.sum_rule_residuals["int delta g_R"])
@@ -359,4 +361,5 @@ def _assemble(
         nonlocal_density=float(integrals.nonlocal_density[i]) if integrals.nonlocal_density is not None else None,
         method=integrals.method,
         _bound_states=states,
+        _n_bound_states=None if integrals.bound_state_counts is None else int(integrals.bound_state_counts[i]),
     )

@@ -68,9 +68,10 @@ from .contour import _stack
 from .energy_integrals import EnergyIntegrals, system_traces
 from .integrate import QuadratureOptions
 from .reservoirs import TightBindingChain, WideBand
+from .spectral import _decoupled_states, _gaps
 from .system import OpenSystem
 
-__all__ = ["FermiPoleExpansion", "fermi_pole_expansion", "pole_integrals", "supports_poles"]
+__all__ = ["FermiPoleExpansion", "bound_state_counts", "fermi_pole_expansion", "pole_integrals", "supports_poles"]
 
 _EPS = float(np.finfo(float).eps)
 #: below this the expansion's truncation error is hidden by the rounding of its sums
@@ -355,6 +356,45 @@ def _spectrum_bound(model: OpenSystem, h: np.ndarray, V: Sequence[np.ndarray]) -
     return c - radius, c + radius
 
 
+def bound_state_counts(model: OpenSystem, points: Sequence[Mapping[str, float]], h: np.ndarray, V: Sequence[np.ndarray]) -> np.ndarray:
+    """Number of bound states per point, as :func:`.spectral.bound_states` would find them, without
+    root finding: D(e) = e - h_S - Sigma(e) has eigenvalues rising with e outside the continuum,
+    so each gap holds (#negative at its bottom) - (#negative at its top) of them (one stacked
+    eigvalsh per gap edge). Decoupled levels inside a continuum are counted exactly by
+    :func:`.spectral._decoupled_states` for the points that may have one."""
+    P, n = h.shape[0], h.shape[-1]
+    scale = 1.0 + np.abs(h).max(axis=(-2, -1)) + sum(np.abs(v).max(axis=(-2, -1)) ** 2 for v in V)
+    eye = np.eye(n)
+
+    def negatives(e: np.ndarray) -> np.ndarray:
+        D = e[:, None, None] * eye - h
+        for res, v in zip(model.reservoirs, V, strict=True):
+            D = D - np.conj(np.swapaxes(v, -1, -2)) @ res.surface_greens_function(e) @ v
+        D = 0.5 * (D + np.conj(np.swapaxes(D, -1, -2)))
+        return (np.linalg.eigvalsh(D) < 0.0).sum(axis=-1)
+
+    counts = np.zeros(P, dtype=int)
+    for lo, hi in _gaps(model):
+        below = np.full(P, n) if not np.isfinite(lo) else negatives(lo + 1e-12 * scale)
+        above = np.zeros(P, dtype=int) if not np.isfinite(hi) else negatives(hi - 1e-12 * scale)
+        counts += below - above
+    levels, vectors = np.linalg.eigh(h)
+    inside = np.zeros(levels.shape, dtype=bool)
+    for lo, hi in model.continuum:
+        inside |= (levels > lo) & (levels < hi)
+    V_all = np.concatenate(list(V), axis=-2)
+    coupling = np.linalg.norm(V_all @ vectors, axis=-2)  # |V u_k| per eigenvector
+    tol = 1e-8 * (1.0 + np.abs(levels).max(axis=-1, keepdims=True))
+    gaps = np.diff(levels, axis=-1)
+    degenerate = np.zeros(levels.shape, dtype=bool)
+    degenerate[..., 1:] |= gaps < tol
+    degenerate[..., :-1] |= gaps < tol
+    suspect = np.any(inside & ((coupling < tol) | degenerate), axis=-1)
+    for p in np.flatnonzero(suspect):
+        counts[p] += len(_decoupled_states(model, points[p], h[p]))
+    return counts
+
+
 def pole_integrals(
     model: OpenSystem,
     bath: Bath,
@@ -520,6 +560,8 @@ def pole_integrals(
         errors["nonlocal_density"] = (n * T * expansion.integrated_error + log_quadrature_error) * (1.0 + coupling_scale)
 
     state["expectation_H_S"], state["powers_S"] = system_traces(stack.h, stack.dh, C)
+    if quantities == "state":
+        state["bound_state_counts"] = bound_state_counts(model, points, stack.h, stack.V)
     return EnergyIntegrals(
         method="poles",
         correlation_matrix=C,
