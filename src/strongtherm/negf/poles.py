@@ -64,7 +64,7 @@ from scipy.linalg import eigh_tridiagonal
 from scipy.special import expit
 
 from ..thermal import Bath
-from .contour import _stack
+from .contour import _Stack, _stack
 from .energy_integrals import EnergyIntegrals, system_traces
 from .integrate import QuadratureOptions
 from .reservoirs import TightBindingChain, WideBand
@@ -297,42 +297,92 @@ def _cumulative_from_above(values: np.ndarray, weights: np.ndarray, segment: np.
 
 
 # ---------------------------------------------------------------------- the integrals
-def _pole_sum(values: np.ndarray, residue: np.ndarray, T: float, first_moment: np.ndarray | float = 0.0) -> np.ndarray:
-    """M_1/2 + T sum_p R_p (F_p + F_p^dagger) for F (P, N) scalars or (P, N, n, n) matrices."""
-    if values.ndim == 2:
-        s = (2.0 * T) * (values.real @ residue)
-    else:
-        summed = T * (values * residue[:, None, None]).sum(axis=1)
-        s = summed + np.conj(np.swapaxes(summed, -1, -2))
-    return 0.5 * np.asarray(first_moment) + s
+class _Algebra:
+    """Stacked n x n matrix algebra on arrays (P, M, n, n); for n = 1 plain arrays (P, M), so the
+    one-level models (the common case) run elementwise instead of through 1 x 1 matmuls."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+        self.scalar = n == 1
+        self.eye: np.ndarray | float = 1.0 if self.scalar else np.eye(n)
+
+    def lift(self, X: np.ndarray) -> np.ndarray:
+        """(P, n, n) model matrices -> broadcastable against (P, M, ...)."""
+        return X[:, None, 0, 0] if self.scalar else X[:, None]
+
+    def sandwich(self, V: np.ndarray, g: np.ndarray, W: np.ndarray) -> np.ndarray:
+        """V^dag g W for stacked V, W (P, m, n) and g (M, m, m)."""
+        if g.shape[-1] == 1:  # one surface orbital: an outer product times a scalar
+            if self.scalar:
+                return (np.conj(V[:, 0, 0]) * W[:, 0, 0])[:, None] * g[None, :, 0, 0]
+            outer = np.conj(V[:, 0, :])[:, :, None] * W[:, 0, None, :]
+            return g[None, :, 0, 0, None, None] * outer[:, None]
+        out = np.conj(np.swapaxes(V, -1, -2))[:, None] @ g[None] @ W[:, None]
+        return out[..., 0, 0] if self.scalar else out
+
+    def mm(self, *factors: np.ndarray) -> np.ndarray:
+        out = factors[0]
+        for f in factors[1:]:
+            out = out * f if self.scalar else out @ f
+        return out
+
+    def inv(self, X: np.ndarray) -> np.ndarray:
+        return 1.0 / X if self.scalar else np.linalg.inv(X)
+
+    def tr(self, X: np.ndarray) -> np.ndarray:
+        return X if self.scalar else np.trace(X, axis1=-2, axis2=-1)
+
+    def tr_mm(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+        return X * Y if self.scalar else (X * np.swapaxes(Y, -1, -2)).sum(axis=(-2, -1))
+
+    def log_det_upper(self, D: np.ndarray) -> np.ndarray:
+        """ln det D on the branch continuous in the upper half plane: the sum of the principal Log
+        of the eigenvalues, every one of which has Im > 0 when (D - D^dag) / 2i > 0."""
+        return np.log(D) if self.scalar else np.log(np.linalg.eigvals(D)).sum(axis=-1)
+
+    def pole_sum(self, F: np.ndarray, weights: np.ndarray, T: float, first_moment: np.ndarray | float = 0.0,
+                 matrix: bool = False) -> np.ndarray:
+        """M_1/2 + T sum_p R_p (F_p + F_p^dagger): F (P, N) traces, or (P, N[, n, n]) matrices
+        returned as (P, n, n) Hermitian."""
+        if not matrix or self.scalar:
+            s = (2.0 * T) * (F.real @ weights)
+            s = 0.5 * np.asarray(first_moment).real + s
+            return s[:, None, None] if matrix else s
+        summed = T * (F * weights[:, None, None]).sum(axis=1)
+        return 0.5 * np.asarray(first_moment) + summed + np.conj(np.swapaxes(summed, -1, -2))
 
 
-def _sandwich(V: np.ndarray, g: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """V^dag g W for stacked V, W (P, m, n) and g (M, m, m) -> (P, M, n, n), by matmul (einsum's
-    path search costs more than the product at these sizes)."""
-    if g.shape[-1] == 1:  # one surface orbital: an outer product times a scalar
-        outer = np.conj(V[:, 0, :])[:, :, None] * W[:, 0, None, :]
-        return g[None, :, 0, 0, None, None] * outer[:, None]
-    Vh = np.conj(np.swapaxes(V, -1, -2))
-    return Vh[:, None] @ g[None] @ W[:, None]
-
-
-def _trace(X: np.ndarray, Y: np.ndarray) -> np.ndarray:
-    if X.shape[-1] == 1:
-        return X[..., 0, 0] * Y[..., 0, 0]
-    return (X * np.swapaxes(Y, -1, -2)).sum(axis=(-2, -1))
-
-
-def _inverse(D: np.ndarray) -> np.ndarray:
-    return 1.0 / D if D.shape[-1] == 1 else np.linalg.inv(D)
-
-
-def _log_det_upper(D: np.ndarray) -> np.ndarray:
-    """ln det D on the branch continuous in the upper half plane: sum of principal Log of the
-    eigenvalues, every one of which has Im > 0 when Im D (anti-Hermitian part / i) > 0."""
-    if D.shape[-1] == 1:
-        return np.log(D[..., 0, 0])
-    return np.log(np.linalg.eigvals(D)).sum(axis=-1)
+def _stacked_model(model: OpenSystem, points: Sequence[Mapping[str, float]], names: Sequence[str]) -> _Stack:
+    """The model matrices of all points, validated once on the stack (shapes, finite entries,
+    Hermitian h_S within check_hermitian's tolerance). Anything unusual (QuTiP operators, a model
+    without exact derivatives, a bad matrix) takes the per-point road of :func:`.contour._stack`,
+    which converts, differentiates numerically and raises the precise error."""
+    n, R = model.n_levels, len(model.reservoirs)
+    if model.system_hamiltonian_derivative is None or model.couplings_derivative is None:
+        return _stack(model, points, names)
+    try:
+        h = np.array([model.system_hamiltonian(p) for p in points], dtype=complex)
+        couplings = [tuple(model.couplings(p)) for p in points]
+        V = tuple(np.array([c[r] for c in couplings], dtype=complex) for r in range(R))
+        dh = {k: np.array([model.system_hamiltonian_derivative(p, k) for p in points], dtype=complex) for k in names}
+        dV_all = {k: [tuple(model.couplings_derivative(p, k)) for p in points] for k in names}
+        dV = {k: tuple(np.array([c[r] for c in dV_all[k]], dtype=complex) for r in range(R)) for k in names}
+    except (TypeError, ValueError, IndexError):
+        return _stack(model, points, names)
+    P = len(points)
+    shapes_ok = h.shape == (P, n, n) and all(
+        v.shape == (P, res.n_surface, n) for v, res in zip(V, model.reservoirs, strict=True)
+    ) and all(len(c) == R for c in couplings)
+    shapes_ok = shapes_ok and all(dh[k].shape == h.shape for k in names)
+    shapes_ok = shapes_ok and all(d.shape == v.shape for k in names for d, v in zip(dV[k], V, strict=True))
+    if not shapes_ok:
+        return _stack(model, points, names)
+    arrays = [h, *V, *dh.values(), *(d for k in names for d in dV[k])]
+    scale = np.maximum(1.0, np.abs(h).max(axis=(-2, -1)))
+    deviation = np.abs(h - np.conj(np.swapaxes(h, -1, -2))).max(axis=(-2, -1))
+    if not all(np.isfinite(a).all() for a in arrays) or np.any(deviation > 1e-12 * scale):
+        return _stack(model, points, names)
+    return _Stack(0.5 * (h + np.conj(np.swapaxes(h, -1, -2))), V, dh, dV)
 
 
 def _spectrum_bound(model: OpenSystem, h: np.ndarray, V: Sequence[np.ndarray]) -> tuple[float, float] | None:
@@ -363,32 +413,49 @@ def bound_state_counts(model: OpenSystem, points: Sequence[Mapping[str, float]],
     eigvalsh per gap edge). Decoupled levels inside a continuum are counted exactly by
     :func:`.spectral._decoupled_states` for the points that may have one."""
     P, n = h.shape[0], h.shape[-1]
+    alg = _Algebra(n)
     scale = 1.0 + np.abs(h).max(axis=(-2, -1)) + sum(np.abs(v).max(axis=(-2, -1)) ** 2 for v in V)
-    eye = np.eye(n)
-
-    def negatives(e: np.ndarray) -> np.ndarray:
-        D = e[:, None, None] * eye - h
-        for res, v in zip(model.reservoirs, V, strict=True):
-            D = D - np.conj(np.swapaxes(v, -1, -2)) @ res.surface_greens_function(e) @ v
-        D = 0.5 * (D + np.conj(np.swapaxes(D, -1, -2)))
-        return (np.linalg.eigvalsh(D) < 0.0).sum(axis=-1)
-
+    gaps = _gaps(model)
+    edges = [lo + 1e-12 * scale for lo, _ in gaps if np.isfinite(lo)] + [hi - 1e-12 * scale for _, hi in gaps if np.isfinite(hi)]
+    e = np.stack(edges, axis=1) if edges else np.zeros((P, 0))  # (P, E) energies, one reservoir call
+    D = (e if alg.scalar else e[..., None, None] * alg.eye) - alg.lift(h)
+    for res, v in zip(model.reservoirs, V, strict=True):
+        g = res.surface_greens_function(e)
+        if alg.scalar and g.shape[-1] == 1:
+            D = D - (np.abs(v[:, 0, 0]) ** 2)[:, None] * g[..., 0, 0]
+        else:
+            Sigma = np.conj(np.swapaxes(v, -1, -2))[:, None] @ g @ v[:, None]
+            D = D - (Sigma[..., 0, 0] if alg.scalar else Sigma)
+    if alg.scalar:
+        negative = (D.real < 0.0).astype(int)
+    else:
+        negative = (np.linalg.eigvalsh(0.5 * (D + np.conj(np.swapaxes(D, -1, -2)))) < 0.0).sum(axis=-1)
     counts = np.zeros(P, dtype=int)
-    for lo, hi in _gaps(model):
-        below = np.full(P, n) if not np.isfinite(lo) else negatives(lo + 1e-12 * scale)
-        above = np.zeros(P, dtype=int) if not np.isfinite(hi) else negatives(hi - 1e-12 * scale)
-        counts += below - above
-    levels, vectors = np.linalg.eigh(h)
+    k_lo, k_hi = 0, sum(1 for lo, _ in gaps if np.isfinite(lo))
+    for lo, hi in gaps:
+        if np.isfinite(lo):
+            counts += negative[:, k_lo]
+            k_lo += 1
+        else:
+            counts += n
+        if np.isfinite(hi):
+            counts -= negative[:, k_hi]
+            k_hi += 1
+    # decoupled levels: eigenstates of h_S inside a continuum with V u = 0 (degenerate ones too)
+    if alg.scalar:
+        levels = h[:, :, 0].real
+        coupling = np.sqrt(sum((np.abs(v) ** 2).sum(axis=-2) for v in V))  # |V u| with u = 1
+    else:
+        levels, vectors = np.linalg.eigh(h)
+        coupling = np.linalg.norm(np.concatenate(list(V), axis=-2) @ vectors, axis=-2)  # |V u_k|
     inside = np.zeros(levels.shape, dtype=bool)
     for lo, hi in model.continuum:
         inside |= (levels > lo) & (levels < hi)
-    V_all = np.concatenate(list(V), axis=-2)
-    coupling = np.linalg.norm(V_all @ vectors, axis=-2)  # |V u_k| per eigenvector
     tol = 1e-8 * (1.0 + np.abs(levels).max(axis=-1, keepdims=True))
-    gaps = np.diff(levels, axis=-1)
+    spacing = np.diff(levels, axis=-1)
     degenerate = np.zeros(levels.shape, dtype=bool)
-    degenerate[..., 1:] |= gaps < tol
-    degenerate[..., :-1] |= gaps < tol
+    degenerate[..., 1:] |= spacing < tol
+    degenerate[..., :-1] |= spacing < tol
     suspect = np.any(inside & ((coupling < tol) | degenerate), axis=-1)
     for p in np.flatnonzero(suspect):
         counts[p] += len(_decoupled_states(model, points[p], h[p]))
@@ -434,7 +501,7 @@ def pole_integrals(
         raise ValueError(f"directions has {len(directions)} entries for {len(points)} points")
     n, P = model.n_levels, len(points)
     names = model.parameter_names
-    stack = _stack(model, points, names)
+    stack = _stacked_model(model, points, names)
     spectrum = _spectrum_bound(model, stack.h, stack.V)
     if spectrum is None:
         raise ValueError(
@@ -454,81 +521,92 @@ def pole_integrals(
     expansion = fermi_pole_expansion(beta * radius, atol / (4.0 * n))
     zeta, residue = expansion.poles, expansion.residues
     N = zeta.size
-    top = max(0, math.ceil(math.log(max(4.0 * beta * radius, 1.0) / zeta[-1]))) if zeta[-1] < 4.0 * beta * radius else 0
+    top = max(0, math.ceil(math.log(4.0 * beta * radius / zeta[-1]))) if zeta[-1] < 4.0 * beta * radius else 0
     y_quad, w_quad, segment = _vertical_rule(N, top)
-    t_all = np.concatenate([zeta, y_quad]) * T
-    z = mu + 1j * t_all
-    M = z.size
+    w_line = w_quad * T
+    want_state = quantities == "state"
+    alg = _Algebra(n)
+    eye = alg.eye
 
-    eye = np.eye(n)
-    g = [res.surface_greens_function(z) for res in model.reservoirs]
-    dg = [res.surface_greens_function_derivative(z) for res in model.reservoirs]
-    Sigma = sum(_sandwich(V, g_r, V) for V, g_r in zip(stack.V, g, strict=True))
-    dSigma_dz = sum(_sandwich(V, dg_r, V) for V, dg_r in zip(stack.V, dg, strict=True))
-    D = z[None, :, None, None] * eye - stack.h[:, None] - Sigma
-    G = _inverse(D)
-    dSigma = {
-        k: sum(_sandwich(dV, g_r, V) + _sandwich(V, g_r, dV) for V, dV, g_r in zip(stack.V, stack.dV[k], g, strict=True))
-        for k in names
-    }
-    at_poles = slice(0, N)
-    on_line = slice(N, M)
-    Gp = G[:, at_poles]
-    iy = 1j * zeta * T  # z_p - mu, (N,)
+    # G_S at the poles z_p = mu + i zeta_p T (everything) and on the line nodes (antiderivatives)
+    z_p = mu + 1j * T * zeta
+    z_l = mu + 1j * T * y_quad
+    iy = z_p - mu
+    h = alg.lift(stack.h)
+    if not alg.scalar:
+        z_p_, z_l_ = z_p[:, None, None] * eye, z_l[:, None, None] * eye
+    else:
+        z_p_, z_l_ = z_p, z_l
+    z_all = np.concatenate([z_p, z_l])  # one reservoir call for both sets of nodes
+    g_all = [res.surface_greens_function(z_all) for res in model.reservoirs]
+    dg_all = [res.surface_greens_function_derivative(z_all) for res in model.reservoirs]
+    g_p, g_l = [g[:N] for g in g_all], [g[N:] for g in g_all]
+    dg_p, dg_l = [g[:N] for g in dg_all], [g[N:] for g in dg_all]
+    Sigma_p = sum(alg.sandwich(V, g, V) for V, g in zip(stack.V, g_p, strict=True))
+    Sigma_l = sum(alg.sandwich(V, g, V) for V, g in zip(stack.V, g_l, strict=True))
+    dSz_p = sum(alg.sandwich(V, g, V) for V, g in zip(stack.V, dg_p, strict=True))
+    dSz_l = sum(alg.sandwich(V, g, V) for V, g in zip(stack.V, dg_l, strict=True))
+    D_p = z_p_ - h - Sigma_p
+    G_p = alg.inv(D_p)
+    G_l = alg.inv(z_l_ - h - Sigma_l)
+    one_minus_dSz_p = eye - dSz_p
 
     errors: dict[str, np.ndarray] = {}
     ones = np.ones(P)
-    C = _pole_sum(Gp, residue, T, eye)
-    C = 0.5 * (C + np.conj(np.swapaxes(C, -1, -2)))
+    C = alg.pole_sum(G_p, residue, T, eye, matrix=True)
     errors["correlation_matrix"] = expansion.sup_error * ones
-    powers = {k: _pole_sum(_trace(dSigma[k][:, at_poles], Gp), residue, T) for k in names}
-    coupling_scale = np.array([sum(float(np.linalg.norm(V[p], 2)) ** 2 for V in stack.V) for p in range(P)])
+    coupling_scale = sum((np.abs(V) ** 2).sum(axis=(-2, -1)) for V in stack.V)
+    powers = {}
     for k in names:
-        # |int f X| for X with int |X| <~ 2 |dSigma/dlambda| ~ 2 |V| |dV| / band: bounded via sup |f_N - f|
-        errors[f"powers_SR:{k}"] = 2.0 * expansion.sup_error * (1.0 + coupling_scale) * ones
+        dSigma_k = sum(
+            alg.sandwich(dV, g, V) + alg.sandwich(V, g, dV) for V, dV, g in zip(stack.V, stack.dV[k], g_p, strict=True)
+        )
+        powers[k] = alg.pole_sum(alg.tr_mm(dSigma_k, G_p), residue, T)
+        # int f X with int |X| <~ 2 |V| |dV| per unit band: bounded through sup |f_N - f|
+        errors[f"powers_SR:{k}"] = 2.0 * expansion.sup_error * (1.0 + coupling_scale)
+
+    # the universe's ln det at the poles (closed form) and through the line quadrature (a check)
+    L_closed = alg.log_det_upper(D_p) - n * np.log(iy)
+    trace_universe = alg.tr(alg.mm(G_l, eye - dSz_l)) - n / (z_l - mu)
+    K_universe = _cumulative_from_above(trace_universe, w_line, segment, N)
+    log_quadrature_error = np.abs(alg.pole_sum(L_closed - K_universe, residue, T))
 
     state: dict[str, object] = {}
-    # the universe's ln det at the poles (closed form) and through the vertical quadrature (check)
-    L_closed = _log_det_upper(D[:, at_poles]) - n * np.log(iy)[None, :]
-    trace_universe = np.trace(G[:, on_line] @ (eye - dSigma_dz[:, on_line]), axis1=-2, axis2=-1)
-    K_universe = _cumulative_from_above(trace_universe - n / (1j * T * y_quad), w_quad * T, segment, N)
-    log_quadrature_error = np.abs(_pole_sum(L_closed - K_universe, residue, T))
-
-    if quantities == "state":
-        h_minus_mu = stack.h - mu * eye
-        E1 = _pole_sum(iy[None, :, None, None] * Gp - eye, residue, T, h_minus_mu)  # int A (e - mu) f
+    if want_state:
+        h_minus_mu = stack.h - mu * np.eye(n)
+        trace_h = np.real(np.trace(stack.h, axis1=-2, axis2=-1))
+        # int A (e - mu) f: F = (z - mu) G - 1, M_1 = h_S - mu (first-moment sum rule)
+        E1 = alg.pole_sum(iy[:, None, None] * G_p - eye if not alg.scalar else iy * G_p - 1.0, residue, T,
+                          h_minus_mu if not alg.scalar else h_minus_mu[:, 0, 0], matrix=True)  # fmt: skip
         N_S = np.real(np.trace(C, axis1=-2, axis2=-1))
         U_rel = np.real(np.trace(E1, axis1=-2, axis2=-1))
-        U_S = mu * N_S + U_rel
         # system: K_S(z) = -int_z^{i inf} [G_S - 1/(w - mu)] dw at the poles, then int A omega
-        K_S = _cumulative_from_above(G[:, on_line] - eye / (1j * T * y_quad)[None, :, None, None], w_quad * T, segment, N)
-        A_omega = -(_pole_sum(K_S, residue, T, -h_minus_mu) + T * math.log(2.0) * eye)
-        A_omega = 0.5 * (A_omega + np.conj(np.swapaxes(A_omega, -1, -2)))
+        subtraction = 1.0 / (z_l - mu)
+        K_S = _cumulative_from_above(G_l - (subtraction if alg.scalar else subtraction[:, None, None] * eye), w_line, segment, N)
+        A_omega = -alg.pole_sum(K_S, residue, T, -h_minus_mu if not alg.scalar else -h_minus_mu[:, 0, 0], matrix=True)
+        A_omega = A_omega - T * math.log(2.0) * np.eye(n)
         Omega_S = np.real(np.trace(A_omega, axis1=-2, axis2=-1))
-        S_S = beta * (U_rel - Omega_S)
-        # universe: Omega_U = -int n_U f, n_U the phase of det[z - h_S - Sigma] (closed form)
-        first_moment_L = n * mu - np.real(np.trace(stack.h, axis1=-2, axis2=-1))
-        Omega_U = -(_pole_sum(L_closed, residue, T, first_moment_L) + n * T * math.log(2.0))
+        # universe: Omega_U = -int n_U f, n_U from the phase of det[z - h_S - Sigma] (closed form)
+        Omega_U = -(alg.pole_sum(L_closed, residue, T, n * mu - trace_h) + n * T * math.log(2.0))
         # reservoir: delta g_R has F = -Tr[G Sigma'] (M_1 = 0), and (z - mu) F for dU_R
-        F_R = -_trace(Gp, dSigma_dz[:, at_poles])
-        dN_R = _pole_sum(F_R, residue, T)
-        dU_rel = _pole_sum(iy[None, :] * F_R, residue, T)
-        dU_R = mu * dN_R + dU_rel
+        F_R = -alg.tr_mm(G_p, dSz_p)
+        dN_R = alg.pole_sum(F_R, residue, T)
+        dU_rel = alg.pole_sum(iy * F_R, residue, T)
         dOmega_R = Omega_U - Omega_S
-        dS_R = beta * (dU_rel - dOmega_R)
-        H_SR = _pole_sum(2.0 * _trace(Sigma[:, at_poles], Gp), residue, T)
+        H_SR = alg.pole_sum(2.0 * alg.tr_mm(Sigma_p, G_p), residue, T)
         # dC/dbeta at fixed mu: -T^2 sum_p R_p [G_p + i zeta_p T G'_p + h.c.], G' = -G (1 - Sigma') G
-        dG_dz = -Gp @ (eye - dSigma_dz[:, at_poles]) @ Gp
-        dC = -T * _pole_sum(Gp + iy[None, :, None, None] * dG_dz, residue, T)
-        dC = 0.5 * (dC + np.conj(np.swapaxes(dC, -1, -2)))
-        # expansion bounds (see module docstring), plus the vertical quadrature's error estimate
+        dG_dz = -alg.mm(G_p, one_minus_dSz_p, G_p)
+        dC = -T * alg.pole_sum(G_p + (iy * dG_dz if alg.scalar else iy[:, None, None] * dG_dz), residue, T, matrix=True)
+        # expansion bounds (see module docstring), plus the line quadrature's error estimate
         e_U = n * T * expansion.sup_x_error
         e_Omega = n * T * expansion.integrated_error + log_quadrature_error
         state.update(
-            N_S=N_S, U_S=U_S, S_S=S_S, Omega_S=Omega_S, dN_R=dN_R, dU_R=dU_R, dS_R=dS_R, dOmega_R=dOmega_R,
+            N_S=N_S, U_S=mu * N_S + U_rel, S_S=beta * (U_rel - Omega_S), Omega_S=Omega_S,
+            dN_R=dN_R, dU_R=mu * dN_R + dU_rel, dS_R=beta * (dU_rel - dOmega_R), dOmega_R=dOmega_R,
             H_SR=H_SR, log_one_minus_f_matrix=beta * A_omega, log_f_matrix=beta * (A_omega - h_minus_mu),
             correlation_matrix_beta_derivative=dC,
             sum_rule_residuals={"int g_S - n": np.zeros(P), "int delta g_R": np.zeros(P)},
+            bound_state_counts=bound_state_counts(model, points, stack.h, stack.V),
         )  # fmt: skip
         errors.update(
             N_S=n * expansion.sup_error * ones,
@@ -547,27 +625,28 @@ def pole_integrals(
 
     if directions is not None:
         # Eq. (21), second term: int omega X, X the spectral part of term(z); by parts onto
-        # K_term(z) = -int_z^{i inf} term(w) dw (term ~ 1/z^3: M_1 = 0, no subtraction)
-        h_dot = np.array([sum((v * stack.dh[k][p] for k, v in d.items()), np.zeros((n, n), complex)) for p, d in enumerate(directions)])
-        rate = {k: np.array([d.get(k, 0.0) for d in directions]) for k in names}
-        Sigma_dot = sum(rate[k][:, None, None, None] * dSigma[k][:, on_line] for k in names)
-        Gl = G[:, on_line]
-        dG_dt = Gl @ (h_dot[:, None] + Sigma_dot) @ Gl
-        dG_dz_line = -Gl @ (eye - dSigma_dz[:, on_line]) @ Gl
-        term = _trace(dG_dt, dSigma_dz[:, on_line]) - _trace(dG_dz_line, Sigma_dot)
-        K_term = _cumulative_from_above(term, w_quad * T, segment, N)
-        state["nonlocal_density"] = -_pole_sum(K_term, residue, T)
+        # K_term(z) = -int_z^{i inf} term(w) dw (term ~ 1/z^3: M_1 = 0, no subtraction).
+        # d/dt acts through h_dot = sum_k rate_k dh/dk and V_dot = sum_k rate_k dV/dk.
+        rates = [[float(d.get(k, 0.0)) for k in names] for d in directions]
+        h_dot = np.einsum("pk,kpij->pij", rates, np.array([stack.dh[k] for k in names]))
+        V_dot = [np.einsum("pk,kpij->pij", rates, np.array([stack.dV[k][r] for k in names])) for r in range(len(stack.V))]
+        Sigma_dot = sum(
+            alg.sandwich(Vd, g, V) + alg.sandwich(V, g, Vd) for V, Vd, g in zip(stack.V, V_dot, g_l, strict=True)
+        )
+        dG_dt = alg.mm(G_l, alg.lift(h_dot) + Sigma_dot, G_l)
+        dG_dz_line = -alg.mm(G_l, eye - dSz_l, G_l)
+        term = alg.tr_mm(dG_dt, dSz_l) - alg.tr_mm(dG_dz_line, Sigma_dot)
+        K_term = _cumulative_from_above(term, w_line, segment, N)
+        state["nonlocal_density"] = -alg.pole_sum(K_term, residue, T)
         errors["nonlocal_density"] = (n * T * expansion.integrated_error + log_quadrature_error) * (1.0 + coupling_scale)
 
     state["expectation_H_S"], state["powers_S"] = system_traces(stack.h, stack.dh, C)
-    if quantities == "state":
-        state["bound_state_counts"] = bound_state_counts(model, points, stack.h, stack.V)
     return EnergyIntegrals(
         method="poles",
         correlation_matrix=C,
         powers_SR=powers,
         errors=errors,
-        n_evaluations=M,
+        n_evaluations=N + y_quad.size,
         converged=True,
         **state,  # type: ignore[arg-type]
     )
