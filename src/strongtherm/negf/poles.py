@@ -65,7 +65,7 @@ from scipy.special import expit
 
 from ..thermal import Bath
 from .contour import _Stack, _stack
-from .energy_integrals import EnergyIntegrals, system_traces
+from .energy_integrals import STATE_FIELDS, EnergyIntegrals, system_traces
 from .integrate import QuadratureOptions
 from .reservoirs import TightBindingChain, WideBand
 from .spectral import _decoupled_states, _gaps
@@ -385,9 +385,9 @@ def _stacked_model(model: OpenSystem, points: Sequence[Mapping[str, float]], nam
     return _Stack(0.5 * (h + np.conj(np.swapaxes(h, -1, -2))), V, dh, dV)
 
 
-def _spectrum_bound(model: OpenSystem, h: np.ndarray, V: Sequence[np.ndarray]) -> tuple[float, float] | None:
-    """A rigorous bound [c - r, c + r] of the universe's spectrum for all points: with c the
-    centre of the continua, ||h - c|| <= max(||h_S - c||, max |band edge - c|) + ||V||, V the whole
+def _spectral_radii(model: OpenSystem, h: np.ndarray, V: Sequence[np.ndarray], mu: float) -> np.ndarray | None:
+    """Per point, a rigorous bound of max |e - mu| over the universe's spectrum: with c the centre
+    of the continua, ||h - c|| <= max(||h_S - c||, max |band edge - c|) + ||V||, V the whole
     coupling block (||V||^2 = ||sum_r V_r^dag V_r||). None for a continuum reaching infinity."""
     edges = np.array([e for interval in model.continuum for e in interval])
     if not np.all(np.isfinite(edges)):
@@ -402,8 +402,7 @@ def _spectrum_bound(model: OpenSystem, h: np.ndarray, V: Sequence[np.ndarray]) -
         system_radius = np.abs(np.linalg.eigvalsh(h - c * np.eye(n))).max(axis=-1)
         coupling = sum(np.conj(np.swapaxes(v, -1, -2)) @ v for v in V)
         coupling_norm = np.sqrt(np.abs(np.linalg.eigvalsh(coupling)).max(axis=-1))
-    radius = float(np.max(np.maximum(system_radius, reservoir_radius) + coupling_norm))
-    return c - radius, c + radius
+    return abs(c - mu) + np.maximum(system_radius, reservoir_radius) + coupling_norm
 
 
 def bound_state_counts(model: OpenSystem, points: Sequence[Mapping[str, float]], h: np.ndarray, V: Sequence[np.ndarray]) -> np.ndarray:
@@ -502,23 +501,82 @@ def pole_integrals(
     n, P = model.n_levels, len(points)
     names = model.parameter_names
     stack = _stacked_model(model, points, names)
-    spectrum = _spectrum_bound(model, stack.h, stack.V)
-    if spectrum is None:
+    radii = _spectral_radii(model, stack.h, stack.V, bath.mu)
+    if radii is None:
         raise ValueError(
             f"the pole road needs a bounded spectrum, but a continuum of {model.name} reaches infinity; use method='contour'"
         )
-    T, mu, beta = bath.T, bath.mu, bath.beta
-    radius = max(abs(spectrum[0] - mu), abs(spectrum[1] - mu))
     atol = float(options.atol)
     # rounding floor of the sums below: ~ eps x (number of terms) x (largest energy scale)
-    floor = 1e-14 * n * max(1.0, radius + abs(mu))
+    floor = 1e-14 * n * max(1.0, float(radii.max()) + abs(bath.mu))
     if atol < floor:
         raise ValueError(
             f"tolerance atol={atol:g} is below what the pole expansion can reach in double precision "
             f"for this model (about {floor:.1g}); use atol >= {floor:.1g}"
         )
-    # the strictest bound below is the entropy's n (sup|x err| + int|err|): share atol among them
-    expansion = fermi_pole_expansion(beta * radius, atol / (4.0 * n))
+    # the strictest bound below is the entropy's n (sup|x err| + int|err|): share atol among them;
+    # each point gets the expansion its own spectral radius needs, and points that need the same
+    # one are evaluated together, so a batch never costs more than its points one by one
+    expansions = [fermi_pole_expansion(bath.beta * r, atol / (4.0 * n)) for r in radii]
+    groups: dict[int, list[int]] = {}
+    for i, e in enumerate(expansions):
+        groups.setdefault(e.n_poles, []).append(i)
+    parts = []
+    for indices in groups.values():
+        idx = np.array(indices)
+        sub = _Stack(stack.h[idx], tuple(v[idx] for v in stack.V), {k: d[idx] for k, d in stack.dh.items()},
+                     {k: tuple(d[idx] for d in ds) for k, ds in stack.dV.items()})  # fmt: skip
+        parts.append(_integrals_of_group(
+            model, bath, [points[i] for i in indices], sub, expansions[indices[0]], float(radii[idx].max()),
+            quantities, None if directions is None else [directions[i] for i in indices],
+        ))  # fmt: skip
+    if len(parts) == 1:
+        return parts[0]
+    return _merge(parts, [np.array(ix) for ix in groups.values()], P)
+
+
+def _merge(parts: Sequence[EnergyIntegrals], indices: Sequence[np.ndarray], P: int) -> EnergyIntegrals:
+    """One EnergyIntegrals of P points from groups of them (``indices``: their places)."""
+
+    def join(arrays: Sequence[np.ndarray]) -> np.ndarray:
+        out = np.empty((P,) + arrays[0].shape[1:], dtype=np.result_type(*arrays))
+        for a, ix in zip(arrays, indices, strict=True):
+            out[ix] = a
+        return out
+
+    def join_map(maps: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
+        return {k: join([m[k] for m in maps]) for k in maps[0]}
+
+    first = parts[0]
+    fields: dict[str, object] = {}
+    for name in (*STATE_FIELDS, "nonlocal_density", "expectation_H_S", "bound_state_counts"):
+        if getattr(first, name) is not None:
+            fields[name] = join([getattr(p, name) for p in parts])
+    for name in ("powers_SR", "powers_S", "errors", "sum_rule_residuals"):
+        fields[name] = join_map([getattr(p, name) for p in parts])
+    return EnergyIntegrals(
+        method=first.method,
+        correlation_matrix=join([p.correlation_matrix for p in parts]),
+        n_evaluations=max(p.n_evaluations for p in parts),
+        converged=all(p.converged for p in parts),
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def _integrals_of_group(
+    model: OpenSystem,
+    bath: Bath,
+    points: Sequence[Mapping[str, float]],
+    stack: _Stack,
+    expansion: FermiPoleExpansion,
+    radius: float,
+    quantities: str,
+    directions: Sequence[Mapping[str, float]] | None,
+) -> EnergyIntegrals:
+    """:func:`pole_integrals` for points that share one Fermi expansion."""
+    n, P = model.n_levels, len(points)
+    names = model.parameter_names
+    T, mu, beta = bath.T, bath.mu, bath.beta
     zeta, residue = expansion.poles, expansion.residues
     N = zeta.size
     top = max(0, math.ceil(math.log(4.0 * beta * radius / zeta[-1]))) if zeta[-1] < 4.0 * beta * radius else 0
