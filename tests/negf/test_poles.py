@@ -27,6 +27,17 @@ AGREE = 1e-10  # issue 11: the two roads agree to <= 1e-10 on the test set
 RLM = st.models.resonant_level(t0=1.25)
 TWO = st.models.two_level_two_reservoirs(t0=1.25)
 
+WIDE = st.negf.OpenSystem(
+    name="level on a flat band, D = 10",
+    n_levels=1,
+    reservoirs=(st.negf.WideBand(D=10.0),),
+    system_hamiltonian=lambda p: np.array([[p["eps_s"]]]),
+    couplings=lambda p: (np.array([[p["V"]]]),),
+    parameter_domain={"eps_s": (-np.inf, np.inf), "V": (0.0, np.inf)},
+    system_hamiltonian_derivative=lambda p, k: np.array([[1.0 if k == "eps_s" else 0.0]]),
+    couplings_derivative=lambda p, k: (np.array([[1.0 if k == "V" else 0.0]]),),
+)
+
 CASES = [
     # (model, bath, params, direction): ordinary, bound state below, above, |eps_s| large, mu != 0
     (RLM, st.Bath(T=0.02), {"eps_s": 0.7, "V": 0.8}, {"eps_s": 1.0, "V": -0.4}),
@@ -36,6 +47,7 @@ CASES = [
     (RLM, st.Bath(T=0.05, mu=0.7), {"eps_s": 0.3, "V": 0.6}, {"eps_s": 1.0, "V": 0.3}),
     (TWO, st.Bath(T=0.03, mu=-0.4), {"eps_1": -0.5, "eps_2": 2.6, "t_c": 0.7, "V_L": 1.5, "V_R": 0.4},
      {"t_c": 1.0, "V_L": 0.5, "eps_2": -0.2}),
+    (WIDE, st.Bath(T=0.02, mu=0.3), {"eps_s": 0.2, "V": 1.26}, {"V": 1.0}),  # the wide band's log continuation
 ]  # fmt: skip
 
 
@@ -113,7 +125,7 @@ def test_unreachable_tolerance_names_the_tolerance():
     ],
 )
 def test_hard_regimes_keep_their_accuracy(bath, params):
-    poles, diff = _differences(RLM, bath, params, {"eps_s": 1.0})
+    _, diff = _differences(RLM, bath, params, {"eps_s": 1.0})
     assert max(diff.values()) < AGREE  # issue 11: unchanged accuracy in these regimes
 
 

