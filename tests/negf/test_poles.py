@@ -216,3 +216,6 @@ def test_bound_state_counts_match_the_root_search():
     two = [{"eps_1": 0.4, "eps_2": 0.4, "t_c": 0.0, "V_L": 0.0, "V_R": 0.0}, {"eps_1": -3.5, "t_c": 1.2, "V_L": 2.0}]
     for eq in equilibria(TWO, st.Bath(T=0.05), two):
         assert eq.to_dict()["n_bound_states"] == len(eq.bound_states), eq.params
+    for p in points[:6] + points[-2:]:  # a single state counts on demand
+        eq = st.negf.equilibrium(RLM, st.Bath(T=0.05), **p)
+        assert eq.n_bound_states == len(eq.bound_states), p

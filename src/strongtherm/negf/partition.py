@@ -40,7 +40,7 @@ from ..thermal import Bath
 from .alpha import alpha_energy, alpha_entropy, entropy_coefficient
 from .energy_integrals import EnergyIntegrals, contour_integrals
 from .integrate import QuadratureOptions
-from .poles import pole_integrals, supports_poles
+from .poles import bound_state_counts, pole_integrals, supports_poles
 from .spectral import BoundState, bound_states
 from .system import OpenSystem, check_model_and_bath
 
@@ -111,12 +111,24 @@ class Equilibrium:
             object.__setattr__(self, "_bound_states", bound_states(self.model, self.params))
         return self._bound_states  # type: ignore[return-value]
 
+    @property
+    def n_bound_states(self) -> int:
+        """Number of bound states: from the search if it ran, else counted without root finding
+        (:func:`.poles.bound_state_counts`: eigenvalue signs of e - h_S - Sigma(e) at the gap edges)."""
+        if self._bound_states is not None:
+            return len(self._bound_states)
+        if self._n_bound_states is None:
+            h = self.model.h_S(self.params)[None]
+            V = tuple(v[None] for v in self.model.V(self.params))
+            object.__setattr__(self, "_n_bound_states", int(bound_state_counts(self.model, [self.params], h, V)[0]))
+        return int(self._n_bound_states)  # type: ignore[arg-type]
+
     def __repr__(self) -> str:
         p = ", ".join(f"{k}={v:g}" for k, v in self.params.items())
         return (
             f"Equilibrium({self.model.name}; {p}; T={self.bath.T:g}, mu={self.bath.mu:g})\n"
             f"  system:    {self.system}\n  reservoir: {self.reservoir}\n"
-            f"  bound states: {len(self.bound_states)}; quadrature error <= {self.quadrature_error:.2g}"
+            f"  bound states: {self.n_bound_states}; quadrature error <= {self.quadrature_error:.2g}"
         )
 
     @property
@@ -167,8 +179,7 @@ class Equilibrium:
         for name, (p_S, p_SR) in self.powers.items():
             out[f"power_H_S_{name}"] = float(p_S)
             out[f"power_H_SR_{name}"] = float(p_SR)
-        searched = self._bound_states is not None or self._n_bound_states is None
-        out["n_bound_states"] = float(len(self.bound_states) if searched else self._n_bound_states)
+        out["n_bound_states"] = float(self.n_bound_states)
         out["quadrature_error"] = float(self.quadrature_error)
         out["sum_rule_g_S"] = float(self.sum_rule_residuals["int g_S - n"])
         out["sum_rule_dg_R"] = float(self.sum_rule_residuals["int delta g_R"])

@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
@@ -531,9 +531,11 @@ def pole_integrals(
             model, bath, [points[i] for i in indices], sub, expansions[indices[0]], float(radii[idx].max()),
             quantities, None if directions is None else [directions[i] for i in indices],
         ))  # fmt: skip
-    if len(parts) == 1:
-        return parts[0]
-    return _merge(parts, [np.array(ix) for ix in groups.values()], P)
+    merged = parts[0] if len(parts) == 1 else _merge(parts, [np.array(ix) for ix in groups.values()], P)
+    if quantities == "state" and P > 1:
+        # counted for batches (sweeps write n_bound_states); a single state counts on demand
+        merged = replace(merged, bound_state_counts=bound_state_counts(model, points, stack.h, stack.V))
+    return merged
 
 
 def _merge(parts: Sequence[EnergyIntegrals], indices: Sequence[np.ndarray], P: int) -> EnergyIntegrals:
@@ -665,7 +667,6 @@ def _integrals_of_group(
             H_SR=H_SR, log_one_minus_f_matrix=beta * A_omega, log_f_matrix=beta * (A_omega - h_minus_mu),
             correlation_matrix_beta_derivative=dC,
             sum_rule_residuals={"int g_S - n": np.zeros(P), "int delta g_R": np.zeros(P)},
-            bound_state_counts=bound_state_counts(model, points, stack.h, stack.V),
         )  # fmt: skip
         errors.update(
             N_S=n * expansion.sup_error * ones,
