@@ -38,6 +38,15 @@ WIDE = st.negf.OpenSystem(
     couplings_derivative=lambda p, k: (np.array([[1.0 if k == "V" else 0.0]]),),
 )
 
+COMPLEX = st.negf.OpenSystem(
+    name="two levels with complex hopping on one chain",
+    n_levels=2,
+    reservoirs=(st.negf.TightBindingChain(t0=1.25),),
+    system_hamiltonian=lambda p: np.array([[p["e1"], p["t"] * np.exp(0.7j)], [p["t"] * np.exp(-0.7j), p["e2"]]]),
+    couplings=lambda p: (np.array([[p["v1"], p["v2"]]], dtype=complex),),
+    parameter_domain={k: (-9.0, 9.0) for k in ("e1", "e2", "t", "v1", "v2")},
+)  # no exact derivatives: the per-point finite-difference road of the stack
+
 CASES = [
     # (model, bath, params, direction): ordinary, bound state below, above, |eps_s| large, mu != 0
     (RLM, st.Bath(T=0.02), {"eps_s": 0.7, "V": 0.8}, {"eps_s": 1.0, "V": -0.4}),
@@ -48,6 +57,10 @@ CASES = [
     (TWO, st.Bath(T=0.03, mu=-0.4), {"eps_1": -0.5, "eps_2": 2.6, "t_c": 0.7, "V_L": 1.5, "V_R": 0.4},
      {"t_c": 1.0, "V_L": 0.5, "eps_2": -0.2}),
     (WIDE, st.Bath(T=0.02, mu=0.3), {"eps_s": 0.2, "V": 1.26}, {"V": 1.0}),  # the wide band's log continuation
+    (COMPLEX, st.Bath(T=0.02, mu=0.1), {"e1": -3.0, "e2": 3.5, "t": 0.3, "v1": 1.5, "v2": -1.7},
+     {"t": 1.0, "v1": 0.3, "e2": -0.5}),  # complex h_S, bound states below and above the band
+    (COMPLEX, st.Bath(T=0.02, mu=0.1), {"e1": 0.4, "e2": 0.4, "t": 0.0, "v1": 1.0, "v2": 1.0},
+     {"v2": 1.0}),  # a bound state in the continuum (the antisymmetric combination decouples)
 ]  # fmt: skip
 
 
