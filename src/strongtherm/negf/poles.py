@@ -515,23 +515,32 @@ def pole_integrals(
             f"tolerance atol={atol:g} is below what the pole expansion can reach in double precision "
             f"for this model (about {floor:.1g}); use atol >= {floor:.1g}"
         )
-    # the strictest bound below is the entropy's n (sup|x err| + int|err|): share atol among them;
-    # each point gets the expansion its own spectral radius needs, and points that need the same
-    # one are evaluated together, so a batch never costs more than its points one by one
-    expansions = [fermi_pole_expansion(bath.beta * r, atol / (4.0 * n)) for r in radii]
-    groups: dict[int, list[int]] = {}
-    for i, e in enumerate(expansions):
-        groups.setdefault(e.n_poles, []).append(i)
+    # the strictest bound below is the entropy's n (sup|x err| + int|err|): share atol among them.
+    # Points are grouped by the pole count their own spectral radius needs (the cost per point is
+    # ~ linear in it); a group runs with the expansion of its widest member, and no member needs
+    # fewer than 1/1.25 of its poles, so a batch never costs much more than its points one by one
+    tolerance = atol / (4.0 * n)
+    # one expansion per reach bucket (see _bucket), not per point
+    buckets, inverse = np.unique(np.ceil(16.0 * np.log2(np.maximum(bath.beta * radii, 1.0))), return_inverse=True)
+    per_bucket = [fermi_pole_expansion(2.0 ** (b / 16.0), tolerance).n_poles for b in buckets]
+    counts = np.array(per_bucket)[inverse.ravel()]
+    order = np.argsort(counts, kind="stable")
+    groups: list[np.ndarray] = []
+    start = 0
+    for k in range(1, P + 1):
+        if k == P or counts[order[k]] > 1.25 * counts[order[start]]:
+            groups.append(np.sort(order[start:k]))
+            start = k
     parts = []
-    for indices in groups.values():
-        idx = np.array(indices)
+    for idx in groups:
         sub = _Stack(stack.h[idx], tuple(v[idx] for v in stack.V), {k: d[idx] for k, d in stack.dh.items()},
                      {k: tuple(d[idx] for d in ds) for k, ds in stack.dV.items()})  # fmt: skip
+        widest = float(radii[idx].max())
         parts.append(_integrals_of_group(
-            model, bath, [points[i] for i in indices], sub, expansions[indices[0]], float(radii[idx].max()),
-            quantities, None if directions is None else [directions[i] for i in indices],
+            model, bath, [points[i] for i in idx], sub, fermi_pole_expansion(bath.beta * widest, tolerance), widest,
+            quantities, None if directions is None else [directions[i] for i in idx],
         ))  # fmt: skip
-    merged = parts[0] if len(parts) == 1 else _merge(parts, [np.array(ix) for ix in groups.values()], P)
+    merged = parts[0] if len(parts) == 1 else _merge(parts, groups, P)
     if quantities == "state" and P > 1:
         # counted for batches (sweeps write n_bound_states); a single state counts on demand
         merged = replace(merged, bound_state_counts=bound_state_counts(model, points, stack.h, stack.V))
