@@ -533,7 +533,7 @@ def pole_integrals(
             start = k
     parts = []
     for idx in groups:
-        sub = _Stack(stack.h[idx], tuple(v[idx] for v in stack.V), {k: d[idx] for k, d in stack.dh.items()},
+        sub = stack if len(groups) == 1 else _Stack(stack.h[idx], tuple(v[idx] for v in stack.V), {k: d[idx] for k, d in stack.dh.items()},
                      {k: tuple(d[idx] for d in ds) for k, ds in stack.dV.items()})  # fmt: skip
         widest = float(radii[idx].max())
         parts.append(_integrals_of_group(
