@@ -380,7 +380,7 @@ def mean_force(
     Notes
     -----
     ``F*_S = Omega_S + dOmega_R`` (Kumar Eqs. 10, 12, 15), ``C`` and ``dC/dbeta`` from the same
-    contour integrals; ``U_diff = U_S + dU_R - mu (N_S + dN_R)`` (Davoudi Eq. 10 with ``K``).
+    energy integrals; ``U_diff = U_S + dU_R - mu (N_S + dN_R)`` (Davoudi Eq. 10 with ``K``).
     Every other quantity follows from the Gaussian formulas of the module docstring.
 
     Examples
