@@ -288,6 +288,20 @@ def _vertical_rule(n_poles: int, top_decades: int) -> tuple[np.ndarray, np.ndarr
     return out
 
 
+@lru_cache(maxsize=64)
+def _reservoir_on_nodes(reservoir: object, T: float, mu: float, n_poles: int, top: int) -> tuple[np.ndarray, np.ndarray]:
+    """g_r and dg_r/dz at the poles and the line nodes (they depend on the reservoir, T, mu and
+    the rule only, not on the parameter point): computed once per set of nodes."""
+    zeta, _ = _ozaki(n_poles)
+    y_quad, _, _ = _vertical_rule(n_poles, top)
+    z = mu + 1j * T * np.concatenate([zeta, y_quad])
+    g = np.asarray(reservoir.surface_greens_function(z))  # type: ignore[attr-defined]
+    dg = np.asarray(reservoir.surface_greens_function_derivative(z))  # type: ignore[attr-defined]
+    g.setflags(write=False)
+    dg.setflags(write=False)
+    return g, dg
+
+
 def _cumulative_from_above(values: np.ndarray, weights: np.ndarray, segment: np.ndarray, n_poles: int) -> np.ndarray:
     """K_p = -i sum_{q: s_q >= p} w_q values_q for every pole p; values (P, Q, ...) -> (P, N, ...)."""
     weighted = values * weights.reshape((1, -1) + (1,) * (values.ndim - 2))
@@ -520,10 +534,12 @@ def pole_integrals(
     # ~ linear in it); a group runs with the expansion of its widest member, and no member needs
     # fewer than 1/1.25 of its poles, so a batch never costs much more than its points one by one
     tolerance = atol / (4.0 * n)
-    # one expansion per reach bucket (see _bucket), not per point
-    buckets, inverse = np.unique(np.ceil(16.0 * np.log2(np.maximum(bath.beta * radii, 1.0))), return_inverse=True)
-    per_bucket = [fermi_pole_expansion(2.0 ** (b / 16.0), tolerance).n_poles for b in buckets]
-    counts = np.array(per_bucket)[inverse.ravel()]
+    if P == 1:
+        counts = np.array([fermi_pole_expansion(bath.beta * float(radii[0]), tolerance).n_poles])
+    else:  # one expansion per reach bucket (see _bucket), not per point
+        buckets, inverse = np.unique(np.ceil(16.0 * np.log2(np.maximum(bath.beta * radii, 1.0))), return_inverse=True)
+        per_bucket = [fermi_pole_expansion(2.0 ** (b / 16.0), tolerance).n_poles for b in buckets]
+        counts = np.array(per_bucket)[inverse.ravel()]
     order = np.argsort(counts, kind="stable")
     groups: list[np.ndarray] = []
     start = 0
@@ -607,9 +623,7 @@ def _integrals_of_group(
         z_p_, z_l_ = z_p[:, None, None] * eye, z_l[:, None, None] * eye
     else:
         z_p_, z_l_ = z_p, z_l
-    z_all = np.concatenate([z_p, z_l])  # one reservoir call for both sets of nodes
-    g_all = [res.surface_greens_function(z_all) for res in model.reservoirs]
-    dg_all = [res.surface_greens_function_derivative(z_all) for res in model.reservoirs]
+    g_all, dg_all = zip(*(_reservoir_on_nodes(res, T, mu, N, top) for res in model.reservoirs), strict=True)
     g_p, g_l = [g[:N] for g in g_all], [g[N:] for g in g_all]
     dg_p, dg_l = [g[:N] for g in dg_all], [g[N:] for g in dg_all]
     Sigma_p = sum(alg.sandwich(V, g, V) for V, g in zip(stack.V, g_p, strict=True))
