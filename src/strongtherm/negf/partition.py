@@ -307,10 +307,29 @@ def equilibria(
             raise ValueError("directions must give one mapping per point")
         dirs = [_check_direction(d, p) for d, p in zip(directions, resolved, strict=True)]
     integrals, states = energy_integrals(model, bath, resolved, directions=dirs, options=options, method=method)
+    columns = _columns(integrals)
     return [
-        _assemble(model, bath, p, integrals, i, states[i], dirs[i] if dirs else None, options)
+        _assemble(model, bath, p, integrals, columns, i, states[i], dirs[i] if dirs else None, options)
         for i, p in enumerate(resolved)
     ]
+
+
+_SCALARS = ("N_S", "U_S", "S_S", "Omega_S", "dN_R", "dU_R", "dS_R", "dOmega_R", "H_SR", "expectation_H_S")
+
+
+def _columns(integrals: EnergyIntegrals) -> dict[str, list]:
+    """The per-point scalars of a batch as Python lists (one conversion per batch, not per value)."""
+    columns: dict[str, list] = {name: np.asarray(getattr(integrals, name)).tolist() for name in _SCALARS}
+    columns.update({f"error:{k}": np.asarray(e).tolist() for k, e in integrals.errors.items()})
+    columns.update({f"powers_S:{k}": np.asarray(v).tolist() for k, v in integrals.powers_S.items()})
+    columns.update({f"powers_SR:{k}": np.asarray(v).tolist() for k, v in integrals.powers_SR.items()})
+    columns.update({f"residual:{k}": np.asarray(v).tolist() for k, v in integrals.sum_rule_residuals.items()})
+    worst = np.max(np.stack([np.asarray(e, dtype=float) for e in integrals.errors.values()]), axis=0)
+    columns["worst"] = worst.tolist()
+    for name in ("nonlocal_density", "bound_state_counts"):
+        value = getattr(integrals, name)
+        columns[name] = [None] * integrals.n_points if value is None else np.asarray(value).tolist()
+    return columns
 
 
 def _assemble(
@@ -318,15 +337,16 @@ def _assemble(
     bath: Bath,
     p: Mapping[str, float],
     integrals: EnergyIntegrals,
+    columns: Mapping[str, list],
     i: int,
     states: tuple[BoundState, ...] | None,
     direction: Mapping[str, float] | None,
     options: QuadratureOptions,
 ) -> Equilibrium:
     C = integrals.correlation_matrix[i]
-    powers = {k: (float(integrals.powers_S[k][i]), float(integrals.powers_SR[k][i])) for k in model.parameter_names}
-    residuals = {key: float(r[i]) for key, r in integrals.sum_rule_residuals.items()}
-    worst = integrals.worst_error(i)
+    powers = {k: (columns[f"powers_S:{k}"][i], columns[f"powers_SR:{k}"][i]) for k in model.parameter_names}
+    residuals = {key: columns[f"residual:{key}"][i] for key in integrals.sum_rule_residuals}
+    worst = columns["worst"][i]
     tolerance = max(1e3 * options.atol, 10.0 * worst)
     if not integrals.converged:
         warnings.warn(
@@ -346,8 +366,8 @@ def _assemble(
     def region(system: bool) -> RegionState:
         keys = {q: (f"{q}_S" if system else f"d{q}_R") for q in ("N", "U", "S", "Omega")}
         return RegionState(
-            **{q: float(getattr(integrals, key)[i]) for q, key in keys.items()},
-            errors={q: float(integrals.errors[key][i]) for q, key in keys.items()},
+            **{q: columns[key][i] for q, key in keys.items()},
+            errors={q: columns[f"error:{key}"][i] for q, key in keys.items()},
         )
 
     assert integrals.H_SR is not None and integrals.log_f_matrix is not None and integrals.expectation_H_S is not None
@@ -362,15 +382,15 @@ def _assemble(
         log_f_matrix=integrals.log_f_matrix[i],
         log_one_minus_f_matrix=integrals.log_one_minus_f_matrix[i],
         correlation_matrix_beta_derivative=integrals.correlation_matrix_beta_derivative[i],
-        expectation_H_S=float(integrals.expectation_H_S[i]),
-        expectation_H_SR=float(integrals.H_SR[i]),
+        expectation_H_S=columns["expectation_H_S"][i],
+        expectation_H_SR=columns["H_SR"][i],
         powers=powers,
         sum_rule_residuals=residuals,
         quadrature_error=worst,
         n_evaluations=integrals.n_evaluations,
         direction=direction,
-        nonlocal_density=float(integrals.nonlocal_density[i]) if integrals.nonlocal_density is not None else None,
+        nonlocal_density=columns["nonlocal_density"][i],
         method=integrals.method,
         _bound_states=states,
-        _n_bound_states=None if integrals.bound_state_counts is None else int(integrals.bound_state_counts[i]),
+        _n_bound_states=columns["bound_state_counts"][i],
     )
