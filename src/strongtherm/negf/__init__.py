@@ -16,20 +16,25 @@ from ..core.warnings import NumericsWarning
 from . import fock, meanforce
 from . import quench as _quench_module  # the old path strongtherm.negf.quench keeps working
 from .integrate import QuadratureOptions
-from .partition import Equilibrium, equilibrium
+from .energy_integrals import EnergyIntegrals
+from .partition import Equilibrium, equilibria, equilibrium
+from .poles import FermiPoleExpansion, fermi_pole_expansion
 from .process import QuasistaticProcess, quasistatic
 from .reservoirs import CustomReservoir, LorentzianBand, Reservoir, TightBindingChain, WideBand
 from .spectral import BoundState, bound_states, greens_function, spectral_densities
-from .system import OpenSystem
+from .system import ModelPoint, OpenSystem
 
 __all__ = [
     "BoundState",
     "CustomReservoir",
+    "EnergyIntegrals",
     "Equilibrium",
+    "FermiPoleExpansion",
     "FermionicQuench",
     "GaussianState",
     "LorentzianBand",
     "MeanForce",
+    "ModelPoint",
     "NumericsWarning",
     "OpenSystem",
     "QuadraticOperator",
@@ -40,7 +45,9 @@ __all__ = [
     "TightBindingChain",
     "WideBand",
     "bound_states",
+    "equilibria",
     "equilibrium",
+    "fermi_pole_expansion",
     "fock",
     "greens_function",
     "mean_force",
