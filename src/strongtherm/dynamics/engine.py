@@ -509,7 +509,6 @@ def drive(
         lo, hi = float(nodes[0]), float(nodes[-1])
         P_samples = np.empty(nodes.size)
         P_samples[0] = power(Psi, lo, lo, hi)
-        cumulative = [W]
         weights = lagrange_interval_weights(nodes)
         states_at: dict[int, tuple[np.ndarray, dict[str, float]]] = {}
         for j, (a, b) in enumerate(zip(nodes[:-1], nodes[1:], strict=True)):

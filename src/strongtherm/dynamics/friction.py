@@ -268,9 +268,9 @@ def friction_tensor(
     if levels.size > cap:
         levels = np.quantile(levels, np.linspace(0.0, 1.0, cap))
     breaks += [float(x) for x in levels]
-    t_edges = [k + u for k in range(len(pieces)) for u in np.linspace(0.0, 1.0, int(options.initial_panels) + 1)]
-    t_edges += [t for t in (to_t(e) for e in breaks) if t is not None]
-    t_edges = np.unique(np.array(t_edges))
+    edges = [k + u for k in range(len(pieces)) for u in np.linspace(0.0, 1.0, int(options.initial_panels) + 1)]
+    edges += [t for t in (to_t(e) for e in breaks) if t is not None]
+    t_edges = np.unique(np.array(edges))
 
     upper = np.triu_indices(p)
     largest_F = np.zeros(1)

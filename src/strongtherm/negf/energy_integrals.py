@@ -142,10 +142,11 @@ def contour_integrals(
         for i, states in enumerate(real_poles):
             for b in states:
                 kernels = {"one": 1.0, **bath.kernels(np.array(b.energy))}
+                at_pole = {k: float(np.real(np.asarray(v))) for k, v in kernels.items()}
                 for k in SCALAR_KERNELS:
-                    values[f"g_S:{k}"][i] += b.system_weight * float(kernels[k])
+                    values[f"g_S:{k}"][i] += b.system_weight * at_pole[k]
                 for k in MATRIX_KERNELS:
-                    values[f"A:{k}"][i] += float(kernels[k]) * b.residue
+                    values[f"A:{k}"][i] += at_pole[k] * b.residue
     names = model.parameter_names
     errors: dict[str, np.ndarray] = {"correlation_matrix": raw.errors["A:f"]}
     errors.update({f"powers_SR:{k}": raw.errors[f"power_SR:{k}"] for k in names})

@@ -52,7 +52,7 @@ class _Progress:
         except ImportError:
             return
 
-        class _Bar(tqdm):  # type: ignore[misc, valid-type]
+        class _Bar(tqdm):
             monitor_interval = 0  # no monitor thread: later sweeps may still fork worker processes
 
         self.bar = _Bar(total=total, unit="pt", desc="sweep", delay=0.0 if progress else _PROGRESS_DELAY_S, leave=False)
