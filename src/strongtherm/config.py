@@ -61,6 +61,7 @@ from .models.affine import matrix_open_system
 
 __all__ = [
     "BUILTIN_MODELS",
+    "MATRIX_MODELS",
     "BathConfig",
     "ConfigError",
     "ModelConfig",
@@ -69,7 +70,6 @@ __all__ = [
     "TaskConfig",
     "apply_overrides",
     "check_writable",
-    "MATRIX_MODELS",
     "load_config",
     "load_matrix",
     "matrix_composite",

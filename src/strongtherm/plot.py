@@ -871,7 +871,7 @@ def sweep_overview(
         return state_functions(ds, x=dims[0] if dims else None, quantities=names)
     note = f" ({_format_params(fixed)})" if fixed else ""
     if len(dims) == 2:
-        fig, axes = new_figure(1, len(names), figsize=(4.8 * len(names), 3.9), squeeze=False, layout="constrained")
+        _, axes = new_figure(1, len(names), figsize=(4.8 * len(names), 3.9), squeeze=False, layout="constrained")
         for ax, name in zip(axes[0], names, strict=True):
             title = textwrap.fill(_quantity_of(name, ds[name].attrs).label() + note, width=52)  # fits one panel
             sweep_map(ds, name, x=dims[0], y=dims[1], ax=ax, title=title)
@@ -888,7 +888,7 @@ def sweep_overview(
     ds = ds.isel({d: 0 for d in extra})
     picks = np.unique(np.linspace(0, ds.sizes[slice_axis] - 1, min(max_slices, ds.sizes[slice_axis])).round().astype(int))
     note = f" ({_format_params({**fixed, **extra})})" if fixed or extra else ""
-    fig, axes = new_figure(len(names), len(picks), figsize=(4.4 * len(picks), 3.6 * len(names)), squeeze=False, layout="constrained")
+    _, axes = new_figure(len(names), len(picks), figsize=(4.4 * len(picks), 3.6 * len(names)), squeeze=False, layout="constrained")
     for row, name in zip(axes, names, strict=True):
         for ax, k in zip(row, picks, strict=True):
             value = float(ds[slice_axis].values[k])

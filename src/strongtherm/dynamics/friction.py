@@ -713,17 +713,6 @@ class FrictionResult:
         }
 
 
-def _resolve_path_points(model: OpenSystem, path: Path, s_values: np.ndarray) -> list[dict[str, float]]:
-    points = []
-    for s in s_values:
-        point = path.function(float(s))
-        try:
-            points.append(model.resolve(point))
-        except ValueError as exc:
-            raise ValueError(f"path leaves the domain of {model.name} at s={s:.6g} ({dict(point)}): {exc}") from exc
-    return points
-
-
 def friction(
     model: OpenSystem,
     bath: Bath,
@@ -782,12 +771,12 @@ def friction(
         lows = np.array([lo for lo, _ in pending])
         highs = np.array([hi for _, hi in pending])
         nodes = (0.5 * (lows + highs)[:, None] + 0.5 * (highs - lows)[:, None] * _NODES[None, :]).ravel()
-        points = _resolve_path_points(model, path, nodes)
+        points = model.resolve_along(path, nodes)
         # bound states appear at thresholds: searched at the panel edges and midpoints (a bound
         # state that appears and disappears inside a quarter panel would be missed)
         check_s = np.unique(np.concatenate([lows, highs, 0.5 * (lows + highs), 0.25 * (3 * lows + highs),
                                             0.25 * (lows + 3 * highs)]))  # fmt: skip
-        new_bound = _search_bound_states(model, bath, check_s, _resolve_path_points(model, path, check_s))
+        new_bound = _search_bound_states(model, bath, check_s, model.resolve_along(path, check_s))
         if new_bound and on_bound_state == "raise":
             first = new_bound[0]
             raise ValueError(

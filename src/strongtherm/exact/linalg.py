@@ -21,7 +21,12 @@ from typing import Any, Literal
 
 import numpy as np
 
-from ..core.linalg import frechet_log, hermitian_function, log_divided_differences, von_neumann_entropy
+from ..core.linalg import (
+    frechet_log,
+    hermitian_function,
+    log_divided_differences,
+    von_neumann_entropy,
+)
 
 __all__ = [
     "as_array",

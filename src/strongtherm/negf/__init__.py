@@ -13,10 +13,10 @@ from typing import Any
 
 from ..core.results import RegionState
 from ..core.warnings import NumericsWarning
-from . import fock, meanforce
-from . import quench as _quench_module  # the old path strongtherm.negf.quench keeps working
-from .integrate import QuadratureOptions
+from . import fock, meanforce  # noqa: F401  (old module paths, kept importable)
+from . import quench as _quench_module  # noqa: F401  (the old path strongtherm.negf.quench keeps working)
 from .energy_integrals import EnergyIntegrals
+from .integrate import QuadratureOptions
 from .partition import Equilibrium, equilibria, equilibrium
 from .poles import FermiPoleExpansion, fermi_pole_expansion
 from .process import QuasistaticProcess, quasistatic

@@ -50,8 +50,8 @@ from typing import Any
 
 import numpy as np
 
-from ..thermal import Bath
 from ..core.results import PartitionedState, RegionState
+from ..thermal import Bath
 from .reservoirs import TightBindingChain
 from .system import OpenSystem
 

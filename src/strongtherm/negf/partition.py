@@ -187,10 +187,9 @@ def equilibrium(
     -------
     Equilibrium
     """
-    check_model_and_bath(model, bath)
-    p = model.resolve(params)
+    # equilibria validates model, bath and parameters once; nothing below checks them again
     directions = None if direction is None else [direction]
-    return equilibria(model, bath, [p], options=options, directions=directions, method=method)[0]
+    return equilibria(model, bath, [params], options=options, directions=directions, method=method)[0]
 
 
 def _choose_method(model: OpenSystem, method: str | None) -> str:

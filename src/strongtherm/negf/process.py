@@ -221,29 +221,19 @@ def quasistatic(
         )
     )
 
-    def points_at(s_values: np.ndarray) -> list[dict[str, float]]:
-        points = []
-        for s in s_values:
-            point = path.function(float(s))
-            try:
-                points.append(model.resolve(point))
-            except ValueError as exc:
-                raise ValueError(f"path leaves the domain of {model.name} at s={s:.6g} ({dict(point)}): {exc}") from exc
-        return points
-
     # all GK15 nodes of all panels in one batch of energy integrals (rates only) ...
     half = 0.5 * np.diff(edges)
     mid = 0.5 * (edges[:-1] + edges[1:])
     nodes = (mid[:, None] + half[:, None] * _NODES[None, :]).ravel()
     directions = [dict(path.derivative(float(s))) for s in nodes]
-    node_points = points_at(nodes)
+    node_points = model.resolve_along(path, nodes)
     rates_integrals, _ = energy_integrals(
         model, bath, node_points, quantities="rates", directions=directions, options=options, method=method
     )
     if progress is not None:
         progress(1, 2)
     # ... and the full equilibria at the panel edges in another
-    states = equilibria(model, bath, points_at(edges), options=options, method=method)
+    states = equilibria(model, bath, model.resolve_along(path, edges), options=options, method=method)
     if progress is not None:
         progress(2, 2)
 

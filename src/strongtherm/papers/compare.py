@@ -28,10 +28,6 @@ import numpy as np
 
 from .. import plot
 from ..exact import quench as exact_quench
-from ..io import write_csv
-from ..models import resonant_level, two_level_two_reservoirs
-from ..negf import quasistatic
-from ..negf.finite_chain import universe_hamiltonian
 from ..gaussian.fock import composite
 from ..gaussian.meanforce import (
     MeanForce,
@@ -41,8 +37,12 @@ from ..gaussian.meanforce import (
     mean_force_finite_chain,
     mean_force_from_hamiltonian,
 )
-from ..negf.partition import equilibria
 from ..gaussian.quench import FermionicQuench, quench, quench_hamiltonian
+from ..io import write_csv
+from ..models import resonant_level, two_level_two_reservoirs
+from ..negf import quasistatic
+from ..negf.finite_chain import universe_hamiltonian
+from ..negf.partition import equilibria
 from ..negf.system import OpenSystem
 from ..path import Path
 from ..thermal import Bath

@@ -31,14 +31,14 @@ import numpy as np
 
 from ..core.warnings import RankDeficientWarning
 from ..dynamics import BoundStateWarning, Protocol, drive, friction
-from ..models import resonant_level
 from ..gaussian import mean_force, quench
+from ..io import write_csv
+from ..models import resonant_level
 from ..negf import quasistatic
 from ..negf.system import OpenSystem
 from ..path import Path
-from ..thermal import Bath
-from ..io import write_csv
 from ..plot import new_figure
+from ..thermal import Bath
 from ._report import Claim, Progress, Report
 
 __all__ = ["PAPER", "PROCESSES", "friction_panels", "reproduce"]
