@@ -49,6 +49,7 @@ __all__ = [
     "Quantity",
     "can_draw",
     "draw",
+    "drive_overview",
     "ldos",
     "new_figure",
     "path_works",
@@ -901,11 +902,59 @@ def _overview(ds: Any) -> Any:
     return sweep_overview(ds)
 
 
+def drive_overview(run: Any, *, title: str | None = None) -> Any:
+    """A finite-speed run at a glance: works and energies against time, and the entropy production.
+
+    Left: W_ext(t) (time-integrated power), the heat Q(t) and the change of each system energy the
+    run recorded (Hilbert-space U_S, alpha-partitions, U_H*, U_E*), with Delta F*_S of the Green's-
+    function engine as the quasistatic reference. Right: Sigma(t) = beta (W - Delta F) and the
+    relative entropy D(rho(t) || rho_eq) (they coincide for the coupled Gibbs start).
+
+    Parameters
+    ----------
+    run
+        A :class:`strongtherm.dynamics.DriveResult`.
+    title
+        Overrides the title.
+
+    Returns
+    -------
+    numpy.ndarray of Axes
+        The two Axes.
+    """
+    from .dynamics import DriveResult
+
+    if not isinstance(run, DriveResult):
+        raise TypeError(f"run must be a strongtherm.dynamics.DriveResult, got {type(run).__name__}")
+    _, axes = new_figure(1, 2, figsize=(11.0, 4.2), layout="constrained")
+    left, right = axes
+    t = run.times
+    left.plot(t, run.W_ext, "k-", lw=2, label="W_ext(t) = ∫⟨∂H/∂t⟩dt")
+    left.plot(t, run.heat, "k:", label="Q(t) = −Δ⟨H_R − μN_R⟩")
+    for key, series in run.system_energy.items():
+        left.plot(t, series - series[0], "-", lw=1, label=f"ΔU_S [{key}]")
+    if run.delta_F_S_engine is not None:
+        left.axhline(run.delta_F_S_engine, color="grey", ls="--", lw=0.8, label="ΔF*_S (quasistatic)")
+    left.set_xlabel("time t (ħ / energy)")
+    left.set_ylabel(_with_unit("energy", ENERGY))
+    left.legend(fontsize=7)
+    right.plot(t, run.entropy_production, "C3-", label="Σ(t) = β(W − ΔF)")
+    right.plot(t, run.relative_entropy, "C0--", label="D(ρ(t) ‖ ρ_eq(λ(t)))")
+    right.set_xlabel("time t (ħ / energy)")
+    right.set_ylabel(_with_unit("entropy production", ENTROPY))
+    right.legend(fontsize=7)
+    p = run.protocol
+    default = f"{run.model.name}: {p.path.label}, τ = {p.duration:g}, hold {p.hold:g}; T={run.bath.T:g}, μ={run.bath.mu:g}"
+    left.figure.suptitle(textwrap.fill(title or default, width=110), fontsize="medium")
+    return axes
+
+
 def _drawers() -> list[tuple[type, Callable[[Any], Any]]]:
     """Result type -> the plot that shows it (engines imported when a plot is asked for)."""
-    from . import exact, negf
+    from . import dynamics, exact, negf
 
     table: list[tuple[type, Callable[[Any], Any]]] = [
+        (dynamics.DriveResult, drive_overview),
         (negf.QuasistaticProcess, path_works),
         (exact.QuenchResult, second_law),
         (negf.FermionicQuench, second_law),

@@ -286,3 +286,16 @@ def test_titles_name_only_what_is_fixed_along_the_curve():
     title = np.ravel(st.plot.state_functions(eqs, x="eps_s"))[0].get_title()
     assert "ε_s=" not in title and "V=0.5" in title and "T=0.1" in title
     matplotlib.pyplot.close("all")
+
+
+def test_drive_overview_draws_works_energies_and_entropy_production():
+    # the standard plot of a finite-speed run (the CLI's drive.png): two panels with labelled axes
+    rlm = st.models.resonant_level()
+    proto = st.Protocol(st.Path.line({"eps_s": 0.0, "V": 0.6}, {"eps_s": 0.5, "V": 0.6}), duration=1.0)
+    run = st.dynamics.drive(rlm, st.Bath(T=0.5), proto, times=[0.0, 0.5, 1.0])
+    left, right = st.plot.draw(run).figure.axes[:2]
+    assert "ħ" in left.get_xlabel() and "energy" in left.get_ylabel() and "nats" in right.get_ylabel()
+    assert len(left.lines) >= 3 and len(right.lines) == 2
+    with pytest.raises(TypeError, match="DriveResult"):
+        st.plot.drive_overview(object())
+    matplotlib.pyplot.close("all")
