@@ -401,7 +401,12 @@ def _state_functions_dataset(
     curves = []
     for name in names:
         if name not in ds.data_vars:
-            raise ValueError(f"{name!r} is not a data variable of the Dataset {list(ds.data_vars)}")
+            # one naming for lists of results and Datasets: a short plot name ("U_S", "U_H*") is
+            # the registry row whose key is the Dataset's variable ("system_U", "U_Hstar")
+            row = _resolve(name)
+            if row is None or row.key not in ds.data_vars:
+                raise ValueError(f"{name!r} is not a data variable of the Dataset {list(ds.data_vars)}")
+            name = row.key
         da = ds[name]
         if x not in da.dims:
             raise ValueError(f"data variable {name!r} does not depend on {x!r} (dims {da.dims})")
@@ -576,6 +581,7 @@ def second_law(audit: Any, *, ax: Axes | None = None, title: str | None = None) 
             )
         audit = audit.second_law()
     rows = list(audit.rows)
+    created = ax is None
     ax = _new_axes(ax)
     with_heat = any(r.heat_excess is not None for r in rows)
     width = 0.38 if with_heat else 0.6
@@ -604,8 +610,10 @@ def second_law(audit: Any, *, ax: Axes | None = None, title: str | None = None) 
     ax.legend(fontsize="small")
     ax.margins(y=0.2)
     if title is None:
-        title = f"Second law (Davoudi et al. Eqs. 28, 35); final state: {audit.final}; tolerance {audit.atol:g}"
+        title = f"Second law (Davoudi et al. Eqs. 28, 35)\nfinal state: {audit.final}; tolerance {audit.atol:g}"
     ax.set_title(title, fontsize="medium")
+    if created:  # our figure: make the title and the two-line tick labels fit (a user's figure is theirs)
+        ax.figure.set_layout_engine("constrained")
     return ax
 
 
@@ -714,13 +722,17 @@ def ldos(
         import matplotlib.transforms as mtransforms
 
         # arrows live in axes fraction (a delta peak has no height in LDOS units): they start
-        # at the LDOS zero line and rise in proportion to the system weight
+        # exactly at the LDOS zero line and rise in proportion to the system weight. If the zero
+        # line sits high (a deep negative delta g_R), the top of the axes is raised until it is at
+        # most half-way up, so there is room for the arrows (the base is never moved off zero).
         ax.autoscale_view()
         y0, y1 = ax.get_ylim()
-        base = min(max((0.0 - y0) / (y1 - y0), 0.0), 0.6)
+        y1 = max(y1, -y0, 1e-12)
+        base = (0.0 - y0) / (y1 - y0) if y0 < 0.0 else 0.0
         blended = mtransforms.blended_transform_factory(ax.transData, ax.transAxes)
         for energy, w_S, w_R in states:
-            top = base + (0.85 - base) * min(max(w_S, 0.0), 1.0)
+            # a weak bound state (near its threshold at a band edge) keeps a visible arrow
+            top = base + (0.85 - base) * max(min(max(w_S, 0.0), 1.0), 0.06)
             ax.annotate(
                 "",
                 xy=(energy, top),

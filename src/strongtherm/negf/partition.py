@@ -261,9 +261,15 @@ def equilibria(
     integrals, states = energy_integrals(model, bath, resolved, directions=dirs, options=options, method=method)
     columns = _columns(integrals)
     return [
-        _assemble(model, bath, p, integrals, columns, i, states[i], dirs[i] if dirs else None, options)
+        _assemble(model, bath, p, integrals, columns, i, states[i], dirs[i] if dirs else None, options,
+                  real=_is_real(model, p))
         for i, p in enumerate(resolved)
-    ]
+    ]  # fmt: skip
+
+
+def _is_real(model: OpenSystem, params: Mapping[str, float]) -> bool:
+    """Real h_S and couplings: G_S(z) is complex symmetric, so every spectral matrix is real."""
+    return not (np.any(model.h_S(params).imag) or any(np.any(V.imag) for V in model.V(params)))
 
 
 _SCALARS = ("N_S", "U_S", "S_S", "Omega_S", "dN_R", "dU_R", "dS_R", "dOmega_R", "H_SR", "expectation_H_S")
@@ -294,8 +300,14 @@ def _assemble(
     states: tuple[BoundState, ...] | None,
     direction: Mapping[str, float] | None,
     options: QuadratureOptions,
+    *,
+    real: bool = False,
 ) -> Equilibrium:
-    C = integrals.correlation_matrix[i]
+    def matrix(stack: np.ndarray) -> np.ndarray:
+        # a real model's spectral matrices are real: drop the imaginary rounding (~1e-19), never a value
+        return np.ascontiguousarray(stack[i].real) if real else stack[i]
+
+    C = matrix(integrals.correlation_matrix)
     powers = {k: (columns[f"powers_S:{k}"][i], columns[f"powers_SR:{k}"][i]) for k in model.parameter_names}
     residuals = {key: columns[f"residual:{key}"][i] for key in integrals.sum_rule_residuals}
     worst = columns["worst"][i]
@@ -331,9 +343,9 @@ def _assemble(
         system=region(True),
         reservoir=region(False),
         correlation_matrix=C,
-        log_f_matrix=integrals.log_f_matrix[i],
-        log_one_minus_f_matrix=integrals.log_one_minus_f_matrix[i],
-        correlation_matrix_beta_derivative=integrals.correlation_matrix_beta_derivative[i],
+        log_f_matrix=matrix(integrals.log_f_matrix),
+        log_one_minus_f_matrix=matrix(integrals.log_one_minus_f_matrix),
+        correlation_matrix_beta_derivative=matrix(integrals.correlation_matrix_beta_derivative),
         expectation_H_S=columns["expectation_H_S"][i],
         expectation_H_SR=columns["H_SR"][i],
         powers=powers,
