@@ -138,9 +138,11 @@ def _sweep_plan(config: RunConfig, compute: Any, progress: bool) -> Plan:
         if "csv" in formats:
             written.append(save_dataset(ds, out / "sweep.csv"))
         if "json" in formats:
-            import json
-
-            written.append(write_json(out / "sweep.json", {"failures": json.loads(ds.attrs["failures"])}))
+            # the whole sweep, readable without xarray: coordinates, variables (nested lists over
+            # the dimensions), their attributes, and the failed points with their errors
+            content = ds.to_dict(data="list")
+            content["failures"] = json.loads(ds.attrs["failures"])
+            written.append(write_json(out / "sweep.json", content))
         return written
 
     return Plan("sweep", lambda: sweep(compute, task.grid, processes=task.processes, progress=None if progress else False), write)

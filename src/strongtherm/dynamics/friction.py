@@ -67,6 +67,7 @@ from numpy.polynomial import legendre
 from scipy.special import expit
 
 from .._validation import check_real
+from ..core.display import html_of_values
 from ..core.warnings import NumericsWarning
 from ..negf.contour import _stack
 from ..negf.integrate import _NODES, _WEIGHTS_G, _WEIGHTS_K, gauss_kronrod_panels
@@ -532,6 +533,9 @@ class FrictionResult:
     _length_panels: _Panels = field(repr=False)
     _zeta_panels: _Panels = field(repr=False)
     _s_errors: Mapping[str, float] = field(repr=False)
+
+    def _repr_html_(self) -> str:
+        return html_of_values(f"FrictionResult: {self.model.name}, {self.path.label}", self.to_dict())
 
     def __repr__(self) -> str:
         flag = "  BOUND STATE ALONG PATH: predictions do not apply\n" if self.bound_state_along_path else ""

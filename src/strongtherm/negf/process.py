@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import check_alpha_partition
+from ..core.display import html_of_values
 from ..path import Path
 from ..thermal import Bath
 from .integrate import _NODES, _WEIGHTS_G, _WEIGHTS_K, QuadratureOptions
@@ -55,6 +56,9 @@ class QuasistaticProcess:
     cumulative: Mapping[str, np.ndarray]
     errors: Mapping[str, float]
     n_path_nodes: int
+
+    def _repr_html_(self) -> str:
+        return html_of_values(f"QuasistaticProcess: {self.model.name}, {self.path.label}", self.to_dict())
 
     def __repr__(self) -> str:
         return (
