@@ -6,7 +6,7 @@ VENV   ?= .venv
 BIN     = $(VENV)/bin
 OUT    ?= results
 
-.PHONY: venv reproduce test test-slow bench docs clean
+.PHONY: venv reproduce test typecheck test-slow bench docs clean
 
 $(BIN)/strongtherm: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,10 @@ reproduce: venv
 
 test: venv
 	$(BIN)/python -m pytest -q
+
+# The typed check of the whole package (strict flags on the core; configuration in pyproject.toml).
+typecheck: venv
+	$(BIN)/python -m mypy
 
 # Long convergence studies in a reduced form (CI runs this too).
 test-slow: venv

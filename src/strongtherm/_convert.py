@@ -92,6 +92,8 @@ def to_float(value: Any, *, name: str = "value") -> float:
         If ``value`` is not a real scalar (complex with nonzero imaginary part, array of size > 1,
         string, ...). The message names ``name``.
     """
+    if type(value) is float:  # the common case (to_dict returns plain floats): no array round trip
+        return value
     if isinstance(value, bool | np.bool_):
         return float(value)
     arr = np.asarray(value)

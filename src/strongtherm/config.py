@@ -31,7 +31,8 @@ Matrices (real; nested lists, or QuTiP ``Qobj`` / arrays when built from Python)
 * ``name = "exact_matrices"``: ``args = {H_S = [[...]], H_R = [[...]], V = [[...]]}``.
 
 Tasks: ``state`` (equilibrium at ``params``), ``path`` (negf: quasistatic along the corners
-``points``), ``quench`` (exact: from ``A`` to ``B``, each a set of builder arguments), ``sweep``
+``points``), ``drive`` (negf: the same corners at finite speed, exact dynamics: ``duration``,
+``schedule`` = linear | smooth, ``hold``, ``n_times`` output times, ``initial`` = gibbs | product), ``quench`` (exact: from ``A`` to ``B``, each a set of builder arguments), ``sweep``
 (``grid`` over model parameters, ``T``/``mu`` or ``beta``; for the exact engine ``of = "state"``
 or ``of = "quench"``). ``--set key=value`` overrides any key (``ast.literal_eval``, never eval).
 
@@ -61,6 +62,7 @@ from .models.affine import matrix_open_system
 
 __all__ = [
     "BUILTIN_MODELS",
+    "MATRIX_MODELS",
     "BathConfig",
     "ConfigError",
     "ModelConfig",
@@ -69,7 +71,6 @@ __all__ = [
     "TaskConfig",
     "apply_overrides",
     "check_writable",
-    "MATRIX_MODELS",
     "load_config",
     "load_matrix",
     "matrix_composite",
@@ -330,6 +331,11 @@ class TaskConfig:
     B: Mapping[str, Any] = field(default_factory=dict)
     alphas: tuple[float, ...] = ()
     processes: int | None = None
+    duration: float | None = None
+    schedule: str = "linear"
+    hold: float = 0.0
+    n_times: int = 101
+    initial: str = "gibbs"
 
     @classmethod
     def parse(cls, raw: Any, engine: str) -> TaskConfig:
@@ -356,8 +362,25 @@ class TaskConfig:
             {k: _number(v, f"task.points[{i}].{k}") for k, v in _table(p, f"task.points[{i}]").items()}
             for i, p in enumerate(points)
         )
-        if kind == "path" and len(out["points"]) < 2:
-            raise ConfigError("task.points must list at least 2 parameter sets for kind = 'path'")
+        if kind in ("path", "drive") and len(out["points"]) < 2:
+            raise ConfigError(f"task.points must list at least 2 parameter sets for kind = {kind!r}")
+        if kind == "drive":
+            if "duration" not in table:
+                raise ConfigError("task.duration (the ramp time, >= 0, units of hbar/energy) is required for kind = 'drive'")
+            out["duration"] = _number(table["duration"], "task.duration")
+            out["hold"] = _number(table.get("hold", 0.0), "task.hold")
+            schedule = table.get("schedule", "linear")
+            if schedule not in ("linear", "smooth"):
+                raise ConfigError(f"task.schedule must be 'linear' or 'smooth' in a config, got {schedule!r}")
+            out["schedule"] = schedule
+            n_times = table.get("n_times", 101)
+            if isinstance(n_times, bool) or not isinstance(n_times, int) or n_times < 2:
+                raise ConfigError(f"task.n_times must be an integer >= 2, got {n_times!r}")
+            out["n_times"] = n_times
+            initial = table.get("initial", "gibbs")
+            if initial not in ("gibbs", "product"):
+                raise ConfigError(f"task.initial must be 'gibbs' or 'product', got {initial!r}")
+            out["initial"] = initial
         panels = table.get("panels_per_segment", 4)
         if isinstance(panels, bool) or not isinstance(panels, int) or panels < 1:
             raise ConfigError(f"task.panels_per_segment must be a positive integer, got {panels!r}")

@@ -49,6 +49,7 @@ __all__ = [
     "Quantity",
     "can_draw",
     "draw",
+    "drive_overview",
     "ldos",
     "new_figure",
     "path_works",
@@ -400,7 +401,12 @@ def _state_functions_dataset(
     curves = []
     for name in names:
         if name not in ds.data_vars:
-            raise ValueError(f"{name!r} is not a data variable of the Dataset {list(ds.data_vars)}")
+            # one naming for lists of results and Datasets: a short plot name ("U_S", "U_H*") is
+            # the registry row whose key is the Dataset's variable ("system_U", "U_Hstar")
+            row = _resolve(name)
+            if row is None or row.key not in ds.data_vars:
+                raise ValueError(f"{name!r} is not a data variable of the Dataset {list(ds.data_vars)}")
+            name = row.key
         da = ds[name]
         if x not in da.dims:
             raise ValueError(f"data variable {name!r} does not depend on {x!r} (dims {da.dims})")
@@ -575,6 +581,7 @@ def second_law(audit: Any, *, ax: Axes | None = None, title: str | None = None) 
             )
         audit = audit.second_law()
     rows = list(audit.rows)
+    created = ax is None
     ax = _new_axes(ax)
     with_heat = any(r.heat_excess is not None for r in rows)
     width = 0.38 if with_heat else 0.6
@@ -603,8 +610,10 @@ def second_law(audit: Any, *, ax: Axes | None = None, title: str | None = None) 
     ax.legend(fontsize="small")
     ax.margins(y=0.2)
     if title is None:
-        title = f"Second law (Davoudi et al. Eqs. 28, 35); final state: {audit.final}; tolerance {audit.atol:g}"
+        title = f"Second law (Davoudi et al. Eqs. 28, 35)\nfinal state: {audit.final}; tolerance {audit.atol:g}"
     ax.set_title(title, fontsize="medium")
+    if created:  # our figure: make the title and the two-line tick labels fit (a user's figure is theirs)
+        ax.figure.set_layout_engine("constrained")
     return ax
 
 
@@ -713,13 +722,17 @@ def ldos(
         import matplotlib.transforms as mtransforms
 
         # arrows live in axes fraction (a delta peak has no height in LDOS units): they start
-        # at the LDOS zero line and rise in proportion to the system weight
+        # exactly at the LDOS zero line and rise in proportion to the system weight. If the zero
+        # line sits high (a deep negative delta g_R), the top of the axes is raised until it is at
+        # most half-way up, so there is room for the arrows (the base is never moved off zero).
         ax.autoscale_view()
         y0, y1 = ax.get_ylim()
-        base = min(max((0.0 - y0) / (y1 - y0), 0.0), 0.6)
+        y1 = max(y1, -y0, 1e-12)
+        base = (0.0 - y0) / (y1 - y0) if y0 < 0.0 else 0.0
         blended = mtransforms.blended_transform_factory(ax.transData, ax.transAxes)
         for energy, w_S, w_R in states:
-            top = base + (0.85 - base) * min(max(w_S, 0.0), 1.0)
+            # a weak bound state (near its threshold at a band edge) keeps a visible arrow
+            top = base + (0.85 - base) * max(min(max(w_S, 0.0), 1.0), 0.06)
             ax.annotate(
                 "",
                 xy=(energy, top),
@@ -871,7 +884,7 @@ def sweep_overview(
         return state_functions(ds, x=dims[0] if dims else None, quantities=names)
     note = f" ({_format_params(fixed)})" if fixed else ""
     if len(dims) == 2:
-        fig, axes = new_figure(1, len(names), figsize=(4.8 * len(names), 3.9), squeeze=False, layout="constrained")
+        _, axes = new_figure(1, len(names), figsize=(4.8 * len(names), 3.9), squeeze=False, layout="constrained")
         for ax, name in zip(axes[0], names, strict=True):
             title = textwrap.fill(_quantity_of(name, ds[name].attrs).label() + note, width=52)  # fits one panel
             sweep_map(ds, name, x=dims[0], y=dims[1], ax=ax, title=title)
@@ -888,7 +901,7 @@ def sweep_overview(
     ds = ds.isel({d: 0 for d in extra})
     picks = np.unique(np.linspace(0, ds.sizes[slice_axis] - 1, min(max_slices, ds.sizes[slice_axis])).round().astype(int))
     note = f" ({_format_params({**fixed, **extra})})" if fixed or extra else ""
-    fig, axes = new_figure(len(names), len(picks), figsize=(4.4 * len(picks), 3.6 * len(names)), squeeze=False, layout="constrained")
+    _, axes = new_figure(len(names), len(picks), figsize=(4.4 * len(picks), 3.6 * len(names)), squeeze=False, layout="constrained")
     for row, name in zip(axes, names, strict=True):
         for ax, k in zip(row, picks, strict=True):
             value = float(ds[slice_axis].values[k])
@@ -901,11 +914,59 @@ def _overview(ds: Any) -> Any:
     return sweep_overview(ds)
 
 
+def drive_overview(run: Any, *, title: str | None = None) -> Any:
+    """A finite-speed run at a glance: works and energies against time, and the entropy production.
+
+    Left: W_ext(t) (time-integrated power), the heat Q(t) and the change of each system energy the
+    run recorded (Hilbert-space U_S, alpha-partitions, U_H*, U_E*), with Delta F*_S of the Green's-
+    function engine as the quasistatic reference. Right: Sigma(t) = beta (W - Delta F) and the
+    relative entropy D(rho(t) || rho_eq) (they coincide for the coupled Gibbs start).
+
+    Parameters
+    ----------
+    run
+        A :class:`strongtherm.dynamics.DriveResult`.
+    title
+        Overrides the title.
+
+    Returns
+    -------
+    numpy.ndarray of Axes
+        The two Axes.
+    """
+    from .dynamics import DriveResult
+
+    if not isinstance(run, DriveResult):
+        raise TypeError(f"run must be a strongtherm.dynamics.DriveResult, got {type(run).__name__}")
+    _, axes = new_figure(1, 2, figsize=(11.0, 4.2), layout="constrained")
+    left, right = axes
+    t = run.times
+    left.plot(t, run.W_ext, "k-", lw=2, label="W_ext(t) = ∫⟨∂H/∂t⟩dt")
+    left.plot(t, run.heat, "k:", label="Q(t) = −Δ⟨H_R − μN_R⟩")
+    for key, series in run.system_energy.items():
+        left.plot(t, series - series[0], "-", lw=1, label=f"ΔU_S [{key}]")
+    if run.delta_F_S_engine is not None:
+        left.axhline(run.delta_F_S_engine, color="grey", ls="--", lw=0.8, label="ΔF*_S (quasistatic)")
+    left.set_xlabel("time t (ħ / energy)")
+    left.set_ylabel(_with_unit("energy", ENERGY))
+    left.legend(fontsize=7)
+    right.plot(t, run.entropy_production, "C3-", label="Σ(t) = β(W − ΔF)")
+    right.plot(t, run.relative_entropy, "C0--", label="D(ρ(t) ‖ ρ_eq(λ(t)))")
+    right.set_xlabel("time t (ħ / energy)")
+    right.set_ylabel(_with_unit("entropy production", ENTROPY))
+    right.legend(fontsize=7)
+    p = run.protocol
+    default = f"{run.model.name}: {p.path.label}, τ = {p.duration:g}, hold {p.hold:g}; T={run.bath.T:g}, μ={run.bath.mu:g}"
+    left.figure.suptitle(textwrap.fill(title or default, width=110), fontsize="medium")
+    return axes
+
+
 def _drawers() -> list[tuple[type, Callable[[Any], Any]]]:
     """Result type -> the plot that shows it (engines imported when a plot is asked for)."""
-    from . import exact, negf
+    from . import dynamics, exact, negf
 
     table: list[tuple[type, Callable[[Any], Any]]] = [
+        (dynamics.DriveResult, drive_overview),
         (negf.QuasistaticProcess, path_works),
         (exact.QuenchResult, second_law),
         (negf.FermionicQuench, second_law),

@@ -8,24 +8,7 @@ defines nothing of its own, so the two names can never drift apart. :func:`stron
 
 from __future__ import annotations
 
-from .sweep.ready import (
-    ExactEquilibrium,
-    ExactQuench,
-    NegfEquilibrium,
-    NegfQuasistatic,
-    exact_equilibrium,
-    exact_quench,
-    negf_equilibrium,
-    negf_quasistatic,
-)
+from .sweep import ready as _ready
+from .sweep.ready import *  # noqa: F403  (the alias re-exports exactly ready's public names)
 
-__all__ = [
-    "ExactEquilibrium",
-    "ExactQuench",
-    "NegfEquilibrium",
-    "NegfQuasistatic",
-    "exact_equilibrium",
-    "exact_quench",
-    "negf_equilibrium",
-    "negf_quasistatic",
-]
+__all__ = list(_ready.__all__)

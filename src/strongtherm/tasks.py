@@ -13,6 +13,8 @@ engine     ``state``                 ``path`` / ``quench``      ``sweep``
 negf       ``negf.equilibrium``      ``negf.quasistatic``       ``st.sweep(sweeps.negf_equilibrium)``
 exact      ``exact.equilibrium``     ``exact.quench``           ``st.sweep(sweeps.exact_*)``
 =========  ========================  =========================  =================================
+
+and ``drive`` (negf): ``dynamics.drive`` along the corners ``points`` at finite speed.
 """
 
 from __future__ import annotations
@@ -95,6 +97,33 @@ def _negf_path(config: RunConfig, progress: bool) -> Plan:
     return Plan("path", lambda: quasistatic(model, bath, path, panels_per_segment=task.panels_per_segment), write)
 
 
+def _negf_drive(config: RunConfig, progress: bool) -> Plan:
+    import numpy as np
+
+    from .dynamics import Protocol, drive
+    from .path import Path
+
+    model, bath, task = config.model.build(), _bath(config), config.task
+    corners = [{**task.params, **p} for p in task.points]
+    for corner in corners:
+        model.resolve(corner)
+    assert task.duration is not None  # TaskConfig.parse requires it for kind = "drive"
+    protocol = Protocol(Path.corners(corners), duration=task.duration, schedule=task.schedule, hold=task.hold)
+    times = np.linspace(0.0, protocol.total_time, task.n_times)
+    formats = config.output.formats
+
+    def write(run: Any, out: FilePath, log: Log) -> list[FilePath]:
+        written = []
+        if "json" in formats:
+            written.append(write_json(out / "drive.json", {"path": protocol.path.label, "initial": task.initial,
+                                                            "results": run.to_dict()}))  # fmt: skip
+        if "csv" in formats:
+            written.append(write_csv(out / "drive.csv", run.series()))
+        return written
+
+    return Plan("drive", lambda: drive(model, bath, protocol, times=times, initial=task.initial), write)
+
+
 def _sweep_plan(config: RunConfig, compute: Any, progress: bool) -> Plan:
     from .sweep import sweep
     from .sweep.grid import check_sweep
@@ -109,9 +138,11 @@ def _sweep_plan(config: RunConfig, compute: Any, progress: bool) -> Plan:
         if "csv" in formats:
             written.append(save_dataset(ds, out / "sweep.csv"))
         if "json" in formats:
-            import json
-
-            written.append(write_json(out / "sweep.json", {"failures": json.loads(ds.attrs["failures"])}))
+            # the whole sweep, readable without xarray: coordinates, variables (nested lists over
+            # the dimensions), their attributes, and the failed points with their errors
+            content = ds.to_dict(data="list")
+            content["failures"] = json.loads(ds.attrs["failures"])
+            written.append(write_json(out / "sweep.json", content))
         return written
 
     return Plan("sweep", lambda: sweep(compute, task.grid, processes=task.processes, progress=None if progress else False), write)
@@ -181,6 +212,7 @@ def _exact_sweep(config: RunConfig, progress: bool) -> Plan:
 TASKS: Mapping[tuple[str, str], Callable[[RunConfig, bool], Plan]] = {
     ("negf", "state"): _negf_state,
     ("negf", "path"): _negf_path,
+    ("negf", "drive"): _negf_drive,
     ("negf", "sweep"): _negf_sweep,
     ("exact", "state"): _exact_state,
     ("exact", "quench"): _exact_quench,
@@ -220,6 +252,8 @@ def _plot(result: Any, kind: str, out: FilePath, log: Log) -> FilePath | None:
 _SUMMARY_EXTRAS: dict[str, tuple[str, ...]] = {
     "state": ("system_U", "expectation_H_SR", "n_bound_states"),
     "path": ("W_ext", "W_S", "nonlocal_work", "delta_Omega_S", "delta_dOmega_R", "sum_rule_residual"),
+    "drive": ("W_ext", "delta_F_S_engine", "dissipated_work", "entropy_production", "heat",
+              "delta_system_energy_hilbert", "bound_state_along_path"),
     "quench": ("delta_F_S", "dissipated_work_diff", "dissipated_work_Hstar", "dissipated_work_Estar"),
 }
 

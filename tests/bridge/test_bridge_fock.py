@@ -12,9 +12,9 @@ import pytest
 
 import strongtherm as st
 from strongtherm.gaussian import fock
-from strongtherm.negf.finite_chain import universe_hamiltonian
 from strongtherm.gaussian.meanforce import mean_force_from_hamiltonian
 from strongtherm.gaussian.quench import quench_finite_chain, quench_hamiltonian
+from strongtherm.negf.finite_chain import universe_hamiltonian
 
 RLM = st.models.resonant_level(t0=1.25)
 TWO = st.models.two_level_two_reservoirs(t0=1.25)

@@ -13,12 +13,12 @@ import pytest
 
 import strongtherm as st
 from strongtherm.exact import RankDeficientWarning
-from strongtherm.negf import finite_chain
 from strongtherm.gaussian.meanforce import (
     free_energy_from_phase,
     mean_force_finite_chain,
     mean_force_from_hamiltonian,
 )
+from strongtherm.negf import finite_chain
 
 T0 = 1.25
 RLM = st.models.resonant_level(t0=T0)

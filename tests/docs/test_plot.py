@@ -286,3 +286,33 @@ def test_titles_name_only_what_is_fixed_along_the_curve():
     title = np.ravel(st.plot.state_functions(eqs, x="eps_s"))[0].get_title()
     assert "ε_s=" not in title and "V=0.5" in title and "T=0.1" in title
     matplotlib.pyplot.close("all")
+
+
+def test_drive_overview_draws_works_energies_and_entropy_production():
+    # the standard plot of a finite-speed run (the CLI's drive.png): two panels with labelled axes
+    rlm = st.models.resonant_level()
+    proto = st.Protocol(st.Path.line({"eps_s": 0.0, "V": 0.6}, {"eps_s": 0.5, "V": 0.6}), duration=1.0)
+    run = st.dynamics.drive(rlm, st.Bath(T=0.5), proto, times=[0.0, 0.5, 1.0])
+    left, right = st.plot.draw(run).figure.axes[:2]
+    assert "ħ" in left.get_xlabel() and "energy" in left.get_ylabel() and "nats" in right.get_ylabel()
+    assert len(left.lines) >= 3 and len(right.lines) == 2
+    with pytest.raises(TypeError, match="DriveResult"):
+        st.plot.drive_overview(object())
+    matplotlib.pyplot.close("all")
+
+
+def test_bound_state_arrows_start_on_the_zero_line():
+    # issue 13: with a deep negative delta g_R spike the arrows started below zero (the base was
+    # clamped in axes fraction); now they start exactly at LDOS = 0 and rise with Z_S
+    rlm = st.models.resonant_level()
+    eq = st.negf.equilibrium(rlm, st.Bath(T=0.1), eps_s=-2.8, V=1.0)
+    e = np.linspace(-3.5, 3.5, 800)
+    g_S, dg_R = st.negf.spectral_densities(rlm, e, eq.params)
+    ax = st.plot.ldos(e, g_S, dg_R, bound_states=eq.bound_states, mu=0.0)
+    arrows = [a for a in ax.texts if getattr(a, "arrow_patch", None) is not None]
+    assert len(arrows) == len(eq.bound_states) == 1
+    base_axes = arrows[0].xyann[1]  # the tail, in axes fraction
+    base_data = ax.transData.inverted().transform(ax.transAxes.transform((0.0, base_axes)))[1]
+    assert abs(base_data) < 1e-9 * (ax.get_ylim()[1] - ax.get_ylim()[0])
+    assert arrows[0].xy[1] > base_axes  # and it points up
+    matplotlib.pyplot.close("all")

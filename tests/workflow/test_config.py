@@ -103,6 +103,14 @@ def test_matrix_model_accepts_qobj():
         ({"task": {"kind": "state", "alphas": [1.5]}}, r"task.alphas\[0\] must lie in \[0, 1\]"),
         ({"output": {"plot": "yes"}}, "output.plot must be true or false"),
         ({"extra": {}}, "unknown key 'extra'"),
+        ({"task": {"kind": "drive", "points": [{"eps_s": 0.0}, {"eps_s": 1.0}]}}, "task.duration"),
+        ({"task": {"kind": "drive", "points": [{"eps_s": 0.0}], "duration": 1.0}}, "at least 2 parameter sets"),
+        ({"task": {"kind": "drive", "points": [{"eps_s": 0.0}, {"eps_s": 1.0}], "duration": 1.0, "schedule": "fast"}},
+         "task.schedule must be"),
+        ({"task": {"kind": "drive", "points": [{"eps_s": 0.0}, {"eps_s": 1.0}], "duration": 1.0, "initial": "x"}},
+         "task.initial must be"),
+        ({"task": {"kind": "drive", "points": [{"eps_s": 0.0}, {"eps_s": 1.0}], "duration": 1.0, "n_times": 1}},
+         "task.n_times must be"),
     ],
 )
 def test_config_errors_name_the_key(change, match):
@@ -205,3 +213,12 @@ def test_config_matrix_file_errors_name_the_key(tmp_path, h_S_ref, match):
     # and the command line refuses before creating any folder
     assert main(["run", str(path), "--out", str(tmp_path / "out")]) != 0
     assert not (tmp_path / "out").exists()
+
+
+def test_drive_task_refuses_a_negative_duration_before_any_folder(tmp_path, capsys):
+    # issue 12 (configs): a drive task is checked (here: the Protocol refuses tau < 0) before the
+    # run creates its folder
+    path = tmp_path / "drive.toml"
+    path.write_text((EXAMPLES / "resonant_level_drive.toml").read_text().replace("duration = 5.0", "duration = -1.0"))
+    assert main(["run", str(path), "--out", str(tmp_path / "out")]) != 0
+    assert "duration" in capsys.readouterr().err and not (tmp_path / "out").exists()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from collections.abc import Mapping, Sequence
 
-__all__ = ["html_table"]
+__all__ = ["html_of_values", "html_table"]
 
 
 def _cell(value: object) -> str:
@@ -38,3 +38,15 @@ def html_table(title: str, header: Sequence[str], rows: Sequence[Sequence[object
     if notes:
         foot = "<p>" + "; ".join(f"{html.escape(str(k))} = {_cell(v)}" for k, v in notes.items()) + "</p>"
     return f"<table><caption>{html.escape(title)}</caption><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{foot}"
+
+
+def html_of_values(title: str, values: Mapping[str, float], notes: Mapping[str, object] | None = None) -> str:
+    """A result's scalars (its ``to_dict()``) as a table of symbol, key, value and unit, read from
+    the quantity registry (a key it does not know shows as itself)."""
+    from .quantities import lookup
+
+    rows = []
+    for key, value in values.items():
+        row = lookup(key)
+        rows.append((row.symbol if row else key, key, value, row.unit if row else ""))
+    return html_table(title, ("quantity", "key", "value", "unit"), rows, notes)

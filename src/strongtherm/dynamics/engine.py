@@ -42,6 +42,7 @@ import numpy as np
 
 from .._convert import variable_name
 from .._validation import check_real
+from ..core.display import html_of_values
 from ..core.threads import single_threaded_blas
 from ..core.warnings import RankDeficientWarning
 from ..gaussian.meanforce import mean_force, mean_force_from_hamiltonian
@@ -148,6 +149,9 @@ class DriveResult:
     integrator: IntegratorInfo
     bound_state_along_path: bool
     bound_state_energies: tuple[tuple[float, tuple[float, ...]], ...] = ()
+
+    def _repr_html_(self) -> str:
+        return html_of_values(f"DriveResult: {self.model.name}, {self.protocol.describe()} (end values)", self.to_dict())
 
     def __repr__(self) -> str:
         flag = "; BOUND STATE along the path (no relaxation)" if self.bound_state_along_path else ""
@@ -509,7 +513,6 @@ def drive(
         lo, hi = float(nodes[0]), float(nodes[-1])
         P_samples = np.empty(nodes.size)
         P_samples[0] = power(Psi, lo, lo, hi)
-        cumulative = [W]
         weights = lagrange_interval_weights(nodes)
         states_at: dict[int, tuple[np.ndarray, dict[str, float]]] = {}
         for j, (a, b) in enumerate(zip(nodes[:-1], nodes[1:], strict=True)):

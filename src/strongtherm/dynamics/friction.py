@@ -67,6 +67,7 @@ from numpy.polynomial import legendre
 from scipy.special import expit
 
 from .._validation import check_real
+from ..core.display import html_of_values
 from ..core.warnings import NumericsWarning
 from ..negf.contour import _stack
 from ..negf.integrate import _NODES, _WEIGHTS_G, _WEIGHTS_K, gauss_kronrod_panels
@@ -268,9 +269,9 @@ def friction_tensor(
     if levels.size > cap:
         levels = np.quantile(levels, np.linspace(0.0, 1.0, cap))
     breaks += [float(x) for x in levels]
-    t_edges = [k + u for k in range(len(pieces)) for u in np.linspace(0.0, 1.0, int(options.initial_panels) + 1)]
-    t_edges += [t for t in (to_t(e) for e in breaks) if t is not None]
-    t_edges = np.unique(np.array(t_edges))
+    edges = [k + u for k in range(len(pieces)) for u in np.linspace(0.0, 1.0, int(options.initial_panels) + 1)]
+    edges += [t for t in (to_t(e) for e in breaks) if t is not None]
+    t_edges = np.unique(np.array(edges))
 
     upper = np.triu_indices(p)
     largest_F = np.zeros(1)
@@ -533,6 +534,9 @@ class FrictionResult:
     _zeta_panels: _Panels = field(repr=False)
     _s_errors: Mapping[str, float] = field(repr=False)
 
+    def _repr_html_(self) -> str:
+        return html_of_values(f"FrictionResult: {self.model.name}, {self.path.label}", self.to_dict())
+
     def __repr__(self) -> str:
         flag = "  BOUND STATE ALONG PATH: predictions do not apply\n" if self.bound_state_along_path else ""
         return (
@@ -713,17 +717,6 @@ class FrictionResult:
         }
 
 
-def _resolve_path_points(model: OpenSystem, path: Path, s_values: np.ndarray) -> list[dict[str, float]]:
-    points = []
-    for s in s_values:
-        point = path.function(float(s))
-        try:
-            points.append(model.resolve(point))
-        except ValueError as exc:
-            raise ValueError(f"path leaves the domain of {model.name} at s={s:.6g} ({dict(point)}): {exc}") from exc
-    return points
-
-
 def friction(
     model: OpenSystem,
     bath: Bath,
@@ -782,12 +775,12 @@ def friction(
         lows = np.array([lo for lo, _ in pending])
         highs = np.array([hi for _, hi in pending])
         nodes = (0.5 * (lows + highs)[:, None] + 0.5 * (highs - lows)[:, None] * _NODES[None, :]).ravel()
-        points = _resolve_path_points(model, path, nodes)
+        points = model.resolve_along(path, nodes)
         # bound states appear at thresholds: searched at the panel edges and midpoints (a bound
         # state that appears and disappears inside a quarter panel would be missed)
         check_s = np.unique(np.concatenate([lows, highs, 0.5 * (lows + highs), 0.25 * (3 * lows + highs),
                                             0.25 * (lows + 3 * highs)]))  # fmt: skip
-        new_bound = _search_bound_states(model, bath, check_s, _resolve_path_points(model, path, check_s))
+        new_bound = _search_bound_states(model, bath, check_s, model.resolve_along(path, check_s))
         if new_bound and on_bound_state == "raise":
             first = new_bound[0]
             raise ValueError(

@@ -169,7 +169,7 @@ class Schedule:
                 return cls.smooth()
             raise ValueError(f"schedule must be 'linear', 'smooth', a callable s(u) or a list of (u, s) knots, got {schedule!r}")
         if callable(schedule):
-            return cls.from_function(schedule)  # type: ignore[arg-type]
+            return cls.from_function(schedule)
         if isinstance(schedule, Sequence | np.ndarray):
             return cls.piecewise(schedule)  # type: ignore[arg-type]
         raise ValueError(f"schedule must be 'linear', 'smooth', a callable s(u) or a list of (u, s) knots, got {schedule!r}")

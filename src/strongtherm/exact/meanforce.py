@@ -191,7 +191,21 @@ def _spectrum(model: Composite) -> _Spectrum:
     return _Spectrum(E, vectors, _eigenvalues(model.H_R))
 
 
-def equilibrium(model: Composite, *, beta: float, options: ExactOptions | None = None) -> EquilibriumResult:
+#: Total dimension from which a call is expected to take seconds (one eigh of a d x d matrix):
+#: below it no progress bar is shown even on a terminal (a bar that flashes is noise).
+PROGRESS_MIN_DIMENSION = 1024
+
+
+def _progress_for(model: Composite, progress: bool | None) -> bool | None:
+    """``progress`` as given; ``None`` becomes False for a model too small to take seconds."""
+    if progress is None and model.dims[0] * model.dims[1] < PROGRESS_MIN_DIMENSION:
+        return False
+    return progress
+
+
+def equilibrium(
+    model: Composite, *, beta: float, options: ExactOptions | None = None, progress: bool | None = None
+) -> EquilibriumResult:
     """Mean-force Hamiltonian, energy operator, free energy and internal energies (Eqs. 3-13, 33).
 
     Parameters
@@ -202,6 +216,9 @@ def equilibrium(model: Composite, *, beta: float, options: ExactOptions | None =
         Inverse temperature, in inverse units of the Hamiltonian; finite and positive.
     options
         Tolerances (:class:`ExactOptions`).
+    progress
+        Show a progress bar over the diagonalization and the reduction (``None``: on a terminal,
+        for d >= 1024 only; see :mod:`strongtherm.core.progress`).
 
     Returns
     -------
@@ -236,7 +253,17 @@ def equilibrium(model: Composite, *, beta: float, options: ExactOptions | None =
     True
     """
     _check_model(model)
-    return _as_qobj(model, _equilibrium(model, check_beta(beta), options or ExactOptions()))
+    beta = check_beta(beta)
+    options = options or ExactOptions()
+    d = model.dims[0] * model.dims[1]
+    steps = stages(("diagonalize", "reduce"), total=2, desc=f"exact equilibrium (d={d})", progress=_progress_for(model, progress))
+    spectrum = None
+    for step in steps:
+        if step == "diagonalize":
+            spectrum = _spectrum(model)
+        else:
+            result = _equilibrium(model, beta, options, spectrum=spectrum)
+    return _as_qobj(model, result)
 
 
 def equilibria(
@@ -275,7 +302,8 @@ def equilibria(
     checked = [check_beta(b) for b in values]
     options = options or ExactOptions()
     spectrum = _spectrum(model)
-    steps = stages(checked, total=len(checked), desc=f"exact equilibria (d={model.dims[0] * model.dims[1]})", progress=progress)
+    steps = stages(checked, total=len(checked), desc=f"exact equilibria (d={model.dims[0] * model.dims[1]})",
+                   progress=_progress_for(model, progress))  # fmt: skip
     return tuple(_as_qobj(model, _equilibrium(model, beta, options, spectrum=spectrum)) for beta in steps)
 
 

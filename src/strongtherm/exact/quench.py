@@ -43,6 +43,7 @@ from .meanforce import (
     EquilibriumResult,
     ExactOptions,
     _equilibrium,
+    _progress_for,
     bare_gibbs,
     check_beta,
 )
@@ -222,7 +223,8 @@ def quench(
     options = options or ExactOptions()
     # the reservoir's Z_R and U_R^0 are computed once when H_R is not quenched
     reservoir = bare_gibbs(A.H_R, beta) if np.array_equal(A.H_R, B.H_R) else None
-    sides = stages(((A, given_A), (B, given_B)), total=2, desc=f"exact quench (d={A.dims[0] * A.dims[1]})", progress=progress)
+    sides = stages(((A, given_A), (B, given_B)), total=2, desc=f"exact quench (d={A.dims[0] * A.dims[1]})",
+                   progress=_progress_for(A, progress))  # fmt: skip
     eqA, eqB = (
         _plain_arrays(given) if given is not None else _equilibrium(model, beta, options, reservoir) for model, given in sides
     )

@@ -65,9 +65,9 @@ from ..core.linalg import frechet_log
 from ..core.warnings import RankDeficientWarning
 from ..negf.finite_chain import universe_hamiltonian
 from ..negf.integrate import QuadratureOptions
-from ..negf.partition import Equilibrium, equilibrium
+from ..negf.partition import Equilibrium, equilibria
 from ..negf.spectral import bound_states
-from ..negf.system import OpenSystem, check_model_and_bath
+from ..negf.system import OpenSystem
 from ..thermal import Bath
 
 __all__ = [
@@ -403,9 +403,9 @@ def mean_force(
     >>> abs(mf.U["E*"] - mf.U["diff"]) < 1e-12
     True
     """
-    bath = _check_bath(bath)
     support_atol = check_real("support_atol", support_atol, low=0.0, high=0.5, high_inclusive=False)
-    eq = equilibrium(model, bath, options=options, **params)
+    # one validation of model, bath and parameters, at the engine's entry point
+    eq = equilibria(model, bath, [params], options=options)[0]
     return from_equilibrium(eq, support_atol=support_atol)
 
 

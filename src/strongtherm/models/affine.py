@@ -9,8 +9,8 @@ processes, Dask) and its parameter derivatives are exact.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 

@@ -13,23 +13,28 @@ from typing import Any
 
 from ..core.results import RegionState
 from ..core.warnings import NumericsError, NumericsWarning
-from . import fock, meanforce
-from . import quench as _quench_module  # the old path strongtherm.negf.quench keeps working
+from . import fock, meanforce  # noqa: F401  (old module paths, kept importable)
+from . import quench as _quench_module  # noqa: F401  (the old path strongtherm.negf.quench keeps working)
+from .energy_integrals import EnergyIntegrals
 from .integrate import QuadratureOptions
-from .partition import Equilibrium, equilibrium
+from .partition import Equilibrium, equilibria, equilibrium
+from .poles import FermiPoleExpansion, fermi_pole_expansion
 from .process import QuasistaticProcess, quasistatic
 from .reservoirs import CustomReservoir, LorentzianBand, Reservoir, TightBindingChain, WideBand
 from .spectral import BoundState, bound_states, greens_function, spectral_densities
-from .system import OpenSystem
+from .system import ModelPoint, OpenSystem
 
 __all__ = [
     "BoundState",
     "CustomReservoir",
+    "EnergyIntegrals",
     "Equilibrium",
+    "FermiPoleExpansion",
     "FermionicQuench",
     "GaussianState",
     "LorentzianBand",
     "MeanForce",
+    "ModelPoint",
     "NumericsError",
     "NumericsWarning",
     "OpenSystem",
@@ -41,7 +46,9 @@ __all__ = [
     "TightBindingChain",
     "WideBand",
     "bound_states",
+    "equilibria",
     "equilibrium",
+    "fermi_pole_expansion",
     "fock",
     "greens_function",
     "mean_force",

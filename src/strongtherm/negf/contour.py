@@ -57,12 +57,14 @@ class _Stack:
 
 
 def _stack(model: OpenSystem, points: Sequence[Mapping[str, float]], names: Sequence[str]) -> _Stack:
-    h = np.array([model.h_S(p) for p in points])
-    Vs = [model.V(p) for p in points]
-    V = tuple(np.array([v[r] for v in Vs]) for r in range(len(model.reservoirs)))
-    dh = {k: np.array([model.dh_S(p, k) for p in points]) for k in names}
-    dVs = {k: [model.dV(p, k) for p in points] for k in names}
-    dV = {k: tuple(np.array([v[r] for v in dVs[k]]) for r in range(len(model.reservoirs))) for k in names}
+    """The model evaluated once per point (:meth:`OpenSystem.at`: validated matrices and exact or
+    finite-difference derivatives), stacked over the points."""
+    records = [model.at(p) for p in points]
+    R = len(model.reservoirs)
+    h = np.array([r.h_S for r in records])
+    V = tuple(np.array([r.V[k] for r in records]) for k in range(R))
+    dh = {name: np.array([r.dh_S[name] for r in records]) for name in names}
+    dV = {name: tuple(np.array([r.dV[name][k] for r in records]) for k in range(R)) for name in names}
     return _Stack(h, V, dh, dV)
 
 

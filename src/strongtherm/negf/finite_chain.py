@@ -157,7 +157,7 @@ def _check_length(name: str, value: object, low: int) -> int:
         raise ArgumentTypeError(f"{name} must be an integer >= {low}, got {type(value).__name__} {value!r}")
     if isinstance(value, float | np.floating) and not float(value).is_integer():
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    n = int(value)  # type: ignore[arg-type]
+    n = int(value)
     if n < low:
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     return n
@@ -212,7 +212,7 @@ def _solve_one(
     bath: Bath,
     L: int,
     params: Mapping[str, float],
-) -> dict[str, object]:
+) -> dict[str, Any]:
     n = model.n_levels
     h = universe_hamiltonian(model, L, params)
     if np.all(h.imag == 0.0):
@@ -328,16 +328,16 @@ def equilibrium(
         bath=bath,
         params=resolved,
         L=L,
-        system=RegionState(**system),  # type: ignore[arg-type]
-        reservoir=RegionState(**reservoir),  # type: ignore[arg-type]
-        expectation_H_S=float(mean("H_S")),  # type: ignore[arg-type]
-        expectation_H_SR=float(mean("H_SR")),  # type: ignore[arg-type]
-        correlation_matrix=mean("C"),  # type: ignore[arg-type]
-        log_f_matrix=mean("L_f"),  # type: ignore[arg-type]
-        log_one_minus_f_matrix=mean("L_1mf"),  # type: ignore[arg-type]
-        spectral_weight_matrix=mean("M"),  # type: ignore[arg-type]
-        coupling_correlations=mean("couplings"),  # type: ignore[arg-type]
-        energies=runs[0]["energies"],  # type: ignore[arg-type]
-        system_weights=runs[0]["weights"],  # type: ignore[arg-type]
+        system=RegionState(**system),
+        reservoir=RegionState(**reservoir),
+        expectation_H_S=float(mean("H_S")),
+        expectation_H_SR=float(mean("H_SR")),
+        correlation_matrix=mean("C"),
+        log_f_matrix=mean("L_f"),
+        log_one_minus_f_matrix=mean("L_1mf"),
+        spectral_weight_matrix=mean("M"),
+        coupling_correlations=mean("couplings"),
+        energies=runs[0]["energies"],
+        system_weights=runs[0]["weights"],
         n_average=n_average,
     )

@@ -14,29 +14,42 @@ For a system + reservoirs in equilibrium at (T, mu), one call of :func:`equilibr
   <dH_SR/dlambda> = -(1/pi) int f Im Tr[dSigma/dlambda G_S] (Eqs. 19-20, retarded form);
 * optionally, for a direction d lambda/dt, the second term of Eq. (21).
 
-All integrals come from one adaptive contour integral (:mod:`.integrate`), which includes
-bound states without sampling delta functions; :func:`.spectral.bound_states` finds them
-independently, and the two sum rules int g_S = n, int delta g_R = 0 are checked on every call.
+Two roads compute the energy integrals, both handing over an :class:`.energy_integrals.EnergyIntegrals`:
+
+* ``method="poles"`` (default where every reservoir has an analytic continuation, the spectrum
+  is bounded, and beta x spectral radius <= 2e4 with a rounding floor below atol: all built-in
+  reservoirs but the Lorentzian band, away from T -> 0 and huge energy scales): sums of G_S over the poles of a
+  rational Fermi expansion (:mod:`.poles`); bound states are inside the pole sums, and the
+  moments int g_S = n, int delta g_R = 0 enter analytically (their residuals are zero);
+* ``method="contour"``: one adaptive wedge-contour integral (:mod:`.integrate`), which includes
+  bound states without sampling delta functions, within an evaluation and memory budget; the two
+  sum rules are checked on every call. The default wherever the pole road would be long.
+
+:func:`.spectral.bound_states` finds the bound states independently (on first access of
+``Equilibrium.bound_states``: the pole road never needs them).
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..core.results import PartitionedState, RegionState
 from ..core.warnings import NumericsWarning
 from ..thermal import Bath
-from .contour import MATRIX_KERNELS, SCALAR_KERNELS, SpectralIntegrals, spectral_integrals
+from .energy_integrals import EnergyIntegrals, contour_integrals
 from .integrate import QuadratureOptions
+from .poles import bound_state_counts, pole_integrals, supports_poles
 from .spectral import BoundState, bound_states
 from .system import OpenSystem, check_model_and_bath
 
-__all__ = ["Equilibrium", "NumericsWarning", "RegionState", "equilibria", "equilibrium"]
+__all__ = ["METHODS", "Equilibrium", "NumericsWarning", "RegionState", "energy_integrals", "equilibria", "equilibrium"]
 
+#: The roads to the energy integrals (see module docstring).
+METHODS = ("poles", "contour")
 
 
 @dataclass(frozen=True)
@@ -48,7 +61,6 @@ class Equilibrium(PartitionedState):
     params: Mapping[str, float]
     system: RegionState
     reservoir: RegionState
-    bound_states: tuple[BoundState, ...]
     correlation_matrix: np.ndarray
     log_f_matrix: np.ndarray
     log_one_minus_f_matrix: np.ndarray
@@ -61,13 +73,36 @@ class Equilibrium(PartitionedState):
     n_evaluations: int
     direction: Mapping[str, float] | None = None
     nonlocal_density: float | None = None
+    method: str = "contour"
+    _bound_states: tuple[BoundState, ...] | None = field(default=None, repr=False, compare=False)
+    _n_bound_states: int | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def bound_states(self) -> tuple[BoundState, ...]:
+        """Real poles of G_S (:func:`.spectral.bound_states`), searched on first access: the pole
+        road has them inside its sums already and never needs the search."""
+        if self._bound_states is None:
+            object.__setattr__(self, "_bound_states", bound_states(self.model, self.params))
+        return self._bound_states  # type: ignore[return-value]
+
+    @property
+    def n_bound_states(self) -> int:
+        """Number of bound states: from the search if it ran, else counted without root finding
+        (:func:`.poles.bound_state_counts`: eigenvalue signs of e - h_S - Sigma(e) at the gap edges)."""
+        if self._bound_states is not None:
+            return len(self._bound_states)
+        if self._n_bound_states is None:
+            h = self.model.h_S(self.params)[None]
+            V = tuple(v[None] for v in self.model.V(self.params))
+            object.__setattr__(self, "_n_bound_states", int(bound_state_counts(self.model, [self.params], h, V)[0]))
+        return int(self._n_bound_states)  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
         p = ", ".join(f"{k}={v:g}" for k, v in self.params.items())
         return (
             f"Equilibrium({self.model.name}; {p}; T={self.bath.T:g}, mu={self.bath.mu:g})\n"
             f"  system:    {self.system}\n  reservoir: {self.reservoir}\n"
-            f"  bound states: {len(self.bound_states)}; quadrature error <= {self.quadrature_error:.2g}"
+            f"  bound states: {self.n_bound_states}; quadrature error <= {self.quadrature_error:.2g}"
         )
 
     def to_dict(self, alphas: Sequence[float] = ()) -> dict[str, float]:
@@ -99,7 +134,7 @@ class Equilibrium(PartitionedState):
         for name, (p_S, p_SR) in self.powers.items():
             out[f"power_H_S_{name}"] = float(p_S)
             out[f"power_H_SR_{name}"] = float(p_SR)
-        out["n_bound_states"] = float(len(self.bound_states))
+        out["n_bound_states"] = float(self.n_bound_states)
         out["quadrature_error"] = float(self.quadrature_error)
         out["sum_rule_g_S"] = float(self.sum_rule_residuals["int g_S - n"])
         out["sum_rule_dg_R"] = float(self.sum_rule_residuals["int delta g_R"])
@@ -130,6 +165,7 @@ def equilibrium(
     *,
     options: QuadratureOptions | None = None,
     direction: Mapping[str, float] | None = None,
+    method: str | None = None,
     **params: float,
 ) -> Equilibrium:
     """Equilibrium state functions of ``model`` at ``bath`` and parameters ``params``.
@@ -144,6 +180,8 @@ def equilibrium(
         Tolerances (default ``atol=1e-11`` per integral).
     direction : mapping, optional
         d lambda / dt for a quasistatic process: adds the second term of Eq. (21).
+    method : {"poles", "contour"}, optional
+        Road to the energy integrals (module docstring); default ``"poles"`` where it applies.
     **params : float
         The model's parameters, e.g. ``eps_s=-1.0, V=1.0``.
 
@@ -151,9 +189,76 @@ def equilibrium(
     -------
     Equilibrium
     """
-    check_model_and_bath(model, bath)
-    p = model.resolve(params)
-    return equilibria(model, bath, [p], options=options, directions=None if direction is None else [direction])[0]
+    # equilibria validates model, bath and parameters once; nothing below checks them again
+    directions = None if direction is None else [direction]
+    return equilibria(model, bath, [params], options=options, directions=directions, method=method)[0]
+
+
+#: The default road is the pole sum while its Fermi expansion stays short: beta x spectral radius
+#: <= this (~270 poles; the expansion's set-up grows fast beyond: 5 s at 1e5, minutes at 3e5) and
+#: its rounding floor (2e-15 n x radius) well below atol. Beyond, the wedge contour, whose cost
+#: grows with neither (issue 10: T = 1e-6, |eps_s| = 1e8, V = 1e6 in a second).
+_POLE_REACH_LIMIT = 2e4
+
+
+def _poles_affordable(model: OpenSystem, bath: Bath, points: Sequence[Mapping[str, float]], options: QuadratureOptions) -> bool:
+    edges = np.array([e for interval in model.continuum for e in interval], dtype=float)
+    if not np.all(np.isfinite(edges)):
+        return False
+    for p in points:
+        h, V = model.h_S(p), model.V(p)
+        coupling = sum(np.conj(v.T) @ v for v in V)
+        radius = max(float(np.max(np.abs(np.linalg.eigvalsh(h) - bath.mu))), float(np.max(np.abs(edges - bath.mu))))
+        radius += float(np.sqrt(np.linalg.norm(coupling, ord=2)))
+        floor = 2e-15 * model.n_levels * (radius + abs(bath.mu))
+        if bath.beta * radius > _POLE_REACH_LIMIT or 10.0 * floor > options.atol:
+            return False
+    return True
+
+
+def _choose_method(
+    model: OpenSystem,
+    method: str | None,
+    bath: Bath | None = None,
+    points: Sequence[Mapping[str, float]] = (),
+    options: QuadratureOptions | None = None,
+) -> str:
+    if method is None:
+        if not supports_poles(model):
+            return "contour"
+        if bath is not None and not _poles_affordable(model, bath, points, options or QuadratureOptions()):
+            return "contour"
+        return "poles"
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS} (or None for the default), got {method!r}")
+    return method
+
+
+def energy_integrals(
+    model: OpenSystem,
+    bath: Bath,
+    points: Sequence[Mapping[str, float]],
+    *,
+    quantities: str = "state",
+    directions: Sequence[Mapping[str, float]] | None = None,
+    options: QuadratureOptions | None = None,
+    method: str | None = None,
+) -> tuple[EnergyIntegrals, list[tuple[BoundState, ...] | None]]:
+    """Energy integrals of resolved ``points`` by the chosen road, and the bound states that road
+    had to search for (``None`` per point where it did not: they are then found on demand)."""
+    method = _choose_method(model, method, bath, points, options)
+    if method == "poles":
+        integrals = pole_integrals(model, bath, points, quantities=quantities, directions=directions, options=options)
+        return integrals, [None] * len(points)
+    states = [bound_states(model, p) for p in points]
+    single = len(points) == 1
+    breaks = [float(e) for e in np.linalg.eigvalsh(model.h_S(points[0]))] if single else []
+    breaks += [b.energy for b in states[0]] if single else []
+    integrals = contour_integrals(
+        model, bath, points, quantities=quantities, directions=directions,
+        break_energies=breaks, options=options, real_poles=states,
+    )  # fmt: skip
+    return integrals, list(states)
 
 
 def equilibria(
@@ -163,6 +268,7 @@ def equilibria(
     *,
     options: QuadratureOptions | None = None,
     directions: Sequence[Mapping[str, float] | None] | None = None,
+    method: str | None = None,
 ) -> list[Equilibrium]:
     """:func:`equilibrium` at many parameter points, with all energy integrals done in one batch.
 
@@ -172,6 +278,9 @@ def equilibria(
         Parameter sets of ``model`` (each completed with its defaults and validated).
     directions : sequence of mappings, optional
         d lambda / dt per point (all or none), as in :func:`equilibrium`.
+    method : {"poles", "contour"}, optional
+        As in :func:`equilibrium`. The pole road evaluates all points in one stacked batch
+        (no shared adaptive grid), so a batch never costs more than its points one by one.
     """
     check_model_and_bath(model, bath)
     options = options or QuadratureOptions()
@@ -183,43 +292,69 @@ def equilibria(
         if len(directions) != len(resolved) or any(d is None for d in directions):
             raise ValueError("directions must give one mapping per point")
         dirs = [_check_direction(d, p) for d, p in zip(directions, resolved, strict=True)]
-    states = [bound_states(model, p) for p in resolved]
-    breaks = [e for p in resolved for e in np.linalg.eigvalsh(model.h_S(p))] if len(resolved) == 1 else []
-    breaks += [b.energy for s in states for b in s] if len(resolved) == 1 else []
-    integrals = spectral_integrals(model, bath, resolved, quantities="state", directions=dirs, break_energies=breaks, options=options)
-    out = []
-    for i, p in enumerate(resolved):
-        values = {k: v[i] for k, v in integrals.values.items()}
-        errors = {k: float(e[i]) for k, e in integrals.errors.items()}
-        if integrals.real_axis:  # real-axis route: add the real poles (decoupled states) by hand
-            _add_pole_terms(values, states[i], bath)
-        out.append(_assemble(model, bath, p, values, errors, states[i], integrals, dirs[i] if dirs else None, options))
-    return out
+    integrals, states = energy_integrals(model, bath, resolved, directions=dirs, options=options, method=method)
+    columns = _columns(integrals)
+    return [
+        _assemble(model, bath, p, integrals, columns, i, states[i], dirs[i] if dirs else None, options,
+                  real=_is_real(model, p))
+        for i, p in enumerate(resolved)
+    ]  # fmt: skip
+
+
+def _is_real(model: OpenSystem, params: Mapping[str, float]) -> bool:
+    """Real h_S and couplings: G_S(z) is complex symmetric, so every spectral matrix is real."""
+    return not (np.any(model.h_S(params).imag) or any(np.any(V.imag) for V in model.V(params)))
+
+
+_SCALARS = ("N_S", "U_S", "S_S", "Omega_S", "dN_R", "dU_R", "dS_R", "dOmega_R", "H_SR", "expectation_H_S")
+
+
+def _columns(integrals: EnergyIntegrals) -> dict[str, list]:
+    """The per-point scalars of a batch as Python lists (one conversion per batch, not per value)."""
+    columns: dict[str, list] = {name: np.asarray(getattr(integrals, name)).tolist() for name in _SCALARS}
+    columns.update({f"error:{k}": np.asarray(e).tolist() for k, e in integrals.errors.items()})
+    columns.update({f"powers_S:{k}": np.asarray(v).tolist() for k, v in integrals.powers_S.items()})
+    columns.update({f"powers_SR:{k}": np.asarray(v).tolist() for k, v in integrals.powers_SR.items()})
+    columns.update({f"residual:{k}": np.asarray(v).tolist() for k, v in integrals.sum_rule_residuals.items()})
+    worst = np.max(np.stack([np.asarray(e, dtype=float) for e in integrals.errors.values()]), axis=0)
+    columns["worst"] = worst.tolist()
+    for name in ("nonlocal_density", "bound_state_counts"):
+        value = getattr(integrals, name)
+        columns[name] = [None] * integrals.n_points if value is None else np.asarray(value).tolist()
+    return columns
 
 
 def _assemble(
     model: OpenSystem,
     bath: Bath,
     p: Mapping[str, float],
-    values: Mapping[str, np.ndarray],
-    errors: Mapping[str, float],
-    states: tuple[BoundState, ...],
-    integrals: SpectralIntegrals,
+    integrals: EnergyIntegrals,
+    columns: Mapping[str, list],
+    i: int,
+    states: tuple[BoundState, ...] | None,
     direction: Mapping[str, float] | None,
     options: QuadratureOptions,
+    *,
+    real: bool = False,
 ) -> Equilibrium:
-    n = model.n_levels
-    names = model.parameter_names
-    h = model.h_S(p)
-    C = values["A:f"]
-    powers = {
-        k: (float(np.real(np.trace(model.dh_S(p, k) @ C))), float(values[f"power_SR:{k}"])) for k in names
-    }
-    residuals = {"int g_S - n": float(values["g_S:one"] - n), "int delta g_R": float(values["dg_R:one"])}
-    worst = max(errors.values())
+    def matrix(stack: np.ndarray) -> np.ndarray:
+        # a real model's spectral matrices are real: drop the imaginary rounding (~1e-19), never a value
+        return np.ascontiguousarray(stack[i].real) if real else stack[i]
+
+    C = matrix(integrals.correlation_matrix)
+    powers = {k: (columns[f"powers_S:{k}"][i], columns[f"powers_SR:{k}"][i]) for k in model.parameter_names}
+    residuals = {key: columns[f"residual:{key}"][i] for key in integrals.sum_rule_residuals}
+    worst = columns["worst"][i]
     tolerance = max(1e3 * options.atol, 10.0 * worst)
-    # a quadrature that stopped above its tolerance has already warned (or raised, if strict)
-    if max(abs(r) for r in residuals.values()) > tolerance:
+    # the contour road warns (or raises, if strict) itself when it stops above its tolerance
+    if not integrals.converged and integrals.method != "contour":
+        warnings.warn(
+            f"energy quadrature did not converge to atol={options.atol:g} (error estimate {worst:.2g}) "
+            f"for {model.name} at {dict(p)}",
+            NumericsWarning,
+            stacklevel=3,
+        )
+    if max((abs(r) for r in residuals.values()), default=0.0) > tolerance:
         warnings.warn(
             f"spectral sum rules violated beyond tolerance {tolerance:.2g}: {residuals} for {model.name} at {dict(p)}; "
             "the quadrature may have stopped early (see its warning), or a user reservoir may break causality "
@@ -228,41 +363,34 @@ def _assemble(
             stacklevel=3,
         )
 
-    def region(prefix: str) -> RegionState:
-        keys = {"N": "f", "U": "ef", "S": "s", "Omega": "omega"}
+    def region(system: bool) -> RegionState:
+        keys = {q: (f"{q}_S" if system else f"d{q}_R") for q in ("N", "U", "S", "Omega")}
         return RegionState(
-            **{q: float(values[f"{prefix}:{k}"]) for q, k in keys.items()},
-            errors={q: errors[f"{prefix}:{k}"] for q, k in keys.items()},
+            **{q: columns[key][i] for q, key in keys.items()},
+            errors={q: columns[f"error:{key}"][i] for q, key in keys.items()},
         )
 
+    assert integrals.H_SR is not None and integrals.log_f_matrix is not None and integrals.expectation_H_S is not None
+    assert integrals.log_one_minus_f_matrix is not None and integrals.correlation_matrix_beta_derivative is not None
     return Equilibrium(
         model=model,
         bath=bath,
         params=dict(p),
-        system=region("g_S"),
-        reservoir=region("dg_R"),
-        bound_states=states,
+        system=region(True),
+        reservoir=region(False),
         correlation_matrix=C,
-        log_f_matrix=values["A:log_f"],
-        log_one_minus_f_matrix=values["A:log_1mf"],
-        correlation_matrix_beta_derivative=values["A:df_dbeta"],
-        expectation_H_S=float(np.real(np.trace(h @ C))),
-        expectation_H_SR=float(values["H_SR"]),
+        log_f_matrix=matrix(integrals.log_f_matrix),
+        log_one_minus_f_matrix=matrix(integrals.log_one_minus_f_matrix),
+        correlation_matrix_beta_derivative=matrix(integrals.correlation_matrix_beta_derivative),
+        expectation_H_S=columns["expectation_H_S"][i],
+        expectation_H_SR=columns["H_SR"][i],
         powers=powers,
         sum_rule_residuals=residuals,
         quadrature_error=worst,
         n_evaluations=integrals.n_evaluations,
         direction=direction,
-        nonlocal_density=float(values["nonlocal"]) if direction is not None else None,
+        nonlocal_density=columns["nonlocal_density"][i],
+        method=integrals.method,
+        _bound_states=states,
+        _n_bound_states=columns["bound_state_counts"][i],
     )
-
-
-def _add_pole_terms(values: dict[str, np.ndarray], states: tuple[BoundState, ...], bath: Bath) -> None:
-    """Real poles that the real-axis route cannot see: decoupled states only. They carry no
-    reservoir weight, no <H_SR>, no coupling power and no Eq. (21) term, since V u = 0."""
-    for b in states:
-        kernels = {"one": 1.0, **bath.kernels(np.array(b.energy))}
-        for k in SCALAR_KERNELS:
-            values[f"g_S:{k}"] = values[f"g_S:{k}"] + b.system_weight * float(kernels[k])
-        for k in MATRIX_KERNELS:
-            values[f"A:{k}"] = values[f"A:{k}"] + float(kernels[k]) * b.residue

@@ -16,7 +16,7 @@ Along a path lambda(s), s in [0, 1], the system stays in equilibrium with the re
 
 The s-integrals use Gauss-Kronrod (7, 15) on panels that never straddle a corner of the path;
 their error estimate is |K15 - G7| summed over panels. All path nodes share one batch of energy
-integrals (:func:`.contour.spectral_integrals`), the panel edges another.
+integrals (:func:`.partition.energy_integrals`, pole road by default), the panel edges another.
 """
 
 from __future__ import annotations
@@ -27,11 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._validation import check_alpha_partition, check_integer
+from ..core.display import html_of_values
 from ..path import Path
 from ..thermal import Bath
-from .contour import spectral_integrals
 from .integrate import _NODES, _WEIGHTS_G, _WEIGHTS_K, QuadratureOptions
-from .partition import Equilibrium, equilibria
+from .partition import Equilibrium, energy_integrals, equilibria
 from .system import OpenSystem
 
 __all__ = ["QuasistaticProcess", "quasistatic"]
@@ -56,6 +56,9 @@ class QuasistaticProcess:
     cumulative: Mapping[str, np.ndarray]
     errors: Mapping[str, float]
     n_path_nodes: int
+
+    def _repr_html_(self) -> str:
+        return html_of_values(f"QuasistaticProcess: {self.model.name}, {self.path.label}", self.to_dict())
 
     def __repr__(self) -> str:
         return (
@@ -186,6 +189,7 @@ def quasistatic(
     panels_per_segment: int = 4,
     options: QuadratureOptions | None = None,
     progress: Callable[[int, int], None] | None = None,
+    method: str | None = None,
 ) -> QuasistaticProcess:
     """Quasistatic process of ``model`` in ``bath`` along ``path``.
 
@@ -203,6 +207,8 @@ def quasistatic(
         Energy-integral tolerances.
     progress : callable, optional
         ``progress(done, total)`` after each of the two batches (path nodes, panel edges).
+    method : {"poles", "contour"}, optional
+        Road to the energy integrals (:func:`.partition.equilibrium`); default poles where it applies.
     """
     if not isinstance(path, Path):
         raise ValueError(f"path must be a strongtherm.Path, got {type(path).__name__}")
@@ -217,41 +223,26 @@ def quasistatic(
         )
     )
 
-    def points_at(s_values: np.ndarray) -> list[dict[str, float]]:
-        points = []
-        for s in s_values:
-            point = path.function(float(s))
-            try:
-                points.append(model.resolve(point))
-            except ValueError as exc:
-                raise ValueError(f"path leaves the domain of {model.name} at s={s:.6g} ({dict(point)}): {exc}") from exc
-        return points
-
     # all GK15 nodes of all panels in one batch of energy integrals (rates only) ...
     half = 0.5 * np.diff(edges)
     mid = 0.5 * (edges[:-1] + edges[1:])
     nodes = (mid[:, None] + half[:, None] * _NODES[None, :]).ravel()
     directions = [dict(path.derivative(float(s))) for s in nodes]
-    node_points = points_at(nodes)
-    rates_integrals = spectral_integrals(
-        model, bath, node_points, quantities="rates", directions=directions, options=options
+    node_points = model.resolve_along(path, nodes)
+    rates_integrals, _ = energy_integrals(
+        model, bath, node_points, quantities="rates", directions=directions, options=options, method=method
     )
     if progress is not None:
         progress(1, 2)
     # ... and the full equilibria at the panel edges in another
-    states = equilibria(model, bath, points_at(edges), options=options)
+    states = equilibria(model, bath, model.resolve_along(path, edges), options=options, method=method)
     if progress is not None:
         progress(2, 2)
 
-    C = rates_integrals.values["A:f"]
-    p_S = np.array(
-        [
-            sum(v * float(np.real(np.trace(model.dh_S(point, k) @ C[i]))) for k, v in d.items())
-            for i, (point, d) in enumerate(zip(node_points, directions, strict=True))
-        ]
-    )
-    p_SR = np.array([sum(v * rates_integrals.values[f"power_SR:{k}"][i] for k, v in d.items()) for i, d in enumerate(directions)])
-    rates = np.stack([p_S + p_SR, p_S, p_SR, -0.5 * p_SR + rates_integrals.values["nonlocal"]], axis=1)  # Eq. (21)
+    p_S = np.array([sum(v * rates_integrals.powers_S[k][i] for k, v in d.items()) for i, d in enumerate(directions)])
+    p_SR = np.array([sum(v * rates_integrals.powers_SR[k][i] for k, v in d.items()) for i, d in enumerate(directions)])
+    assert rates_integrals.nonlocal_density is not None
+    rates = np.stack([p_S + p_SR, p_S, p_SR, -0.5 * p_SR + rates_integrals.nonlocal_density], axis=1)  # Eq. (21)
     rates = rates.reshape(len(half), 15, 4)
     kronrod = np.einsum("j,pjc->pc", _WEIGHTS_K, rates) * half[:, None]
     gauss = np.einsum("j,pjc->pc", _WEIGHTS_G, rates) * half[:, None]

@@ -13,10 +13,11 @@ fourth-order central differences are used (documented error ~ h^4).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
+from typing import Any
 
 import numpy as np
 
@@ -121,6 +122,23 @@ class OpenSystem:
         """
         resolved = self.resolve(params, **kwargs)
         return ModelPoint(self, resolved, self.h_S(resolved), self.V(resolved))
+
+    def resolve_along(self, path: Any, s_values: Iterable[float]) -> list[dict[str, float]]:
+        """:meth:`resolve` at each point ``path.function(s)`` of a :class:`strongtherm.Path`.
+
+        Raises
+        ------
+        ValueError
+            Naming ``s`` and the point where the path leaves the model's domain.
+        """
+        points = []
+        for s in s_values:
+            point = path.function(float(s))
+            try:
+                points.append(self.resolve(point))
+            except ValueError as exc:
+                raise ValueError(f"path leaves the domain of {self.name} at s={s:.6g} ({dict(point)}): {exc}") from exc
+        return points
 
     # ------------------------------------------------------------------ matrices
     def h_S(self, params: Params) -> np.ndarray:

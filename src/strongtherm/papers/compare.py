@@ -28,10 +28,6 @@ import numpy as np
 
 from .. import plot
 from ..exact import quench as exact_quench
-from ..io import write_csv
-from ..models import resonant_level, two_level_two_reservoirs
-from ..negf import quasistatic
-from ..negf.finite_chain import universe_hamiltonian
 from ..gaussian.fock import composite
 from ..gaussian.meanforce import (
     MeanForce,
@@ -41,8 +37,12 @@ from ..gaussian.meanforce import (
     mean_force_finite_chain,
     mean_force_from_hamiltonian,
 )
-from ..negf.partition import equilibria
 from ..gaussian.quench import FermionicQuench, quench, quench_hamiltonian
+from ..io import write_csv
+from ..models import resonant_level, two_level_two_reservoirs
+from ..negf import quasistatic
+from ..negf.finite_chain import universe_hamiltonian
+from ..negf.partition import equilibria
 from ..negf.system import OpenSystem
 from ..path import Path
 from ..thermal import Bath
@@ -282,7 +282,7 @@ def _free_energy_roads(report: Report, log: Progress) -> None:
     for model, params, label in cases:
         diffs[label] = float(mean_force(model, bath, **params).F_S - free_energy_from_phase(model, bath, **params))
     report.add(Claim(
-        "F*_S = Omega_S + dOmega_R (contour integrals) equals (1/pi) int f (arg det G_S^-1 - n pi) (real-axis quad)",
+        "F*_S = Omega_S + dOmega_R (pole sums) equals (1/pi) int f (arg det G_S^-1 - n pi) (real-axis quad)",
         "F*_S = -T ln(Z_SR/Z_R) (Davoudi Eq. 7) is the Hilbert-space Omega_S plus dOmega_R (Kumar Eqs. 12, 15)",
         diffs, "|difference| <= 1e-9 (quadrature tolerances 1e-11 and 1e-13)",
         all(abs(v) <= 1e-9 for v in diffs.values()),

@@ -31,14 +31,14 @@ import numpy as np
 
 from ..core.warnings import RankDeficientWarning
 from ..dynamics import BoundStateWarning, Protocol, drive, friction
-from ..models import resonant_level
 from ..gaussian import mean_force, quench
+from ..io import write_csv
+from ..models import resonant_level
 from ..negf import quasistatic
 from ..negf.system import OpenSystem
 from ..path import Path
-from ..thermal import Bath
-from ..io import write_csv
 from ..plot import new_figure
+from ..thermal import Bath
 from ._report import Claim, Progress, Report
 
 __all__ = ["PAPER", "PROCESSES", "friction_panels", "reproduce"]
@@ -223,8 +223,8 @@ def _entropy_production(model: OpenSystem, bath: Bath, out: FilePath, report: Re
     a.plot(times, gibbs.entropy_production, "k-", label=r"$\Sigma=\beta(W-\Delta F)$ (Gibbs start)")
     a.plot(times, gibbs.relative_entropy, "r--", label=r"$D(\rho\,\|\,\rho^{eq}_{\lambda(t)})$")
     a.plot(times, product.entropy_production, "b-", label=r"$\Sigma=\Delta S_S-\beta Q$ (product start)")
-    a.plot(times, product.mutual_information, "b:", label=r"$I(S{:}R)$")  # type: ignore[arg-type]
-    a.plot(times, product.reservoir_relative_entropy, "b-.", label=r"$D(\rho_R\,\|\,\rho_R^{eq})$")  # type: ignore[arg-type]
+    a.plot(times, product.mutual_information, "b:", label=r"$I(S{:}R)$")
+    a.plot(times, product.reservoir_relative_entropy, "b-.", label=r"$D(\rho_R\,\|\,\rho_R^{eq})$")
     a.axvline(proto.duration, color="grey", lw=0.8)
     a.set_xlabel("t")
     a.set_ylabel("nats")

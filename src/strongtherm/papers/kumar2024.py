@@ -303,7 +303,8 @@ def reproduce(out: FilePath, *, progress: bool = True) -> Report:
         "Fig. 2(a): we read its horizontal axis as alpha (alpha-S_S is linear in alpha, with slope "
         "2 [S_S - coefficient] -> -inf as T -> 0); the caption's T = 0.02 fixes the temperature.",
         "Broadband limit: a flat band of half-width D with Gamma = pi V^2 / D = 0.5 held fixed, D = 10, 100, 1000.",
-        "All energy integrals: lifted contour at Im z = pi T / 2 with adaptive Gauss-Kronrod, atol 1e-11.",
+        "All energy integrals: pole sums of G_S over an Ozaki Fermi expansion (method='poles'), atol 1e-11; "
+        "the lifted contour (Im z = pi T / 2, adaptive Gauss-Kronrod) is their second road in the tests.",
     ]
     model = resonant_level(t0=T0)
     bath = Bath(T=T, mu=MU)

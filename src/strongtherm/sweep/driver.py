@@ -52,7 +52,7 @@ class _Progress:
         except ImportError:
             return
 
-        class _Bar(tqdm):  # type: ignore[misc, valid-type]
+        class _Bar(tqdm):
             monitor_interval = 0  # no monitor thread: later sweeps may still fork worker processes
 
         self.bar = _Bar(total=total, unit="pt", desc="sweep", delay=0.0 if progress else _PROGRESS_DELAY_S, leave=False)
@@ -124,7 +124,7 @@ def sweep(
         after each chunk.
     vectorize : bool, optional
         Evaluate each chunk in one batch (``compute.batch``, e.g. all energy integrals of a chunk
-        on one contour). ``None``: whenever ``compute`` offers it.
+        in one stacked pole evaluation). ``None``: whenever ``compute`` offers it.
     chunk_size : int
         Points per chunk (the unit sent to a worker; default 25). Independent of the backend,
         so that every backend returns identical numbers.

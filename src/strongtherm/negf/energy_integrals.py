@@ -1,0 +1,186 @@
+"""The typed hand-over between the energy integrals and their consumers (partition, process).
+
+Both roads of the Green's-function engine produce one :class:`EnergyIntegrals` per batch of P
+parameter points of one model at one (T, mu):
+
+* the pole road (:mod:`.poles`): sums of G_S over the poles of a rational Fermi expansion;
+* the lifted contour (:mod:`.contour`): one adaptive Gauss-Kronrod integral, converted here by
+  :func:`contour_integrals`.
+
+:mod:`.partition` and :mod:`.process` read fields, never string keys (Kumar, Webb & Stafford
+2024; the quantities are listed in :class:`EnergyIntegrals`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..thermal import Bath
+from .contour import MATRIX_KERNELS, SCALAR_KERNELS, _stack, spectral_integrals
+from .integrate import QuadratureOptions
+from .spectral import BoundState
+from .system import OpenSystem
+
+__all__ = ["STATE_FIELDS", "EnergyIntegrals", "contour_integrals", "system_traces"]
+
+#: The per-point state fields (shape (P,) or (P, n, n)); ``None`` when only rates were asked for.
+STATE_FIELDS = (
+    "N_S", "U_S", "S_S", "Omega_S", "dN_R", "dU_R", "dS_R", "dOmega_R", "H_SR",
+    "log_f_matrix", "log_one_minus_f_matrix", "correlation_matrix_beta_derivative",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EnergyIntegrals:
+    """Energy integrals of P parameter points of one model at one (T, mu).
+
+    Scalars have shape (P,), matrices (P, n, n). Under the Hilbert-space partition (Eq. 12 of
+    Kumar, Webb & Stafford 2024):
+
+    * ``N_S, U_S, S_S, Omega_S`` = int g_S x with x = f, e f, s, omega (Eqs. 6, 8-10);
+    * ``dN_R, dU_R, dS_R, dOmega_R`` = the same with delta g_R (change of the reservoirs);
+    * ``H_SR`` = <H_SR> = -(2/pi) int f Im Tr[Sigma G_S];
+    * ``powers_SR[name]`` = <dH_SR/d name> = -(1/pi) int f Im Tr[dSigma/d name G_S] (Eq. 20);
+    * ``powers_S[name]`` = <dH_S/d name> = Tr[dh_S/d name C] (Eq. 19), ``expectation_H_S`` = Tr[h_S C];
+    * ``correlation_matrix`` C = int A_SS f; ``log_f_matrix`` = int A_SS ln f,
+      ``log_one_minus_f_matrix`` = int A_SS ln(1 - f) (Eq. 24); ``correlation_matrix_beta_derivative``
+      = int A_SS df/dbeta at fixed mu;
+    * ``nonlocal_density`` = second term of Eq. (21) for the direction of each point (or ``None``);
+    * ``sum_rule_residuals``: ``"int g_S - n"`` and ``"int delta g_R"`` per point (the pole road
+      puts the zeroth moments in analytically, so its residuals are exactly zero);
+    * ``errors[field]``: error estimate per point (largest element for matrices);
+    * ``bound_state_counts``: number of bound states per point, where the road counted them;
+    * ``method``: ``"poles"`` or ``"contour"``; ``n_evaluations``: evaluations of G_S per point
+      (poles) or contour nodes (contour); ``converged``: every tolerance met.
+
+    State fields are ``None`` when only the rates along a path were asked for.
+    """
+
+    method: str
+    correlation_matrix: np.ndarray
+    powers_SR: Mapping[str, np.ndarray]
+    errors: Mapping[str, np.ndarray]
+    n_evaluations: int
+    converged: bool
+    N_S: np.ndarray | None = None
+    U_S: np.ndarray | None = None
+    S_S: np.ndarray | None = None
+    Omega_S: np.ndarray | None = None
+    dN_R: np.ndarray | None = None
+    dU_R: np.ndarray | None = None
+    dS_R: np.ndarray | None = None
+    dOmega_R: np.ndarray | None = None
+    H_SR: np.ndarray | None = None
+    log_f_matrix: np.ndarray | None = None
+    log_one_minus_f_matrix: np.ndarray | None = None
+    correlation_matrix_beta_derivative: np.ndarray | None = None
+    nonlocal_density: np.ndarray | None = None
+    sum_rule_residuals: Mapping[str, np.ndarray] = field(default_factory=dict)
+    powers_S: Mapping[str, np.ndarray] = field(default_factory=dict)
+    expectation_H_S: np.ndarray | None = None
+    bound_state_counts: np.ndarray | None = None
+
+    @property
+    def n_points(self) -> int:
+        return int(self.correlation_matrix.shape[0])
+
+    @property
+    def has_state(self) -> bool:
+        return self.N_S is not None
+
+    def worst_error(self, i: int) -> float:
+        """Largest error estimate of point ``i`` over all fields."""
+        return max((float(e[i]) for e in self.errors.values()), default=0.0)
+
+
+def system_traces(
+    h: np.ndarray, dh: Mapping[str, np.ndarray], C: np.ndarray
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """<H_S> = Tr[h_S C] and <dH_S/d name> = Tr[dh_S/d name C] (Eq. 19) for stacked (P, n, n)."""
+
+    def tr(X: np.ndarray) -> np.ndarray:
+        return np.real((X * np.swapaxes(C, -1, -2)).sum(axis=(-2, -1)))
+
+    return tr(h), {k: tr(d) for k, d in dh.items()}
+
+
+_CONTOUR_SCALARS = {
+    "N": "f", "U": "ef", "S": "s", "Omega": "omega",
+}  # fmt: skip
+
+
+def contour_integrals(
+    model: OpenSystem,
+    bath: Bath,
+    points: Sequence[Mapping[str, float]],
+    *,
+    quantities: str = "state",
+    directions: Sequence[Mapping[str, float]] | None = None,
+    break_energies: Sequence[float] = (),
+    options: QuadratureOptions | None = None,
+    real_poles: Sequence[Sequence[BoundState]] | None = None,
+) -> EnergyIntegrals:
+    """The lifted-contour road (:func:`.contour.spectral_integrals`) as :class:`EnergyIntegrals`.
+
+    Parameters
+    ----------
+    real_poles : sequence of sequences of BoundState, optional
+        Bound states of each point. Used only when the contour runs on the real axis (a
+        continuum reaching infinity), where the decoupled states (V u = 0) are real poles that
+        the axis cannot see: they are added by hand (no reservoir weight, no <H_SR>, no coupling
+        power, no Eq. 21 term, since V u = 0).
+    """
+    raw = spectral_integrals(
+        model, bath, points, quantities=quantities, directions=directions,
+        break_energies=break_energies, options=options,
+    )  # fmt: skip
+    values = {k: np.array(v) for k, v in raw.values.items()}
+    if raw.real_axis and real_poles is not None and quantities == "state":
+        for i, states in enumerate(real_poles):
+            for b in states:
+                kernels = {"one": 1.0, **bath.kernels(np.array(b.energy))}
+                at_pole = {k: float(np.real(np.asarray(v))) for k, v in kernels.items()}
+                for k in SCALAR_KERNELS:
+                    values[f"g_S:{k}"][i] += b.system_weight * at_pole[k]
+                for k in MATRIX_KERNELS:
+                    values[f"A:{k}"][i] += at_pole[k] * b.residue
+    names = model.parameter_names
+    errors: dict[str, np.ndarray] = {"correlation_matrix": raw.errors["A:f"]}
+    errors.update({f"powers_SR:{k}": raw.errors[f"power_SR:{k}"] for k in names})
+    state: dict[str, object] = {}
+    if quantities == "state":
+        for q, k in _CONTOUR_SCALARS.items():
+            state[f"{q}_S"] = values[f"g_S:{k}"]
+            state[f"d{q}_R"] = values[f"dg_R:{k}"]
+            errors[f"{q}_S"] = raw.errors[f"g_S:{k}"]
+            errors[f"d{q}_R"] = raw.errors[f"dg_R:{k}"]
+        state["H_SR"] = values["H_SR"]
+        errors["H_SR"] = raw.errors["H_SR"]
+        for name, key in (
+            ("log_f_matrix", "A:log_f"),
+            ("log_one_minus_f_matrix", "A:log_1mf"),
+            ("correlation_matrix_beta_derivative", "A:df_dbeta"),
+        ):
+            state[name] = values[key]
+            errors[name] = raw.errors[key]
+        state["sum_rule_residuals"] = {
+            "int g_S - n": values["g_S:one"] - model.n_levels,
+            "int delta g_R": values["dg_R:one"],
+        }
+    if "nonlocal" in values:
+        state["nonlocal_density"] = values["nonlocal"]
+        errors["nonlocal_density"] = raw.errors["nonlocal"]
+    stack = _stack(model, points, names)
+    state["expectation_H_S"], state["powers_S"] = system_traces(stack.h, stack.dh, values["A:f"])
+    return EnergyIntegrals(
+        method="contour",
+        correlation_matrix=values["A:f"],
+        powers_SR={k: values[f"power_SR:{k}"] for k in names},
+        errors=errors,
+        n_evaluations=raw.n_evaluations,
+        converged=raw.converged,
+        **state,  # type: ignore[arg-type]
+    )
