@@ -327,7 +327,7 @@ def _exact_dynamics(out: FilePath, report: Report, log: Progress) -> None:
             "first-order ratio, both > 1",
             bool(abs(ratio_exact - ratio_first) <= 1e-2 * ratio_first and ratio_first > 1.0 and ratio_exact > 1.0),
             details=f"tau dn/dt at mid-ramp: extrapolated {rich['tau_dn_dt_mid']:.5f}, first order "
-            f"{-slope_mid * speed:.5f} (d n_eq/d eps = {slope_mid:.5f})",
+            f"{slope_mid * speed:.5f} (d n_eq/d eps = {slope_mid:.5f})",
         )
     )
     write_csv(
