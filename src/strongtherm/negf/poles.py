@@ -58,6 +58,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from scipy.linalg import eigh_tridiagonal
@@ -334,7 +335,7 @@ class _Algebra:
         out = np.conj(np.swapaxes(V, -1, -2))[:, None] @ g[None] @ W[:, None]
         return out[..., 0, 0] if self.scalar else out
 
-    def mm(self, *factors: np.ndarray) -> np.ndarray:
+    def mm(self, *factors: Any) -> Any:  # arrays, or numbers where n = 1 (elementwise)
         out = factors[0]
         for f in factors[1:]:
             out = out * f if self.scalar else out @ f
@@ -343,10 +344,10 @@ class _Algebra:
     def inv(self, X: np.ndarray) -> np.ndarray:
         return 1.0 / X if self.scalar else np.linalg.inv(X)
 
-    def tr(self, X: np.ndarray) -> np.ndarray:
+    def tr(self, X: Any) -> Any:
         return X if self.scalar else np.trace(X, axis1=-2, axis2=-1)
 
-    def tr_mm(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    def tr_mm(self, X: Any, Y: Any) -> Any:
         return X * Y if self.scalar else (X * np.swapaxes(Y, -1, -2)).sum(axis=(-2, -1))
 
     def log_det_upper(self, D: np.ndarray) -> np.ndarray:
@@ -471,7 +472,7 @@ def bound_state_counts(model: OpenSystem, points: Sequence[Mapping[str, float]],
     degenerate[..., :-1] |= spacing < tol
     suspect = np.any(inside & ((coupling < tol) | degenerate), axis=-1)
     for p in np.flatnonzero(suspect):
-        point = ModelPoint(model, dict(points[p]), h[p], tuple(v[p] for v in V))
+        point = ModelPoint(model, dict(points[int(p)]), h[p], tuple(v[p] for v in V))
         counts[p] += len(_decoupled_states(point))
     return counts
 
@@ -624,7 +625,7 @@ def _integrals_of_group(
         z_p_, z_l_ = z_p[:, None, None] * eye, z_l[:, None, None] * eye
     else:
         z_p_, z_l_ = z_p, z_l
-    g_all, dg_all = zip(*(_reservoir_on_nodes(res, T, mu, N, top) for res in model.reservoirs), strict=True)
+    g_all, dg_all = zip(*(_reservoir_on_nodes(res, T, mu, N, top) for res in model.reservoirs), strict=True)  # type: ignore[arg-type]  # reservoirs are frozen dataclasses (hashable); the Protocol cannot say so
     g_p, g_l = [g[:N] for g in g_all], [g[N:] for g in g_all]
     dg_p, dg_l = [g[:N] for g in dg_all], [g[N:] for g in dg_all]
     Sigma_p = sum(alg.sandwich(V, g, V) for V, g in zip(stack.V, g_p, strict=True))
