@@ -17,7 +17,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="strongtherm",
         description=(
             "Thermodynamics of quantum systems strongly coupled to their environment. "
-            "Reproduces Kumar, Webb & Stafford, PRL 133, 070404 (2024) and Davoudi et al. (2025)."
+            "Reproduces Kumar, Webb & Stafford, PRL 133, 070404 (2024) and Davoudi et al. (2025), and drives "
+            "their models at any speed in between (strongtherm reproduce finite_speed)."
         ),
     )
     sub = parser.add_subparsers(dest="command", required=True)
@@ -34,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("version", help="print the version")
     run = sub.add_parser(
         "run",
-        help="run your own model from a TOML config (state, path, quench or sweep)",
+        help="run your own model from a TOML config (state, path, drive, quench or sweep)",
         description="Run a model described in a TOML config; see strongtherm.config and examples/.",
     )
     run.add_argument("config", type=Path, help="the config file (TOML)")

@@ -612,8 +612,9 @@ def second_law(audit: Any, *, ax: Axes | None = None, title: str | None = None) 
     if title is None:
         title = f"Second law (Davoudi et al. Eqs. 28, 35)\nfinal state: {audit.final}; tolerance {audit.atol:g}"
     ax.set_title(title, fontsize="medium")
-    if created:  # our figure: make the title and the two-line tick labels fit (a user's figure is theirs)
-        ax.figure.set_layout_engine("constrained")
+    figure = ax.get_figure(root=True)
+    if created and figure is not None:  # our figure: the title and two-line tick labels fit (a user's is theirs)
+        figure.set_layout_engine("constrained")
     return ax
 
 

@@ -22,7 +22,7 @@ Mappings
   ``lorentzian_cutoff`` (default 20 W), reported in the mapping's description.
 
 Cutting the chain at L sites is exact for the dynamics until the wave front sent out by the
-driving returns from site L: fronts move at most at v_max = 2 max|b_j|, so the return time is
+driving returns from site L: fronts move at most at v_max = 2 max abs(b_j), so the return time is
 about 2 L / v_max (DESIGN.md, "Finite speed"). Thermodynamics converges once the level spacing
 ~ 2 pi b / L is well below T; the error falls like exp(-2 pi T L / v_F), v_F the group velocity
 at mu (a Poisson-summation estimate; :mod:`strongtherm.negf.finite_chain` measured
@@ -72,7 +72,7 @@ class ChainMapping:
     band_centre : float
         lim a_j.
     max_hopping : float
-        max_j |b_j| (sets v_max = 2 max|b_j|).
+        max_j abs(b_j) (sets v_max = 2 max abs(b_j)).
     exact : bool
         Whether the semi-infinite chain reproduces the reservoir's g(z) exactly.
     description : str
@@ -88,7 +88,7 @@ class ChainMapping:
 
     @property
     def max_velocity(self) -> float:
-        """v_max = 2 max|b_j| (sites per unit time)."""
+        """v_max = 2 max abs(b_j) (sites per unit time)."""
         return 2.0 * self.max_hopping
 
     def fermi_velocity(self, mu: float) -> float:
@@ -236,7 +236,7 @@ def chain_length(
     """Sites per chain for the time window [0, ``window``] at finite-size tolerance ``tol``.
 
     L = max(thermal length, return length): the thermal length makes 15 exp(-2 pi T L / v_F)
-    <= tol; the return length keeps the reflected front (v_max = 2 max|b_j|) away from the system
+    <= tol; the return length keeps the reflected front (v_max = 2 max abs(b_j)) away from the system
     until ``window`` (L >= v_max window / 2 plus an Airy-tail buffer).
 
     Parameters

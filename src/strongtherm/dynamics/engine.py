@@ -617,7 +617,7 @@ def drive(
     if reference:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", RankDeficientWarning)
-            delta_engine = mean_force(model, bath, **pB).F_S - mean_force(model, bath, **p0).F_S
+            delta_engine = mean_force(model, bath, **pB).F_S - mean_force(model, bath, **p0).F_S  # type: ignore[arg-type]  # a dict of parameter values, never an option name
             F_chain = [mean_force_from_hamiltonian(universe.dense(p), n, bath).F_S for p in (p0, pB)]
         diff = float(F_chain[1] - F_chain[0]) - float(delta_engine)
 

@@ -97,7 +97,7 @@ class FrictionOptions:
     Parameters
     ----------
     rtol : float
-        Target error of each energy integral, relative to the largest |zeta_ij| along the path.
+        Target error of each energy integral, relative to the largest abs(zeta_ij) along the path.
     atol : float
         Absolute floor of that target, in the units of zeta (energy x time = 1 with hbar = 1).
     window : float
@@ -108,7 +108,7 @@ class FrictionOptions:
     max_refinements : int
         Bisection sweeps of the adaptive energy rule (its budget); hitting it warns with NumericsWarning.
     path_rtol : float
-        Target relative error (|K15 - G7| summed over panels) of the two path integrals, the work
+        Target relative error (abs(K15 - G7) summed over panels) of the two path integrals, the work
         coefficient int lambda'^T zeta lambda' ds and the length int sqrt(...) ds.
     max_path_refinements : int
         Sweeps of panel bisection in s (its budget); hitting it warns with NumericsWarning.
@@ -617,7 +617,7 @@ class FrictionResult:
 
     @property
     def errors(self) -> dict[str, float]:
-        """Error estimates of tau W_diss and L: s-quadrature (|K15 - G7|) plus propagated energy errors."""
+        """Error estimates of tau W_diss and L: s-quadrature (abs(K15 - G7)) plus propagated energy errors."""
         return dict(self._s_errors)
 
     def zeta_at(self, s: np.ndarray | float) -> np.ndarray:

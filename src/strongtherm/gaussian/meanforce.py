@@ -23,7 +23,7 @@ Fock space:
   ``S_diff = S_E* = S_S + dS_R`` (Kumar Eqs. 8, 12, 15) and ``S_H* = S_vN(rho_S)``.
 
 Convention at mu != 0 (README, "Which definition?")
---------------------------------------------------
+---------------------------------------------------
 Every Gibbs state and every ``Tr_R`` uses ``K = H - mu N``, and ``d/dbeta`` is taken at fixed
 ``mu``. The mean-force objects defined that way (``K_star``, ``E_star_K``, ``U_K``) are the ones
 whose identities hold (``U_E* = U_diff``, the second law). Their ``<H>`` partners add ``mu`` times

@@ -10,11 +10,11 @@ Hamiltonian
                 \\end{pmatrix}
 
 (system levels first, then the sites of each chain, chain site 1 being the surface site that
-couples through V_r) is diagonalized with one ``numpy.linalg.eigh``, h |k> = e_k |k>, and the
+couples through V_r) is diagonalized with one ``numpy.linalg.eigh``, ``h |k> = e_k |k>``, and the
 quasistatic thermodynamics of Kumar, Webb & Stafford, PRL 133, 070404 (2024) is evaluated with
 the Hilbert-space partition (Eq. 12) in its discrete form:
 
-* system weights w_k = ||Pi_S |k>||^2 (the discrete g_S(e) = sum_k w_k delta(e - e_k));
+* system weights ``w_k = ||Pi_S |k>||^2`` (the discrete g_S(e) = sum_k w_k delta(e - e_k));
 * system state functions X_S = sum_k w_k x(e_k) with x = f, e f, s, omega (Eqs. 6, 8-10);
 * reservoir changes (Friedel-like, Eq. 15) delta X_R = sum_k (1 - w_k) x(e_k) - sum_q x(e_q^0),
   e_q^0 the eigenvalues of the isolated L-site chains, e0 + 2 t0 cos(pi q / (L + 1));
@@ -183,15 +183,17 @@ def universe_hamiltonian(model: OpenSystem, L: int, params: Mapping[str, float])
 
     Basis order: the n system levels, then the L sites of reservoir 0 (surface site first), of
     reservoir 1, ... Coupling blocks: h[chain_r, S] = V_r, h[S, chain_r] = V_r^dagger.
+    ``params`` are completed with the model's defaults and checked against its domain.
     """
     chains = _check_chains(model)
     L = _check_length("L", L, 1)
+    point = model.at(params)  # defaults filled in and the domain checked (issue 13), validated once
     n = model.n_levels
     size = n + len(chains) * L
     h = np.zeros((size, size), dtype=complex)
-    h[:n, :n] = model.h_S(params)
+    h[:n, :n] = point.h_S
     idx = np.arange(L - 1)
-    for r, (chain, V_r) in enumerate(zip(chains, model.V(params), strict=True)):
+    for r, (chain, V_r) in enumerate(zip(chains, point.V, strict=True)):
         o = n + r * L
         h[o + np.arange(L), o + np.arange(L)] = chain.e0
         h[o + idx, o + idx + 1] = chain.t0

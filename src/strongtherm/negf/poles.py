@@ -7,7 +7,7 @@ x = beta (e - mu),
 .. math:: f(x) \\approx f_N(x) = \\frac12 - \\sum_{p=1}^{N} R_p \\Big[\\frac{1}{x - i\\zeta_p}
           + \\frac{1}{x + i\\zeta_p}\\Big],
 
-exact to rounding for |x| below a reach that grows as ~0.27 N^2 (measured, see
+exact to rounding for abs(x) below a reach that grows as ~0.27 N^2 (measured, see
 :func:`fermi_pole_expansion`), so N ~ sqrt(beta x spectral radius): the cost grows as T^(-1/2).
 The lowest zeta_p are the Matsubara frequencies (2p - 1) pi; all poles lie on Re z = mu.
 
@@ -45,7 +45,7 @@ has M_1 = n mu - Tr h_S, and int_mu^inf f = T ln 2:
   integration by parts on the same line.
 
 **Errors.** The expansion error is bounded, per quantity, by sup norms of f_N - f (and of its
-moments) over |x| <= beta x a rigorous spectral radius, measured on a fine grid, above a rounding
+moments) over abs(x) <= beta x a rigorous spectral radius, measured on a fine grid, above a rounding
 allowance; A_SS >= 0 with int A_SS = 1 makes the bound for C rigorous. The quadrature error of the
 log kernels is estimated by running the universe through the same quadrature and comparing with
 its closed form. The spectrum must be bounded (every continuum finite): a continuum reaching
@@ -58,6 +58,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 from scipy.linalg import eigh_tridiagonal
@@ -132,8 +133,8 @@ def _error_curves(n_poles: int) -> tuple[np.ndarray, np.ndarray]:
     """Running error measures of the N-pole expansion as functions of the reach X.
 
     Returns the grid X (from 0 to 1.2 N^2 + 40, beyond any useful reach) and, for each X, the
-    four measures over |x| <= X: sup |f_N - f|, sup |x (f_N - f)|, int |f_N - f| dx (both signs)
-    and sup |x (f_N' - f')|. f_N - f is odd and f_N' - f' even, so x >= 0 suffices. The grid
+    four measures over abs(x) <= X: sup abs(f_N - f), sup abs(x (f_N - f)), int abs(f_N - f) dx (both signs)
+    and sup abs(x (f_N' - f')). f_N - f is odd and f_N' - f' even, so x >= 0 suffices. The grid
     step is 0.01 below x = 5 and 0.004 x above: the error varies on the scale of the Matsubara
     spacing near 0 and of the pole spacing (~ x / N) further out. Differences below a rounding
     allowance of 4 sqrt(N) eps (1 + sum of |terms|) are rounding, not truncation, and are not counted.
@@ -169,9 +170,9 @@ def _errors_at(n_poles: int, reach: float) -> tuple[float, float, float, float] 
 class FermiPoleExpansion:
     """f(x) ~ 1/2 - sum_p R_p [1/(x - i zeta_p) + 1/(x + i zeta_p)], x = beta (e - mu) (Ozaki).
 
-    ``reach``: the |x| range on which the errors hold; ``sup_error`` = sup |f_N - f|,
-    ``sup_x_error`` = sup |x (f_N - f)|, ``integrated_error`` = int |f_N - f| dx and
-    ``sup_x_derivative_error`` = sup |x (f_N' - f')|, all over |x| <= reach (truncation only;
+    ``reach``: the abs(x) range on which the errors hold; ``sup_error`` = sup abs(f_N - f),
+    ``sup_x_error`` = sup abs(x (f_N - f)), ``integrated_error`` = int abs(f_N - f) dx and
+    ``sup_x_derivative_error`` = sup abs(x (f_N' - f')), all over abs(x) <= reach (truncation only;
     rounding, ~1e-16 per term, excluded).
     """
 
@@ -200,14 +201,14 @@ def _bucket(value: float) -> float:
 
 
 def fermi_pole_expansion(reach: float, tolerance: float) -> FermiPoleExpansion:
-    """The shortest Ozaki expansion whose errors on |x| <= ``reach`` are all <= ``tolerance``.
+    """The shortest Ozaki expansion whose errors on abs(x) <= ``reach`` are all <= ``tolerance``.
 
     Parameters
     ----------
     reach : float
-        beta x (largest |e - mu| where spectral weight can be), >= 0.
+        beta x (largest abs(e - mu) where spectral weight can be), >= 0.
     tolerance : float
-        Bound on each of sup |f_N - f|, sup |x (f_N - f)|, int |f_N - f| dx, sup |x (f_N' - f')|.
+        Bound on each of sup abs(f_N - f), sup abs(x (f_N - f)), int abs(f_N - f) dx, sup abs(x (f_N' - f')).
 
     Raises
     ------
@@ -334,7 +335,7 @@ class _Algebra:
         out = np.conj(np.swapaxes(V, -1, -2))[:, None] @ g[None] @ W[:, None]
         return out[..., 0, 0] if self.scalar else out
 
-    def mm(self, *factors: np.ndarray) -> np.ndarray:
+    def mm(self, *factors: Any) -> Any:  # arrays, or numbers where n = 1 (elementwise)
         out = factors[0]
         for f in factors[1:]:
             out = out * f if self.scalar else out @ f
@@ -343,10 +344,10 @@ class _Algebra:
     def inv(self, X: np.ndarray) -> np.ndarray:
         return 1.0 / X if self.scalar else np.linalg.inv(X)
 
-    def tr(self, X: np.ndarray) -> np.ndarray:
+    def tr(self, X: Any) -> Any:
         return X if self.scalar else np.trace(X, axis1=-2, axis2=-1)
 
-    def tr_mm(self, X: np.ndarray, Y: np.ndarray) -> np.ndarray:
+    def tr_mm(self, X: Any, Y: Any) -> Any:
         return X * Y if self.scalar else (X * np.swapaxes(Y, -1, -2)).sum(axis=(-2, -1))
 
     def log_det_upper(self, D: np.ndarray) -> np.ndarray:
@@ -471,7 +472,7 @@ def bound_state_counts(model: OpenSystem, points: Sequence[Mapping[str, float]],
     degenerate[..., :-1] |= spacing < tol
     suspect = np.any(inside & ((coupling < tol) | degenerate), axis=-1)
     for p in np.flatnonzero(suspect):
-        point = ModelPoint(model, dict(points[p]), h[p], tuple(v[p] for v in V))
+        point = ModelPoint(model, dict(points[int(p)]), h[p], tuple(v[p] for v in V))
         counts[p] += len(_decoupled_states(point))
     return counts
 
@@ -624,7 +625,7 @@ def _integrals_of_group(
         z_p_, z_l_ = z_p[:, None, None] * eye, z_l[:, None, None] * eye
     else:
         z_p_, z_l_ = z_p, z_l
-    g_all, dg_all = zip(*(_reservoir_on_nodes(res, T, mu, N, top) for res in model.reservoirs), strict=True)
+    g_all, dg_all = zip(*(_reservoir_on_nodes(res, T, mu, N, top) for res in model.reservoirs), strict=True)  # type: ignore[arg-type]  # reservoirs are frozen dataclasses (hashable); the Protocol cannot say so
     g_p, g_l = [g[:N] for g in g_all], [g[N:] for g in g_all]
     dg_p, dg_l = [g[:N] for g in dg_all], [g[N:] for g in dg_all]
     Sigma_p = sum(alg.sandwich(V, g, V) for V, g in zip(stack.V, g_p, strict=True))

@@ -46,6 +46,11 @@ REPRODUCTIONS: dict[str, Reproduction] = {
             "Finite-speed driving of the resonant level: W and every system energy from the sudden quench to the quasistatic limit, entropy production, the bound-state trap",
         ),
         Reproduction(
+            "bruch2016",
+            "bruch2016",
+            "Bruch et al., PRB 93, 115318 (2016) and Ludovico et al., PRB 89, 161306 (2014): the slowly driven wide-band level, friction, weak-coupling and T -> 0 (Joule) limits, exact dynamics (abstracts only; closed forms derived here)",
+        ),
+        Reproduction(
             "compare",
             "compare",
             "Both papers on the same fermions: every definition of U_S and S_S side by side, third law, fermionic quenches",

@@ -280,7 +280,7 @@ def _free_energy_roads(report: Report, log: Progress) -> None:
     ]
     diffs = {}
     for model, params, label in cases:
-        diffs[label] = float(mean_force(model, bath, **params).F_S - free_energy_from_phase(model, bath, **params))
+        diffs[label] = float(mean_force(model, bath, **params).F_S - free_energy_from_phase(model, bath, **params))  # type: ignore[arg-type]  # a dict of parameter values, never an option name
     report.add(Claim(
         "F*_S = Omega_S + dOmega_R (pole sums) equals (1/pi) int f (arg det G_S^-1 - n pi) (real-axis quad)",
         "F*_S = -T ln(Z_SR/Z_R) (Davoudi Eq. 7) is the Hilbert-space Omega_S plus dOmega_R (Kumar Eqs. 12, 15)",

@@ -69,7 +69,7 @@ EQUILIBRIUM_KEYS = {"hilbert": "alpha=0.5", "alpha=0": "alpha=0", "alpha=1": "al
 def _equilibrium_energies(model: OpenSystem, bath: Bath, point: dict[str, float]) -> dict[str, float]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RankDeficientWarning)
-        energy = mean_force(model, bath, **point).definitions()["energy"]
+        energy = mean_force(model, bath, **point).definitions()["energy"]  # type: ignore[arg-type]  # a dict of parameter values, never an option name
     return {k: float(energy[v]) for k, v in EQUILIBRIUM_KEYS.items()}
 
 
@@ -192,7 +192,7 @@ def _entropy_production(model: OpenSystem, bath: Bath, out: FilePath, report: Re
             bool(split_residual <= 1e-10),
         )
     )
-    n_eq = mean_force(model, bath, **end).reduced_state.N
+    n_eq = mean_force(model, bath, **end).reduced_state.N  # type: ignore[arg-type]  # a dict of parameter values, never an option name
     gaps = np.abs(gibbs.particle_number - n_eq)
     k_ramp = int(np.searchsorted(times, proto.duration))
     report.add(

@@ -35,7 +35,7 @@ from ..exact.meanforce import check_beta
 from ..exact.meanforce import equilibrium as exact_equilibrium_solver
 from ..exact.quench import quench as exact_quench_solver
 from ..negf.integrate import QuadratureOptions
-from ..negf.partition import equilibria, equilibrium
+from ..negf.partition import equilibria
 from ..negf.process import quasistatic
 from ..negf.system import OpenSystem, check_model_and_bath
 from ..path import Path
@@ -136,7 +136,7 @@ class NegfEquilibrium:
 
     def __call__(self, **point: float) -> dict[str, float]:
         bath, params = self._split(point)
-        return equilibrium(self.model, bath, options=self.options, **params).to_dict(self.alphas)
+        return equilibria(self.model, bath, [params], options=self.options)[0].to_dict(self.alphas)
 
     def batch(self, points: Sequence[Mapping[str, float]]) -> list[dict[str, float]]:
         """All points of a chunk with one batch of energy integrals per bath."""
