@@ -51,11 +51,14 @@ print(A, "total dimension", A.dims[0] * A.dims[1])
 
 # --- 2. Hamiltonian of mean force at one temperature ----------------------------------------------
 eq = st.exact.equilibrium(A, beta=2.0)
-print("H*_S =\n", np.round(eq.H_star, 6))  # real: the model is real
+# QuTiP in, QuTiP out: rho_S, H*_S and E*_S come back as Qobj with the qubit's dims
+assert isinstance(eq.H_star, qutip.Qobj) and eq.H_star.dims == [[2], [2]]
+H_star = eq.H_star.full()
+print("H*_S =\n", np.round(H_star, 6))  # real: the model is real
 print("U_diff, U_H*, U_E* =", dict(eq.U))
 # the coupling renormalizes the qubit: H*_S is not (eps/2) sz, even up to a constant
 bare = np.diag([0.25, -0.25])
-print("H*_S - H_S, traceless part:\n", np.round(eq.H_star - bare - np.trace(eq.H_star - bare) / 2 * np.eye(2), 6))
+print("H*_S - H_S, traceless part:\n", np.round(H_star - bare - np.trace(H_star - bare) / 2 * np.eye(2), 6))
 assert abs(eq.U["E*"] - eq.U["diff"]) < 1e-10  # Appendix B: they agree in the Gibbs state
 
 # --- 3. A temperature scan from ONE eigendecomposition -----------------------------------------

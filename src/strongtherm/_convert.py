@@ -15,12 +15,32 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["is_qobj", "to_array", "to_builtin", "to_float", "variable_name"]
+__all__ = ["as_array", "is_qobj", "qobj_dims", "to_array", "to_builtin", "to_float", "to_qobj", "variable_name"]
 
 
 def is_qobj(value: Any) -> bool:
     """True if ``value`` is a QuTiP ``Qobj`` (checked without importing QuTiP)."""
     return type(value).__module__.split(".")[0] == "qutip" and hasattr(value, "full")
+
+
+def as_array(value: Any) -> Any:
+    """``value`` as a NumPy array if it is a QuTiP ``Qobj`` (dense copy), otherwise unchanged."""
+    return np.asarray(value.full()) if is_qobj(value) else value
+
+
+def qobj_dims(value: Any) -> list[list[int]] | None:
+    """The QuTiP ``dims`` of an operator ``Qobj`` as ``[[row factors], [column factors]]``, else None."""
+    if not is_qobj(value):
+        return None
+    return [[int(d) for d in part] for part in value.dims]
+
+
+def to_qobj(array: np.ndarray, dims: list[list[int]]) -> Any:
+    """A QuTiP ``Qobj`` of ``array`` with ``dims`` (QuTiP is imported only here, when a user's
+    inputs were Qobj, so it is installed)."""
+    import qutip
+
+    return qutip.Qobj(np.asarray(array), dims=dims)
 
 
 def to_array(value: Any, *, name: str = "value", ndim: int | None = None) -> np.ndarray:

@@ -8,16 +8,38 @@ inside NumPy or a silent NaN.
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 import numpy as np
 
 __all__ = [
+    "ArgumentTypeError",
     "check_alpha_partition",
     "check_hermitian",
+    "check_integer",
     "check_matrix",
     "check_real",
 ]
+
+
+class ArgumentTypeError(TypeError, ValueError):
+    """An argument has the wrong type (a string or bool where a number is expected, ...).
+
+    A ``TypeError``; also a ``ValueError``, so that callers that catch bad input as ValueError
+    (configs, sweeps, older user code) keep working.
+    """
+
+
+def _is_real_number(value: Any) -> bool:
+    """True for int, float and NumPy real scalars or 0-d real arrays; False for bool and str."""
+    if isinstance(value, bool | np.bool_ | str | bytes):
+        return False
+    if isinstance(value, numbers.Real) or isinstance(value, np.integer | np.floating):
+        return True
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return value.dtype.kind in "iuf"
+    return False
 
 
 def check_real(
@@ -28,28 +50,45 @@ def check_real(
     high: float = math.inf,
     low_inclusive: bool = True,
     high_inclusive: bool = True,
+    allow_infinite: bool = False,
 ) -> float:
-    """Return ``value`` as a finite float inside the interval, or raise ``ValueError``.
+    """Return ``value`` as a float inside the interval, or raise.
 
-    The message names the argument and the allowed range, e.g.
-    ``"T must be a finite real number in (0, inf), got -1.0"``.
+    Raises
+    ------
+    ArgumentTypeError
+        (a ``TypeError``) if ``value`` is not a real number: a string, a bool, a complex number,
+        an array, None. The message names the argument, e.g. ``"T must be a real number, got str '0.05'"``.
+    ValueError
+        If ``value`` is NaN, infinite (unless ``allow_infinite``), or outside the interval; the
+        message names the argument and the allowed range, e.g.
+        ``"T must be a finite real number in (0, inf), got -1.0"``.
     """
     lo_b = "[" if low_inclusive else "("
     hi_b = "]" if high_inclusive else ")"
     interval = f"{lo_b}{low:g}, {high:g}{hi_b}"
-    try:
-        x = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a finite real number in {interval}, got {value!r}") from None
-    if isinstance(value, complex) or (isinstance(value, np.generic) and np.iscomplexobj(value)):
-        raise ValueError(f"{name} must be real, got {value!r}")
-    if not math.isfinite(x):
+    if not _is_real_number(value):
+        kind = "complex" if isinstance(value, complex | np.complexfloating) else type(value).__name__
+        raise ArgumentTypeError(f"{name} must be a real number in {interval}, got {kind} {value!r:.80}")
+    x = float(value)
+    if math.isnan(x) or (math.isinf(x) and not allow_infinite):
         raise ValueError(f"{name} must be a finite real number in {interval}, got {x!r}")
     below = x < low if low_inclusive else x <= low
     above = x > high if high_inclusive else x >= high
     if below or above:
-        raise ValueError(f"{name} must be a finite real number in {interval}, got {x!r}")
+        raise ValueError(f"{name} must be a {'' if allow_infinite else 'finite '}real number in {interval}, got {x!r}")
     return x
+
+
+def check_integer(name: str, value: Any, *, low: int | None = None, high: int | None = None) -> int:
+    """Return ``value`` as an int in [low, high]; ArgumentTypeError for str, bool, float, ... ."""
+    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral | np.integer):
+        raise ArgumentTypeError(f"{name} must be an integer, got {type(value).__name__} {value!r:.80}")
+    n = int(value)
+    if (low is not None and n < low) or (high is not None and n > high):
+        span = f"[{'-inf' if low is None else low}, {'inf' if high is None else high}]"
+        raise ValueError(f"{name} must be an integer in {span}, got {n}")
+    return n
 
 
 def check_matrix(name: str, value: Any, shape: tuple[int | None, int | None] | None = None) -> np.ndarray:

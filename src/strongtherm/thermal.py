@@ -105,15 +105,17 @@ def _log1p_exp(x: np.ndarray) -> np.ndarray:
 def strip_kernels(bath: Bath, z: np.ndarray) -> dict[str, np.ndarray]:
     """The kernels f, e f, s, omega, ln f, ln(1 - f), df/dbeta continued to complex energies z.
 
-    Every kernel is analytic in the strip |Im z| < pi T (the Matsubara poles of f and the
-    branch points of ln f sit at mu + i (2m + 1) pi T), and real on the real axis. That is
-    what lets :mod:`strongtherm.negf.integrate` move each energy integral off the real axis
-    to Im z = eta < pi T, where bound-state poles and sharp Fermi edges are smoothed.
+    Every kernel is analytic in the strip |Im z| < pi T and, beyond it, everywhere off the line
+    Re z = mu (the Matsubara poles of f and the branch points of ln f sit at
+    mu + i (2m + 1) pi T; the logarithms below put their cuts on that line), and real on the
+    real axis. That is what lets :mod:`strongtherm.negf.integrate` move each energy integral off
+    the real axis: to Im z = eta < pi T near mu, and arbitrarily high away from it.
     """
     z = np.asarray(z, dtype=complex)
     x = (z - bath.mu) / bath.T
-    if np.any(np.abs(x.imag) >= np.pi):
-        raise ValueError("strip_kernels: |Im z| must be < pi T (the first Matsubara pole)")
+    # within T of the cut Re z = mu above the first Matsubara pole the continuation is ambiguous
+    if np.any((np.abs(x.imag) >= np.pi) & (np.abs(x.real) < 1.0)):
+        raise ValueError("strip_kernels: z must stay off the line Re z = mu above Im z = pi T (Matsubara poles)")
     log_f = -_log1p_exp(x)  # ln f = -ln(1 + e^x)
     log_1mf = -_log1p_exp(-x)  # ln(1 - f) = -ln(1 + e^-x)
     f = np.exp(log_f)

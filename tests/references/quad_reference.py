@@ -159,7 +159,8 @@ def bound_states(eps_s: float, V: float, t0: float, e0: float = 0.0) -> tuple[Bo
     for e_b in found:
         dSigma = (V * V * surface_greens_function_derivative(e_b, t0, e0)).real
         Z = 1.0 / (1.0 - dSigma)
-        states.append(BoundState(float(e_b), Z, 1.0 - Z))
+        # 1 - Z written as -Sigma' Z: for |eps_s| = 1e8, Z = 1 - 1e-16 rounds to 1 and 1 - Z to 0
+        states.append(BoundState(float(e_b), Z, -dSigma * Z))
     return tuple(states)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["NumericsWarning", "RankDeficientWarning"]
+__all__ = ["NumericsError", "NumericsWarning", "RankDeficientWarning"]
 
 
 class NumericsWarning(UserWarning):
@@ -16,3 +16,8 @@ class RankDeficientWarning(UserWarning):
     ``H*_S`` then has infinite eigenvalues on the kernel of ``pi_S``; the engine returns ``H*_S``
     and ``E*_S`` restricted to the support of ``pi_S`` (zero on the kernel) and says so.
     """
+
+
+class NumericsError(ArithmeticError):
+    """A computation asked for strict accuracy (e.g. ``QuadratureOptions(strict=True)``) stopped
+    at a budget above its tolerance. The message gives the error reached and the budgets."""

@@ -7,14 +7,15 @@ Energies are in the user's unit; ``beta`` is passed at solve time, not stored he
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 import numpy as np
 
-from .._validation import check_hermitian
-from .linalg import as_array
+from .._convert import as_array, qobj_dims
+from .._validation import check_hermitian, check_real
 
 __all__ = ["Composite"]
 
@@ -53,10 +54,20 @@ class Composite:
     H_R: np.ndarray
     V: np.ndarray | None = None
     hermitian_atol: float = field(default=1e-12, repr=False)
+    qobj_dims: tuple[tuple[int, ...], tuple[int, ...]] | None = field(default=None, repr=False)
+    """QuTiP tensor factors ``(system dims, reservoir dims)`` when the inputs were ``Qobj`` (set
+    at construction; operator results then come back as ``Qobj``)."""
 
     def __post_init__(self) -> None:
+        check_real("hermitian_atol", self.hermitian_atol, low=0.0)
+        # the factors of a Qobj input win; those of an array input are kept from replace()
+        dims = _tensor_dims(self.H_S, self.H_R, self.V, "V", known=self.qobj_dims)
         H_S = check_hermitian("H_S", as_array(self.H_S), atol=self.hermitian_atol)
         H_R = check_hermitian("H_R", as_array(self.H_R), atol=self.hermitian_atol)
+        for name, M in (("H_S", H_S), ("H_R", H_R)):
+            if M.shape[0] == 0:
+                what = "system" if name == "H_S" else "reservoir"
+                raise ValueError(f"{name} has dimension 0 (shape {M.shape}): a {what} needs at least one state")
         d = H_S.shape[0] * H_R.shape[0]
         V_in = as_array(self.V)
         if V_in is None or (np.ndim(V_in) == 0 and V_in == 0):
@@ -71,10 +82,14 @@ class Composite:
         for name, value in (("H_S", H_S), ("H_R", H_R), ("V", V)):
             value.setflags(write=False)
             object.__setattr__(self, name, value)
+        if dims is not None and (math.prod(dims[0]), math.prod(dims[1])) != (H_S.shape[0], H_R.shape[0]):
+            raise ValueError(f"qobj_dims {dims} do not match H_S {H_S.shape} and H_R {H_R.shape}")
+        object.__setattr__(self, "qobj_dims", dims)
 
     @classmethod
     def from_hamiltonian(cls, H: Any, H_S: Any, H_R: Any, **kwargs: Any) -> Composite:
         """Build from the total ``H_SR`` and its local parts; ``V = H_SR - H_S ⊗ 1 - 1 ⊗ H_R``."""
+        dims = _tensor_dims(H_S, H_R, H, "H")
         H_S = check_hermitian("H_S", as_array(H_S))
         H_R = check_hermitian("H_R", as_array(H_R))
         H = check_hermitian("H", as_array(H))
@@ -82,6 +97,7 @@ class Composite:
         if H.shape != (d, d):
             raise ValueError(f"H must have shape ({d}, {d}) for H_S {H_S.shape} and H_R {H_R.shape}, but has shape {H.shape}")
         V = H - np.kron(H_S, np.eye(H_R.shape[0])) - np.kron(np.eye(H_S.shape[0]), H_R)
+        kwargs.setdefault("qobj_dims", dims)
         return cls(H_S=H_S, H_R=H_R, V=V, **kwargs)
 
     @property
@@ -104,7 +120,8 @@ class Composite:
 
     def replace(self, **changes: Any) -> Composite:
         """A copy with some of ``H_S``, ``H_R``, ``V`` replaced (models are immutable)."""
-        kwargs = {"H_S": self.H_S, "H_R": self.H_R, "V": self.V, "hermitian_atol": self.hermitian_atol}
+        kwargs = {"H_S": self.H_S, "H_R": self.H_R, "V": self.V, "hermitian_atol": self.hermitian_atol,
+                  "qobj_dims": self.qobj_dims}
         kwargs.update(changes)
         return Composite(**kwargs)
 
@@ -115,3 +132,52 @@ class Composite:
     def __repr__(self) -> str:
         d_S, d_R = self.dims
         return f"Composite(d_S={d_S}, d_R={d_R}, |V|_max={float(np.max(np.abs(self.V))):.3g})"
+
+
+def _operator_dims(name: str, value: Any) -> list[int] | None:
+    """Row tensor factors of an operator Qobj (None for arrays); refuse kets and non-square dims."""
+    dims = qobj_dims(value)
+    if dims is None:
+        return None
+    if dims[0] != dims[1]:
+        raise ValueError(f"{name} must be an operator with equal row and column dims, but its QuTiP dims are {dims}")
+    return dims[0]
+
+
+def _tensor_dims(
+    H_S: Any, H_R: Any, V: Any, v_name: str, known: tuple[tuple[int, ...], tuple[int, ...]] | None = None
+) -> tuple[tuple[int, ...], tuple[int, ...]] | None:
+    """Check the QuTiP dims of the inputs against the system-first order; return the factors.
+
+    ``V`` (or the total ``H``) must have dims ``[dims_S + dims_R]``: a Qobj built as
+    reservoir ⊗ system is refused even when its shape matches. Returns ``(dims_S, dims_R)`` when
+    any input is a Qobj, else None.
+    """
+    dS, dR, dV = _operator_dims("H_S", H_S), _operator_dims("H_R", H_R), _operator_dims(v_name, V)
+    d_S = math.prod(dS) if dS is not None else int(np.shape(as_array(H_S))[0])
+    d_R = math.prod(dR) if dR is not None else int(np.shape(as_array(H_R))[0])
+    if known is not None:  # factors kept from an earlier Qobj input (replace()), sizes permitting
+        if dS is None and math.prod(known[0]) == d_S:
+            dS = list(known[0])
+        if dR is None and math.prod(known[1]) == d_R:
+            dR = list(known[1])
+    if dS is None and dR is None and dV is None:
+        return None
+    if dV is not None and len(dV) > 1:
+        if dS is not None and dR is not None:
+            splits = [(dS, dR)] if dV == dS + dR else []
+            swapped = dV == dR + dS
+        else:  # only the sizes are known: find a split of V's factors into (system, reservoir)
+            splits = [(dV[:k], dV[k:]) for k in range(1, len(dV))
+                      if math.prod(dV[:k]) == d_S and math.prod(dV[k:]) == d_R
+                      and (dS is None or dV[:k] == dS) and (dR is None or dV[k:] == dR)]
+            swapped = any(math.prod(dV[:k]) == d_R and math.prod(dV[k:]) == d_S for k in range(1, len(dV)))
+        if not splits:
+            order = " (reservoir first?)" if swapped else ""
+            raise ValueError(
+                f"{v_name} has QuTiP dims {[dV, dV]}{order}, but the system ⊗ reservoir order of H_S (dims "
+                f"{dS or [d_S]}) and H_R (dims {dR or [d_R]}) needs {[(dS or [d_S]) + (dR or [d_R])] * 2}; "
+                "build it as qutip.tensor(system_operator, reservoir_operator)"
+            )
+        dS, dR = splits[0]
+    return (tuple(dS or [d_S]), tuple(dR or [d_R]))

@@ -17,10 +17,11 @@ Conventions
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
+from .._convert import as_array  # one QuTiP detection for the package (re-exported here)
 from ..core.linalg import (
     frechet_log,
     hermitian_function,
@@ -38,17 +39,6 @@ __all__ = [
     "reduced_weighted_sums",
     "von_neumann_entropy",
 ]
-
-
-def as_array(value: Any) -> Any:
-    """Return ``value`` as a NumPy array if it is a QuTiP ``Qobj``, otherwise unchanged.
-
-    QuTiP is optional: it is never imported here, a ``Qobj`` is recognised by its ``full``
-    method and its module name, so that this package works without it.
-    """
-    if type(value).__module__.split(".")[0] == "qutip" and hasattr(value, "full"):
-        return np.asarray(value.full())
-    return value
 
 
 def partial_trace(rho: np.ndarray, dims: tuple[int, int], keep: Literal["S", "R"] = "S") -> np.ndarray:

@@ -20,6 +20,7 @@ inverse, entropies in nats (k_B = 1).
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 from scipy.linalg import eigh, eigvalsh
 
+from .._convert import to_qobj
 from .._validation import check_real
 from ..core.definitions import DEFINITIONS
 from ..core.display import html_table
@@ -84,7 +86,8 @@ class EquilibriumResult:
     rho_S
         Reduced state ``pi_S`` (Eq. 3), ``(d_S, d_S)``.
     H_star, E_star
-        ``H*_S`` (Eq. 4) and ``E*_S`` (Eq. 12), ``(d_S, d_S)``. If ``pi_S`` is rank deficient they
+        ``H*_S`` (Eq. 4) and ``E*_S`` (Eq. 12), ``(d_S, d_S)``. ``rho_S``, ``H_star`` and ``E_star``
+        are QuTiP ``Qobj`` (with the system's dims) when the model was built from ``Qobj``. If ``pi_S`` is rank deficient they
         are given on its support (zero on the kernel) and a :class:`RankDeficientWarning` is issued.
     F_S, F_SR, F_R
         Free energies (Eqs. 6-8).
@@ -260,7 +263,7 @@ def equilibrium(
             spectrum = _spectrum(model)
         else:
             result = _equilibrium(model, beta, options, spectrum=spectrum)
-    return result
+    return _as_qobj(model, result)
 
 
 def equilibria(
@@ -301,7 +304,7 @@ def equilibria(
     spectrum = _spectrum(model)
     steps = stages(checked, total=len(checked), desc=f"exact equilibria (d={model.dims[0] * model.dims[1]})",
                    progress=_progress_for(model, progress))  # fmt: skip
-    return tuple(_equilibrium(model, beta, options, spectrum=spectrum) for beta in steps)
+    return tuple(_as_qobj(model, _equilibrium(model, beta, options, spectrum=spectrum)) for beta in steps)
 
 
 def _check_model(model: Any) -> None:
@@ -386,4 +389,15 @@ def _equilibrium(
         energies=E,
         vectors=vectors,
         weights=p,
+    )
+
+
+def _as_qobj(model: Composite, result: EquilibriumResult) -> EquilibriumResult:
+    """QuTiP in, QuTiP out: rho_S, H_star, E_star as Qobj with the system's tensor factors when
+    the model was built from Qobj (``model.qobj_dims``); otherwise ``result`` unchanged."""
+    if model.qobj_dims is None:
+        return result
+    dims = [list(model.qobj_dims[0])] * 2
+    return dataclasses.replace(
+        result, rho_S=to_qobj(result.rho_S, dims), H_star=to_qobj(result.H_star, dims), E_star=to_qobj(result.E_star, dims)
     )

@@ -22,6 +22,7 @@ and no longer applies (``W_H*`` keeps its guarantee, Eq. 30).
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from .._convert import is_qobj
 from .._validation import check_hermitian, check_real
 from ..core.progress import stages
 from ..core.quench import QuenchThermodynamics, SecondLawAudit, SecondLawRow, classify_quench
@@ -223,7 +225,9 @@ def quench(
     reservoir = bare_gibbs(A.H_R, beta) if np.array_equal(A.H_R, B.H_R) else None
     sides = stages(((A, given_A), (B, given_B)), total=2, desc=f"exact quench (d={A.dims[0] * A.dims[1]})",
                    progress=_progress_for(A, progress))  # fmt: skip
-    eqA, eqB = (given if given is not None else _equilibrium(model, beta, options, reservoir) for model, given in sides)
+    eqA, eqB = (
+        _plain_arrays(given) if given is not None else _equilibrium(model, beta, options, reservoir) for model, given in sides
+    )
     kind = _classify(A, B)
 
     # Eq. (20) with U_diff = U_SR - U_R^0; equals Eq. (22) when H_R is not quenched
@@ -314,3 +318,11 @@ def interaction_quench(
     lam_B = check_real("lam_B", lam_B)
     return quench(model.scaled_interaction(lam_A), model.scaled_interaction(lam_B), beta=beta, **kwargs)
 
+
+
+def _plain_arrays(eq: EquilibriumResult) -> EquilibriumResult:
+    """An equilibrium given by the user may hold Qobj operators (QuTiP in, QuTiP out): compute
+    with their arrays."""
+    if not any(is_qobj(getattr(eq, name)) for name in ("rho_S", "H_star", "E_star")):
+        return eq  # the very object given (a quench reports the equilibria it used)
+    return dataclasses.replace(eq, rho_S=as_array(eq.rho_S), H_star=as_array(eq.H_star), E_star=as_array(eq.E_star))

@@ -20,7 +20,7 @@ from functools import reduce
 
 import numpy as np
 
-from .._validation import check_real
+from .._validation import check_integer, check_real
 from ..exact.composite import Composite
 
 __all__ = [
@@ -139,8 +139,7 @@ def random_composite(
     ``rng`` is a ``numpy.random.Generator``, a seed, or ``None`` (fresh entropy).
     """
     for name, d in (("d_S", d_S), ("d_R", d_R)):
-        if int(d) != d or d < 1:
-            raise ValueError(f"{name} must be a positive integer, got {d!r}")
+        check_integer(name, d, low=1)
     coupling = check_real("coupling", coupling)
     rng = np.random.default_rng(rng)
 

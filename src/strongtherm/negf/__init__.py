@@ -12,7 +12,7 @@ from the bridge or from the exact engine.
 from typing import Any
 
 from ..core.results import RegionState
-from ..core.warnings import NumericsWarning
+from ..core.warnings import NumericsError, NumericsWarning
 from . import fock, meanforce  # noqa: F401  (old module paths, kept importable)
 from . import quench as _quench_module  # noqa: F401  (the old path strongtherm.negf.quench keeps working)
 from .energy_integrals import EnergyIntegrals
@@ -35,6 +35,7 @@ __all__ = [
     "LorentzianBand",
     "MeanForce",
     "ModelPoint",
+    "NumericsError",
     "NumericsWarning",
     "OpenSystem",
     "QuadraticOperator",

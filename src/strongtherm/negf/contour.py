@@ -12,9 +12,9 @@ points. Quantities (per point p):
 * ``power_SR:<name>``: <dH_SR/d name> = -(1/pi) int f Im Tr[dSigma/d name G_S] (Eq. 20);
 * ``nonlocal``: second term of Eq. (21) for the direction d lambda/dt of each point.
 
-The contour is the rectangle around a rigorous bound of the universe's spectrum,
-||h - c|| <= max(||h_S - c||, max |band edge - c|) + ||V|| (V the whole coupling block), so
-every bound state lies inside it without being searched for. A reservoir whose continuum reaches
+The contour encloses a rigorous bound of the universe's spectrum (Weyl): within ||V|| (V the
+whole coupling block) of spec(h_S) and the bands, so every bound state lies inside it without
+being searched for. A reservoir whose continuum reaches
 infinity puts the contour on the real axis instead (see :func:`.integrate.integrate_contour`).
 """
 
@@ -72,15 +72,14 @@ def _spectrum_bound(model: OpenSystem, stack: _Stack) -> tuple[float, float] | N
     edges = np.array([e for interval in model.continuum for e in interval])
     if not np.all(np.isfinite(edges)):
         return None
-    c = 0.5 * (edges.min() + edges.max())
-    reservoir_radius = float(np.max(np.abs(edges - c)))
-    n = model.n_levels
-    shifted = stack.h - c * np.eye(n)
-    system_radius = np.linalg.norm(shifted, ord=2, axis=(1, 2))
+    # Weyl: spec(h) lies within ||V|| of spec(h_S) U spec(h_R); one-sided, so that a level far
+    # above the band does not stretch the contour far below it (and vice versa)
+    levels = np.linalg.eigvalsh(stack.h)  # (P, n)
     coupling = sum(np.conj(np.swapaxes(V, 1, 2)) @ V for V in stack.V)  # (P, n, n): V^dag V
     coupling_norm = np.sqrt(np.linalg.norm(coupling, ord=2, axis=(1, 2)))
-    radius = float(np.max(np.maximum(system_radius, reservoir_radius) + coupling_norm))
-    return c - radius, c + radius
+    low = np.minimum(levels[:, 0], edges.min()) - coupling_norm
+    high = np.maximum(levels[:, -1], edges.max()) + coupling_norm
+    return float(low.min()), float(high.max())
 
 
 def _sandwich(V: np.ndarray, g: np.ndarray, W: np.ndarray) -> np.ndarray:

@@ -50,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from .._validation import ArgumentTypeError
 from ..core.results import PartitionedState, RegionState
 from ..thermal import Bath
 from .reservoirs import TightBindingChain
@@ -153,7 +154,7 @@ class FiniteChainResult(PartitionedState):
 
 def _check_length(name: str, value: object, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, Integral | float | np.floating):
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+        raise ArgumentTypeError(f"{name} must be an integer >= {low}, got {type(value).__name__} {value!r}")
     if isinstance(value, float | np.floating) and not float(value).is_integer():
         raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
     n = int(value)

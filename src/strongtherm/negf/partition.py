@@ -16,12 +16,14 @@ For a system + reservoirs in equilibrium at (T, mu), one call of :func:`equilibr
 
 Two roads compute the energy integrals, both handing over an :class:`.energy_integrals.EnergyIntegrals`:
 
-* ``method="poles"`` (default where every reservoir has an analytic continuation and the spectrum
-  is bounded: all built-in reservoirs but the Lorentzian band): sums of G_S over the poles of a
+* ``method="poles"`` (default where every reservoir has an analytic continuation, the spectrum
+  is bounded, and beta x spectral radius <= 2e4 with a rounding floor below atol: all built-in
+  reservoirs but the Lorentzian band, away from T -> 0 and huge energy scales): sums of G_S over the poles of a
   rational Fermi expansion (:mod:`.poles`); bound states are inside the pole sums, and the
   moments int g_S = n, int delta g_R = 0 enter analytically (their residuals are zero);
-* ``method="contour"``: one adaptive lifted-contour integral (:mod:`.integrate`), which includes
-  bound states without sampling delta functions; the two sum rules are checked on every call.
+* ``method="contour"``: one adaptive wedge-contour integral (:mod:`.integrate`), which includes
+  bound states without sampling delta functions, within an evaluation and memory budget; the two
+  sum rules are checked on every call. The default wherever the pole road would be long.
 
 :func:`.spectral.bound_states` finds the bound states independently (on first access of
 ``Equilibrium.bound_states``: the pole road never needs them).
@@ -192,9 +194,41 @@ def equilibrium(
     return equilibria(model, bath, [params], options=options, directions=directions, method=method)[0]
 
 
-def _choose_method(model: OpenSystem, method: str | None) -> str:
+#: The default road is the pole sum while its Fermi expansion stays short: beta x spectral radius
+#: <= this (~270 poles; the expansion's set-up grows fast beyond: 5 s at 1e5, minutes at 3e5) and
+#: its rounding floor (2e-15 n x radius) well below atol. Beyond, the wedge contour, whose cost
+#: grows with neither (issue 10: T = 1e-6, |eps_s| = 1e8, V = 1e6 in a second).
+_POLE_REACH_LIMIT = 2e4
+
+
+def _poles_affordable(model: OpenSystem, bath: Bath, points: Sequence[Mapping[str, float]], options: QuadratureOptions) -> bool:
+    edges = np.array([e for interval in model.continuum for e in interval], dtype=float)
+    if not np.all(np.isfinite(edges)):
+        return False
+    for p in points:
+        h, V = model.h_S(p), model.V(p)
+        coupling = sum(np.conj(v.T) @ v for v in V)
+        radius = max(float(np.max(np.abs(np.linalg.eigvalsh(h) - bath.mu))), float(np.max(np.abs(edges - bath.mu))))
+        radius += float(np.sqrt(np.linalg.norm(coupling, ord=2)))
+        floor = 2e-15 * model.n_levels * (radius + abs(bath.mu))
+        if bath.beta * radius > _POLE_REACH_LIMIT or 10.0 * floor > options.atol:
+            return False
+    return True
+
+
+def _choose_method(
+    model: OpenSystem,
+    method: str | None,
+    bath: Bath | None = None,
+    points: Sequence[Mapping[str, float]] = (),
+    options: QuadratureOptions | None = None,
+) -> str:
     if method is None:
-        return "poles" if supports_poles(model) else "contour"
+        if not supports_poles(model):
+            return "contour"
+        if bath is not None and not _poles_affordable(model, bath, points, options or QuadratureOptions()):
+            return "contour"
+        return "poles"
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS} (or None for the default), got {method!r}")
     return method
@@ -212,7 +246,7 @@ def energy_integrals(
 ) -> tuple[EnergyIntegrals, list[tuple[BoundState, ...] | None]]:
     """Energy integrals of resolved ``points`` by the chosen road, and the bound states that road
     had to search for (``None`` per point where it did not: they are then found on demand)."""
-    method = _choose_method(model, method)
+    method = _choose_method(model, method, bath, points, options)
     if method == "poles":
         integrals = pole_integrals(model, bath, points, quantities=quantities, directions=directions, options=options)
         return integrals, [None] * len(points)
@@ -312,7 +346,8 @@ def _assemble(
     residuals = {key: columns[f"residual:{key}"][i] for key in integrals.sum_rule_residuals}
     worst = columns["worst"][i]
     tolerance = max(1e3 * options.atol, 10.0 * worst)
-    if not integrals.converged:
+    # the contour road warns (or raises, if strict) itself when it stops above its tolerance
+    if not integrals.converged and integrals.method != "contour":
         warnings.warn(
             f"energy quadrature did not converge to atol={options.atol:g} (error estimate {worst:.2g}) "
             f"for {model.name} at {dict(p)}",
@@ -322,7 +357,8 @@ def _assemble(
     if max((abs(r) for r in residuals.values()), default=0.0) > tolerance:
         warnings.warn(
             f"spectral sum rules violated beyond tolerance {tolerance:.2g}: {residuals} for {model.name} at {dict(p)}; "
-            "a bound state may lie outside the integration contour",
+            "the quadrature may have stopped early (see its warning), or a user reservoir may break causality "
+            "(CustomReservoir(check=True) tests it)",
             NumericsWarning,
             stacklevel=3,
         )

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_alpha_partition
+from .._validation import check_alpha_partition, check_integer
 from ..core.display import html_of_values
 from ..path import Path
 from ..thermal import Bath
@@ -212,9 +212,7 @@ def quasistatic(
     """
     if not isinstance(path, Path):
         raise ValueError(f"path must be a strongtherm.Path, got {type(path).__name__}")
-    n_panels = int(panels_per_segment)
-    if n_panels < 1:
-        raise ValueError(f"panels_per_segment must be a positive integer, got {panels_per_segment!r}")
+    n_panels = check_integer("panels_per_segment", panels_per_segment, low=1)
     unknown = set(path.names) - set(model.parameter_names)
     if unknown:
         raise ValueError(f"path names parameter(s) {sorted(unknown)} that {model.name} does not have")

@@ -23,7 +23,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .._validation import check_real
+from .._validation import check_integer, check_real
 
 __all__ = [
     "CustomReservoir",
@@ -150,12 +150,18 @@ class WideBand:
 
     def surface_greens_function(self, z: np.ndarray) -> np.ndarray:
         w = _as_complex(z) - self.e0
-        g = (np.log(w + self.D) - np.log(w - self.D)) / (2.0 * self.D)
-        return g[..., None, None]
+        D = self.D
+        near = (np.log(w + D) - np.log(w - D)) / (2.0 * D)
+        # far from the band the difference of logs cancels (relative error ~ eps |w| / D);
+        # ln[(w + D)/(w - D)] = log1p(2D / (w - D)) with |2D / (w - D)| < 2/3: no cut, no cancellation
+        with np.errstate(divide="ignore", invalid="ignore"):
+            far = np.log1p(2.0 * D / (w - D)) / (2.0 * D)
+        return np.where(np.abs(w) > 4.0 * D, far, near)[..., None, None]
 
     def surface_greens_function_derivative(self, z: np.ndarray) -> np.ndarray:
         w = _as_complex(z) - self.e0
-        dg = (1.0 / (w + self.D) - 1.0 / (w - self.D)) / (2.0 * self.D)
+        # (1/(w + D) - 1/(w - D)) / 2D written without the cancellation at large |w|
+        dg = -1.0 / ((w + self.D) * (w - self.D))
         return dg[..., None, None]
 
     def describe(self) -> str:
@@ -221,6 +227,20 @@ class CustomReservoir:
         m, the number of surface orbitals.
     name : str
         Shown in reports.
+    check : bool
+        Validate ``g`` and ``dg`` at construction (default True; see Raises) and causality on
+        every use.
+
+    Raises
+    ------
+    ValueError
+        At construction, when sampled in and around the continuum (``check=True``): ``g`` is not
+        causal (Im g(z) > 0, i.e. an eigenvalue of (g - g^dagger)/2i above 0, for Im z > 0: a
+        retarded g has Im g <= 0 there); ``dg`` disagrees with a central difference of ``g``
+        (e.g. its sign is wrong); ``g(e + i0)`` is not Hermitian outside ``continuum`` (the
+        continuum is wider than declared) or is Hermitian everywhere inside a declared interval
+        (no states there); ``g`` does not decay as 1/z when the continuum is bounded. On use:
+        ``g`` not causal at a node of the engine's contour.
     """
 
     greens_function: Callable[[np.ndarray], np.ndarray]
@@ -228,19 +248,28 @@ class CustomReservoir:
     continuum: tuple[tuple[float, float], ...]
     n_surface: int = 1
     name: str = "custom reservoir"
+    check: bool = True
 
     def __post_init__(self) -> None:
         if not callable(self.greens_function) or not callable(self.greens_function_derivative):
-            raise ValueError("greens_function and greens_function_derivative must be callables g(z)")
-        if int(self.n_surface) < 1:
-            raise ValueError(f"n_surface must be a positive integer, got {self.n_surface!r}")
+            raise TypeError("greens_function and greens_function_derivative must be callables g(z)")
+        check_integer("n_surface", self.n_surface, low=1)
+        if isinstance(self.continuum, str) or not hasattr(self.continuum, "__iter__"):
+            raise TypeError(f"continuum must be a tuple of (low, high) intervals, got {self.continuum!r}")
         intervals = []
         for k, interval in enumerate(self.continuum):
-            lo, hi = (float(v) for v in interval)
+            if isinstance(interval, str) or not hasattr(interval, "__len__") or len(interval) != 2:
+                raise TypeError(f"continuum[{k}] must be a (low, high) pair, got {interval!r}")
+            lo = check_real(f"continuum[{k}][0]", interval[0], allow_infinite=True)
+            hi = check_real(f"continuum[{k}][1]", interval[1], allow_infinite=True)
             if not lo < hi:
                 raise ValueError(f"continuum[{k}] must be an interval (low < high), got {interval!r}")
             intervals.append((lo, hi))
+        if not intervals:
+            raise ValueError("continuum must contain at least one (low, high) interval")
         object.__setattr__(self, "continuum", tuple(sorted(intervals)))
+        if self.check:
+            _check_custom_reservoir(self)
 
     def _call(self, fn: Callable[[np.ndarray], np.ndarray], z: np.ndarray, what: str) -> np.ndarray:
         z = _as_complex(z)
@@ -255,10 +284,104 @@ class CustomReservoir:
         return out
 
     def surface_greens_function(self, z: np.ndarray) -> np.ndarray:
-        return self._call(self.greens_function, z, "greens_function")
+        g = self._call(self.greens_function, z, "greens_function")
+        if self.check:  # on use: causality at every node above the real axis (diagonal: cheap)
+            z = _as_complex(z)
+            im_diag = np.imag(np.diagonal(g, axis1=-2, axis2=-1))
+            bad = (np.imag(z)[..., None] > 0.0) & (im_diag > _CAUSALITY_RTOL * (1.0 + np.abs(g).max(axis=(-2, -1)))[..., None])
+            if np.any(bad):
+                where = np.argwhere(bad)[0]
+                z_bad = complex(z[tuple(where[:-1])]) if z.ndim else complex(z)
+                raise ValueError(
+                    f"{self.name}: greens_function is not causal: Im g_{where[-1]}{where[-1]}(z) > 0 at z = {z_bad:.6g}; "
+                    "a retarded surface Green's function has Im g <= 0 for Im z > 0"
+                )
+        return g
 
     def surface_greens_function_derivative(self, z: np.ndarray) -> np.ndarray:
         return self._call(self.greens_function_derivative, z, "greens_function_derivative")
 
     def describe(self) -> str:
         return self.name
+
+
+#: Relative tolerances of the checks of a CustomReservoir (g values are O(1/scale)).
+_CAUSALITY_RTOL = 1e-10
+_DERIVATIVE_RTOL = 1e-5
+
+
+def _check_custom_reservoir(res: CustomReservoir) -> None:
+    """Sample ``res`` in and around its continuum; raise ValueError naming what is wrong."""
+    finite = [e for iv in res.continuum for e in iv if np.isfinite(e)]
+    lo, hi = (min(finite), max(finite)) if finite else (-1.0, 1.0)
+    width = max(hi - lo, 1e-3 * max(1.0, abs(lo), abs(hi)), 1e-12)
+    centre = 0.5 * (lo + hi)
+
+    def herm_defect(g: np.ndarray) -> np.ndarray:
+        """Eigenvalues of (g - g^dagger) / 2i, i.e. 'Im g' of a matrix, shape (..., m)."""
+        return np.linalg.eigvalsh((g - np.conj(np.swapaxes(g, -1, -2))) / 2j)
+
+    def size(g: np.ndarray) -> np.ndarray:
+        return np.abs(g).max(axis=(-2, -1))
+
+    # causality: Im g <= 0 above the real axis, from just above it to far away
+    e = centre + width * np.linspace(-2.0, 2.0, 41)
+    heights = width * np.array([1e-4, 1e-2, 0.3, 3.0])
+    z = (e[:, None] + 1j * heights[None, :]).ravel()
+    g = res._call(res.greens_function, z, "greens_function")
+    im = herm_defect(g).max(axis=-1)
+    scale = float(size(g).max())
+    k = int(np.argmax(im))
+    if im[k] > _CAUSALITY_RTOL * (1.0 + scale):
+        raise ValueError(
+            f"{res.name}: greens_function is not causal: Im g(z) has eigenvalue {im[k]:.3g} > 0 at z = {z[k]:.6g}; "
+            "a retarded surface Green's function has Im g <= 0 for Im z > 0 (did you give the advanced one?)"
+        )
+    # the derivative: central differences of g at the points off the axis (g smooth there)
+    off = z[np.imag(z) >= 0.01 * width]
+    step = 1e-4 * np.imag(off)
+    fd = (res._call(res.greens_function, off + step, "greens_function")
+          - res._call(res.greens_function, off - step, "greens_function")) / (2.0 * step[:, None, None])
+    dg = res._call(res.greens_function_derivative, off, "greens_function_derivative")
+    defect = size(dg - fd)
+    allowed = _DERIVATIVE_RTOL * (size(fd) + float(size(fd).max()) * 1e-3)
+    k = int(np.argmax(defect / allowed))
+    if defect[k] > allowed[k]:
+        sign = " (its sign is flipped)" if size(dg + fd)[k] < allowed[k] else ""
+        raise ValueError(
+            f"{res.name}: greens_function_derivative disagrees with a central difference of greens_function "
+            f"at z = {off[k]:.6g}: |dg - dg_fd| = {defect[k]:.3g} with |dg_fd| = {size(fd)[k]:.3g}{sign}; "
+            "it must be dg/dz of the same function"
+        )
+    # the continuum: g(e + i0) Hermitian outside the declared intervals, not inside them
+    real_e = np.unique(np.concatenate([e, centre + width * np.array([-50.0, -10.0, 10.0, 50.0])]))
+    inside = np.array([any(a < x < b for a, b in res.continuum) for x in real_e])
+    near_edge = np.array([any(abs(x - b) < 1e-3 * width for iv in res.continuum for b in iv) for x in real_e])
+    g_real = res._call(res.greens_function, real_e, "greens_function")
+    im_real = np.abs(herm_defect(g_real)).max(axis=-1)
+    threshold = 1e-8 * (1.0 + size(g_real))
+    outside = ~inside & ~near_edge & (im_real > threshold)
+    if np.any(outside):
+        x = real_e[outside][0]
+        raise ValueError(
+            f"{res.name}: Im g(e + i0) = {im_real[outside][0]:.3g} != 0 at e = {x:.6g}, outside the declared "
+            f"continuum {res.continuum}; declare every interval where the reservoir has states"
+        )
+    for a, b in res.continuum:
+        if np.isfinite(a) and np.isfinite(b):
+            gi = res._call(res.greens_function, a + (b - a) * np.array([0.1, 0.3, 0.5, 0.7, 0.9]), "greens_function")
+            if np.all(np.abs(herm_defect(gi)).max(axis=-1) <= 1e-8 * (1.0 + size(gi))):
+                raise ValueError(
+                    f"{res.name}: the declared continuum interval ({a:g}, {b:g}) has Im g(e + i0) = 0 at every "
+                    "sample: no states there (is greens_function retarded on the real axis?)"
+                )
+    # decay ~ 1/z when the continuum is bounded (the contour and the bound-state search need it)
+    if all(np.isfinite(x) for iv in res.continuum for x in iv):
+        R = (abs(centre) + width) * np.array([1e3, 1e5])
+        far = res._call(res.greens_function, 1j * R + centre, "greens_function")
+        zg = size(far) * R
+        if zg[1] > 10.0 * zg[0] + 1e-12:
+            raise ValueError(
+                f"{res.name}: greens_function does not decay as 1/z (|z g| grows from {zg[0]:.3g} to {zg[1]:.3g}); "
+                "a reservoir with a bounded continuum must have g ~ 1/z at large |z|"
+            )

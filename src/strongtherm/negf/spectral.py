@@ -153,7 +153,7 @@ def bound_states(
     params : mapping, optional
         Model parameters (resolved and validated here); not needed for a ModelPoint.
     xtol : float
-        Absolute tolerance of the root energies (relative to the energy scale).
+        Absolute tolerance of the root energies (a relative tolerance of 4 eps applies as well).
     """
     point = _point(model, params)
     h = point.h_S
@@ -161,18 +161,15 @@ def bound_states(
     n = point.n_levels
     found: list[BoundState] = []
     for lo, hi in _gaps(point):
-        # evaluate just inside the gap: Sigma' diverges at band edges, Sigma itself may too
-        delta = 1e-12 * scale
-        a = lo + delta if np.isfinite(lo) else None
-        b = hi - delta if np.isfinite(hi) else None
+        # evaluate just inside the gap (Sigma' diverges at band edges, Sigma itself may too), by
+        # a step relative to the edge itself: a global scale (V = 1e6 gives 1e12) would step
+        # over bound states near the edge
+        a = lo + 1e-12 * max(1.0, abs(lo)) if np.isfinite(lo) else None
+        b = hi - 1e-12 * max(1.0, abs(hi)) if np.isfinite(hi) else None
         if a is None:
-            a = (b if b is not None else 0.0) - 2.0 * scale
-            while _count_negative(point, a) < n:  # far below: D ~ e < 0
-                a -= 2.0 * scale
+            a = _search_outward(point, (b if b is not None else 0.0), -scale, n)
         if b is None:
-            b = a + 2.0 * scale
-            while _count_negative(point, b) > 0:  # far above: D ~ e > 0
-                b += 2.0 * scale
+            b = _search_outward(point, a, scale, 0)
         n_a, n_b = _count_negative(point, a), _count_negative(point, b)
         for branch in range(n_b, n_a):
             # eigenvalues rise with e: branch `branch` (ascending order) goes from < 0 to >= 0
@@ -182,11 +179,26 @@ def bound_states(
             ea, eb = eig(a), eig(b)
             if ea > 0.0 or eb < 0.0:  # rounding at a threshold: the root sits on the edge
                 continue
-            root = brentq(eig, a, b, xtol=xtol * scale, rtol=4 * np.finfo(float).eps)
+            # xtol absolute, rtol relative: a root at 1e8 and one at 3.1 are both found to rounding
+            root = brentq(eig, a, b, xtol=xtol, rtol=4 * np.finfo(float).eps, maxiter=500)
             R, w_S, w_R = _residue(point, root, 1)
             found.append(BoundState(root, w_S, w_R, R))
     found.extend(_decoupled_states(point))
     return tuple(sorted(found, key=lambda b: b.energy))
+
+
+def _search_outward(point: ModelPoint, start: float, step: float, target: int) -> float:
+    """First e = start + step 2^k with ``target`` negative eigenvalues of D(e) (all of them far
+    below the spectrum, none far above). Bounded: D(e) ~ e - h_S for |e| large, since Sigma ~ 1/e;
+    a reservoir whose self-energy does not decay never gets there."""
+    for k in range(200):
+        e = start + step * 2.0**k
+        if _count_negative(point, e) == target:
+            return e
+    raise ValueError(
+        f"bound-state search: e - h_S - Sigma(e) keeps {'positive' if target else 'negative'} eigenvalues "
+        f"out to e = {e:.3g}; a reservoir's surface Green's function must decay as 1/z"
+    )
 
 
 def _decoupled_states(point: ModelPoint) -> list[BoundState]:

@@ -21,7 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_hermitian, check_matrix, check_real
+from .._validation import (
+    ArgumentTypeError,
+    check_hermitian,
+    check_integer,
+    check_matrix,
+    check_real,
+)
 from ..thermal import Bath
 from .reservoirs import Reservoir
 
@@ -66,16 +72,19 @@ class OpenSystem:
     finite_difference_step: float = 1e-3
 
     def __post_init__(self) -> None:
-        if int(self.n_levels) < 1:
-            raise ValueError(f"n_levels must be a positive integer, got {self.n_levels!r}")
+        check_integer("n_levels", self.n_levels, low=1)
+        check_real("finite_difference_step", self.finite_difference_step, low=0.0, low_inclusive=False)
+        _check_domain(self.parameter_domain)
         if len(self.reservoirs) == 0:
             raise ValueError("reservoirs must contain at least one reservoir")
         for k, res in enumerate(self.reservoirs):
             if not isinstance(res, Reservoir):
                 raise ValueError(f"reservoirs[{k}] does not implement the Reservoir protocol: {res!r}")
-        for key in self.defaults:
+        for key, value in self.defaults.items():
             if key not in self.parameter_domain:
                 raise ValueError(f"default for unknown parameter {key!r}")
+            low, high = self.parameter_domain[key]
+            check_real(f"defaults[{key!r}]", value, low=low, high=high)
         object.__setattr__(self, "reservoirs", tuple(self.reservoirs))
 
     # ------------------------------------------------------------------ parameters
@@ -311,9 +320,25 @@ def _sandwich_sum(
     return out
 
 
+def _check_domain(domain: object) -> None:
+    """parameter_domain: a mapping name -> (low, high) of reals (+-inf allowed), low <= high."""
+    if not isinstance(domain, Mapping):
+        raise ArgumentTypeError(f"parameter_domain must be a mapping name -> (low, high), got {type(domain).__name__}")
+    for key, bounds in domain.items():
+        if not isinstance(key, str) or not key.isidentifier():
+            raise ValueError(f"parameter_domain: parameter names must be identifiers, got {key!r}")
+        if isinstance(bounds, str) or not hasattr(bounds, "__len__") or len(bounds) != 2:
+            raise ArgumentTypeError(f"parameter_domain[{key!r}] must be a (low, high) pair, got {bounds!r}")
+        low = check_real(f"parameter_domain[{key!r}] low", bounds[0], allow_infinite=True)
+        high = check_real(f"parameter_domain[{key!r}] high", bounds[1], allow_infinite=True)
+        if not low <= high:
+            raise ValueError(f"parameter_domain[{key!r}] must have low <= high, got ({low:g}, {high:g})")
+
+
 def check_model_and_bath(model: object, bath: object) -> None:
-    """Raise ``ValueError`` unless ``model`` is an :class:`OpenSystem` and ``bath`` a :class:`~strongtherm.Bath`."""
+    """Raise ``ArgumentTypeError`` (a TypeError and ValueError) unless ``model`` is an :class:`OpenSystem` and
+    ``bath`` a :class:`~strongtherm.Bath`."""
     if not isinstance(model, OpenSystem):
-        raise ValueError(f"model must be an OpenSystem (e.g. st.models.resonant_level()), got {type(model).__name__}")
+        raise ArgumentTypeError(f"model must be an OpenSystem (e.g. st.models.resonant_level()), got {type(model).__name__}")
     if not isinstance(bath, Bath):
-        raise ValueError(f"bath must be a strongtherm.Bath(T, mu), got {type(bath).__name__}")
+        raise ArgumentTypeError(f"bath must be a strongtherm.Bath(T, mu), got {type(bath).__name__}")
