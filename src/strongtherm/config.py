@@ -97,7 +97,7 @@ def matrix_composite(H_S: Any, H_R: Any, V: Any = None) -> Any:
     return Composite(
         H_S=to_array(H_S, name="H_S", ndim=2),
         H_R=to_array(H_R, name="H_R", ndim=2),
-        V=None if V is None else to_array(V, name="V", ndim=2),
+        V=None if V is None else to_array(V, name="V", ndim=2),  # type: ignore[arg-type]  # None: uncoupled
     )
 
 

@@ -46,7 +46,7 @@ class Bath:
         """Inverse temperature 1/T."""
         return 1.0 / self.T
 
-    def x(self, e: np.ndarray) -> np.ndarray:
+    def x(self, e: np.ndarray | float) -> np.ndarray:
         """Reduced energy beta (e - mu)."""
         return (np.asarray(e, dtype=float) - self.mu) / self.T
 

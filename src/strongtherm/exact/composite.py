@@ -52,7 +52,9 @@ class Composite:
 
     H_S: np.ndarray
     H_R: np.ndarray
-    V: np.ndarray | None = None
+    # None (or 0) at construction means "uncoupled"; __post_init__ stores the (d, d) zero matrix,
+    # so after construction V is always an array
+    V: np.ndarray = None  # type: ignore[assignment]
     hermitian_atol: float = field(default=1e-12, repr=False)
     qobj_dims: tuple[tuple[int, ...], tuple[int, ...]] | None = field(default=None, repr=False)
     """QuTiP tensor factors ``(system dims, reservoir dims)`` when the inputs were ``Qobj`` (set
@@ -120,8 +122,8 @@ class Composite:
 
     def replace(self, **changes: Any) -> Composite:
         """A copy with some of ``H_S``, ``H_R``, ``V`` replaced (models are immutable)."""
-        kwargs = {"H_S": self.H_S, "H_R": self.H_R, "V": self.V, "hermitian_atol": self.hermitian_atol,
-                  "qobj_dims": self.qobj_dims}
+        kwargs: dict[str, Any] = {"H_S": self.H_S, "H_R": self.H_R, "V": self.V, "hermitian_atol": self.hermitian_atol,
+                                  "qobj_dims": self.qobj_dims}  # fmt: skip
         kwargs.update(changes)
         return Composite(**kwargs)
 

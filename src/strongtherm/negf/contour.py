@@ -130,7 +130,7 @@ def spectral_integrals(
         kernels = strip_kernels(bath, z)
         kernels["one"] = np.ones_like(z)
         g = [res.surface_greens_function(z) for res in model.reservoirs]
-        Sigma = sum(_sandwich(V, g_r, V) for V, g_r in zip(stack.V, g, strict=True))
+        Sigma: np.ndarray = sum(_sandwich(V, g_r, V) for V, g_r in zip(stack.V, g, strict=True))  # type: ignore[assignment]  # a sum of arrays (at least one reservoir)
         D = z[None, :, None, None] * eye - stack.h[:, None] - Sigma
         G = 1.0 / D if n == 1 else np.linalg.inv(D)
         dSigma = {
@@ -149,7 +149,7 @@ def spectral_integrals(
         need_dz_Sigma = want_state or directions is not None
         if need_dz_Sigma:
             dg = [res.surface_greens_function_derivative(z) for res in model.reservoirs]
-            dSigma_dz = sum(_sandwich(V, dg_r, V) for V, dg_r in zip(stack.V, dg, strict=True))
+            dSigma_dz: np.ndarray = sum(_sandwich(V, dg_r, V) for V, dg_r in zip(stack.V, dg, strict=True))  # type: ignore[assignment]
         if want_state:
             trG = np.trace(G, axis1=2, axis2=3) * dz
             trG_dSigma = trace(G, dSigma_dz) * dz
@@ -158,7 +158,7 @@ def spectral_integrals(
             cols.append(-2.0 * np.imag(f_dz * trace(Sigma, G)) / np.pi)
         cols += [-np.imag(f_dz * trace(dSigma[k], G)) / np.pi for k in names]
         if directions is not None:
-            Sigma_dot = sum(rate[k][:, None, None, None] * dSigma[k] for k in names)
+            Sigma_dot: np.ndarray = sum(rate[k][:, None, None, None] * dSigma[k] for k in names)
             dG_dt = G @ (h_dot[:, None] + Sigma_dot) @ G
             dG_dz = -G @ (eye - dSigma_dz) @ G
             term = trace(dG_dt, dSigma_dz) - trace(dG_dz, Sigma_dot)

@@ -181,7 +181,7 @@ def _report(result: IntegralResult, options: QuadratureOptions, what: str) -> No
 
 def gauss_kronrod_panels(
     func: Callable[[np.ndarray, np.ndarray], np.ndarray],
-    edges: Sequence[float],
+    edges: Sequence[float] | np.ndarray,
     *,
     options: QuadratureOptions | None = None,
     atol: float | None = None,
@@ -472,10 +472,10 @@ def integrate_contour(
     segments = _wedge_path(a, b, center, delta if notch else None, eta)
     n_seg = len(segments)
 
-    t_edges: list[float] = []
+    contour_edges: list[float] = []
     for k, segment in enumerate(segments):
-        t_edges += [k + u for u in segment.panel_edges(center, eta, breaks, options)]
-    t_grid = np.unique(np.asarray(t_edges, dtype=float))
+        contour_edges += [k + u for u in segment.panel_edges(center, eta, breaks, options)]
+    t_grid = np.unique(np.asarray(contour_edges, dtype=float))
 
     def on_path(t: np.ndarray, _w: np.ndarray) -> np.ndarray:
         k = np.clip(np.floor(t).astype(int), 0, n_seg - 1)

@@ -291,7 +291,7 @@ def equilibria(
     if directions is not None:
         if len(directions) != len(resolved) or any(d is None for d in directions):
             raise ValueError("directions must give one mapping per point")
-        dirs = [_check_direction(d, p) for d, p in zip(directions, resolved, strict=True)]
+        dirs = [_check_direction(d, p) or {} for d, p in zip(directions, resolved, strict=True)]  # none is None (checked)
     integrals, states = energy_integrals(model, bath, resolved, directions=dirs, options=options, method=method)
     columns = _columns(integrals)
     return [

@@ -38,8 +38,12 @@ __all__ = [
 class Reservoir(Protocol):
     """What the engine needs of a reservoir (see module docstring)."""
 
-    n_surface: int
-    continuum: tuple[tuple[float, float], ...]
+    # read-only members: frozen dataclasses (fields) and classes with properties both satisfy them
+    @property
+    def n_surface(self) -> int: ...
+
+    @property
+    def continuum(self) -> tuple[tuple[float, float], ...]: ...
 
     def surface_greens_function(self, z: np.ndarray) -> np.ndarray: ...
 

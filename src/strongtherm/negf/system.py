@@ -167,17 +167,17 @@ class OpenSystem:
         if h <= 0.0:
             raise ValueError(f"cannot differentiate with respect to {name!r} at the edge of its domain")
 
-        def at(delta: float) -> object:
+        def at(delta: float) -> Any:
             shifted = dict(params)
             shifted[name] = x + delta
             return fn(shifted)
 
-        def stencil(p2, p1, m1, m2):  # type: ignore[no-untyped-def]
+        def stencil(p2: Any, p1: Any, m1: Any, m2: Any) -> Any:
             return (-p2 + 8 * p1 - 8 * m1 + m2) / (12 * h)
 
         f2p, f1p, f1m, f2m = at(2 * h), at(h), at(-h), at(-2 * h)
         if isinstance(f1p, tuple):  # couplings: one matrix per reservoir
-            return tuple(stencil(*parts) for parts in zip(f2p, f1p, f1m, f2m, strict=True))  # type: ignore[arg-type]
+            return tuple(stencil(*parts) for parts in zip(f2p, f1p, f1m, f2m, strict=True))
         return stencil(f2p, f1p, f1m, f2m)
 
     def dh_S(self, params: Params, name: str) -> np.ndarray:
