@@ -29,7 +29,7 @@ from ..thermal import Bath, strip_kernels
 from .integrate import QuadratureOptions, integrate_contour
 from .system import OpenSystem
 
-__all__ = ["MATRIX_KERNELS", "SCALAR_KERNELS", "SpectralIntegrals", "spectral_integrals"]
+__all__ = ["MATRIX_KERNELS", "SCALAR_KERNELS", "SpectralIntegrals", "check_request", "spectral_integrals"]
 
 SCALAR_KERNELS = ("one", "f", "ef", "s", "omega")
 MATRIX_KERNELS = ("f", "log_f", "log_1mf", "df_dbeta")
@@ -66,6 +66,21 @@ def _stack(model: OpenSystem, points: Sequence[Mapping[str, float]], names: Sequ
     dh = {name: np.array([r.dh_S[name] for r in records]) for name in names}
     dV = {name: tuple(np.array([r.dV[name][k] for r in records]) for k in range(R)) for name in names}
     return _Stack(h, V, dh, dV)
+
+
+def check_request(quantities: str, directions: Sequence[Mapping[str, float]] | None, points: Sequence[Mapping[str, float]]) -> None:
+    """The one check of an energy-integral request, shared by both roads (poles and contour).
+
+    ``quantities`` is "state" (everything an Equilibrium needs) or "rates" (what the power along
+    a path needs, which requires ``directions``, one per point).
+    """
+    if quantities not in ("state", "rates"):
+        raise ValueError(f"quantities must be 'state' or 'rates', got {quantities!r}")
+    if quantities == "rates" and directions is None:
+        raise ValueError("quantities='rates' needs directions (d lambda/dt per point)")
+    if directions is not None and len(directions) != len(points):
+        raise ValueError(f"directions has {len(directions)} entries for {len(points)} points")
+
 
 
 def _spectrum_bound(model: OpenSystem, stack: _Stack) -> tuple[float, float] | None:
@@ -110,12 +125,7 @@ def spectral_integrals(
         Extra initial panel edges (levels, bound states).
     """
     options = options or QuadratureOptions()
-    if quantities not in ("state", "rates"):
-        raise ValueError(f"quantities must be 'state' or 'rates', got {quantities!r}")
-    if quantities == "rates" and directions is None:
-        raise ValueError("quantities='rates' needs directions (d lambda/dt per point)")
-    if directions is not None and len(directions) != len(points):
-        raise ValueError(f"directions has {len(directions)} entries for {len(points)} points")
+    check_request(quantities, directions, points)
     n, P = model.n_levels, len(points)
     names = model.parameter_names
     stack = _stack(model, points, names)

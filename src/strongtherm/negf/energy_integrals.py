@@ -184,3 +184,4 @@ def contour_integrals(
         converged=raw.converged,
         **state,  # type: ignore[arg-type]
     )
+

@@ -65,7 +65,7 @@ from scipy.linalg import eigh_tridiagonal
 from scipy.special import expit
 
 from ..thermal import Bath
-from .contour import _Stack, _stack
+from .contour import _Stack, _stack, check_request
 from .energy_integrals import STATE_FIELDS, EnergyIntegrals, system_traces
 from .integrate import QuadratureOptions
 from .reservoirs import TightBindingChain, WideBand
@@ -508,12 +508,7 @@ def pole_integrals(
     EnergyIntegrals
     """
     options = options or QuadratureOptions()
-    if quantities not in ("state", "rates"):
-        raise ValueError(f"quantities must be 'state' or 'rates', got {quantities!r}")
-    if quantities == "rates" and directions is None:
-        raise ValueError("quantities='rates' needs directions (d lambda/dt per point)")
-    if directions is not None and len(directions) != len(points):
-        raise ValueError(f"directions has {len(directions)} entries for {len(points)} points")
+    check_request(quantities, directions, points)
     n, P = model.n_levels, len(points)
     names = model.parameter_names
     stack = _stacked_model(model, points, names)
