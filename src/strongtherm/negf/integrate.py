@@ -96,8 +96,8 @@ class QuadratureOptions:
     ----------
     atol : float
         Target absolute error of each integrated component (energy units for U, Omega; nats for
-        S). It is raised to the rounding floor ``rounding_factor * eps * int |integrand|`` of each
-        component, so that huge magnitudes (|eps_s| = 1e8, T = 1e6) never ask for less than
+        S). It is raised to the rounding floor ``rounding_factor * eps * int abs(integrand)`` of each
+        component, so that huge magnitudes (abs(eps_s) = 1e8, T = 1e6) never ask for less than
         rounding allows.
     max_refinements : int
         Bisection depth: no panel is bisected more than this many times.
@@ -113,7 +113,7 @@ class QuadratureOptions:
         are capped so that (nodes x components x 16 B x 8) and (panels x components x 48 B) stay
         below it. Default 256 MiB.
     rounding_factor : float
-        The rounding floor of each component is ``rounding_factor * eps * int |integrand|``.
+        The rounding floor of each component is ``rounding_factor * eps * int abs(integrand)``.
     strict : bool
         If True, an integral that stops above its tolerance (budget or depth reached) raises
         :class:`~strongtherm.core.warnings.NumericsError`; otherwise a
