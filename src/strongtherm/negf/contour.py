@@ -99,7 +99,10 @@ def _spectrum_bound(model: OpenSystem, stack: _Stack) -> tuple[float, float] | N
 
 def _sandwich(V: np.ndarray, g: np.ndarray, W: np.ndarray) -> np.ndarray:
     """V^dag g W for stacked V, W (P, m, n) and g (N, m, m) -> (P, N, n, n)."""
-    return np.einsum("pai,Nab,pbj->pNij", V.conj(), g, W, optimize=True)
+    # broadcast matmuls, not einsum(optimize=True): its contraction-path search cost a quarter of
+    # a single-point call, and the matmul order is the cheap one anyway (m, n are small)
+    result: np.ndarray = np.conj(np.swapaxes(V, 1, 2))[:, None] @ g[None] @ W[:, None]
+    return result
 
 
 def spectral_integrals(
