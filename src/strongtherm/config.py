@@ -132,6 +132,22 @@ def _number(value: Any, key: str) -> float:
     return float(value)
 
 
+def _integer(value: Any, key: str, minimum: int = 1) -> int:
+    """An integer >= ``minimum`` (a bool is not an integer here); ConfigError naming ``key``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        wanted = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+        raise ConfigError(f"{key} must be {wanted}, got {value!r}")
+    return value
+
+
+def _choice(value: Any, allowed: Sequence[str], key: str, context: str = "") -> str:
+    """One of ``allowed``; ConfigError naming ``key`` and the choices."""
+    if value not in allowed:
+        choices = " or ".join(repr(a) for a in allowed)
+        raise ConfigError(f"{key} must be {choices}{context}, got {value!r}")
+    return str(value)
+
+
 def _numbers(value: Any, key: str) -> tuple[float, ...]:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return (float(value),)
@@ -159,9 +175,7 @@ def _grid_axis(value: Any, key: str) -> tuple[float, ...]:
         missing = [k for k in ("start", "stop", "num") if k not in value]
         if missing:
             raise ConfigError(f"{key} needs start, stop and num (missing {missing})")
-        num = value["num"]
-        if isinstance(num, bool) or not isinstance(num, int) or num < 1:
-            raise ConfigError(f"{key}.num must be a positive integer, got {num!r}")
+        num = _integer(value["num"], f"{key}.num")
         return tuple(np.linspace(_number(value["start"], f"{key}.start"), _number(value["stop"], f"{key}.stop"), num).tolist())
     axis = _numbers(value, key)
     if not axis:
@@ -369,22 +383,10 @@ class TaskConfig:
                 raise ConfigError("task.duration (the ramp time, >= 0, units of hbar/energy) is required for kind = 'drive'")
             out["duration"] = _number(table["duration"], "task.duration")
             out["hold"] = _number(table.get("hold", 0.0), "task.hold")
-            schedule = table.get("schedule", "linear")
-            if schedule not in ("linear", "smooth"):
-                raise ConfigError(f"task.schedule must be 'linear' or 'smooth' in a config, got {schedule!r}")
-            out["schedule"] = schedule
-            n_times = table.get("n_times", 101)
-            if isinstance(n_times, bool) or not isinstance(n_times, int) or n_times < 2:
-                raise ConfigError(f"task.n_times must be an integer >= 2, got {n_times!r}")
-            out["n_times"] = n_times
-            initial = table.get("initial", "gibbs")
-            if initial not in ("gibbs", "product"):
-                raise ConfigError(f"task.initial must be 'gibbs' or 'product', got {initial!r}")
-            out["initial"] = initial
-        panels = table.get("panels_per_segment", 4)
-        if isinstance(panels, bool) or not isinstance(panels, int) or panels < 1:
-            raise ConfigError(f"task.panels_per_segment must be a positive integer, got {panels!r}")
-        out["panels_per_segment"] = panels
+            out["schedule"] = _choice(table.get("schedule", "linear"), ("linear", "smooth"), "task.schedule", " in a config")
+            out["n_times"] = _integer(table.get("n_times", 101), "task.n_times", minimum=2)
+            out["initial"] = _choice(table.get("initial", "gibbs"), ("gibbs", "product"), "task.initial")
+        out["panels_per_segment"] = _integer(table.get("panels_per_segment", 4), "task.panels_per_segment")
         for side in ("A", "B"):
             out[side] = _table(table.get(side, {}), f"task.{side}")
         if kind == "quench" or out["of"] == "quench":
@@ -397,9 +399,7 @@ class TaskConfig:
                 raise ConfigError(f"task.alphas[{i}] must lie in [0, 1] (alpha-partition), got {a!r}")
         out["alphas"] = alphas
         processes = table.get("processes")
-        if processes is not None and (isinstance(processes, bool) or not isinstance(processes, int) or processes < 1):
-            raise ConfigError(f"task.processes must be a positive integer, got {processes!r}")
-        out["processes"] = processes
+        out["processes"] = None if processes is None else _integer(processes, "task.processes")
         return cls(**out)
 
 
