@@ -64,6 +64,10 @@ def check_real(
         message names the argument and the allowed range, e.g.
         ``"T must be a finite real number in (0, inf), got -1.0"``.
     """
+    # the common case first and cheap (this runs per parameter of every solve): a plain float
+    if type(value) is float and low <= value <= high and math.isfinite(value):
+        if (low_inclusive or value != low) and (high_inclusive or value != high):
+            return value
     lo_b = "[" if low_inclusive else "("
     hi_b = "]" if high_inclusive else ")"
     interval = f"{lo_b}{low:g}, {high:g}{hi_b}"

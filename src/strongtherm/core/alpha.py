@@ -22,6 +22,9 @@ def entropy_coefficient(
     spectral matrices C = int A f, L_f = int A ln f, L_1mf = int A ln(1 - f) and M = int A
     (the identity when every state is counted, bound states included; ``weight=None``).
     """
+    if C.shape == (1, 1):  # one level: numbers, no matrix products
+        c, m = complex(C[0, 0]), 1.0 if weight is None else complex(weight[0, 0])
+        return float((-c * complex(log_f[0, 0]) - (m - c) * complex(log_one_minus_f[0, 0])).real)
     M = np.eye(C.shape[0]) if weight is None else weight
     return float(np.real(-np.trace(C @ log_f) - np.trace((M - C) @ log_one_minus_f)))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -45,6 +46,39 @@ class AffineMatrix:
         """d matrix / d ``name`` (independent of ``params``)."""
         return self.slopes.get(name, np.zeros_like(self.constant))
 
+    @cached_property
+    def exactly_hermitian(self) -> bool:
+        """Constant and every slope exactly Hermitian (as :func:`affine_open_system` makes them):
+        then so is the matrix at every real parameter point, and no point needs checking."""
+        return all(
+            m.ndim == 2 and m.shape[0] == m.shape[1] and np.array_equal(m, np.conj(m.T))
+            for m in (self.constant, *self.slopes.values())
+        )
+
+    @cached_property
+    def real(self) -> bool:
+        """Constant and every slope real: the matrix is real at every real parameter point."""
+        return not any(np.any(np.imag(m)) for m in (self.constant, *self.slopes.values()))
+
+    @cached_property
+    def _slope_stack(self) -> np.ndarray:
+        return np.array([self.slopes[k] for k in self.slopes], dtype=complex).reshape(len(self.slopes), -1)
+
+    def stacked(self, points: Sequence[Mapping[str, float]]) -> np.ndarray:
+        """The matrix at every point at once, (P, *shape): one matrix product instead of P calls
+        (the engines' batches evaluate a model this way)."""
+        shape = (len(points), *self.constant.shape)
+        if not self.slopes:
+            return np.broadcast_to(self.constant.astype(complex), shape).copy()
+        lam = np.array([[p[k] for k in self.slopes] for p in points], dtype=float)
+        return (self.constant.reshape(1, -1) + lam @ self._slope_stack).reshape(shape)
+
+    def stacked_derivative(self, n_points: int, name: str) -> np.ndarray:
+        """d matrix / d ``name`` at ``n_points`` points, (P, *shape), read-only (it is constant)."""
+        slope = self.slopes.get(name)
+        d = np.zeros(self.constant.shape, dtype=complex) if slope is None else np.asarray(slope, dtype=complex)
+        return d[None] if n_points == 1 else np.broadcast_to(d, (n_points, *d.shape))
+
 
 @dataclass(frozen=True, eq=False)
 class AffineCouplings:
@@ -57,6 +91,19 @@ class AffineCouplings:
 
     def derivative(self, params: Mapping[str, float], name: str) -> tuple[np.ndarray, ...]:
         return tuple(part.derivative(params, name) for part in self.parts)
+
+    @property
+    def real(self) -> bool:
+        """Every part real (:attr:`AffineMatrix.real`)."""
+        return all(part.real for part in self.parts)
+
+    def stacked(self, points: Sequence[Mapping[str, float]]) -> tuple[np.ndarray, ...]:
+        """:meth:`AffineMatrix.stacked` of every part."""
+        return tuple(part.stacked(points) for part in self.parts)
+
+    def stacked_derivative(self, n_points: int, name: str) -> tuple[np.ndarray, ...]:
+        """:meth:`AffineMatrix.stacked_derivative` of every part."""
+        return tuple(part.stacked_derivative(n_points, name) for part in self.parts)
 
 
 def affine_open_system(

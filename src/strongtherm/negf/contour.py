@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..thermal import Bath, strip_kernels
-from .integrate import QuadratureOptions, integrate_contour
+from .integrate import DEFAULT_OPTIONS, QuadratureOptions, integrate_contour
 from .system import OpenSystem
 
 __all__ = ["MATRIX_KERNELS", "SCALAR_KERNELS", "SpectralIntegrals", "check_request", "spectral_integrals"]
@@ -127,7 +127,7 @@ def spectral_integrals(
     break_energies : sequence of float
         Extra initial panel edges (levels, bound states).
     """
-    options = options or QuadratureOptions()
+    options = options or DEFAULT_OPTIONS
     check_request(quantities, directions, points)
     n, P = model.n_levels, len(points)
     names = model.parameter_names

@@ -53,6 +53,8 @@ class EnergyIntegrals:
       puts the zeroth moments in analytically, so its residuals are exactly zero);
     * ``errors[field]``: error estimate per point (largest element for matrices);
     * ``bound_state_counts``: number of bound states per point, where the road counted them;
+    * ``real_model``: per point, True where h_S and the couplings are real (every spectral matrix
+      is then real), where the road evaluated the model on a stack;
     * ``method``: ``"poles"`` or ``"contour"``; ``n_evaluations``: evaluations of G_S per point
       (poles) or contour nodes (contour); ``converged``: every tolerance met.
 
@@ -82,6 +84,7 @@ class EnergyIntegrals:
     powers_S: Mapping[str, np.ndarray] = field(default_factory=dict)
     expectation_H_S: np.ndarray | None = None
     bound_state_counts: np.ndarray | None = None
+    real_model: np.ndarray | None = None
 
     @property
     def n_points(self) -> int:
@@ -101,8 +104,15 @@ def system_traces(
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """<H_S> = Tr[h_S C] and <dH_S/d name> = Tr[dh_S/d name C] (Eq. 19) for stacked (P, n, n)."""
 
-    def tr(X: np.ndarray) -> np.ndarray:
-        return np.real((X * np.swapaxes(C, -1, -2)).sum(axis=(-2, -1)))
+    if C.shape[-1] == 1:  # one level: a product of numbers
+
+        def tr(X: np.ndarray) -> np.ndarray:
+            return (X[:, 0, 0] * C[:, 0, 0]).real
+
+    else:
+
+        def tr(X: np.ndarray) -> np.ndarray:
+            return np.real((X * np.swapaxes(C, -1, -2)).sum(axis=(-2, -1)))
 
     return tr(h), {k: tr(d) for k, d in dh.items()}
 

@@ -144,6 +144,10 @@ class QuadratureOptions:
             raise TypeError(f"strict must be a bool, got {type(self.strict).__name__} {self.strict!r}")
 
 
+#: The default options (frozen, so one shared instance: building one validates every field).
+DEFAULT_OPTIONS = QuadratureOptions()
+
+
 @dataclass(frozen=True)
 class IntegralResult:
     """Integrals of a vector of integrands, with per-component error estimates.
@@ -198,7 +202,7 @@ def gauss_kronrod_panels(
     ``atol`` and ``max_refinements`` override those of ``options`` (``atol=inf`` with
     ``max_refinements=0``: one sweep over the given panels, e.g. for a coarse first look).
     """
-    options = options or QuadratureOptions()
+    options = options or DEFAULT_OPTIONS
     atol = options.atol if atol is None else float(atol)
     max_refinements = options.max_refinements if max_refinements is None else int(max_refinements)
     a = np.asarray(edges[:-1], dtype=float)

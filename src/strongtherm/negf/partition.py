@@ -41,8 +41,15 @@ from ..core.results import PartitionedState, RegionState
 from ..core.warnings import NumericsWarning
 from ..thermal import Bath
 from .energy_integrals import EnergyIntegrals, contour_integrals
-from .integrate import QuadratureOptions
-from .poles import bound_state_counts, pole_integrals, supports_poles
+from .integrate import DEFAULT_OPTIONS, QuadratureOptions
+from .poles import (
+    EvaluatedModel,
+    bound_state_counts,
+    evaluate,
+    pole_integrals,
+    rounding_floor,
+    supports_poles,
+)
 from .spectral import BoundState, bound_states
 from .system import OpenSystem, check_model_and_bath
 
@@ -201,34 +208,25 @@ def equilibrium(
 _POLE_REACH_LIMIT = 2e4
 
 
-def _poles_affordable(model: OpenSystem, bath: Bath, points: Sequence[Mapping[str, float]], options: QuadratureOptions) -> bool:
-    edges = np.array([e for interval in model.continuum for e in interval], dtype=float)
-    if not np.all(np.isfinite(edges)):
+def _poles_affordable(model: OpenSystem, bath: Bath, evaluated: EvaluatedModel, options: QuadratureOptions) -> bool:
+    """The pole road's expansion stays short and its rounding floor well below atol at every point."""
+    if evaluated.radii is None:
         return False
-    for p in points:
-        h, V = model.h_S(p), model.V(p)
-        coupling = sum(np.conj(v.T) @ v for v in V)
-        radius = max(float(np.max(np.abs(np.linalg.eigvalsh(h) - bath.mu))), float(np.max(np.abs(edges - bath.mu))))
-        radius += float(np.sqrt(np.linalg.norm(coupling, ord=2)))
-        floor = 2e-15 * model.n_levels * (radius + abs(bath.mu))
-        if bath.beta * radius > _POLE_REACH_LIMIT or 10.0 * floor > options.atol:
-            return False
-    return True
+    radius = float(evaluated.radii.max())
+    return bool(bath.beta * radius <= _POLE_REACH_LIMIT and 10.0 * rounding_floor(model.n_levels, radius, bath.mu) <= options.atol)
 
 
 def _choose_method(
     model: OpenSystem,
     method: str | None,
-    bath: Bath | None = None,
-    points: Sequence[Mapping[str, float]] = (),
-    options: QuadratureOptions | None = None,
+    bath: Bath,
+    evaluated: EvaluatedModel | None,
+    options: QuadratureOptions,
 ) -> str:
+    """``method`` checked, or the default road: poles where :func:`_poles_affordable` (``evaluated``
+    is None where the model does not support them), else the contour."""
     if method is None:
-        if not supports_poles(model):
-            return "contour"
-        if bath is not None and not _poles_affordable(model, bath, points, options or QuadratureOptions()):
-            return "contour"
-        return "poles"
+        return "poles" if evaluated is not None and _poles_affordable(model, bath, evaluated, options) else "contour"
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS} (or None for the default), got {method!r}")
     return method
@@ -245,10 +243,17 @@ def energy_integrals(
     method: str | None = None,
 ) -> tuple[EnergyIntegrals, list[tuple[BoundState, ...] | None]]:
     """Energy integrals of resolved ``points`` by the chosen road, and the bound states that road
-    had to search for (``None`` per point where it did not: they are then found on demand)."""
-    method = _choose_method(model, method, bath, points, options)
+    had to search for (``None`` per point where it did not: they are then found on demand).
+
+    The model is evaluated once on the stack of points (:func:`.poles.evaluate`) where the pole
+    road applies: the choice of road and the pole sums share those matrices."""
+    options = options or DEFAULT_OPTIONS
+    evaluated = evaluate(model, points, bath.mu) if method != "contour" and supports_poles(model) else None
+    method = _choose_method(model, method, bath, evaluated, options)
     if method == "poles":
-        integrals = pole_integrals(model, bath, points, quantities=quantities, directions=directions, options=options)
+        integrals = pole_integrals(
+            model, bath, points, quantities=quantities, directions=directions, options=options, evaluated=evaluated
+        )
         return integrals, [None] * len(points)
     states = [bound_states(model, p) for p in points]
     single = len(points) == 1
@@ -283,7 +288,7 @@ def equilibria(
         (no shared adaptive grid), so a batch never costs more than its points one by one.
     """
     check_model_and_bath(model, bath)
-    options = options or QuadratureOptions()
+    options = options or DEFAULT_OPTIONS
     resolved = [model.resolve(p) for p in points]
     if len(resolved) == 0:
         raise ValueError("points must contain at least one parameter set")
@@ -294,9 +299,9 @@ def equilibria(
         dirs = [_check_direction(d, p) or {} for d, p in zip(directions, resolved, strict=True)]  # none is None (checked)
     integrals, states = energy_integrals(model, bath, resolved, directions=dirs, options=options, method=method)
     columns = _columns(integrals)
+    real = [_is_real(model, p) for p in resolved] if integrals.real_model is None else integrals.real_model.tolist()
     return [
-        _assemble(model, bath, p, integrals, columns, i, states[i], dirs[i] if dirs else None, options,
-                  real=_is_real(model, p))
+        _assemble(model, bath, p, integrals, columns, i, states[i], dirs[i] if dirs else None, options, real=real[i])
         for i, p in enumerate(resolved)
     ]  # fmt: skip
 
@@ -310,14 +315,18 @@ _SCALARS = ("N_S", "U_S", "S_S", "Omega_S", "dN_R", "dU_R", "dS_R", "dOmega_R", 
 
 
 def _columns(integrals: EnergyIntegrals) -> dict[str, list]:
-    """The per-point scalars of a batch as Python lists (one conversion per batch, not per value)."""
-    columns: dict[str, list] = {name: np.asarray(getattr(integrals, name)).tolist() for name in _SCALARS}
-    columns.update({f"error:{k}": np.asarray(e).tolist() for k, e in integrals.errors.items()})
-    columns.update({f"powers_S:{k}": np.asarray(v).tolist() for k, v in integrals.powers_S.items()})
-    columns.update({f"powers_SR:{k}": np.asarray(v).tolist() for k, v in integrals.powers_SR.items()})
-    columns.update({f"residual:{k}": np.asarray(v).tolist() for k, v in integrals.sum_rule_residuals.items()})
-    worst = np.max(np.stack([np.asarray(e, dtype=float) for e in integrals.errors.values()]), axis=0)
-    columns["worst"] = worst.tolist()
+    """The per-point scalars of a batch as Python lists: one table, one conversion per batch
+    (not one per value or per field)."""
+    keyed = {name: getattr(integrals, name) for name in _SCALARS}
+    keyed.update({f"error:{k}": e for k, e in integrals.errors.items()})
+    keyed.update({f"powers_S:{k}": v for k, v in integrals.powers_S.items()})
+    keyed.update({f"powers_SR:{k}": v for k, v in integrals.powers_SR.items()})
+    keyed.update({f"residual:{k}": v for k, v in integrals.sum_rule_residuals.items()})
+    rows = np.array(list(keyed.values()), dtype=float).tolist()
+    columns: dict[str, list] = dict(zip(keyed, rows, strict=True))
+    n_errors = len(integrals.errors)
+    error_rows = rows[len(_SCALARS): len(_SCALARS) + n_errors]
+    columns["worst"] = [max(e) for e in zip(*error_rows, strict=True)] if n_errors else [0.0] * integrals.n_points
     for name in ("nonlocal_density", "bound_state_counts"):
         value = getattr(integrals, name)
         columns[name] = [None] * integrals.n_points if value is None else np.asarray(value).tolist()

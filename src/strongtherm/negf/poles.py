@@ -55,9 +55,10 @@ infinity (Lorentzian band) or a reservoir without analytic continuation uses the
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import lru_cache
+from functools import lru_cache, reduce
 from typing import Any
 
 import numpy as np
@@ -67,12 +68,12 @@ from scipy.special import expit
 from ..thermal import Bath
 from .contour import _Stack, _stack, check_request
 from .energy_integrals import STATE_FIELDS, EnergyIntegrals, system_traces
-from .integrate import QuadratureOptions
+from .integrate import DEFAULT_OPTIONS, QuadratureOptions
 from .reservoirs import TightBindingChain, WideBand
 from .spectral import _decoupled_states, _gaps
 from .system import ModelPoint, OpenSystem
 
-__all__ = ["FermiPoleExpansion", "bound_state_counts", "fermi_pole_expansion", "pole_integrals", "supports_poles"]
+__all__ = ["EvaluatedModel", "FermiPoleExpansion", "bound_state_counts", "evaluate", "fermi_pole_expansion", "pole_integrals", "rounding_floor", "supports_poles"]
 
 _EPS = float(np.finfo(float).eps)
 #: below this the expansion's truncation error is hidden by the rounding of its sums
@@ -254,7 +255,7 @@ def _gauss_legendre(m: int) -> tuple[np.ndarray, np.ndarray]:
 def _vertical_rule(n_poles: int, top_decades: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Nodes y_q (in units of T), weights w_q (measure dy, units of T) and the index s_q of the
     pole just below each node, for int_{zeta_p}^inf dy of a function analytic in
-    |Im ln y| < pi/2 (plus a tail y = Y / v, v in (0, 1], above Y = zeta_N e^top_decades).
+    abs(Im ln y) < pi/2 (plus a tail y = Y / v, v in (0, 1], above Y = zeta_N e^top_decades).
     """
     zeta, _ = _ozaki(n_poles)
     u_edges = np.log(zeta)
@@ -289,29 +290,72 @@ def _vertical_rule(n_poles: int, top_decades: int) -> tuple[np.ndarray, np.ndarr
     return out
 
 
+@dataclass(frozen=True)
+class _Functionals:
+    """Every pole sum as a linear functional of values at M = N + Q points: the N poles
+    z_p = mu + i zeta_p T first, then the Q nodes of the line quadrature (:func:`_vertical_rule`).
+
+    For values F_m, ``F @ weights`` gives three sums (columns):
+
+    0. sum_p R_p F(z_p);
+    1. sum_p R_p (z_p - mu) F(z_p);
+    2. sum_p R_p K(z_p) with K(z) = -int_z^{i inf} F(w) dw, the antiderivative down the line
+       Re w = mu: K(z_p) = -i T sum_{q above zeta_p} w_q F_q, so the double sum folds into one,
+       sum_p R_p K(z_p) = -i T sum_q w_q F_q (R_1 + ... + R_{s_q}), s_q the pole below node q.
+
+    A pole sum of Hermitian-valued spectral parts is then T (S + S^dagger) (module docstring).
+    """
+
+    z: np.ndarray  # (M,)
+    weights: np.ndarray  # (M, 3) complex: columns 0-2 above
+    line_shift: np.ndarray  # 1 / (z - mu) on the line nodes, 0 at the poles, (M,)
+    log_iy_sum: complex  # sum_p R_p Log(z_p - mu), principal branch
+    residue_sum: float  # sum_p R_p
+    n_poles: int
+
+
 @lru_cache(maxsize=64)
-def _reservoir_on_nodes(reservoir: object, T: float, mu: float, n_poles: int, top: int) -> tuple[np.ndarray, np.ndarray]:
-    """g_r and dg_r/dz at the poles and the line nodes (they depend on the reservoir, T, mu and
-    the rule only, not on the parameter point): computed once per set of nodes."""
-    zeta, _ = _ozaki(n_poles)
-    y_quad, _, _ = _vertical_rule(n_poles, top)
-    z = mu + 1j * T * np.concatenate([zeta, y_quad])
-    g = np.asarray(reservoir.surface_greens_function(z))  # type: ignore[attr-defined]
-    dg = np.asarray(reservoir.surface_greens_function_derivative(z))  # type: ignore[attr-defined]
-    g.setflags(write=False)
-    dg.setflags(write=False)
-    return g, dg
+def _functionals(T: float, mu: float, n_poles: int, top_decades: int) -> _Functionals:
+    zeta, residue = _ozaki(n_poles)
+    y_line, w_line, segment = _vertical_rule(n_poles, top_decades)
+    iy = 1j * T * np.concatenate([zeta, y_line])
+    weights = np.zeros((iy.size, 3), dtype=complex)
+    weights[:n_poles, 0] = residue
+    weights[:n_poles, 1] = residue * iy[:n_poles]
+    weights[n_poles:, 2] = -1j * T * w_line * np.cumsum(residue)[segment]
+    line_shift = np.concatenate([np.zeros(n_poles), 1.0 / iy[n_poles:]])
+    out = _Functionals(mu + iy, weights, line_shift, complex(np.log(iy[:n_poles]) @ residue), float(residue.sum()), n_poles)
+    for a in (out.z, out.weights, out.line_shift):
+        a.setflags(write=False)
+    return out
 
 
-def _cumulative_from_above(values: np.ndarray, weights: np.ndarray, segment: np.ndarray, n_poles: int) -> np.ndarray:
-    """K_p = -i sum_{q: s_q >= p} w_q values_q for every pole p; values (P, Q, ...) -> (P, N, ...)."""
-    weighted = values * weights.reshape((1, -1) + (1,) * (values.ndim - 2))
-    # segment is non-decreasing and holds every pole index: sum each run, then sum from the top
-    per_segment = np.add.reduceat(weighted, np.searchsorted(segment, np.arange(n_poles)), axis=1)
-    return -1j * np.cumsum(per_segment[:, ::-1], axis=1)[:, ::-1]
+@dataclass(frozen=True)
+class _Surfaces:
+    """g_r and dg_r/dz of every reservoir at the poles and the line nodes, (M, m_r, m_r) each;
+    where every reservoir has one surface orbital also as (R, M) arrays ``g_flat``, ``dg_flat``."""
+
+    g: tuple[np.ndarray, ...]
+    dg: tuple[np.ndarray, ...]
+    g_flat: np.ndarray | None
+    dg_flat: np.ndarray | None
 
 
-# ---------------------------------------------------------------------- the integrals
+@lru_cache(maxsize=64)
+def _surfaces(reservoirs: tuple, T: float, mu: float, n_poles: int, top: int) -> _Surfaces:
+    """:class:`_Surfaces` (they depend on the reservoirs, T, mu and the rule only, not on the
+    parameter point): computed once per set of nodes."""
+    z = _functionals(T, mu, n_poles, top).z
+    g = tuple(np.asarray(res.surface_greens_function(z)) for res in reservoirs)
+    dg = tuple(np.asarray(res.surface_greens_function_derivative(z)) for res in reservoirs)
+    single = all(a.shape[-1] == 1 for a in g)
+    g_flat = np.array([a[:, 0, 0] for a in g]) if single else None
+    dg_flat = np.array([a[:, 0, 0] for a in dg]) if single else None
+    for a in (*g, *dg, *((g_flat, dg_flat) if single else ())):
+        a.setflags(write=False)
+    return _Surfaces(g, dg, g_flat, dg_flat)
+
+
 class _Algebra:
     """Stacked n x n matrix algebra on arrays (P, M, n, n); for n = 1 plain arrays (P, M), so the
     one-level models (the common case) run elementwise instead of through 1 x 1 matmuls."""
@@ -320,6 +364,8 @@ class _Algebra:
         self.n = n
         self.scalar = n == 1
         self.eye: np.ndarray | float = 1.0 if self.scalar else np.eye(n)
+        self.unit = np.eye(n)  # the unit matrix also where n = 1 (for (P, n, n) results)
+        self.unit.setflags(write=False)
 
     def lift(self, X: np.ndarray) -> np.ndarray:
         """(P, n, n) model matrices -> broadcastable against (P, M, ...)."""
@@ -347,6 +393,10 @@ class _Algebra:
     def tr(self, X: Any) -> Any:
         return X if self.scalar else np.trace(X, axis1=-2, axis2=-1)
 
+    def real_trace(self, X: np.ndarray) -> np.ndarray:
+        """Re Tr X of stacked (P, n, n) matrices."""
+        return X[:, 0, 0].real if self.scalar else np.trace(X, axis1=-2, axis2=-1).real
+
     def tr_mm(self, X: Any, Y: Any) -> Any:
         return X * Y if self.scalar else (X * np.swapaxes(Y, -1, -2)).sum(axis=(-2, -1))
 
@@ -355,67 +405,154 @@ class _Algebra:
         of the eigenvalues, every one of which has Im > 0 when (D - D^dag) / 2i > 0."""
         return np.log(D) if self.scalar else np.log(np.linalg.eigvals(D)).sum(axis=-1)
 
-    def pole_sum(self, F: np.ndarray, weights: np.ndarray, T: float, first_moment: np.ndarray | float = 0.0,
-                 matrix: bool = False) -> np.ndarray:
-        """M_1/2 + T sum_p R_p (F_p + F_p^dagger): F (P, N) traces, or (P, N[, n, n]) matrices
-        returned as (P, n, n) Hermitian."""
-        if not matrix or self.scalar:
-            s = (2.0 * T) * (F.real @ weights)
-            s = 0.5 * np.asarray(first_moment).real + s
-            return s[:, None, None] if matrix else s
-        summed = T * (F * weights[:, None, None]).sum(axis=1)
-        return 0.5 * np.asarray(first_moment) + summed + np.conj(np.swapaxes(summed, -1, -2))
+    def times_eye(self, x: np.ndarray) -> np.ndarray:
+        """x (shape (M,) or (P, M)) times the unit matrix (for n = 1, x itself)."""
+        return x if self.scalar else x[..., None, None] * self.eye
+
+    def node_sums(self, matrices: Sequence[np.ndarray], traces: Sequence[np.ndarray],
+                  weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """sum_m F_m weights[m, c] of every F at once: ``matrices`` (P, M[, n, n]) each ->
+        (L, P, n, n, C), ``traces`` (P, M) each -> (K, P, C). For n = 1, one matrix product."""
+        if self.scalar:  # (P, M) each: one (K P, M) x (M, C) product
+            arrays = [*matrices, *traces]
+            sums = np.concatenate(arrays).dot(weights).reshape(len(arrays), -1, weights.shape[1])
+            return sums[: len(matrices), :, None, None, :], sums[len(matrices):]
+        traced = np.stack(traces) @ weights if traces else np.zeros((0, 0, weights.shape[1]))
+        return np.einsum("lpmij,mc->lpijc", np.stack(matrices), weights), traced
+
+    def hermitian_sum(self, S: np.ndarray, T: float) -> np.ndarray:
+        """T (S + S^dagger) of stacked (P, n, n) sums: the pole sum of a spectral part."""
+        return (2.0 * T) * S.real if self.scalar else T * (S + np.conj(np.swapaxes(S, -1, -2)))
 
 
-def _stacked_model(model: OpenSystem, points: Sequence[Mapping[str, float]], names: Sequence[str]) -> _Stack:
+@lru_cache(maxsize=16)
+def _algebra(n: int) -> _Algebra:
+    return _Algebra(n)
+
+
+def _affine_matrices(model: OpenSystem, points: Sequence[Mapping[str, float]], names: Sequence[str]) -> tuple | None:
+    """h, V, dh, dV of a model affine in its parameters (:mod:`strongtherm.models.affine`), by one
+    matrix product per matrix instead of one call per point; None for any other model."""
+    h_fn, V_fn = model.system_hamiltonian, model.couplings
+    affine = hasattr(h_fn, "stacked") and hasattr(V_fn, "stacked")
+    affine = affine and getattr(model.system_hamiltonian_derivative, "__self__", None) is h_fn
+    if not (affine and getattr(model.couplings_derivative, "__self__", None) is V_fn):
+        return None
+    P = len(points)
+    h = h_fn.stacked(points)  # type: ignore[attr-defined]
+    V = V_fn.stacked(points)
+    dh = {k: h_fn.stacked_derivative(P, k) for k in names}  # type: ignore[attr-defined]
+    dV = {k: V_fn.stacked_derivative(P, k) for k in names}
+    real = bool(h_fn.real and V_fn.real)  # type: ignore[attr-defined]
+    return h, V, dh, dV, bool(h_fn.exactly_hermitian), real  # type: ignore[attr-defined]
+
+
+def _called_matrices(model: OpenSystem, points: Sequence[Mapping[str, float]], names: Sequence[str]) -> tuple:
+    """h, V, dh, dV from the model's callables, point by point, stacked."""
+    R = len(model.reservoirs)
+    assert model.system_hamiltonian_derivative is not None and model.couplings_derivative is not None
+    h = np.array([model.system_hamiltonian(p) for p in points], dtype=complex)
+    couplings = [tuple(model.couplings(p)) for p in points]
+    if any(len(c) != R for c in couplings):
+        raise ValueError("couplings returned the wrong number of matrices")
+    V = tuple(np.array([c[r] for c in couplings], dtype=complex) for r in range(R))
+    dh = {k: np.array([model.system_hamiltonian_derivative(p, k) for p in points], dtype=complex) for k in names}
+    dV_all = {k: [tuple(model.couplings_derivative(p, k)) for p in points] for k in names}
+    dV = {k: tuple(np.array([c[r] for c in dV_all[k]], dtype=complex) for r in range(R)) for k in names}
+    return h, V, dh, dV, False, None
+
+
+def _real_points(stack: _Stack) -> np.ndarray:
+    """Per point, True where h_S and every coupling are real."""
+    return ~_total(np.any(M.imag != 0.0, axis=(-2, -1)) for M in (stack.h, *stack.V))
+
+
+def _stacked_model(model: OpenSystem, points: Sequence[Mapping[str, float]], names: Sequence[str]) -> tuple[_Stack, np.ndarray]:
     """The model matrices of all points, validated once on the stack (shapes, finite entries,
-    Hermitian h_S within check_hermitian's tolerance). Anything unusual (QuTiP operators, a model
-    without exact derivatives, a bad matrix) takes the per-point road of :func:`.contour._stack`,
-    which converts, differentiates numerically and raises the precise error."""
-    n, R = model.n_levels, len(model.reservoirs)
+    Hermitian h_S within check_hermitian's tolerance), and which points are real (see
+    :class:`EvaluatedModel`). Anything unusual (QuTiP operators, a model without exact
+    derivatives, a bad matrix) takes the per-point road of :func:`.contour._stack`, which
+    converts, differentiates numerically and raises the precise error."""
+    n = model.n_levels
+
+    def per_point() -> tuple[_Stack, np.ndarray]:
+        stack = _stack(model, points, names)
+        return stack, _real_points(stack)
+
     if model.system_hamiltonian_derivative is None or model.couplings_derivative is None:
-        return _stack(model, points, names)
+        return per_point()
     try:
-        h = np.array([model.system_hamiltonian(p) for p in points], dtype=complex)
-        couplings = [tuple(model.couplings(p)) for p in points]
-        V = tuple(np.array([c[r] for c in couplings], dtype=complex) for r in range(R))
-        dh = {k: np.array([model.system_hamiltonian_derivative(p, k) for p in points], dtype=complex) for k in names}
-        dV_all = {k: [tuple(model.couplings_derivative(p, k)) for p in points] for k in names}
-        dV = {k: tuple(np.array([c[r] for c in dV_all[k]], dtype=complex) for r in range(R)) for k in names}
+        evaluated = _affine_matrices(model, points, names)
+        affine = evaluated is not None
+        h, V, dh, dV, hermitian, real = evaluated or _called_matrices(model, points, names)
     except (TypeError, ValueError, IndexError):
-        return _stack(model, points, names)
+        return per_point()
     P = len(points)
     shapes_ok = h.shape == (P, n, n) and all(
         v.shape == (P, res.n_surface, n) for v, res in zip(V, model.reservoirs, strict=True)
-    ) and all(len(c) == R for c in couplings)
+    )
     shapes_ok = shapes_ok and all(dh[k].shape == h.shape for k in names)
     shapes_ok = shapes_ok and all(d.shape == v.shape for k in names for d, v in zip(dV[k], V, strict=True))
     if not shapes_ok:
-        return _stack(model, points, names)
-    arrays = [h, *V, *dh.values(), *(d for k in names for d in dV[k])]
-    scale = np.maximum(1.0, np.abs(h).max(axis=(-2, -1)))
-    deviation = np.abs(h - np.conj(np.swapaxes(h, -1, -2))).max(axis=(-2, -1))
-    if not all(np.isfinite(a).all() for a in arrays) or np.any(deviation > 1e-12 * scale):
-        return _stack(model, points, names)
-    return _Stack(0.5 * (h + np.conj(np.swapaxes(h, -1, -2))), V, dh, dV)
+        return per_point()
+    # finite: for an affine model, a non-finite slope makes h non-finite too (0 x inf = nan)
+    derivatives = () if affine else [*dh.values(), *(d for k in names for d in dV[k])]
+    if not all(np.isfinite(a).all() for a in (h, *V, *derivatives)):
+        return per_point()
+    if not hermitian:
+        h_dagger = np.conj(np.swapaxes(h, -1, -2))
+        scale = np.maximum(1.0, np.abs(h).max(axis=(-2, -1)))
+        if np.any(np.abs(h - h_dagger).max(axis=(-2, -1)) > 1e-12 * scale):
+            return per_point()
+        h = 0.5 * (h + h_dagger)
+    stack = _Stack(h, V, dh, dV)
+    return stack, (np.ones(P, dtype=bool) if real else _real_points(stack))
+
+
+@dataclass(frozen=True)
+class EvaluatedModel:
+    """A model evaluated once at P points, for the pole road and the choice of road.
+
+    ``stack``: the stacked matrices; ``radii``: per point, a rigorous bound of max abs(e - mu)
+    over the universe's spectrum (None for a continuum reaching infinity); ``real``: per point,
+    True where h_S and every coupling are real (G_S is then complex symmetric and every spectral
+    matrix real).
+    """
+
+    stack: _Stack
+    radii: np.ndarray | None
+    real: np.ndarray
+
+
+def evaluate(model: OpenSystem, points: Sequence[Mapping[str, float]], mu: float) -> EvaluatedModel:
+    """:class:`EvaluatedModel` of resolved ``points`` (the model is called once per matrix)."""
+    stack, real = _stacked_model(model, points, model.parameter_names)
+    return EvaluatedModel(stack, _spectral_radii(model, stack.h, stack.V, mu), real)
+
+
+def rounding_floor(n_levels: int, radius: float, mu: float) -> float:
+    """The smallest absolute error the pole sums can promise in double precision: ~ eps
+    sqrt(number of terms) x the largest energy, with a margin (measured: ~1e-15 relative to the
+    energy scale on the test set)."""
+    return 2e-15 * n_levels * max(1.0, radius + abs(mu))
 
 
 def _spectral_radii(model: OpenSystem, h: np.ndarray, V: Sequence[np.ndarray], mu: float) -> np.ndarray | None:
     """Per point, a rigorous bound of max |e - mu| over the universe's spectrum: with c the centre
     of the continua, ||h - c|| <= max(||h_S - c||, max |band edge - c|) + ||V||, V the whole
     coupling block (||V||^2 = ||sum_r V_r^dag V_r||). None for a continuum reaching infinity."""
-    edges = np.array([e for interval in model.continuum for e in interval])
-    if not np.all(np.isfinite(edges)):
+    edges = [e for interval in model.continuum for e in interval]
+    if not all(math.isfinite(e) for e in edges):
         return None
-    c = 0.5 * (edges.min() + edges.max())
-    reservoir_radius = float(np.max(np.abs(edges - c)))
+    c = 0.5 * (min(edges) + max(edges))
+    reservoir_radius = max(abs(e - c) for e in edges)
     n = h.shape[-1]
     if n == 1:
         system_radius = np.abs(h[:, 0, 0].real - c)
-        coupling_norm = np.sqrt(sum((np.abs(v) ** 2).sum(axis=(-2, -1)) for v in V))
+        coupling_norm = np.sqrt(_total((np.abs(v) ** 2).sum(axis=(-2, -1)) for v in V))
     else:
         system_radius = np.abs(np.linalg.eigvalsh(h - c * np.eye(n))).max(axis=-1)
-        coupling = sum(np.conj(np.swapaxes(v, -1, -2)) @ v for v in V)
+        coupling = _total(np.conj(np.swapaxes(v, -1, -2)) @ v for v in V)
         coupling_norm = np.sqrt(np.abs(np.linalg.eigvalsh(coupling)).max(axis=-1))
     return abs(c - mu) + np.maximum(system_radius, reservoir_radius) + coupling_norm
 
@@ -485,6 +622,7 @@ def pole_integrals(
     quantities: str = "state",
     directions: Sequence[Mapping[str, float]] | None = None,
     options: QuadratureOptions | None = None,
+    evaluated: EvaluatedModel | None = None,
 ) -> EnergyIntegrals:
     """Every energy integral of P points of ``model`` at ``bath`` by pole sums (module docstring).
 
@@ -502,29 +640,42 @@ def pole_integrals(
         d lambda/dt per point; required for "rates".
     options : QuadratureOptions, optional
         ``options.atol`` is the target absolute error of every quantity.
+    evaluated : EvaluatedModel, optional
+        :func:`evaluate` of the same model, points and mu, where the caller has it already.
 
     Returns
     -------
     EnergyIntegrals
+
+    Raises
+    ------
+    ValueError
+        A continuum reaching infinity, ``atol`` below the rounding floor of the sums, or a
+        temperature so low that the expansion would need more than :data:`MAX_POLES` poles.
     """
-    options = options or QuadratureOptions()
+    options = options or DEFAULT_OPTIONS
     check_request(quantities, directions, points)
     n, P = model.n_levels, len(points)
-    names = model.parameter_names
-    stack = _stacked_model(model, points, names)
-    radii = _spectral_radii(model, stack.h, stack.V, bath.mu)
+    evaluated = evaluated or evaluate(model, points, bath.mu)
+    stack, radii = evaluated.stack, evaluated.radii
     if radii is None:
         raise ValueError(
             f"the pole road needs a bounded spectrum, but a continuum of {model.name} reaches infinity; use method='contour'"
         )
     atol = float(options.atol)
-    # rounding floor of the sums below: ~ eps sqrt(number of terms) x (largest energy scale),
-    # with a margin (measured: ~1e-15 relative to the energy scale on the test set)
-    floor = 2e-15 * n * max(1.0, float(radii.max()) + abs(bath.mu))
+    floor = rounding_floor(n, float(radii.max()), bath.mu)
     if atol < floor:
         raise ValueError(
             f"tolerance atol={atol:g} is below what the pole expansion can reach in double precision "
             f"for this model (about {floor:.1g}); use atol >= {floor:.1g}"
+        )
+    widest_reach = bath.beta * float(radii.max())
+    if widest_reach > _REACH_PER_POLE_SQUARED * MAX_POLES**2:
+        # the expansion needs >= sqrt(reach / 0.27) poles: refuse before building any
+        raise ValueError(
+            f"tolerance atol={atol:g} at T={bath.T:g} needs a Fermi expansion with about "
+            f"{math.sqrt(widest_reach / _REACH_PER_POLE_SQUARED):.0f} poles (beta x spectral radius = {widest_reach:.3g}), "
+            f"more than the {MAX_POLES} allowed; use method='contour', whose cost does not grow as T -> 0"
         )
     # the strictest bound below is the entropy's n (sup|x err| + int|err|): share atol among them.
     # Points are grouped by the pole count their own spectral radius needs (the cost per point is
@@ -532,11 +683,13 @@ def pole_integrals(
     # fewer than 1/1.25 of its poles, so a batch never costs much more than its points one by one
     tolerance = atol / (4.0 * n)
     if P == 1:
-        counts = np.array([fermi_pole_expansion(bath.beta * float(radii[0]), tolerance).n_poles])
-    else:  # one expansion per reach bucket (see _bucket), not per point
-        buckets, inverse = np.unique(np.ceil(16.0 * np.log2(np.maximum(bath.beta * radii, 1.0))), return_inverse=True)
-        per_bucket = [fermi_pole_expansion(2.0 ** (b / 16.0), tolerance).n_poles for b in buckets]
-        counts = np.array(per_bucket)[inverse.ravel()]
+        widest = float(radii[0])
+        return _integrals_of_group(model, bath, points, stack, fermi_pole_expansion(bath.beta * widest, tolerance), widest,
+                                   quantities, directions, evaluated.real)  # fmt: skip
+    # one expansion per reach bucket (see _bucket), not per point
+    buckets, inverse = np.unique(np.ceil(16.0 * np.log2(np.maximum(bath.beta * radii, 1.0))), return_inverse=True)
+    per_bucket = [fermi_pole_expansion(2.0 ** (b / 16.0), tolerance).n_poles for b in buckets]
+    counts = np.array(per_bucket)[inverse.ravel()]
     order = np.argsort(counts, kind="stable")
     groups: list[np.ndarray] = []
     start = 0
@@ -551,10 +704,10 @@ def pole_integrals(
         widest = float(radii[idx].max())
         parts.append(_integrals_of_group(
             model, bath, [points[i] for i in idx], sub, fermi_pole_expansion(bath.beta * widest, tolerance), widest,
-            quantities, None if directions is None else [directions[i] for i in idx],
+            quantities, None if directions is None else [directions[i] for i in idx], evaluated.real[idx],
         ))  # fmt: skip
     merged = parts[0] if len(parts) == 1 else _merge(parts, groups, P)
-    if quantities == "state" and P > 1:
+    if quantities == "state":
         # counted for batches (sweeps write n_bound_states); a single state counts on demand
         merged = replace(merged, bound_state_counts=bound_state_counts(model, points, stack.h, stack.V))
     return merged
@@ -574,7 +727,7 @@ def _merge(parts: Sequence[EnergyIntegrals], indices: Sequence[np.ndarray], P: i
 
     first = parts[0]
     fields: dict[str, object] = {}
-    for name in (*STATE_FIELDS, "nonlocal_density", "expectation_H_S", "bound_state_counts"):
+    for name in (*STATE_FIELDS, "nonlocal_density", "expectation_H_S", "bound_state_counts", "real_model"):
         if getattr(first, name) is not None:
             fields[name] = join([getattr(p, name) for p in parts])
     for name in ("powers_SR", "powers_S", "errors", "sum_rule_residuals"):
@@ -588,6 +741,21 @@ def _merge(parts: Sequence[EnergyIntegrals], indices: Sequence[np.ndarray], P: i
     )
 
 
+def _total(terms: Any) -> Any:
+    """The sum of a non-empty iterable of arrays, without the extra copy of ``sum``'s start at 0."""
+    return reduce(operator.add, terms)
+
+
+#: error-estimate rows of the state (each (P,)); see _integrals_of_group
+_STATE_ERRORS = (
+    "N_S", "U_S", "S_S", "Omega_S", "dN_R", "dU_R", "dS_R", "dOmega_R", "H_SR",
+    "log_f_matrix", "log_one_minus_f_matrix", "correlation_matrix_beta_derivative",
+)  # fmt: skip
+#: rounding of an N-term sum ~ sqrt(N) eps x the magnitude of its terms, with a margin: measured
+#: against the contour road up to T = 1e6 (where the energies ~ n T ln 2 are huge), see tests
+_ROUNDING_MARGIN = 16.0
+
+
 def _integrals_of_group(
     model: OpenSystem,
     bath: Bath,
@@ -597,90 +765,106 @@ def _integrals_of_group(
     radius: float,
     quantities: str,
     directions: Sequence[Mapping[str, float]] | None,
+    real: np.ndarray,
 ) -> EnergyIntegrals:
-    """:func:`pole_integrals` for points that share one Fermi expansion."""
+    """:func:`pole_integrals` for points that share one Fermi expansion.
+
+    G_S is evaluated once on the poles and the line nodes together, and every pole sum (the
+    log kernels' antiderivatives included, see :class:`_Functionals`) is a column of one product
+    of a few node arrays with a fixed weight matrix: a single point costs a fixed few tens of
+    array operations, a batch grows with P x (N + Q) elements.
+    """
     n, P = model.n_levels, len(points)
     names = model.parameter_names
     T, mu, beta = bath.T, bath.mu, bath.beta
-    zeta, residue = expansion.poles, expansion.residues
+    zeta = expansion.poles
     N = zeta.size
     top = max(0, math.ceil(math.log(4.0 * beta * radius / zeta[-1]))) if zeta[-1] < 4.0 * beta * radius else 0
-    y_quad, w_quad, segment = _vertical_rule(N, top)
-    w_line = w_quad * T
+    fn = _functionals(T, mu, N, top)
     want_state = quantities == "state"
-    alg = _Algebra(n)
-    eye = alg.eye
+    alg = _algebra(n)
+    unit = alg.unit
+    surfaces = _surfaces(model.reservoirs, T, mu, N, top)
+    g_all = surfaces.g
 
-    # G_S at the poles z_p = mu + i zeta_p T (everything) and on the line nodes (antiderivatives)
-    z_p = mu + 1j * T * zeta
-    z_l = mu + 1j * T * y_quad
-    iy = z_p - mu
-    h = alg.lift(stack.h)
-    if not alg.scalar:
-        z_p_, z_l_ = z_p[:, None, None] * eye, z_l[:, None, None] * eye
+    # one level and one surface orbital per reservoir: Sigma = sum_r |V_r|^2 g_r and
+    # dSigma/dk = sum_r 2 Re(V_r^* dV_r/dk) g_r, so R sums of g_r G serve every parameter
+    single_orbital = alg.scalar and surfaces.g_flat is not None
+    if single_orbital:
+        V_r = np.array([V[:, 0, 0] for V in stack.V])  # (R, P)
+        strengths = (V_r.real**2 + V_r.imag**2).T  # (P, R)
+        Sigma, dSigma_dz = strengths @ surfaces.g_flat, strengths @ surfaces.dg_flat
     else:
-        z_p_, z_l_ = z_p, z_l
-    g_all, dg_all = zip(*(_reservoir_on_nodes(res, T, mu, N, top) for res in model.reservoirs), strict=True)  # type: ignore[arg-type]  # reservoirs are frozen dataclasses (hashable); the Protocol cannot say so
-    g_p, g_l = [g[:N] for g in g_all], [g[N:] for g in g_all]
-    dg_p, dg_l = [g[:N] for g in dg_all], [g[N:] for g in dg_all]
-    Sigma_p = sum(alg.sandwich(V, g, V) for V, g in zip(stack.V, g_p, strict=True))
-    Sigma_l = sum(alg.sandwich(V, g, V) for V, g in zip(stack.V, g_l, strict=True))
-    dSz_p = sum(alg.sandwich(V, g, V) for V, g in zip(stack.V, dg_p, strict=True))
-    dSz_l = sum(alg.sandwich(V, g, V) for V, g in zip(stack.V, dg_l, strict=True))
-    D_p = z_p_ - h - Sigma_p
-    G_p = alg.inv(D_p)
-    G_l = alg.inv(z_l_ - h - Sigma_l)
-    one_minus_dSz_p = eye - dSz_p
+        Sigma = _total(alg.sandwich(V, g, V) for V, g in zip(stack.V, g_all, strict=True))
+        dSigma_dz = _total(alg.sandwich(V, dg, V) for V, dg in zip(stack.V, surfaces.dg, strict=True))
+    D = alg.times_eye(fn.z) - alg.lift(stack.h) - Sigma
+    G = alg.inv(D)
+    # G - 1 / (w - mu) on the line (its antiderivative converges; that of 1 / (w - mu) alone does
+    # not), G itself at the poles, where line_shift is 0
+    G_sub = G - alg.times_eye(fn.line_shift)
+    G_dSz = alg.tr_mm(G, dSigma_dz)  # Tr[G Sigma']: delta g_R's F, and the universe's log kernel
 
-    errors: dict[str, np.ndarray] = {}
-    ones = np.ones(P)
-    C = alg.pole_sum(G_p, residue, T, eye, matrix=True)
-    errors["correlation_matrix"] = expansion.sup_error * ones
-    coupling_scale = sum((np.abs(V) ** 2).sum(axis=(-2, -1)) for V in stack.V)
-    powers = {}
+    # the couplings' traces Tr[Sigma G] (<H_SR>) and Tr[dSigma/dk G] (Eq. 20)
+    if single_orbital:
+        slopes = 2.0 * (np.conj(V_r) * np.array([[dV[:, 0, 0] for dV in stack.dV[k]] for k in names])).real  # (K, R, P)
+        coupling_nodes = [g * G for g in surfaces.g_flat]  # type: ignore[union-attr]
+    else:
+        coupling_nodes = [alg.tr_mm(Sigma, G)] + [
+            alg.tr_mm(_total(alg.sandwich(dV, g, V) + alg.sandwich(V, g, dV)
+                             for V, dV, g in zip(stack.V, stack.dV[k], g_all, strict=True)), G)
+            for k in names
+        ]  # fmt: skip
+    matrix_nodes = [G_sub]
+    if want_state:  # G (1 - Sigma') G = -G', for dC/dbeta (double poles)
+        matrix_nodes.append(alg.mm(G, alg.eye - dSigma_dz, G) if not alg.scalar else G * (G - G_dSz))
+    trace_nodes = [G_dSz, *coupling_nodes]
+    if directions is not None:
+        trace_nodes.append(_nonlocal_integrand(alg, stack, names, directions, G, g_all, dSigma_dz))
+    S_matrix, S_trace = alg.node_sums(matrix_nodes, trace_nodes, fn.weights)
+    S_G, S_GdS = S_matrix[0], S_trace[0]  # sums of G_sub and Tr[G Sigma']: (P, n, n, 3), (P, 3)
+    coupling_sums = (2.0 * T) * S_trace[1: 1 + len(coupling_nodes), :, 0].real
+    if single_orbital:
+        H_SR = 2.0 * (strengths.T * coupling_sums).sum(axis=0)
+        powers = dict(zip(names, (slopes * coupling_sums).sum(axis=1), strict=True))
+    else:
+        H_SR, powers = 2.0 * coupling_sums[0], dict(zip(names, coupling_sums[1:], strict=True))
+
+    # the universe: ln det[z - h_S - Sigma] at the poles in closed form (each eigenvalue in the
+    # upper half plane: principal Log), and the same through the line quadrature (the fold of
+    # Tr[G (1 - Sigma')] - n / (w - mu)): their difference is the error estimate of that
+    # quadrature, which the system's log kernel uses too
+    universe = alg.log_det_upper(D[:, :N]) @ fn.weights[:N, 0] - n * fn.log_iy_sum
+    universe_by_line = np.trace(S_G[..., 2], axis1=-2, axis2=-1) - S_GdS[:, 2]
+    log_quadrature_error = np.abs((2.0 * T) * (universe - universe_by_line).real)
+    C = 0.5 * unit + alg.hermitian_sum(S_G[..., 0], T)
+    coupling_scale = _total((np.abs(V) ** 2).sum(axis=(-2, -1)) for V in stack.V)
+    # expansion bounds (module docstring) plus the rounding of the sums: ~ sqrt(terms) eps x their
+    # magnitude, which is n x the largest energy (spectral radius, |mu|, or T ln 2 per level)
+    rounding = _ROUNDING_MARGIN * _EPS * math.sqrt(fn.z.size) * n
+    rounding_energy = rounding * max(radius + abs(mu), T)
+    sup = expansion.sup_error
+    e_U = n * T * expansion.sup_x_error + rounding_energy
+    e_N = n * sup + rounding
+    errors = {"correlation_matrix": np.full(P, sup + rounding)}
     for k in names:
-        dSigma_k = sum(
-            alg.sandwich(dV, g, V) + alg.sandwich(V, g, dV) for V, dV, g in zip(stack.V, stack.dV[k], g_p, strict=True)
-        )
-        powers[k] = alg.pole_sum(alg.tr_mm(dSigma_k, G_p), residue, T)
-        # int f X with int |X| <~ 2 |V| |dV| per unit band: bounded through sup |f_N - f|
-        errors[f"powers_SR:{k}"] = 2.0 * expansion.sup_error * (1.0 + coupling_scale)
-
-    # the universe's ln det at the poles (closed form) and through the line quadrature (a check)
-    L_closed = alg.log_det_upper(D_p) - n * np.log(iy)
-    trace_universe = alg.tr(alg.mm(G_l, eye - dSz_l)) - n / (z_l - mu)
-    K_universe = _cumulative_from_above(trace_universe, w_line, segment, N)
-    log_quadrature_error = np.abs(alg.pole_sum(L_closed - K_universe, residue, T))
-
+        errors[f"powers_SR:{k}"] = (2.0 * sup + rounding) * (1.0 + coupling_scale)
     state: dict[str, object] = {}
     if want_state:
-        h_minus_mu = stack.h - mu * np.eye(n)
-        trace_h = np.real(np.trace(stack.h, axis1=-2, axis2=-1))
+        h_minus_mu = stack.h - mu * unit
+        trace_h = alg.real_trace(stack.h)
+        N_S = alg.real_trace(C)
         # int A (e - mu) f: F = (z - mu) G - 1, M_1 = h_S - mu (first-moment sum rule)
-        E1 = alg.pole_sum(iy[:, None, None] * G_p - eye if not alg.scalar else iy * G_p - 1.0, residue, T,
-                          h_minus_mu if not alg.scalar else h_minus_mu[:, 0, 0], matrix=True)  # fmt: skip
-        N_S = np.real(np.trace(C, axis1=-2, axis2=-1))
-        U_rel = np.real(np.trace(E1, axis1=-2, axis2=-1))
-        # system: K_S(z) = -int_z^{i inf} [G_S - 1/(w - mu)] dw at the poles, then int A omega
-        subtraction = 1.0 / (z_l - mu)
-        K_S = _cumulative_from_above(G_l - (subtraction if alg.scalar else subtraction[:, None, None] * eye), w_line, segment, N)
-        A_omega = -alg.pole_sum(K_S, residue, T, -h_minus_mu if not alg.scalar else -h_minus_mu[:, 0, 0], matrix=True)
-        A_omega = A_omega - T * math.log(2.0) * np.eye(n)
-        Omega_S = np.real(np.trace(A_omega, axis1=-2, axis2=-1))
-        # universe: Omega_U = -int n_U f, n_U from the phase of det[z - h_S - Sigma] (closed form)
-        Omega_U = -(alg.pole_sum(L_closed, residue, T, n * mu - trace_h) + n * T * math.log(2.0))
+        U_rel = 0.5 * trace_h + (2.0 * T) * np.trace(S_G[..., 1], axis1=-2, axis2=-1).real - n * (0.5 * mu + 2.0 * T * fn.residue_sum)
+        # int A omega = -int n_S f by parts onto K_S = -int [G - 1 / (w - mu)] (M_1 = -(h_S - mu));
+        # int_mu^inf f = T ln 2
+        A_omega = 0.5 * h_minus_mu - alg.hermitian_sum(S_G[..., 2], T) - (T * math.log(2.0)) * unit
+        Omega_S = alg.real_trace(A_omega)
+        Omega_U = -(0.5 * (n * mu - trace_h) + (2.0 * T) * universe.real) - n * T * math.log(2.0)
         # reservoir: delta g_R has F = -Tr[G Sigma'] (M_1 = 0), and (z - mu) F for dU_R
-        F_R = -alg.tr_mm(G_p, dSz_p)
-        dN_R = alg.pole_sum(F_R, residue, T)
-        dU_rel = alg.pole_sum(iy * F_R, residue, T)
+        dN_R, dU_rel = -(2.0 * T) * S_GdS[:, 0].real, -(2.0 * T) * S_GdS[:, 1].real
         dOmega_R = Omega_U - Omega_S
-        H_SR = alg.pole_sum(2.0 * alg.tr_mm(Sigma_p, G_p), residue, T)
-        # dC/dbeta at fixed mu: -T^2 sum_p R_p [G_p + i zeta_p T G'_p + h.c.], G' = -G (1 - Sigma') G
-        dG_dz = -alg.mm(G_p, one_minus_dSz_p, G_p)
-        dC = -T * alg.pole_sum(G_p + (iy * dG_dz if alg.scalar else iy[:, None, None] * dG_dz), residue, T, matrix=True)
-        # expansion bounds (see module docstring), plus the line quadrature's error estimate
-        e_U = n * T * expansion.sup_x_error
-        e_Omega = n * T * expansion.integrated_error + log_quadrature_error
+        # dC/dbeta at fixed mu: -T^2 sum_p R_p [G + (z_p - mu) G' + h.c.], G' = -G (1 - Sigma') G
+        dC = -T * alg.hermitian_sum(S_G[..., 0] - S_matrix[1][..., 1], T)
         state.update(
             N_S=N_S, U_S=mu * N_S + U_rel, S_S=beta * (U_rel - Omega_S), Omega_S=Omega_S,
             dN_R=dN_R, dU_R=mu * dN_R + dU_rel, dS_R=beta * (dU_rel - dOmega_R), dOmega_R=dOmega_R,
@@ -688,37 +872,18 @@ def _integrals_of_group(
             correlation_matrix_beta_derivative=dC,
             sum_rule_residuals={"int g_S - n": np.zeros(P), "int delta g_R": np.zeros(P)},
         )  # fmt: skip
-        errors.update(
-            N_S=n * expansion.sup_error * ones,
-            U_S=(e_U + abs(mu) * n * expansion.sup_error) * ones,
-            S_S=beta * (e_U + e_Omega),
-            Omega_S=e_Omega * ones,
-            dN_R=2.0 * n * expansion.sup_error * ones,
-            dU_R=2.0 * (e_U + abs(mu) * n * expansion.sup_error) * ones,
-            dS_R=2.0 * beta * (e_U + e_Omega),
-            dOmega_R=2.0 * e_Omega * ones,
-            H_SR=2.0 * expansion.sup_error * (1.0 + coupling_scale),
-            log_f_matrix=beta * e_Omega * ones,
-            log_one_minus_f_matrix=beta * e_Omega * ones,
-            correlation_matrix_beta_derivative=T * expansion.sup_x_derivative_error * ones,
-        )  # fmt: skip
-
+        e_Omega = n * T * expansion.integrated_error + rounding_energy + log_quadrature_error
+        e_U_S = e_U + abs(mu) * e_N
+        rows = np.empty((len(_STATE_ERRORS), P))
+        rows[0], rows[1], rows[2], rows[3] = e_N, e_U_S, beta * (e_U + e_Omega), e_Omega
+        rows[4], rows[5], rows[6], rows[7] = 2.0 * e_N, 2.0 * e_U_S, 2.0 * beta * (e_U + e_Omega), 2.0 * e_Omega
+        rows[8] = (2.0 * sup + rounding) * (1.0 + coupling_scale)
+        rows[9] = rows[10] = beta * e_Omega
+        rows[11] = T * expansion.sup_x_derivative_error + rounding_energy
+        errors.update(zip(_STATE_ERRORS, rows, strict=True))
     if directions is not None:
-        # Eq. (21), second term: int omega X, X the spectral part of term(z); by parts onto
-        # K_term(z) = -int_z^{i inf} term(w) dw (term ~ 1/z^3: M_1 = 0, no subtraction).
-        # d/dt acts through h_dot = sum_k rate_k dh/dk and V_dot = sum_k rate_k dV/dk.
-        rates = [[float(d.get(k, 0.0)) for k in names] for d in directions]
-        h_dot = np.einsum("pk,kpij->pij", rates, np.array([stack.dh[k] for k in names]))
-        V_dot = [np.einsum("pk,kpij->pij", rates, np.array([stack.dV[k][r] for k in names])) for r in range(len(stack.V))]
-        Sigma_dot = sum(
-            alg.sandwich(Vd, g, V) + alg.sandwich(V, g, Vd) for V, Vd, g in zip(stack.V, V_dot, g_l, strict=True)
-        )
-        dG_dt = alg.mm(G_l, alg.lift(h_dot) + Sigma_dot, G_l)
-        dG_dz_line = -alg.mm(G_l, eye - dSz_l, G_l)
-        term = alg.tr_mm(dG_dt, dSz_l) - alg.tr_mm(dG_dz_line, Sigma_dot)
-        K_term = _cumulative_from_above(term, w_line, segment, N)
-        state["nonlocal_density"] = -alg.pole_sum(K_term, residue, T)
-        errors["nonlocal_density"] = (n * T * expansion.integrated_error + log_quadrature_error) * (1.0 + coupling_scale)
+        state["nonlocal_density"] = -(2.0 * T) * S_trace[-1][:, 2].real
+        errors["nonlocal_density"] = (n * T * expansion.integrated_error + rounding_energy + log_quadrature_error) * (1.0 + coupling_scale)
 
     state["expectation_H_S"], state["powers_S"] = system_traces(stack.h, stack.dh, C)
     return EnergyIntegrals(
@@ -726,7 +891,32 @@ def _integrals_of_group(
         correlation_matrix=C,
         powers_SR=powers,
         errors=errors,
-        n_evaluations=N + y_quad.size,
+        n_evaluations=fn.z.size,
         converged=True,
+        real_model=real,
         **state,  # type: ignore[arg-type]
     )
+
+
+def _nonlocal_integrand(
+    alg: _Algebra,
+    stack: _Stack,
+    names: Sequence[str],
+    directions: Sequence[Mapping[str, float]],
+    G: np.ndarray,
+    g_all: Sequence[np.ndarray],
+    dSigma_dz: np.ndarray,
+) -> np.ndarray:
+    """Eq. (21), second term: int omega X, X the spectral part of term(z) = Tr[dG/dt Sigma' -
+    dG/dz dSigma/dt]; by parts onto its antiderivative down the line (column 2 of
+    :class:`_Functionals`; term ~ 1/z^3: M_1 = 0, no subtraction). d/dt acts through
+    h_dot = sum_k rate_k dh/dk and V_dot = sum_k rate_k dV/dk. Values at every node, (P, M)."""
+    rates = np.array([[float(d.get(k, 0.0)) for k in names] for d in directions])
+    h_dot = np.einsum("pk,kpij->pij", rates, np.array([stack.dh[k] for k in names]))
+    V_dot = [np.einsum("pk,kpij->pij", rates, np.array([stack.dV[k][r] for k in names])) for r in range(len(stack.V))]
+    Sigma_dot = _total(
+        alg.sandwich(Vd, g, V) + alg.sandwich(V, g, Vd) for V, Vd, g in zip(stack.V, V_dot, g_all, strict=True)
+    )
+    dG_dt = alg.mm(G, alg.lift(h_dot) + Sigma_dot, G)
+    dG_dz = -alg.mm(G, alg.eye - dSigma_dz, G)
+    return alg.tr_mm(dG_dt, dSigma_dz) - alg.tr_mm(dG_dz, Sigma_dot)

@@ -218,9 +218,9 @@ class OpenSystem:
             z, self.reservoirs, V, dV, derivative=False
         )
 
-    @property
+    @cached_property
     def continuum(self) -> tuple[tuple[float, float], ...]:
-        """Union of the reservoirs' continua, merged and sorted."""
+        """Union of the reservoirs' continua, merged and sorted (the reservoirs are frozen)."""
         intervals = sorted(iv for res in self.reservoirs for iv in res.continuum)
         merged: list[list[float]] = []
         for lo, hi in intervals:
