@@ -115,6 +115,37 @@ def test_fermi_expansion_error_bound_holds_on_a_dense_grid():
         assert abs(float(e.fermi(far)[0]) - float(expit(-far)[0])) > 1e3 * tolerance
 
 
+@pytest.mark.parametrize("T", [1e4, 1e6])
+@pytest.mark.parametrize(("model", "params"), [(RLM, {"eps_s": 0.3, "V": 0.8}), (TWO, {"eps_1": 0.2, "V_L": 0.7})],
+                         ids=["rlm", "two-level"])  # fmt: skip
+def test_error_estimate_covers_the_rounding_at_high_temperature(model, params, T):
+    # at T = 1e4-1e6 the energies ~ n T ln 2 are huge and the pole sums are only accurate to
+    # rounding (measured differences to the contour road: 2e-12 ... 3e-8): the estimate must
+    # say so (before, it reported 0). Bound: |poles - contour| <= both roads' estimates; the
+    # measured worst ratio is 0.35, so the check fails if the rounding term is dropped.
+    for mu in (0.0, 0.7):
+        bath = st.Bath(T=T, mu=mu)
+        poles = st.negf.equilibrium(model, bath, method="poles", **params)
+        contour = st.negf.equilibrium(model, bath, method="contour", **params)
+        for region in ("system", "reservoir"):
+            a, b = getattr(poles, region), getattr(contour, region)
+            for q in ("N", "U", "S", "Omega"):
+                assert a.errors[q] > 0.0
+                assert abs(getattr(a, q) - getattr(b, q)) <= a.errors[q] + b.errors[q], (region, q, mu)
+        # the pole estimate alone covers the energies' difference (the contour's is ~1e-11)
+        assert abs(poles.system.Omega - contour.system.Omega) <= poles.system.errors["Omega"]
+
+
+def test_too_low_temperature_for_the_pole_road_is_refused_at_once():
+    # T = 1e-6 would need ~3300 poles (beta x radius = 3e6): refused before any expansion is
+    # built (it took minutes to fail before), naming atol, T and the road that works
+    with pytest.raises(ValueError, match=r"atol=1e-11 at T=1e-06.*method='contour'"):
+        st.negf.equilibrium(RLM, st.Bath(T=1e-6), method="poles", eps_s=0.1, V=0.5)
+    # the default road takes the contour there, and answers
+    eq = st.negf.equilibrium(RLM, st.Bath(T=1e-6), eps_s=0.1, V=0.5)
+    assert eq.method == "contour" and np.isfinite(eq.system.S)
+
+
 def test_number_of_poles_grows_as_the_square_root_of_beta():
     counts = [fermi_pole_expansion(5.0 / T, 2.5e-12).n_poles for T in (0.1, 0.02, 0.005, 0.001)]
     ratios = np.diff(np.log(counts)) / np.diff(np.log([10.0, 50.0, 200.0, 1000.0]))
@@ -233,3 +264,50 @@ def test_bound_state_counts_match_the_root_search():
     for p in points[:6] + points[-2:]:  # a single state counts on demand
         eq = st.negf.equilibrium(RLM, st.Bath(T=0.05), **p)
         assert eq.n_bound_states == len(eq.bound_states), p
+
+
+def test_affine_models_are_evaluated_by_one_product_per_matrix():
+    # the stacked evaluation (one matrix product per matrix, no per-point calls) against the
+    # validated per-point road of the model: h_S, V, derivatives and realness, to rounding
+    from strongtherm.negf.contour import _stack
+    from strongtherm.negf.poles import evaluate
+
+    rng = np.random.default_rng(5)
+
+    def hermitian(n):
+        a = rng.normal(size=(n, n)) + 1j * rng.normal(size=(n, n))
+        return a + a.conj().T
+
+    model = st.models.affine_open_system(
+        name="random complex affine", reservoirs=(st.negf.TightBindingChain(t0=1.0), st.negf.TightBindingChain(t0=1.5)),
+        h_S=hermitian(3), couplings=(rng.normal(size=(1, 3)) + 0j, rng.normal(size=(1, 3)) * 1j),
+        h_S_slopes={"a": hermitian(3)}, coupling_slopes={"b": (rng.normal(size=(1, 3)), rng.normal(size=(1, 3)))},
+        parameter_domain={"a": (-2.0, 2.0), "b": (-2.0, 2.0)},
+    )  # fmt: skip
+    points = [model.resolve({"a": a, "b": b}) for a, b in rng.uniform(-2.0, 2.0, size=(4, 2))]
+    fast, reference = evaluate(model, points, 0.0), _stack(model, points, model.parameter_names)
+    assert np.allclose(fast.stack.h, reference.h, atol=1e-14)
+    for r in range(2):
+        assert np.allclose(fast.stack.V[r], reference.V[r], atol=1e-14)
+        for k in ("a", "b"):
+            assert np.allclose(fast.stack.dV[k][r], reference.dV[k][r], atol=1e-14)
+    for k in ("a", "b"):
+        assert np.allclose(fast.stack.dh[k], reference.dh[k], atol=1e-14)
+    assert not fast.real.any()  # complex h_S
+    assert evaluate(RLM, [RLM.resolve({"eps_s": 0.1, "V": 0.5})], 0.0).real.all()
+
+
+def test_a_non_hermitian_affine_matrix_is_refused_by_name():
+    # an AffineMatrix built by hand skips affine_open_system's checks: the stack notices and the
+    # per-point road names the matrix
+    from strongtherm.models.affine import AffineCouplings, AffineMatrix
+
+    h = AffineMatrix(np.array([[0.0, 1.0], [0.0, 0.0]], dtype=complex), {"x": np.eye(2, dtype=complex)})
+    V = AffineCouplings((AffineMatrix(np.ones((1, 2), dtype=complex), {}),))
+    model = st.negf.OpenSystem(
+        name="bad", n_levels=2, reservoirs=(st.negf.TightBindingChain(t0=1.0),), system_hamiltonian=h, couplings=V,
+        parameter_domain={"x": (-1.0, 1.0)}, system_hamiltonian_derivative=h.derivative, couplings_derivative=V.derivative,
+    )  # fmt: skip
+    assert not h.exactly_hermitian
+    with pytest.raises(ValueError, match="h_S must be Hermitian"):
+        st.negf.equilibrium(model, st.Bath(T=0.1), x=0.2)
