@@ -312,6 +312,9 @@ def _is_real(model: OpenSystem, params: Mapping[str, float]) -> bool:
 
 
 _SCALARS = ("N_S", "U_S", "S_S", "Omega_S", "dN_R", "dU_R", "dS_R", "dOmega_R", "H_SR", "expectation_H_S")
+#: (RegionState field, column, error column) of the system and of the reservoir's change
+_SYSTEM_KEYS = tuple((q, f"{q}_S", f"error:{q}_S") for q in ("N", "U", "S", "Omega"))
+_RESERVOIR_KEYS = tuple((q, f"d{q}_R", f"error:d{q}_R") for q in ("N", "U", "S", "Omega"))
 
 
 def _columns(integrals: EnergyIntegrals) -> dict[str, list]:
@@ -372,12 +375,8 @@ def _assemble(
             stacklevel=3,
         )
 
-    def region(system: bool) -> RegionState:
-        keys = {q: (f"{q}_S" if system else f"d{q}_R") for q in ("N", "U", "S", "Omega")}
-        return RegionState(
-            **{q: columns[key][i] for q, key in keys.items()},
-            errors={q: columns[f"error:{key}"][i] for q, key in keys.items()},
-        )
+    def region(keys: tuple[tuple[str, str, str], ...]) -> RegionState:
+        return RegionState(**{q: columns[key][i] for q, key, _ in keys}, errors={q: columns[e][i] for q, _, e in keys})
 
     assert integrals.H_SR is not None and integrals.log_f_matrix is not None and integrals.expectation_H_S is not None
     assert integrals.log_one_minus_f_matrix is not None and integrals.correlation_matrix_beta_derivative is not None
@@ -385,8 +384,8 @@ def _assemble(
         model=model,
         bath=bath,
         params=dict(p),
-        system=region(True),
-        reservoir=region(False),
+        system=region(_SYSTEM_KEYS),
+        reservoir=region(_RESERVOIR_KEYS),
         correlation_matrix=C,
         log_f_matrix=matrix(integrals.log_f_matrix),
         log_one_minus_f_matrix=matrix(integrals.log_one_minus_f_matrix),
