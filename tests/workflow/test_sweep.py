@@ -270,3 +270,17 @@ def test_dask_client_checks_the_guard_before_starting_workers(tmp_path):
     done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode != 0 and "strongtherm.sweep.dask_client()" in done.stderr
     assert "line 2 runs at its top level" in done.stderr  # raised before any worker started
+
+
+def _blas_threads(x: float) -> dict[str, float]:
+    from threadpoolctl import threadpool_info
+
+    return {"threads": float(max((lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"), default=1))}
+
+
+def test_forked_workers_run_one_blas_thread():
+    # forked workers have BLAS loaded already, so the environment variables no longer reach it:
+    # without threadpoolctl in the initializer two workers ran 3-5x slower each than one process
+    ds = st.sweep(_blas_threads, {"x": [0.0, 1.0, 2.0, 3.0]}, processes=2, progress=False, chunk_size=1)
+    assert ds.attrs["backend"] == "processes"
+    assert np.all(ds["threads"].values == 1.0)

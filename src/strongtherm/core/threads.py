@@ -4,18 +4,24 @@ A time loop over matrices of a few hundred rows calls BLAS thousands of times on
 small to share between threads; a threaded BLAS then spends its time waking and parking threads
 (measured: ``st.dynamics.drive`` of the README, 0.8 s with one BLAS thread against 4-9 s with
 two on a busy 2-core machine, identical numbers). :func:`single_threaded_blas` runs a function
-with one BLAS thread and restores the setting afterwards (threadpoolctl).
+with one BLAS thread and restores the setting afterwards (threadpoolctl); :func:`one_blas_thread`
+is the same as a context manager, cheap enough (~4 us: one controller, inspected once) to wrap a
+batch of the Green's-function engine, whose products of a few hundred rows lose 20% to a second
+thread on this 2-core machine. :func:`limit_blas_threads_here` is for worker processes forked
+from a parent that has loaded BLAS already (environment variables no longer reach it there:
+two forked sweep workers ran 3-5x slower each than one).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import ParamSpec, TypeVar
 
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController, threadpool_limits
 
-__all__ = ["single_threaded_blas"]
+__all__ = ["limit_blas_threads_here", "one_blas_thread", "single_threaded_blas"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -26,7 +32,24 @@ def single_threaded_blas(function: Callable[P, R]) -> Callable[P, R]:
 
     @functools.wraps(function)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        with threadpool_limits(limits=1, user_api="blas"):
+        with one_blas_thread():
             return function(*args, **kwargs)
 
     return wrapper
+
+
+@functools.cache
+def _controller() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+@contextmanager
+def one_blas_thread() -> Iterator[None]:
+    """Run the block with one BLAS thread; the previous setting is restored afterwards."""
+    with _controller().limit(limits=1, user_api="blas"):
+        yield
+
+
+def limit_blas_threads_here() -> None:
+    """One BLAS thread for the rest of this process (a worker's initializer)."""
+    threadpool_limits(limits=1, user_api="blas")

@@ -34,6 +34,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -298,12 +299,8 @@ def equilibria(
             raise ValueError("directions must give one mapping per point")
         dirs = [_check_direction(d, p) or {} for d, p in zip(directions, resolved, strict=True)]  # none is None (checked)
     integrals, states = energy_integrals(model, bath, resolved, directions=dirs, options=options, method=method)
-    columns = _columns(integrals)
     real = [_is_real(model, p) for p in resolved] if integrals.real_model is None else integrals.real_model.tolist()
-    return [
-        _assemble(model, bath, p, integrals, columns, i, states[i], dirs[i] if dirs else None, options, real=real[i])
-        for i, p in enumerate(resolved)
-    ]  # fmt: skip
+    return _assemble(model, bath, resolved, integrals, states, dirs, options, real)
 
 
 def _is_real(model: OpenSystem, params: Mapping[str, float]) -> bool:
@@ -336,69 +333,100 @@ def _columns(integrals: EnergyIntegrals) -> dict[str, list]:
     return columns
 
 
+def _per_point(names: Sequence[str], columns: Sequence[list], n_points: int) -> list[dict[str, Any]]:
+    """``{name: column[i]}`` for every point i (empty dicts where there are no names)."""
+    if not names:
+        return [{} for _ in range(n_points)]
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def _regions(columns: Mapping[str, list], keys: tuple[tuple[str, str, str], ...], n_points: int) -> list[RegionState]:
+    """One RegionState per point from the columns (values and error estimates)."""
+    names = [q for q, _, _ in keys]
+    values = _per_point(names, [columns[key] for _, key, _ in keys], n_points)
+    errors = _per_point(names, [columns[e] for _, _, e in keys], n_points)
+    return [RegionState(v["N"], v["U"], v["S"], v["Omega"], errors=e) for v, e in zip(values, errors, strict=True)]
+
+
 def _assemble(
     model: OpenSystem,
     bath: Bath,
+    points: Sequence[Mapping[str, float]],
+    integrals: EnergyIntegrals,
+    states: Sequence[tuple[BoundState, ...] | None],
+    directions: Sequence[Mapping[str, float]] | None,
+    options: QuadratureOptions,
+    real: Sequence[bool],
+) -> list[Equilibrium]:
+    """The Equilibrium of every point of a batch: each column converted once per batch, and the
+    per-point work reduced to picking values."""
+    assert integrals.H_SR is not None and integrals.log_f_matrix is not None and integrals.expectation_H_S is not None
+    assert integrals.log_one_minus_f_matrix is not None and integrals.correlation_matrix_beta_derivative is not None
+    columns = _columns(integrals)
+    # a real model's spectral matrices are real: drop the imaginary rounding (~1e-19), never a value
+    matrices = [integrals.correlation_matrix, integrals.log_f_matrix, integrals.log_one_minus_f_matrix,
+                integrals.correlation_matrix_beta_derivative]  # fmt: skip
+    per_point: list[Any] = list(matrices)  # stacked (P, n, n) arrays, or per-point lists
+    if all(real):
+        per_point = [np.ascontiguousarray(m.real) for m in matrices]
+    elif any(real):
+        per_point = [[np.ascontiguousarray(m[i].real) if r else m[i] for i, r in enumerate(real)] for m in matrices]
+    P, names = len(points), model.parameter_names
+    powers = _per_point(names, [list(zip(columns[f"powers_S:{k}"], columns[f"powers_SR:{k}"], strict=True)) for k in names], P)
+    residuals = _per_point(list(integrals.sum_rule_residuals), [columns[f"residual:{k}"] for k in integrals.sum_rule_residuals], P)
+    systems, reservoirs = _regions(columns, _SYSTEM_KEYS, P), _regions(columns, _RESERVOIR_KEYS, P)
+    out = []
+    for i, p in enumerate(points):
+        worst = columns["worst"][i]
+        _warn_if_unconverged(model, p, integrals, options, worst, residuals[i])
+        out.append(Equilibrium(
+            model=model,
+            bath=bath,
+            params=dict(p),
+            system=systems[i],
+            reservoir=reservoirs[i],
+            correlation_matrix=per_point[0][i],
+            log_f_matrix=per_point[1][i],
+            log_one_minus_f_matrix=per_point[2][i],
+            correlation_matrix_beta_derivative=per_point[3][i],
+            expectation_H_S=columns["expectation_H_S"][i],
+            expectation_H_SR=columns["H_SR"][i],
+            powers=powers[i],
+            sum_rule_residuals=residuals[i],
+            quadrature_error=worst,
+            n_evaluations=integrals.n_evaluations,
+            direction=directions[i] if directions else None,
+            nonlocal_density=columns["nonlocal_density"][i],
+            method=integrals.method,
+            _bound_states=states[i],
+            _n_bound_states=columns["bound_state_counts"][i],
+        ))  # fmt: skip
+    return out
+
+
+def _warn_if_unconverged(
+    model: OpenSystem,
     p: Mapping[str, float],
     integrals: EnergyIntegrals,
-    columns: Mapping[str, list],
-    i: int,
-    states: tuple[BoundState, ...] | None,
-    direction: Mapping[str, float] | None,
     options: QuadratureOptions,
-    *,
-    real: bool = False,
-) -> Equilibrium:
-    def matrix(stack: np.ndarray) -> np.ndarray:
-        # a real model's spectral matrices are real: drop the imaginary rounding (~1e-19), never a value
-        return np.ascontiguousarray(stack[i].real) if real else stack[i]
-
-    C = matrix(integrals.correlation_matrix)
-    powers = {k: (columns[f"powers_S:{k}"][i], columns[f"powers_SR:{k}"][i]) for k in model.parameter_names}
-    residuals = {key: columns[f"residual:{key}"][i] for key in integrals.sum_rule_residuals}
-    worst = columns["worst"][i]
-    tolerance = max(1e3 * options.atol, 10.0 * worst)
-    # the contour road warns (or raises, if strict) itself when it stops above its tolerance
+    worst: float,
+    residuals: Mapping[str, float],
+) -> None:
+    """NumericsWarning where the pole road stopped above atol or a sum rule is off (the contour
+    road warns, or raises if strict, itself when it stops above its tolerance)."""
     if not integrals.converged and integrals.method != "contour":
         warnings.warn(
             f"energy quadrature did not converge to atol={options.atol:g} (error estimate {worst:.2g}) "
             f"for {model.name} at {dict(p)}",
             NumericsWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
+    tolerance = max(1e3 * options.atol, 10.0 * worst)
     if max((abs(r) for r in residuals.values()), default=0.0) > tolerance:
         warnings.warn(
-            f"spectral sum rules violated beyond tolerance {tolerance:.2g}: {residuals} for {model.name} at {dict(p)}; "
+            f"spectral sum rules violated beyond tolerance {tolerance:.2g}: {dict(residuals)} for {model.name} at {dict(p)}; "
             "the quadrature may have stopped early (see its warning), or a user reservoir may break causality "
             "(CustomReservoir(check=True) tests it)",
             NumericsWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
-
-    def region(keys: tuple[tuple[str, str, str], ...]) -> RegionState:
-        return RegionState(**{q: columns[key][i] for q, key, _ in keys}, errors={q: columns[e][i] for q, _, e in keys})
-
-    assert integrals.H_SR is not None and integrals.log_f_matrix is not None and integrals.expectation_H_S is not None
-    assert integrals.log_one_minus_f_matrix is not None and integrals.correlation_matrix_beta_derivative is not None
-    return Equilibrium(
-        model=model,
-        bath=bath,
-        params=dict(p),
-        system=region(_SYSTEM_KEYS),
-        reservoir=region(_RESERVOIR_KEYS),
-        correlation_matrix=C,
-        log_f_matrix=matrix(integrals.log_f_matrix),
-        log_one_minus_f_matrix=matrix(integrals.log_one_minus_f_matrix),
-        correlation_matrix_beta_derivative=matrix(integrals.correlation_matrix_beta_derivative),
-        expectation_H_S=columns["expectation_H_S"][i],
-        expectation_H_SR=columns["H_SR"][i],
-        powers=powers,
-        sum_rule_residuals=residuals,
-        quadrature_error=worst,
-        n_evaluations=integrals.n_evaluations,
-        direction=direction,
-        nonlocal_density=columns["nonlocal_density"][i],
-        method=integrals.method,
-        _bound_states=states,
-        _n_bound_states=columns["bound_state_counts"][i],
-    )
