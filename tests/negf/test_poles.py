@@ -199,6 +199,23 @@ def test_equilibrium_method_keyword_and_batches():
         st.negf.equilibrium(RLM, bath, method="quad", **params)
 
 
+def test_a_batch_in_slices_is_the_batch_in_one_piece(monkeypatch):
+    # large batches run in slices of _SLICE_ELEMENTS node values (memory reuse); slicing splits
+    # the points, never the computation of one: every value identical to rounding (1e-15)
+    import strongtherm.negf.poles as pole_module
+
+    rng = np.random.default_rng(11)
+    points = [RLM.resolve({"eps_s": e, "V": v}) for e, v in zip(rng.uniform(-2.6, 2.6, 60), rng.uniform(0.1, 2.0, 60), strict=True)]
+    bath = st.Bath(T=0.02, mu=0.1)
+    sliced = pole_integrals(RLM, bath, points)
+    monkeypatch.setattr(pole_module, "_SLICE_ELEMENTS", 10**9)
+    whole = pole_integrals(RLM, bath, points)
+    for field in (*STATE_FIELDS, "correlation_matrix"):
+        np.testing.assert_allclose(getattr(sliced, field), getattr(whole, field), rtol=0, atol=1e-15, err_msg=field)
+    for k in RLM.parameter_names:
+        np.testing.assert_allclose(sliced.powers_SR[k], whole.powers_SR[k], rtol=0, atol=1e-15)
+
+
 def test_quasistatic_process_agrees_between_roads():
     # a path on which a bound state appears halfway (trap 3), with works, alpha-works, nonlocal work
     bath = st.Bath(T=0.02)
