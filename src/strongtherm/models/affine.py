@@ -65,7 +65,7 @@ class AffineMatrix:
         return np.array([self.slopes[k] for k in self.slopes], dtype=complex).reshape(len(self.slopes), -1)
 
     def stacked(self, points: Sequence[Mapping[str, float]]) -> np.ndarray:
-        """The matrix at every point at once, (P, *shape): one matrix product instead of P calls
+        """The matrix at every point at once, ``(P, *shape)``: one matrix product instead of P calls
         (the engines' batches evaluate a model this way)."""
         shape = (len(points), *self.constant.shape)
         if not self.slopes:
@@ -74,7 +74,7 @@ class AffineMatrix:
         return (self.constant.reshape(1, -1) + lam @ self._slope_stack).reshape(shape)
 
     def stacked_derivative(self, n_points: int, name: str) -> np.ndarray:
-        """d matrix / d ``name`` at ``n_points`` points, (P, *shape), read-only (it is constant)."""
+        """d matrix / d ``name`` at ``n_points`` points, ``(P, *shape)``, read-only (it is constant)."""
         slope = self.slopes.get(name)
         d = np.zeros(self.constant.shape, dtype=complex) if slope is None else np.asarray(slope, dtype=complex)
         return d[None] if n_points == 1 else np.broadcast_to(d, (n_points, *d.shape))
