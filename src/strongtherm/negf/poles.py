@@ -70,6 +70,7 @@ import operator
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import lru_cache, reduce
+from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -327,7 +328,6 @@ class _Functionals:
     real_weights: np.ndarray  # (2 M, 3): Re(F @ weights) = F.view(float) @ real_weights
     line_shift: np.ndarray  # 1 / (z - mu) on the line nodes, 0 at the poles, (M,)
     log_iy_sum: complex  # sum_p R_p Log(z_p - mu), principal branch
-    residue_sum: float  # sum_p R_p
     n_poles: int
 
 
@@ -344,8 +344,7 @@ def _functionals(T: float, mu: float, n_poles: int, top_decades: int) -> _Functi
     # F viewed as floats interleaves (Re F_m, Im F_m): Re(F w) = Re F Re w - Im F Im w
     real_weights = np.empty((2 * iy.size, 3))
     real_weights[0::2], real_weights[1::2] = weights.real, -weights.imag
-    out = _Functionals(mu + iy, weights, real_weights, line_shift, complex(np.log(iy[:n_poles]) @ residue),
-                       float(residue.sum()), n_poles)  # fmt: skip
+    out = _Functionals(mu + iy, weights, real_weights, line_shift, complex(np.log(iy[:n_poles]) @ residue), n_poles)
     for a in (out.z, out.weights, out.real_weights, out.line_shift):
         a.setflags(write=False)
     return out
@@ -803,14 +802,80 @@ def _top_decades(reach: float, expansion: FermiPoleExpansion) -> int:
     return max(0, math.ceil(math.log(4.0 * reach / last))) if last < 4.0 * reach else 0
 
 
-#: error-estimate rows of the state (each (P,)); see _integrals_of_group
-_STATE_ERRORS = (
-    "N_S", "U_S", "S_S", "Omega_S", "dN_R", "dU_R", "dS_R", "dOmega_R", "H_SR",
-    "log_f_matrix", "log_one_minus_f_matrix", "correlation_matrix_beta_derivative",
-)  # fmt: skip
 #: rounding of an N-term sum ~ sqrt(N) eps x the magnitude of its terms, with a margin: measured
 #: against the contour road up to T = 1e6 (where the energies ~ n T ln 2 are huge), see tests
 _ROUNDING_MARGIN = 16.0
+
+
+#: the state scalars of :func:`_state_map`, in its row order
+_STATE_SCALARS = ("N_S", "U_S", "S_S", "Omega_S", "dN_R", "dU_R", "dS_R", "dOmega_R")
+
+
+@lru_cache(maxsize=256)
+def _state_map(n: int, T: float, mu: float, beta: float) -> np.ndarray:
+    """The state scalars (:data:`_STATE_SCALARS`) as one affine map: rows of coefficients of the
+    basis (1, Tr h_S, c, e, k, u, r0, r1), where c, k are Re Tr of the sums of G_sub with columns 0
+    and 2 of :class:`_Functionals` (C and K_S), e that of (z - mu) G - 1 = (h_S - mu + Sigma) G
+    (int A (e - mu) f), u = Re of the universe's ln det sum, r0, r1 = Re of the sums of
+    Tr[G Sigma'] and (z - mu) Tr[G Sigma']. Every pole sum enters as 2T Re (module docstring);
+    one matrix product then gives every scalar of a batch."""
+    one, trace_h, c, e, k, u, r0, r1 = np.eye(8)
+    two_T, ln2 = 2.0 * T, math.log(2.0)
+    N_S = 0.5 * n * one + two_T * c
+    # int A (e - mu) f: F = (z - mu) G - 1, M_1 = h_S - mu (first-moment sum rule)
+    U_rel = 0.5 * (trace_h - n * mu * one) + two_T * e
+    # int A omega = -int n_S f by parts onto K_S (M_1 = -(h_S - mu)), int_mu^inf f = T ln 2
+    Omega_S = 0.5 * (trace_h - n * mu * one) - two_T * k - n * T * ln2 * one
+    # universe: Omega_U = -int n_U f, n_U from the phase of det[z - h_S - Sigma] (M_1 = n mu - Tr h_S)
+    Omega_U = 0.5 * (trace_h - n * mu * one) - two_T * u - n * T * ln2 * one
+    # reservoir: delta g_R has F = -Tr[G Sigma'] (M_1 = 0), and (z - mu) F for dU_R
+    dN_R, dU_rel = -two_T * r0, -two_T * r1
+    dOmega_R = Omega_U - Omega_S
+    rows = [N_S, mu * N_S + U_rel, beta * (U_rel - Omega_S), Omega_S,
+            dN_R, mu * dN_R + dU_rel, beta * (dU_rel - dOmega_R), dOmega_R]  # fmt: skip
+    out = np.array(rows)
+    out.setflags(write=False)
+    return out
+
+
+def _rounding(n: int, n_nodes: int, radius: float, mu: float, T: float) -> tuple[float, float]:
+    """The rounding of the pole sums, dimensionless and in energy: ~ sqrt(terms) eps x their
+    magnitude, n x the largest energy (spectral radius, abs(mu), or T ln 2 per level)."""
+    rounding = _ROUNDING_MARGIN * _EPS * math.sqrt(n_nodes) * n
+    return rounding, rounding * max(radius + abs(mu), T)
+
+
+def _error_estimates(
+    expansion: FermiPoleExpansion, n: int, T: float, mu: float, beta: float, radius: float, n_nodes: int,
+    names: Sequence[str], state: bool, nonlocal_work: bool, basis: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Every error estimate as c + a x log_quadrature_error + b x (1 + sum |V|^2), one row each:
+    the expansion bounds (module docstring) plus the rounding of the sums. ``basis`` stacks
+    (1, log_quadrature_error, 1 + coupling scale) per point, (3, P); the Eq. (21) term's estimate
+    is the product (c + log_quadrature_error) x (1 + coupling scale)."""
+    rounding, rounding_energy = _rounding(n, n_nodes, radius, mu, T)
+    sup = expansion.sup_error
+    coupled = 2.0 * sup + rounding  # int f X with int |X| <~ 2 |V| |dV| per unit band
+    rows: dict[str, tuple[float, float, float]] = {"correlation_matrix": (sup + rounding, 0.0, 0.0)}
+    rows.update({f"powers_SR:{k}": (0.0, 0.0, coupled) for k in names})
+    if state:
+        e_N = n * sup + rounding
+        e_U = n * T * expansion.sup_x_error + rounding_energy
+        e_U_S = e_U + abs(mu) * e_N
+        c_Omega = n * T * expansion.integrated_error + rounding_energy  # + log_quadrature_error
+        rows.update({
+            "N_S": (e_N, 0.0, 0.0), "U_S": (e_U_S, 0.0, 0.0), "S_S": (beta * (e_U + c_Omega), beta, 0.0),
+            "Omega_S": (c_Omega, 1.0, 0.0), "dN_R": (2.0 * e_N, 0.0, 0.0), "dU_R": (2.0 * e_U_S, 0.0, 0.0),
+            "dS_R": (2.0 * beta * (e_U + c_Omega), 2.0 * beta, 0.0), "dOmega_R": (2.0 * c_Omega, 2.0, 0.0),
+            "H_SR": (0.0, 0.0, coupled), "log_f_matrix": (beta * c_Omega, beta, 0.0),
+            "log_one_minus_f_matrix": (beta * c_Omega, beta, 0.0),
+            "correlation_matrix_beta_derivative": (T * expansion.sup_x_derivative_error + rounding_energy, 0.0, 0.0),
+        })  # fmt: skip
+    coefficients = np.fromiter(chain.from_iterable(rows.values()), float, count=3 * len(rows)).reshape(-1, 3)
+    errors = dict(zip(rows, coefficients @ basis, strict=True))
+    if nonlocal_work:
+        errors["nonlocal_density"] = (n * T * expansion.integrated_error + rounding_energy + basis[1]) * basis[2]
+    return errors
 
 
 def _integrals_of_group(
@@ -873,8 +938,12 @@ def _integrals_of_group(
             for k in names
         ]  # fmt: skip
     matrix_nodes = [G_sub]
-    if want_state:  # G (1 - Sigma') G = -G', for dC/dbeta (double poles)
+    if want_state:
+        # G (1 - Sigma') G = -G', for dC/dbeta (double poles); and (z - mu) G - 1, the F of
+        # int A (e - mu) f, as (h_S - mu + Sigma) G: the same, without cancelling ~1 against 1
+        # (which left ~eps x 2T x sum_p R_p in U_S: 3e-9 at T = 1e6)
         matrix_nodes.append(alg.mm(G, alg.eye - dSigma_dz, G) if not alg.scalar else G * (G - G_dSz))
+        matrix_nodes.append(alg.mm(alg.lift(stack.h) - mu * alg.eye + Sigma, G))
     trace_nodes = [G_dSz, *coupling_nodes]
     if directions is not None:
         trace_nodes.append(_nonlocal_integrand(alg, stack, names, directions, G, g_all, dSigma_dz))
@@ -895,53 +964,33 @@ def _integrals_of_group(
     universe_by_line = np.trace(S_G[..., 2], axis1=-2, axis2=-1) - S_GdS[:, 2]
     log_quadrature_error = np.abs((2.0 * T) * (universe - universe_by_line).real)
     C = 0.5 * unit + alg.hermitian_sum(S_G[..., 0], T)
-    coupling_scale = _total((np.abs(V) ** 2).sum(axis=(-2, -1)) for V in stack.V)
-    # expansion bounds (module docstring) plus the rounding of the sums: ~ sqrt(terms) eps x their
-    # magnitude, which is n x the largest energy (spectral radius, |mu|, or T ln 2 per level)
-    rounding = _ROUNDING_MARGIN * _EPS * math.sqrt(fn.z.size) * n
-    rounding_energy = rounding * max(radius + abs(mu), T)
-    sup = expansion.sup_error
-    e_U = n * T * expansion.sup_x_error + rounding_energy
-    e_N = n * sup + rounding
-    errors = {"correlation_matrix": np.full(P, sup + rounding)}
-    for k in names:
-        errors[f"powers_SR:{k}"] = (2.0 * sup + rounding) * (1.0 + coupling_scale)
+    error_basis = np.empty((3, P))  # (1, log_quadrature_error, 1 + coupling scale): see _error_estimates
+    error_basis[0], error_basis[1] = 1.0, log_quadrature_error
+    error_basis[2] = 1.0 + _total((np.abs(V) ** 2).sum(axis=(-2, -1)) for V in stack.V)
+    errors = _error_estimates(expansion, n, T, mu, beta, radius, fn.z.size, names, want_state, directions is not None,
+                              error_basis)  # fmt: skip
     state: dict[str, object] = {}
     if want_state:
         h_minus_mu = stack.h - mu * unit
         trace_h = alg.real_trace(stack.h)
-        N_S = alg.real_trace(C)
-        # int A (e - mu) f: F = (z - mu) G - 1, M_1 = h_S - mu (first-moment sum rule)
-        U_rel = 0.5 * trace_h + (2.0 * T) * np.trace(S_G[..., 1], axis1=-2, axis2=-1).real - n * (0.5 * mu + 2.0 * T * fn.residue_sum)
+        # the scalars: an affine map (_state_map) of Tr h_S and the real parts of the sums
+        basis = np.empty((8, P))  # (1, Tr h_S, c, e, k, u, r0, r1): see _state_map
+        basis[0], basis[1] = 1.0, trace_h
+        traced = S_matrix[[0, 2, 0], ..., [0, 0, 2]]  # sums of G_sub (column 0, 2) and of (z - mu) G - 1 (0)
+        basis[2:5] = (traced[:, :, 0, 0] if alg.scalar else np.trace(traced, axis1=2, axis2=3)).real
+        basis[5], basis[6:8] = universe.real, S_GdS[:, :2].real.T
+        scalars = dict(zip(_STATE_SCALARS, _state_map(n, T, mu, beta) @ basis, strict=True))
         # int A omega = -int n_S f by parts onto K_S = -int [G - 1 / (w - mu)] (M_1 = -(h_S - mu));
         # int_mu^inf f = T ln 2
         A_omega = 0.5 * h_minus_mu - alg.hermitian_sum(S_G[..., 2], T) - (T * math.log(2.0)) * unit
-        Omega_S = alg.real_trace(A_omega)
-        Omega_U = -(0.5 * (n * mu - trace_h) + (2.0 * T) * universe.real) - n * T * math.log(2.0)
-        # reservoir: delta g_R has F = -Tr[G Sigma'] (M_1 = 0), and (z - mu) F for dU_R
-        dN_R, dU_rel = -(2.0 * T) * S_GdS[:, 0].real, -(2.0 * T) * S_GdS[:, 1].real
-        dOmega_R = Omega_U - Omega_S
         # dC/dbeta at fixed mu: -T^2 sum_p R_p [G + (z_p - mu) G' + h.c.], G' = -G (1 - Sigma') G
         dC = -T * alg.hermitian_sum(S_G[..., 0] - S_matrix[1][..., 1], T)
         state.update(
-            N_S=N_S, U_S=mu * N_S + U_rel, S_S=beta * (U_rel - Omega_S), Omega_S=Omega_S,
-            dN_R=dN_R, dU_R=mu * dN_R + dU_rel, dS_R=beta * (dU_rel - dOmega_R), dOmega_R=dOmega_R,
-            H_SR=H_SR, log_one_minus_f_matrix=beta * A_omega, log_f_matrix=beta * (A_omega - h_minus_mu),
-            correlation_matrix_beta_derivative=dC,
-            sum_rule_residuals={"int g_S - n": np.zeros(P), "int delta g_R": np.zeros(P)},
+            scalars, H_SR=H_SR, log_one_minus_f_matrix=beta * A_omega, log_f_matrix=beta * (A_omega - h_minus_mu),
+            correlation_matrix_beta_derivative=dC, sum_rule_residuals={"int g_S - n": np.zeros(P), "int delta g_R": np.zeros(P)},
         )  # fmt: skip
-        e_Omega = n * T * expansion.integrated_error + rounding_energy + log_quadrature_error
-        e_U_S = e_U + abs(mu) * e_N
-        rows = np.empty((len(_STATE_ERRORS), P))
-        rows[0], rows[1], rows[2], rows[3] = e_N, e_U_S, beta * (e_U + e_Omega), e_Omega
-        rows[4], rows[5], rows[6], rows[7] = 2.0 * e_N, 2.0 * e_U_S, 2.0 * beta * (e_U + e_Omega), 2.0 * e_Omega
-        rows[8] = (2.0 * sup + rounding) * (1.0 + coupling_scale)
-        rows[9] = rows[10] = beta * e_Omega
-        rows[11] = T * expansion.sup_x_derivative_error + rounding_energy
-        errors.update(zip(_STATE_ERRORS, rows, strict=True))
     if directions is not None:
         state["nonlocal_density"] = -(2.0 * T) * S_trace[-1][:, 2].real
-        errors["nonlocal_density"] = (n * T * expansion.integrated_error + rounding_energy + log_quadrature_error) * (1.0 + coupling_scale)
 
     state["expectation_H_S"], state["powers_S"] = system_traces(stack.h, stack.dh, C)
     return EnergyIntegrals(
@@ -954,7 +1003,7 @@ def _integrals_of_group(
         # is held to atol raised to the rounding floor (as the contour road raises its own): at
         # T = 1e4-1e6 the check of that quadrature is itself rounding, measured at 1.2-2.3 x
         # rounding_energy, hence the floor 4 x rounding_energy
-        converged=bool(np.all(log_quadrature_error <= max(atol, 4.0 * rounding_energy))),
+        converged=bool(log_quadrature_error.max() <= max(atol, 4.0 * _rounding(n, fn.z.size, radius, mu, T)[1])),
         real_model=real,
         **state,  # type: ignore[arg-type]
     )
