@@ -340,12 +340,12 @@ def _per_point(names: Sequence[str], columns: Sequence[list], n_points: int) -> 
     return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 
-def _regions(columns: Mapping[str, list], keys: tuple[tuple[str, str, str], ...], n_points: int) -> list[RegionState]:
-    """One RegionState per point from the columns (values and error estimates)."""
-    names = [q for q, _, _ in keys]
-    values = _per_point(names, [columns[key] for _, key, _ in keys], n_points)
-    errors = _per_point(names, [columns[e] for _, _, e in keys], n_points)
-    return [RegionState(v["N"], v["U"], v["S"], v["Omega"], errors=e) for v, e in zip(values, errors, strict=True)]
+def _regions(columns: Mapping[str, list], keys: tuple[tuple[str, str, str], ...]) -> list[RegionState]:
+    """One RegionState per point from the columns (values and error estimates of N, U, S, Omega)."""
+    values = zip(*(columns[key] for _, key, _ in keys), strict=True)
+    errors = zip(*(columns[e] for _, _, e in keys), strict=True)
+    return [RegionState(N, U, S, Omega, errors={"N": eN, "U": eU, "S": eS, "Omega": eO})
+            for (N, U, S, Omega), (eN, eU, eS, eO) in zip(values, errors, strict=True)]  # fmt: skip
 
 
 def _assemble(
@@ -374,7 +374,7 @@ def _assemble(
     P, names = len(points), model.parameter_names
     powers = _per_point(names, [list(zip(columns[f"powers_S:{k}"], columns[f"powers_SR:{k}"], strict=True)) for k in names], P)
     residuals = _per_point(list(integrals.sum_rule_residuals), [columns[f"residual:{k}"] for k in integrals.sum_rule_residuals], P)
-    systems, reservoirs = _regions(columns, _SYSTEM_KEYS, P), _regions(columns, _RESERVOIR_KEYS, P)
+    systems, reservoirs = _regions(columns, _SYSTEM_KEYS), _regions(columns, _RESERVOIR_KEYS)
     out = []
     for i, p in enumerate(points):
         worst = columns["worst"][i]
