@@ -328,3 +328,16 @@ def test_a_non_hermitian_affine_matrix_is_refused_by_name():
     assert not h.exactly_hermitian
     with pytest.raises(ValueError, match="h_S must be Hermitian"):
         st.negf.equilibrium(model, st.Bath(T=0.1), x=0.2)
+
+
+def test_a_few_points_share_one_group(monkeypatch):
+    # a group has a fixed cost (~100 us) that a few extra poles per point never outweigh: small
+    # batches run as one group (with 25%-wide groups a batch of 2 cost 1.08 x two single calls)
+    import strongtherm.negf.poles as pole_module
+
+    calls = []
+    original = pole_module._integrals_of_group
+    monkeypatch.setattr(pole_module, "_integrals_of_group", lambda *a, **k: calls.append(len(a[2])) or original(*a, **k))
+    points = [RLM.resolve({"eps_s": e, "V": v}) for e, v in ((-2.5, 0.1), (0.0, 2.0), (2.6, 1.9), (0.4, 0.3))]
+    pole_integrals(RLM, st.Bath(T=0.02), points)
+    assert calls == [4]

@@ -68,7 +68,7 @@ from __future__ import annotations
 import math
 import operator
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache, reduce
 from itertools import chain
 from typing import Any
@@ -77,7 +77,6 @@ import numpy as np
 from scipy.linalg import eigh_tridiagonal
 from scipy.special import expit
 
-from ..core.threads import one_blas_thread
 from ..thermal import Bath
 from .contour import _Stack, _stack, check_request
 from .energy_integrals import STATE_FIELDS, EnergyIntegrals, system_traces
@@ -586,7 +585,7 @@ def bound_state_counts(model: OpenSystem, points: Sequence[Mapping[str, float]],
     eigvalsh per gap edge). Decoupled levels inside a continuum are counted exactly by
     :func:`.spectral._decoupled_states` for the points that may have one."""
     P, n = h.shape[0], h.shape[-1]
-    alg = _Algebra(n)
+    alg = _algebra(n)
     scale = 1.0 + np.abs(h).max(axis=(-2, -1)) + sum(np.abs(v).max(axis=(-2, -1)) ** 2 for v in V)
     gaps = _gaps(model)
     edges = [lo + 1e-12 * scale for lo, _ in gaps if np.isfinite(lo)] + [hi - 1e-12 * scale for _, hi in gaps if np.isfinite(hi)]
@@ -700,9 +699,10 @@ def pole_integrals(
             f"more than the {MAX_POLES} allowed; use method='contour', whose cost does not grow as T -> 0"
         )
     # the strictest bound below is the entropy's n (sup|x err| + int|err|): share atol among them.
-    # Points are grouped by the pole count their own spectral radius needs (the cost per point is
-    # ~ linear in it); a group runs with the expansion of its widest member, and no member needs
-    # fewer than 1/1.25 of its poles, so a batch never costs much more than its points one by one
+    # Points are grouped by the pole count their own spectral radius needs; a group runs with the
+    # expansion of its widest member. A group costs a fixed amount (~ _GROUP_COST point-poles)
+    # plus ~ points x poles, so a point joins the current group unless the poles it adds for
+    # every member cost more than a new group would
     tolerance = atol / (4.0 * n)
 
     def expansion(reach: float) -> FermiPoleExpansion:
@@ -723,36 +723,35 @@ def pole_integrals(
     groups: list[np.ndarray] = []
     start = 0
     for k in range(1, P + 1):
-        if k == P or counts[order[k]] > 1.25 * counts[order[start]]:
+        if k == P or (k - start) * (counts[order[k]] - counts[order[k - 1]]) > _GROUP_COST:
             groups.append(np.sort(order[start:k]))
             start = k
     # each group in slices of at most _SLICE_ELEMENTS node values per array: every temporary
     # then stays in the allocator's reused memory instead of fresh pages from the kernel
     # (measured: 200 points x 236 nodes in one piece spent 2/3 of its time in page faults)
+    # counted for batches (sweeps write n_bound_states); a single state counts on demand
+    counts_bound = bound_state_counts(model, points, stack.h, stack.V) if quantities == "state" else None
     slices: list[np.ndarray] = []
     parts = []
-    with one_blas_thread():  # products of a few hundred rows: a second BLAS thread only costs (~20%)
-        for group in groups:
-            widest = float(radii[group].max())
-            group_expansion = expansion(bath.beta * widest)
-            n_nodes = _functionals(bath.T, bath.mu, group_expansion.n_poles, _top_decades(bath.beta * widest, group_expansion)).z.size
-            n_slices = -(-group.size * n_nodes * n * n // _SLICE_ELEMENTS)
-            step = -(-group.size // n_slices)  # equal slices, none of them a small remainder
-            for start in range(0, group.size, step):
-                idx = group[start : start + step]
-                sub = stack if idx.size == P else _Stack(
-                    stack.h[idx], tuple(v[idx] for v in stack.V), {k: d[idx] for k, d in stack.dh.items()},
-                    {k: tuple(d[idx] for d in ds) for k, ds in stack.dV.items()},
-                )  # fmt: skip
-                slices.append(idx)
-                parts.append(_integrals_of_group(
-                    model, bath, [points[i] for i in idx], sub, group_expansion, widest,
-                    quantities, None if directions is None else [directions[i] for i in idx], evaluated.real[idx], atol,
-                ))  # fmt: skip
+    for group in groups:
+        widest = float(radii[group].max())
+        group_expansion = expansion(bath.beta * widest)
+        n_nodes = _functionals(bath.T, bath.mu, group_expansion.n_poles, _top_decades(bath.beta * widest, group_expansion)).z.size
+        n_slices = -(-group.size * n_nodes * n * n // _SLICE_ELEMENTS)
+        step = -(-group.size // n_slices)  # equal slices, none of them a small remainder
+        for start in range(0, group.size, step):
+            idx = group[start : start + step]
+            sub = stack if idx.size == P else _Stack(
+                stack.h[idx], tuple(v[idx] for v in stack.V), {k: d[idx] for k, d in stack.dh.items()},
+                {k: tuple(d[idx] for d in ds) for k, ds in stack.dV.items()},
+            )  # fmt: skip
+            slices.append(idx)
+            parts.append(_integrals_of_group(
+                model, bath, [points[i] for i in idx], sub, group_expansion, widest,
+                quantities, None if directions is None else [directions[i] for i in idx], evaluated.real[idx], atol,
+                None if counts_bound is None else counts_bound[idx],
+            ))  # fmt: skip
     merged = parts[0] if len(parts) == 1 else _merge(parts, slices, P)
-    if quantities == "state":
-        # counted for batches (sweeps write n_bound_states); a single state counts on demand
-        merged = replace(merged, bound_state_counts=bound_state_counts(model, points, stack.h, stack.V))
     return merged
 
 
@@ -788,6 +787,12 @@ def _total(terms: Any) -> Any:
     """The sum of a non-empty iterable of arrays, without the extra copy of ``sum``'s start at 0."""
     return reduce(operator.add, terms)
 
+
+#: the fixed cost of one group of a batch (one call of _integrals_of_group), in points x poles:
+#: ~100 us against ~0.1 us per point and line node, ~11 nodes per pole (measured on the resonant
+#: level at T = 0.02); by it, a few points always share one group (a batch of 2 cost 1.08 x two
+#: single calls when every 25% in pole count opened a new group)
+_GROUP_COST = 100
 
 #: node values per array in one slice of a batch (see pole_integrals): 4096 complex numbers,
 #: 64 KiB, below glibc's 128 KiB threshold for fresh pages. Measured, pole_integrals of 200
@@ -889,6 +894,7 @@ def _integrals_of_group(
     directions: Sequence[Mapping[str, float]] | None,
     real: np.ndarray,
     atol: float,
+    bound_counts: np.ndarray | None = None,
 ) -> EnergyIntegrals:
     """:func:`pole_integrals` for points that share one Fermi expansion.
 
@@ -1005,6 +1011,7 @@ def _integrals_of_group(
         # rounding_energy, hence the floor 4 x rounding_energy
         converged=bool(log_quadrature_error.max() <= max(atol, 4.0 * _rounding(n, fn.z.size, radius, mu, T)[1])),
         real_model=real,
+        bound_state_counts=bound_counts,
         **state,  # type: ignore[arg-type]
     )
 
