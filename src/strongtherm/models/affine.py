@@ -73,11 +73,21 @@ class AffineMatrix:
         lam = np.array([[p[k] for k in self.slopes] for p in points], dtype=float)
         return (self.constant.reshape(1, -1) + lam @ self._slope_stack).reshape(shape)
 
+    @cached_property
+    def _unit_derivatives(self) -> dict[str, np.ndarray]:
+        """name -> the slope as a read-only ``(1, *shape)`` complex array (zeros for a name without
+        a slope), filled on first use by :meth:`stacked_derivative`."""
+        return {}
+
     def stacked_derivative(self, n_points: int, name: str) -> np.ndarray:
         """d matrix / d ``name`` at ``n_points`` points, ``(P, *shape)``, read-only (it is constant)."""
-        slope = self.slopes.get(name)
-        d = np.zeros(self.constant.shape, dtype=complex) if slope is None else np.asarray(slope, dtype=complex)
-        return d[None] if n_points == 1 else np.broadcast_to(d, (n_points, *d.shape))
+        d = self._unit_derivatives.get(name)
+        if d is None:  # built once per name: a single state asks for every name on every call
+            slope = self.slopes.get(name)
+            d = (np.zeros(self.constant.shape, dtype=complex) if slope is None else np.array(slope, dtype=complex))[None]
+            d.setflags(write=False)
+            self._unit_derivatives[name] = d
+        return d if n_points == 1 else np.broadcast_to(d[0], (n_points, *d.shape[1:]))
 
 
 @dataclass(frozen=True, eq=False)
