@@ -5,9 +5,9 @@ small to share between threads; a threaded BLAS then spends its time waking and 
 (measured: ``st.dynamics.drive`` of the README, 0.8 s with one BLAS thread against 4-9 s with
 two on a busy 2-core machine, identical numbers). :func:`single_threaded_blas` runs a function
 with one BLAS thread and restores the setting afterwards (threadpoolctl); :func:`one_blas_thread`
-is the same as a context manager, cheap enough (~4 us: one controller, inspected once) to wrap a
-batch of the Green's-function engine, whose products of a few hundred rows lose 20% to a second
-thread on this 2-core machine. :func:`limit_blas_threads_here` is for worker processes forked
+is the same as a context manager, cheap enough (~4 us against ~120 us for a fresh
+``threadpool_limits``: one controller, inspected once) to wrap short calls.
+:func:`limit_blas_threads_here` is for worker processes forked
 from a parent that has loaded BLAS already (environment variables no longer reach it there:
 two forked sweep workers ran 3-5x slower each than one).
 """

@@ -22,7 +22,8 @@ Real poles of G_S (bound states, decoupled levels) are inside that contour: they
 automatically and must never be added a second time. With G' = -G (1 - Sigma') G:
 
 * C = int A_SS f: F = G_S, M_1 = 1;  int A_SS (e - mu) f: F = (z - mu) G_S - 1, M_1 = h_S - mu
-  (first-moment sum rule, exact); U_S = mu N_S + Tr of the latter;
+  (first-moment sum rule, exact), summed as (h_S - mu + Sigma) G_S, the same function without
+  cancelling ~1 against 1 at every pole; U_S = mu N_S + Tr of the latter;
 * <H_SR>: F = 2 Tr[Sigma G_S]; <dH_SR/dlambda> (Eq. 20): F = Tr[dSigma/dlambda G_S]; delta g_R:
   F = -Tr[G_S Sigma'], and (z - mu) times it for dU_R; all with M_1 = 0;
 * dC/dbeta at fixed mu differentiates the pole sum (double poles): -T^2 sum_p R_p [G + i zeta_p T G' + h.c.].
@@ -408,9 +409,6 @@ class _Algebra:
 
     def inv(self, X: np.ndarray) -> np.ndarray:
         return 1.0 / X if self.scalar else np.linalg.inv(X)
-
-    def tr(self, X: Any) -> Any:
-        return X if self.scalar else np.trace(X, axis1=-2, axis2=-1)
 
     def real_trace(self, X: np.ndarray) -> np.ndarray:
         """Re Tr X of stacked (P, n, n) matrices."""
@@ -851,14 +849,14 @@ def _rounding(n: int, n_nodes: int, radius: float, mu: float, T: float) -> tuple
 
 
 def _error_estimates(
-    expansion: FermiPoleExpansion, n: int, T: float, mu: float, beta: float, radius: float, n_nodes: int,
+    expansion: FermiPoleExpansion, n: int, T: float, mu: float, beta: float, roundings: tuple[float, float],
     names: Sequence[str], state: bool, nonlocal_work: bool, basis: np.ndarray,
 ) -> dict[str, np.ndarray]:
     """Every error estimate as c + a x log_quadrature_error + b x (1 + sum |V|^2), one row each:
     the expansion bounds (module docstring) plus the rounding of the sums. ``basis`` stacks
     (1, log_quadrature_error, 1 + coupling scale) per point, (3, P); the Eq. (21) term's estimate
-    is the product (c + log_quadrature_error) x (1 + coupling scale)."""
-    rounding, rounding_energy = _rounding(n, n_nodes, radius, mu, T)
+    is the product (c + log_quadrature_error) x (1 + coupling scale). ``roundings``: :func:`_rounding`."""
+    rounding, rounding_energy = roundings
     sup = expansion.sup_error
     coupled = 2.0 * sup + rounding  # int f X with int |X| <~ 2 |V| |dV| per unit band
     rows: dict[str, tuple[float, float, float]] = {"correlation_matrix": (sup + rounding, 0.0, 0.0)}
@@ -973,8 +971,8 @@ def _integrals_of_group(
     error_basis = np.empty((3, P))  # (1, log_quadrature_error, 1 + coupling scale): see _error_estimates
     error_basis[0], error_basis[1] = 1.0, log_quadrature_error
     error_basis[2] = 1.0 + _total((np.abs(V) ** 2).sum(axis=(-2, -1)) for V in stack.V)
-    errors = _error_estimates(expansion, n, T, mu, beta, radius, fn.z.size, names, want_state, directions is not None,
-                              error_basis)  # fmt: skip
+    rounding = _rounding(n, fn.z.size, radius, mu, T)
+    errors = _error_estimates(expansion, n, T, mu, beta, rounding, names, want_state, directions is not None, error_basis)
     state: dict[str, object] = {}
     if want_state:
         h_minus_mu = stack.h - mu * unit
@@ -1009,7 +1007,7 @@ def _integrals_of_group(
         # is held to atol raised to the rounding floor (as the contour road raises its own): at
         # T = 1e4-1e6 the check of that quadrature is itself rounding, measured at 1.2-2.3 x
         # rounding_energy, hence the floor 4 x rounding_energy
-        converged=bool(log_quadrature_error.max() <= max(atol, 4.0 * _rounding(n, fn.z.size, radius, mu, T)[1])),
+        converged=bool(log_quadrature_error.max() <= max(atol, 4.0 * rounding[1])),
         real_model=real,
         bound_state_counts=bound_counts,
         **state,  # type: ignore[arg-type]
