@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
@@ -24,13 +26,57 @@ from .integrate import QuadratureOptions
 from .spectral import BoundState
 from .system import OpenSystem
 
-__all__ = ["STATE_FIELDS", "EnergyIntegrals", "contour_integrals", "system_traces"]
+__all__ = ["STATE_FIELDS", "ColumnLayout", "EnergyIntegrals", "column_layout", "column_names", "contour_integrals", "system_traces"]
 
 #: The per-point state fields (shape (P,) or (P, n, n)); ``None`` when only rates were asked for.
 STATE_FIELDS = (
     "N_S", "U_S", "S_S", "Omega_S", "dN_R", "dU_R", "dS_R", "dOmega_R", "H_SR",
     "log_f_matrix", "log_one_minus_f_matrix", "correlation_matrix_beta_derivative",
 )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ColumnLayout:
+    """Where each flat column of :meth:`EnergyIntegrals.from_columns` goes: ``plain`` fields,
+    ``matrices`` (1 x 1 per point), and the entries of the mapping fields (``powers_S``,
+    ``powers_SR``, ``errors``), each as (column index, name); ``errors`` lists the error columns."""
+
+    plain: tuple[tuple[int, str], ...]
+    matrices: tuple[tuple[int, str], ...]
+    mappings: tuple[tuple[str, tuple[tuple[int, str], ...]], ...]
+    errors: tuple[int, ...]
+
+
+@lru_cache(maxsize=128)
+def column_layout(keys: tuple[str, ...]) -> ColumnLayout:
+    """:class:`ColumnLayout` of flat column names (``field``, ``powers_S:name``, ``powers_SR:name``,
+    ``error:field``), worked out once per set of names."""
+    plain, matrices = [], []
+    mappings: dict[str, list[tuple[int, str]]] = {"powers_S": [], "powers_SR": [], "errors": []}
+    for i, key in enumerate(keys):
+        group, _, name = key.partition(":")
+        if name:
+            mappings[{"error": "errors"}.get(group, group)].append((i, name))
+        elif key in _MATRIX_FIELDS:
+            matrices.append((i, key))
+        else:
+            plain.append((i, key))
+    return ColumnLayout(
+        tuple(plain), tuple(matrices), tuple((k, tuple(v)) for k, v in mappings.items()), tuple(i for i, _ in mappings["errors"])
+    )
+
+
+@lru_cache(maxsize=64)
+def column_names(names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The flat columns ``powers_S:k``, ``powers_SR:k`` and ``error:powers_SR:k`` of the parameters
+    ``names`` (:meth:`EnergyIntegrals.from_columns`), formatted once."""
+    return tuple(f"powers_S:{k}" for k in names), tuple(f"powers_SR:{k}" for k in names), tuple(f"error:powers_SR:{k}" for k in names)
+
+
+#: The (P, n, n) matrix fields.
+_MATRIX_FIELDS = frozenset(
+    {"correlation_matrix", "log_f_matrix", "log_one_minus_f_matrix", "correlation_matrix_beta_derivative"}
+)
 
 
 @dataclass(frozen=True)
@@ -85,6 +131,32 @@ class EnergyIntegrals:
     expectation_H_S: np.ndarray | None = None
     bound_state_counts: np.ndarray | None = None
     real_model: np.ndarray | None = None
+    #: (keys, (F, P) table) where a road made every scalar per point at once (:meth:`from_columns`):
+    #: the fields above are views of it, and :mod:`.partition` converts it in one piece
+    table: tuple[tuple[str, ...], np.ndarray] | None = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def from_columns(cls, columns: Mapping[str, Any], n_points: int, **fields: Any) -> EnergyIntegrals:
+        """An instance from flat per-point columns: the scalar fields, ``powers_S:name``,
+        ``powers_SR:name``, ``error:field``, and the 1 x 1 matrix fields of a one-level model;
+        each a number (the same at every point, or the value of a single point) or a (P,) array.
+        ``fields``: everything else (``method``, ``n_evaluations``, ``converged``, (P, n, n)
+        matrices, ...). The columns become one (F, P) table (:attr:`table`), one conversion."""
+        keys = tuple(columns)
+        values = list(columns.values())
+        try:  # all numbers (a single point), or all (P,) arrays: one conversion
+            table = np.array(values, dtype=float).reshape(len(keys), n_points)
+        except ValueError:  # numbers and arrays mixed: broadcast row by row
+            table = np.empty((len(keys), n_points))
+            for i, v in enumerate(values):
+                table[i] = v
+        layout = column_layout(keys)
+        rows = list(table)
+        out: dict[str, Any] = {key: rows[i] for i, key in layout.plain}
+        out.update({key: rows[i].reshape(n_points, 1, 1) for i, key in layout.matrices})
+        for target, entries in layout.mappings:
+            out[target] = {name: rows[i] for i, name in entries}
+        return cls(**out, **fields, table=(keys, table))
 
     @property
     def n_points(self) -> int:

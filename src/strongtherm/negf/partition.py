@@ -41,14 +41,16 @@ import numpy as np
 from ..core.results import PartitionedState, RegionState
 from ..core.warnings import NumericsWarning
 from ..thermal import Bath
-from .energy_integrals import EnergyIntegrals, contour_integrals
+from .energy_integrals import EnergyIntegrals, column_layout, column_names, contour_integrals
 from .integrate import DEFAULT_OPTIONS, QuadratureOptions
 from .poles import (
     EvaluatedModel,
+    PointColumns,
+    affordable,
     bound_state_counts,
     evaluate,
     pole_integrals,
-    rounding_floor,
+    single_point,
     supports_poles,
 )
 from .spectral import BoundState, bound_states
@@ -202,19 +204,11 @@ def equilibrium(
     return equilibria(model, bath, [params], options=options, directions=directions, method=method)[0]
 
 
-#: The default road is the pole sum while its Fermi expansion stays short: beta x spectral radius
-#: <= this (~270 poles; the expansion's set-up grows fast beyond: 5 s at 1e5, minutes at 3e5) and
-#: its rounding floor (2e-15 n x radius) well below atol. Beyond, the wedge contour, whose cost
-#: grows with neither (issue 10: T = 1e-6, |eps_s| = 1e8, V = 1e6 in a second).
-_POLE_REACH_LIMIT = 2e4
-
-
 def _poles_affordable(model: OpenSystem, bath: Bath, evaluated: EvaluatedModel, options: QuadratureOptions) -> bool:
-    """The pole road's expansion stays short and its rounding floor well below atol at every point."""
+    """The pole road suits every point (:func:`.poles.affordable` at the widest spectral radius)."""
     if evaluated.radii is None:
         return False
-    radius = float(evaluated.radii.max())
-    return bool(bath.beta * radius <= _POLE_REACH_LIMIT and 10.0 * rounding_floor(model.n_levels, radius, bath.mu) <= options.atol)
+    return affordable(model.n_levels, float(evaluated.radii.max()), bath, options.atol)
 
 
 def _choose_method(
@@ -298,6 +292,11 @@ def equilibria(
         if len(directions) != len(resolved) or any(d is None for d in directions):
             raise ValueError("directions must give one mapping per point")
         dirs = [_check_direction(d, p) or {} for d, p in zip(directions, resolved, strict=True)]  # none is None (checked)
+    if len(resolved) == 1 and dirs is None:
+        point = single_point(model, bath, resolved[0], options, method)
+        if point is not None:
+            return [_equilibrium(model, bath, resolved[0], _point_row(point), _point_matrices(point), point.n_evaluations,
+                                 "poles", point.converged, None, None, options)]  # fmt: skip
     integrals, states = energy_integrals(model, bath, resolved, directions=dirs, options=options, method=method)
     real = [_is_real(model, p) for p in resolved] if integrals.real_model is None else integrals.real_model.tolist()
     return _assemble(model, bath, resolved, integrals, states, dirs, options, real)
@@ -309,43 +308,54 @@ def _is_real(model: OpenSystem, params: Mapping[str, float]) -> bool:
 
 
 _SCALARS = ("N_S", "U_S", "S_S", "Omega_S", "dN_R", "dU_R", "dS_R", "dOmega_R", "H_SR", "expectation_H_S")
-#: (RegionState field, column, error column) of the system and of the reservoir's change
-_SYSTEM_KEYS = tuple((q, f"{q}_S", f"error:{q}_S") for q in ("N", "U", "S", "Omega"))
-_RESERVOIR_KEYS = tuple((q, f"d{q}_R", f"error:d{q}_R") for q in ("N", "U", "S", "Omega"))
 
 
 def _columns(integrals: EnergyIntegrals) -> dict[str, list]:
     """The per-point scalars of a batch as Python lists: one table, one conversion per batch
-    (not one per value or per field)."""
-    keyed = {name: getattr(integrals, name) for name in _SCALARS}
-    keyed.update({f"error:{k}": e for k, e in integrals.errors.items()})
-    keyed.update({f"powers_S:{k}": v for k, v in integrals.powers_S.items()})
-    keyed.update({f"powers_SR:{k}": v for k, v in integrals.powers_SR.items()})
-    keyed.update({f"residual:{k}": v for k, v in integrals.sum_rule_residuals.items()})
-    rows = np.array(list(keyed.values()), dtype=float).tolist()
-    columns: dict[str, list] = dict(zip(keyed, rows, strict=True))
-    n_errors = len(integrals.errors)
-    error_rows = rows[len(_SCALARS): len(_SCALARS) + n_errors]
-    columns["worst"] = [max(e) for e in zip(*error_rows, strict=True)] if n_errors else [0.0] * integrals.n_points
+    (not one per value or per field); the road's own table where it made one."""
+    if integrals.table is not None:
+        keys, table = integrals.table
+        columns: dict[str, list] = dict(zip(keys, table.tolist(), strict=True))
+        error_rows = column_layout(keys).errors
+        worst = table[list(error_rows)].max(axis=0).tolist() if error_rows else [0.0] * integrals.n_points
+        columns.update({f"residual:{k}": np.asarray(v).tolist() for k, v in integrals.sum_rule_residuals.items()})
+    else:
+        keyed = {name: getattr(integrals, name) for name in _SCALARS}
+        keyed.update({f"error:{k}": e for k, e in integrals.errors.items()})
+        keyed.update({f"powers_S:{k}": v for k, v in integrals.powers_S.items()})
+        keyed.update({f"powers_SR:{k}": v for k, v in integrals.powers_SR.items()})
+        keyed.update({f"residual:{k}": v for k, v in integrals.sum_rule_residuals.items()})
+        # one concatenation of the (P,) arrays (np.array of a list of arrays is ~5x slower)
+        rows = np.concatenate(list(keyed.values()), dtype=float).reshape(len(keyed), -1).tolist()
+        columns = dict(zip(keyed, rows, strict=True))
+        n_errors = len(integrals.errors)
+        error_rows_list = rows[len(_SCALARS): len(_SCALARS) + n_errors]
+        worst = [max(e) for e in zip(*error_rows_list, strict=True)] if n_errors else [0.0] * integrals.n_points
+    columns["worst"] = worst
     for name in ("nonlocal_density", "bound_state_counts"):
         value = getattr(integrals, name)
         columns[name] = [None] * integrals.n_points if value is None else np.asarray(value).tolist()
     return columns
 
 
-def _per_point(names: Sequence[str], columns: Sequence[list], n_points: int) -> list[dict[str, Any]]:
-    """``{name: column[i]}`` for every point i (empty dicts where there are no names)."""
-    if not names:
-        return [{} for _ in range(n_points)]
-    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+def _point_row(point: PointColumns) -> dict[str, Any]:
+    """The row of :func:`_equilibrium` of a single point of :func:`.poles.single_point`."""
+    return {**point.values, **_EXACT_MOMENTS, "worst": point.worst}
 
 
-def _regions(columns: Mapping[str, list], keys: tuple[tuple[str, str, str], ...]) -> list[RegionState]:
-    """One RegionState per point from the columns (values and error estimates of N, U, S, Omega)."""
-    values = zip(*(columns[key] for _, key, _ in keys), strict=True)
-    errors = zip(*(columns[e] for _, _, e in keys), strict=True)
-    return [RegionState(N, U, S, Omega, errors={"N": eN, "U": eU, "S": eS, "Omega": eO})
-            for (N, U, S, Omega), (eN, eU, eS, eO) in zip(values, errors, strict=True)]  # fmt: skip
+def _point_matrices(point: PointColumns) -> tuple[np.ndarray, ...]:
+    """The 1 x 1 matrices of a single point of :func:`.poles.single_point`, in :data:`_MATRICES` order."""
+    values = point.values
+    return tuple(np.array([values[name] for name in _MATRICES]).reshape(len(_MATRICES), 1, 1))
+
+
+#: the spectral sum rules of every road (EnergyIntegrals.sum_rule_residuals), as row keys
+_RESIDUALS = (("int g_S - n", "residual:int g_S - n"), ("int delta g_R", "residual:int delta g_R"))
+#: what the pole road knows without computing: its moments are exact; no Eq. (21) term or
+#: bound-state count was asked for
+_EXACT_MOMENTS = {**{key: 0.0 for _, key in _RESIDUALS}, "nonlocal_density": None, "bound_state_counts": None}
+#: the matrix fields of an Equilibrium (and of EnergyIntegrals), in the order _equilibrium takes them
+_MATRICES = ("correlation_matrix", "log_f_matrix", "log_one_minus_f_matrix", "correlation_matrix_beta_derivative")
 
 
 def _assemble(
@@ -358,63 +368,84 @@ def _assemble(
     options: QuadratureOptions,
     real: Sequence[bool],
 ) -> list[Equilibrium]:
-    """The Equilibrium of every point of a batch: each column converted once per batch, and the
-    per-point work reduced to picking values."""
-    assert integrals.H_SR is not None and integrals.log_f_matrix is not None and integrals.expectation_H_S is not None
-    assert integrals.log_one_minus_f_matrix is not None and integrals.correlation_matrix_beta_derivative is not None
-    columns = _columns(integrals)
+    """The Equilibrium of every point of a batch (:func:`_equilibrium`): each column converted
+    once per batch, and the per-point work reduced to picking values."""
     # a real model's spectral matrices are real: drop the imaginary rounding (~1e-19), never a value
-    matrices = [integrals.correlation_matrix, integrals.log_f_matrix, integrals.log_one_minus_f_matrix,
-                integrals.correlation_matrix_beta_derivative]  # fmt: skip
+    matrices = [getattr(integrals, name) for name in _MATRICES]
+    assert all(m is not None for m in matrices) and integrals.H_SR is not None and integrals.expectation_H_S is not None
     per_point: list[Any] = list(matrices)  # stacked (P, n, n) arrays, or per-point lists
     if all(real):
         per_point = [np.ascontiguousarray(m.real) for m in matrices]
     elif any(real):
         per_point = [[np.ascontiguousarray(m[i].real) if r else m[i] for i, r in enumerate(real)] for m in matrices]
-    P, names = len(points), model.parameter_names
-    powers = _per_point(names, [list(zip(columns[f"powers_S:{k}"], columns[f"powers_SR:{k}"], strict=True)) for k in names], P)
-    residuals = _per_point(list(integrals.sum_rule_residuals), [columns[f"residual:{k}"] for k in integrals.sum_rule_residuals], P)
-    systems, reservoirs = _regions(columns, _SYSTEM_KEYS), _regions(columns, _RESERVOIR_KEYS)
-    out = []
-    for i, p in enumerate(points):
-        worst = columns["worst"][i]
-        _warn_if_unconverged(model, p, integrals, options, worst, residuals[i])
-        out.append(Equilibrium(
-            model=model,
-            bath=bath,
-            params=dict(p),
-            system=systems[i],
-            reservoir=reservoirs[i],
-            correlation_matrix=per_point[0][i],
-            log_f_matrix=per_point[1][i],
-            log_one_minus_f_matrix=per_point[2][i],
-            correlation_matrix_beta_derivative=per_point[3][i],
-            expectation_H_S=columns["expectation_H_S"][i],
-            expectation_H_SR=columns["H_SR"][i],
-            powers=powers[i],
-            sum_rule_residuals=residuals[i],
-            quadrature_error=worst,
-            n_evaluations=integrals.n_evaluations,
-            direction=directions[i] if directions else None,
-            nonlocal_density=columns["nonlocal_density"][i],
-            method=integrals.method,
-            _bound_states=states[i],
-            _n_bound_states=columns["bound_state_counts"][i],
-        ))  # fmt: skip
-    return out
+    columns = _columns(integrals)
+    keys = list(columns)
+    return [
+        _equilibrium(model, bath, p, dict(zip(keys, row, strict=True)), [m[i] for m in per_point], integrals.n_evaluations,
+                     integrals.method, integrals.converged, states[i], directions[i] if directions else None, options)
+        for i, (p, row) in enumerate(zip(points, zip(*columns.values(), strict=True), strict=True))
+    ]  # fmt: skip
+
+
+def _equilibrium(
+    model: OpenSystem,
+    bath: Bath,
+    params: Mapping[str, float],
+    row: Mapping[str, Any],
+    matrices: Sequence[np.ndarray],
+    n_evaluations: int,
+    method: str,
+    converged: bool,
+    bound_states: tuple[BoundState, ...] | None,
+    direction: Mapping[str, float] | None,
+    options: QuadratureOptions,
+) -> Equilibrium:
+    """The Equilibrium of one point from its row (the keys of :func:`_columns`) and its matrices
+    (:data:`_MATRICES` order), with the warnings of :func:`_warn_if_unconverged`."""
+    names = model.parameter_names
+    powers_S, powers_SR, _ = column_names(names)
+    residuals = {name: row[key] for name, key in _RESIDUALS}
+    worst = row["worst"]
+    _warn_if_unconverged(model, params, converged, method, options, worst, residuals)
+    r = row
+    return Equilibrium(
+        model=model,
+        bath=bath,
+        params=dict(params),
+        system=RegionState(r["N_S"], r["U_S"], r["S_S"], r["Omega_S"], errors={
+            "N": r["error:N_S"], "U": r["error:U_S"], "S": r["error:S_S"], "Omega": r["error:Omega_S"]}),
+        reservoir=RegionState(r["dN_R"], r["dU_R"], r["dS_R"], r["dOmega_R"], errors={
+            "N": r["error:dN_R"], "U": r["error:dU_R"], "S": r["error:dS_R"], "Omega": r["error:dOmega_R"]}),
+        correlation_matrix=matrices[0],
+        log_f_matrix=matrices[1],
+        log_one_minus_f_matrix=matrices[2],
+        correlation_matrix_beta_derivative=matrices[3],
+        expectation_H_S=r["expectation_H_S"],
+        expectation_H_SR=r["H_SR"],
+        powers={k: (r[a], r[b]) for k, a, b in zip(names, powers_S, powers_SR, strict=True)},
+        sum_rule_residuals=residuals,
+        quadrature_error=worst,
+        n_evaluations=n_evaluations,
+        direction=direction,
+        nonlocal_density=r["nonlocal_density"],
+        method=method,
+        _bound_states=bound_states,
+        _n_bound_states=r["bound_state_counts"],
+    )  # fmt: skip
 
 
 def _warn_if_unconverged(
     model: OpenSystem,
     p: Mapping[str, float],
-    integrals: EnergyIntegrals,
+    converged: bool,
+    method: str,
     options: QuadratureOptions,
     worst: float,
     residuals: Mapping[str, float],
 ) -> None:
     """NumericsWarning where the pole road stopped above atol or a sum rule is off (the contour
     road warns, or raises if strict, itself when it stops above its tolerance)."""
-    if not integrals.converged and integrals.method != "contour":
+    if not converged and method != "contour":
         warnings.warn(
             f"energy quadrature did not converge to atol={options.atol:g} (error estimate {worst:.2g}) "
             f"for {model.name} at {dict(p)}",

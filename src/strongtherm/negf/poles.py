@@ -68,10 +68,9 @@ from __future__ import annotations
 
 import math
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache, reduce
-from itertools import chain
+from functools import cached_property, lru_cache, reduce
 from typing import Any
 
 import numpy as np
@@ -80,13 +79,16 @@ from scipy.special import expit
 
 from ..thermal import Bath
 from .contour import _Stack, _stack, check_request
-from .energy_integrals import STATE_FIELDS, EnergyIntegrals, system_traces
+from .energy_integrals import STATE_FIELDS, EnergyIntegrals, column_names, system_traces
 from .integrate import DEFAULT_OPTIONS, QuadratureOptions
 from .reservoirs import TightBindingChain, WideBand
 from .spectral import _decoupled_states, _gaps
 from .system import ModelPoint, OpenSystem
 
-__all__ = ["EvaluatedModel", "FermiPoleExpansion", "bound_state_counts", "evaluate", "fermi_pole_expansion", "pole_integrals", "rounding_floor", "supports_poles"]
+__all__ = [
+    "POLE_REACH_LIMIT", "EvaluatedModel", "FermiPoleExpansion", "PointColumns", "affordable", "bound_state_counts", "evaluate",
+    "fermi_pole_expansion", "pole_integrals", "rounding_floor", "single_point", "supports_poles",
+]  # fmt: skip
 
 _EPS = float(np.finfo(float).eps)
 #: below this the expansion's truncation error is hidden by the rounding of its sums
@@ -107,11 +109,16 @@ def supports_poles(model: OpenSystem) -> bool:
     """True when the pole road applies: every reservoir has a known continuation to the upper half
     plane (tight-binding chain, wide band, or a reservoir with ``analytic_continuation = True``)
     and a finite continuum (so the spectrum is bounded)."""
-    for res in model.reservoirs:
+    return _supports(model.reservoirs, model.continuum)
+
+
+@lru_cache(maxsize=64)
+def _supports(reservoirs: tuple, continuum: tuple[tuple[float, float], ...]) -> bool:
+    for res in reservoirs:
         known = isinstance(res, (TightBindingChain, WideBand)) or bool(getattr(res, "analytic_continuation", False))
         if not known:
             return False
-    return all(np.isfinite(e) for iv in model.continuum for e in iv)
+    return all(math.isfinite(e) for iv in continuum for e in iv)
 
 
 # ---------------------------------------------------------------------- Fermi expansion
@@ -329,6 +336,7 @@ class _Functionals:
     line_shift: np.ndarray  # 1 / (z - mu) on the line nodes, 0 at the poles, (M,)
     log_iy_sum: complex  # sum_p R_p Log(z_p - mu), principal branch
     n_poles: int
+    residues: np.ndarray  # R_p, (N,): column 0 of weights at the poles
 
 
 @lru_cache(maxsize=64)
@@ -344,7 +352,7 @@ def _functionals(T: float, mu: float, n_poles: int, top_decades: int) -> _Functi
     # F viewed as floats interleaves (Re F_m, Im F_m): Re(F w) = Re F Re w - Im F Im w
     real_weights = np.empty((2 * iy.size, 3))
     real_weights[0::2], real_weights[1::2] = weights.real, -weights.imag
-    out = _Functionals(mu + iy, weights, real_weights, line_shift, complex(np.log(iy[:n_poles]) @ residue), n_poles)
+    out = _Functionals(mu + iy, weights, real_weights, line_shift, complex(np.log(iy[:n_poles]) @ residue), n_poles, residue)
     for a in (out.z, out.weights, out.real_weights, out.line_shift):
         a.setflags(write=False)
     return out
@@ -449,21 +457,32 @@ def _algebra(n: int) -> _Algebra:
     return _Algebra(n)
 
 
-def _affine_matrices(model: OpenSystem, points: Sequence[Mapping[str, float]], names: Sequence[str]) -> tuple | None:
-    """h, V, dh, dV of a model affine in its parameters (:mod:`strongtherm.models.affine`), by one
-    matrix product per matrix instead of one call per point; None for any other model."""
+def _affine_parts(model: OpenSystem) -> tuple[Any, Any] | None:
+    """h_S and the couplings of a model affine in its parameters (:mod:`strongtherm.models.affine`),
+    with the derivatives they define; None for any other model."""
     h_fn, V_fn = model.system_hamiltonian, model.couplings
+    # duck-typed: models.affine imports this package (AffineMatrix, AffineCouplings)
     affine = hasattr(h_fn, "stacked") and hasattr(V_fn, "stacked")
     affine = affine and getattr(model.system_hamiltonian_derivative, "__self__", None) is h_fn
     if not (affine and getattr(model.couplings_derivative, "__self__", None) is V_fn):
         return None
+    return h_fn, V_fn
+
+
+def _affine_matrices(model: OpenSystem, points: Sequence[Mapping[str, float]], names: Sequence[str]) -> tuple | None:
+    """h, V, dh, dV of a model affine in its parameters (:mod:`strongtherm.models.affine`), by one
+    matrix product per matrix instead of one call per point; None for any other model."""
+    affine = _affine_parts(model)
+    if affine is None:
+        return None
+    h_fn, V_fn = affine
     P = len(points)
-    h = h_fn.stacked(points)  # type: ignore[attr-defined]
+    h = h_fn.stacked(points)
     V = V_fn.stacked(points)
-    dh = {k: h_fn.stacked_derivative(P, k) for k in names}  # type: ignore[attr-defined]
+    dh = {k: h_fn.stacked_derivative(P, k) for k in names}
     dV = {k: V_fn.stacked_derivative(P, k) for k in names}
-    real = bool(h_fn.real and V_fn.real)  # type: ignore[attr-defined]
-    return h, V, dh, dV, bool(h_fn.exactly_hermitian), real  # type: ignore[attr-defined]
+    real = bool(h_fn.real and V_fn.real)
+    return h, V, dh, dV, bool(h_fn.exactly_hermitian), real
 
 
 def _called_matrices(model: OpenSystem, points: Sequence[Mapping[str, float]], names: Sequence[str]) -> tuple:
@@ -529,24 +548,182 @@ def _stacked_model(model: OpenSystem, points: Sequence[Mapping[str, float]], nam
 
 
 @dataclass(frozen=True)
+class _OneLevel:
+    """One level with one surface orbital per reservoir at P points: every model matrix is a
+    number. ``eps`` (P,) level energies; ``V`` (R, P) couplings; ``dh`` (K, P) and ``dV`` (K, R, P)
+    their derivatives by each of the K parameters (last axis 1 where they are the same at every
+    point, as in an affine model)."""
+
+    eps: np.ndarray
+    V: np.ndarray
+    dh: np.ndarray
+    dV: np.ndarray
+
+    @classmethod
+    def from_stack(cls, stack: _Stack, names: Sequence[str]) -> _OneLevel:
+        return cls(
+            stack.h[:, 0, 0].real,
+            np.array([v[:, 0, 0] for v in stack.V]),
+            np.array([stack.dh[k][:, 0, 0].real for k in names]).reshape(len(names), -1),
+            np.array([[d[:, 0, 0] for d in stack.dV[k]] for k in names]).reshape(len(names), len(stack.V), -1),
+        )
+
+    def point(self) -> _OnePoint:
+        """The numbers of a single point (P = 1)."""
+        return _OnePoint(float(self.eps[0]), self.V[:, 0].tolist(), self.dh[:, 0].tolist(), self.dV[..., 0].tolist())
+
+    def take(self, idx: np.ndarray) -> _OneLevel:
+        def pick(a: np.ndarray) -> np.ndarray:
+            return a if a.shape[-1] == 1 else a[..., idx]
+
+        return _OneLevel(self.eps[idx], self.V[:, idx], pick(self.dh), pick(self.dV))
+
+    def stack(self, names: Sequence[str]) -> _Stack:
+        """The same as (P, 1, 1) matrices (:class:`.contour._Stack`)."""
+        P = self.eps.size
+
+        def matrices(a: np.ndarray) -> np.ndarray:
+            return np.broadcast_to(a.astype(complex)[:, None, None], (P, 1, 1))
+
+        return _Stack(
+            matrices(self.eps),
+            tuple(matrices(v) for v in self.V),
+            {k: matrices(d) for k, d in zip(names, self.dh, strict=True)},
+            {k: tuple(matrices(d) for d in ds) for k, ds in zip(names, self.dV, strict=True)},
+        )
+
+
+@dataclass(frozen=True)
+class _OnePoint:
+    """:class:`_OneLevel` of a single point in Python numbers: eps, V_r, dh/dk, dV_r/dk (lists over
+    r and k), so that a single state pays ~50 ns an operation where an array costs ~1 us."""
+
+    eps: float
+    V: list[complex]
+    dh: list[float]
+    dV: list[list[complex]]
+
+
+@dataclass(frozen=True, eq=False)
+class _AffineOneLevel:
+    """A one-level model affine in its parameters, one surface orbital per reservoir:
+    eps = eps0 + lambda . eps_slopes and V_r = V0_r + lambda . V_slopes[:, r] (all numbers)."""
+
+    eps0: float
+    eps_slopes: np.ndarray  # (K,)
+    V0: np.ndarray  # (R,)
+    V_slopes: np.ndarray  # (K, R)
+    real: bool
+
+    @cached_property
+    def _lists(self) -> tuple[list[float], list[complex], list[list[complex]]]:
+        return self.eps_slopes.tolist(), self.V0.tolist(), self.V_slopes.tolist()
+
+    def point(self, params: Mapping[str, float], names: Sequence[str]) -> _OnePoint:
+        """One point as Python numbers."""
+        eps_slopes, V0, V_slopes = self._lists
+        lam = [params[k] for k in names]
+        eps, V = self.eps0, list(V0)
+        for x, d_eps, d_V in zip(lam, eps_slopes, V_slopes, strict=True):
+            eps += x * d_eps
+            V = [v + x * d for v, d in zip(V, d_V, strict=True)]
+        return _OnePoint(eps, V, eps_slopes, V_slopes)
+
+    def at(self, points: Sequence[Mapping[str, float]], names: Sequence[str]) -> _OneLevel:
+        lam = np.array([[p[k] for k in names] for p in points], dtype=float).reshape(len(points), len(names))
+        return _OneLevel(self.eps0 + lam @ self.eps_slopes, (self.V0 + lam @ self.V_slopes).T,
+                         self.eps_slopes[:, None], self.V_slopes[:, :, None])  # fmt: skip
+
+
+@lru_cache(maxsize=64)
+def _affine_one_level(h_fn: Any, V_fn: Any, names: tuple[str, ...]) -> _AffineOneLevel | None:
+    """:class:`_AffineOneLevel` of an affine model's h_S and couplings (:mod:`strongtherm.models.affine`),
+    or None where they are not 1 x 1 numbers (with a real level, as Hermitian h_S makes it)."""
+    parts = getattr(V_fn, "parts", None)
+    if parts is None or not getattr(h_fn, "exactly_hermitian", False) or h_fn.constant.shape != (1, 1):
+        return None
+    if any(part.constant.shape != (1, 1) for part in parts):
+        return None
+
+    def number(matrix: Any, name: str) -> complex:
+        slope = matrix.slopes.get(name)
+        return 0j if slope is None else complex(slope[0, 0])
+
+    eps_slopes = np.array([number(h_fn, k).real for k in names])
+    V_slopes = np.array([[number(part, k) for part in parts] for k in names], dtype=complex).reshape(len(names), len(parts))
+    V0 = np.array([complex(part.constant[0, 0]) for part in parts])
+    out = _AffineOneLevel(float(h_fn.constant[0, 0].real), eps_slopes, V0, V_slopes, bool(V_fn.real))
+    for a in (out.eps_slopes, out.V0, out.V_slopes):
+        a.setflags(write=False)
+    return out
+
+
+#: ``real`` of a single point that needs none (:func:`single_point`)
+_ONE_POINT = np.ones(1, dtype=bool)
+_ONE_POINT.setflags(write=False)
+
+
+@dataclass(frozen=True)
 class EvaluatedModel:
     """A model evaluated once at P points, for the pole road and the choice of road.
 
-    ``stack``: the stacked matrices; ``radii``: per point, a rigorous bound of max abs(e - mu)
-    over the universe's spectrum (None for a continuum reaching infinity); ``real``: per point,
-    True where h_S and every coupling are real (G_S is then complex symmetric and every spectral
-    matrix real).
+    ``radii``: per point, a rigorous bound of max abs(e - mu) over the universe's spectrum (None
+    for a continuum reaching infinity); ``real``: per point, True where h_S and every coupling are
+    real (G_S is then complex symmetric and every spectral matrix real); ``one_level``: the
+    numbers of a one-level model with one surface orbital per reservoir (else None);
+    ``matrices``: the stacked matrices, built from ``one_level`` on first use of :attr:`stack`
+    where the model was evaluated as numbers only.
     """
 
-    stack: _Stack
     radii: np.ndarray | None
     real: np.ndarray
+    names: tuple[str, ...]
+    one_level: _OneLevel | _OnePoint | None = None
+    matrices: _Stack | None = None
+
+    @property
+    def n_points(self) -> int:
+        return int(self.real.size)
+
+    @property
+    def stack(self) -> _Stack:
+        """The model's matrices, stacked over the points."""
+        if self.matrices is None:
+            assert isinstance(self.one_level, _OneLevel)  # a single point's numbers have no batch use
+            object.__setattr__(self, "matrices", self.one_level.stack(self.names))
+        return self.matrices  # type: ignore[return-value]
+
+    def take(self, idx: np.ndarray) -> EvaluatedModel:
+        """The points ``idx`` only."""
+        m = self.matrices
+        matrices = None if m is None else _Stack(
+            m.h[idx], tuple(v[idx] for v in m.V), {k: d[idx] for k, d in m.dh.items()},
+            {k: tuple(d[idx] for d in ds) for k, ds in m.dV.items()},
+        )  # fmt: skip
+        assert not isinstance(self.one_level, _OnePoint)
+        one_level = None if self.one_level is None else self.one_level.take(idx)
+        radii = None if self.radii is None else self.radii[idx]
+        return EvaluatedModel(radii, self.real[idx], self.names, one_level, matrices)
 
 
 def evaluate(model: OpenSystem, points: Sequence[Mapping[str, float]], mu: float) -> EvaluatedModel:
-    """:class:`EvaluatedModel` of resolved ``points`` (the model is called once per matrix)."""
-    stack, real = _stacked_model(model, points, model.parameter_names)
-    return EvaluatedModel(stack, _spectral_radii(model, stack.h, stack.V, mu), real)
+    """:class:`EvaluatedModel` of resolved ``points``: a one-level affine model as numbers (one
+    product per parameter set), any other model called once per matrix."""
+    names = model.parameter_names
+    affine = _affine_parts(model)
+    reduced = None if affine is None or model.n_levels != 1 else _affine_one_level(*affine, names)
+    if reduced is not None:
+        one_level = reduced.at(points, names)
+        radii = _one_level_radii(model, one_level, mu)
+        # a non-finite value (an overflowing slope x parameter) takes the checked road below
+        if radii is not None and np.isfinite(radii).all():
+            real = np.ones(len(points), dtype=bool) if reduced.real else ~np.any(one_level.V.imag != 0.0, axis=0)
+            return EvaluatedModel(radii, real, names, one_level)
+    stack, real = _stacked_model(model, points, names)
+    if model.n_levels == 1 and all(v.shape[-2] == 1 for v in stack.V):
+        one_level = _OneLevel.from_stack(stack, names)
+        return EvaluatedModel(_one_level_radii(model, one_level, mu), real, names, one_level, stack)
+    return EvaluatedModel(_spectral_radii(model, stack.h, stack.V, mu), real, names, None, stack)
 
 
 def rounding_floor(n_levels: int, radius: float, mu: float) -> float:
@@ -556,24 +733,44 @@ def rounding_floor(n_levels: int, radius: float, mu: float) -> float:
     return 2e-15 * n_levels * max(1.0, radius + abs(mu))
 
 
+@lru_cache(maxsize=64)
+def _continuum_frame(continuum: tuple[tuple[float, float], ...]) -> tuple[float, float] | None:
+    """(c, r): the centre of the continua and the largest distance of a band edge from it; None
+    for a continuum reaching infinity."""
+    edges = [e for interval in continuum for e in interval]
+    if not all(math.isfinite(e) for e in edges):
+        return None
+    c = 0.5 * (min(edges) + max(edges))
+    return c, max(abs(e - c) for e in edges)
+
+
 def _spectral_radii(model: OpenSystem, h: np.ndarray, V: Sequence[np.ndarray], mu: float) -> np.ndarray | None:
     """Per point, a rigorous bound of max |e - mu| over the universe's spectrum: with c the centre
     of the continua, ||h - c|| <= max(||h_S - c||, max |band edge - c|) + ||V||, V the whole
     coupling block (||V||^2 = ||sum_r V_r^dag V_r||). None for a continuum reaching infinity."""
-    edges = [e for interval in model.continuum for e in interval]
-    if not all(math.isfinite(e) for e in edges):
+    frame = _continuum_frame(model.continuum)
+    if frame is None:
         return None
-    c = 0.5 * (min(edges) + max(edges))
-    reservoir_radius = max(abs(e - c) for e in edges)
+    c, reservoir_radius = frame
     n = h.shape[-1]
-    if n == 1:
-        system_radius = np.abs(h[:, 0, 0].real - c)
-        coupling_norm = np.sqrt(_total((np.abs(v) ** 2).sum(axis=(-2, -1)) for v in V))
-    else:
-        system_radius = np.abs(np.linalg.eigvalsh(h - c * np.eye(n))).max(axis=-1)
-        coupling = _total(np.conj(np.swapaxes(v, -1, -2)) @ v for v in V)
-        coupling_norm = np.sqrt(np.abs(np.linalg.eigvalsh(coupling)).max(axis=-1))
+    system_radius = np.abs(np.linalg.eigvalsh(h - c * np.eye(n))).max(axis=-1)
+    coupling = _total(np.conj(np.swapaxes(v, -1, -2)) @ v for v in V)
+    coupling_norm = np.sqrt(np.abs(np.linalg.eigvalsh(coupling)).max(axis=-1))
     return abs(c - mu) + np.maximum(system_radius, reservoir_radius) + coupling_norm
+
+
+def _one_level_radii(model: OpenSystem, one_level: _OneLevel, mu: float) -> np.ndarray | None:
+    """:func:`_spectral_radii` of a one-level model (:func:`_one_level_radius` per point)."""
+    frame = _continuum_frame(model.continuum)
+    V = one_level.V
+    return None if frame is None else _one_level_radius(frame, mu, one_level.eps, (V.real**2 + V.imag**2).sum(axis=0))
+
+
+def _one_level_radius(frame: tuple[float, float], mu: float, eps: Any, total_strength: Any) -> Any:
+    """:func:`_spectral_radii` of one level: ||h_S - c|| = abs(eps - c), ||V||^2 = sum_r abs(V_r)^2
+    = ``total_strength``; numbers or (P,) arrays. ``frame``: :func:`_continuum_frame`."""
+    c, reservoir_radius = frame
+    return abs(c - mu) + np.maximum(abs(eps - c), reservoir_radius) + np.sqrt(total_strength)
 
 
 def bound_state_counts(model: OpenSystem, points: Sequence[Mapping[str, float]], h: np.ndarray, V: Sequence[np.ndarray]) -> np.ndarray:
@@ -633,6 +830,102 @@ def bound_state_counts(model: OpenSystem, points: Sequence[Mapping[str, float]],
     return counts
 
 
+#: The default road is the pole sum while its Fermi expansion stays short: beta x spectral radius
+#: <= this (~270 poles; the expansion's set-up grows fast beyond: 5 s at 1e5, minutes at 3e5) and
+#: its rounding floor (2e-15 n x radius) well below atol. Beyond, the wedge contour, whose cost
+#: grows with neither (issue 10: T = 1e-6, |eps_s| = 1e8, V = 1e6 in a second).
+POLE_REACH_LIMIT = 2e4
+
+
+def affordable(n_levels: int, radius: float, bath: Bath, atol: float) -> bool:
+    """The pole road's expansion stays short (beta x ``radius`` <= :data:`POLE_REACH_LIMIT`) and its
+    rounding floor well below ``atol``: where it is the default road."""
+    return bool(bath.beta * radius <= POLE_REACH_LIMIT and 10.0 * rounding_floor(n_levels, radius, bath.mu) <= atol)
+
+
+def _expansion_tolerance(atol: float, n_levels: int) -> float:
+    """The tolerance of the Fermi expansion for ``atol`` on every quantity: the strictest bound is
+    the entropy's n (sup abs(x err) + int abs(err)), so atol is shared among them."""
+    return atol / (4.0 * n_levels)
+
+
+def _expansions(model: OpenSystem, bath: Bath, widest_radius: float, atol: float) -> Callable[[float], FermiPoleExpansion]:
+    """The Fermi expansion for a reach (beta x radius) at ``atol``, after refusing what the pole road
+    cannot do for spectral radii up to ``widest_radius``: ``atol`` below its rounding floor, or a
+    reach that would need more than :data:`MAX_POLES` poles (refused before building any)."""
+    floor = rounding_floor(model.n_levels, widest_radius, bath.mu)
+    if atol < floor:
+        raise ValueError(
+            f"tolerance atol={atol:g} is below what the pole expansion can reach in double precision "
+            f"for this model (about {floor:.1g}); use atol >= {floor:.1g}"
+        )
+    widest_reach = bath.beta * widest_radius
+    if widest_reach > _REACH_PER_POLE_SQUARED * MAX_POLES**2:
+        # the expansion needs >= sqrt(reach / 0.27) poles
+        raise ValueError(
+            f"tolerance atol={atol:g} at T={bath.T:g} needs a Fermi expansion with about "
+            f"{math.sqrt(widest_reach / _REACH_PER_POLE_SQUARED):.0f} poles (beta x spectral radius = {widest_reach:.3g}), "
+            f"more than the {MAX_POLES} allowed; use method='contour', whose cost does not grow as T -> 0"
+        )
+    tolerance = _expansion_tolerance(atol, model.n_levels)
+
+    def expansion(reach: float) -> FermiPoleExpansion:
+        try:
+            return fermi_pole_expansion(reach, tolerance)
+        except ValueError as exc:
+            raise ValueError(f"the pole road cannot reach atol={atol:g} at T={bath.T:g}: {exc}; use method='contour'") from exc
+
+    return expansion
+
+
+@dataclass(frozen=True)
+class PointColumns:
+    """One state of a one-level model by the pole road (:func:`single_point`): ``values``, the
+    flat columns of :meth:`EnergyIntegrals.from_columns` as Python numbers (errors included);
+    the largest error estimate; whether every tolerance was met; evaluations of G_S; whether h_S and the couplings are real."""
+
+    values: dict[str, float]
+    worst: float
+    converged: bool
+    n_evaluations: int
+    real: bool
+
+
+def single_point(
+    model: OpenSystem, bath: Bath, params: Mapping[str, float], options: QuadratureOptions, method: str | None
+) -> PointColumns | None:
+    """The pole road for one resolved point of a one-level model affine in its parameters (every
+    built-in one-level model), in Python numbers wherever an array would hold one number: the
+    same kernel as a batch (:func:`_one_level_integrals`) without the batch's set-up, which costs
+    more than the physics for one point. None where anything else applies (a matrix model, a
+    reservoir without continuation, ``method="contour"``, or, for the default road, a point the
+    pole road does not suit, see :func:`affordable`); :func:`pole_integrals` then decides, and
+    raises its errors, as for any batch."""
+    if method not in (None, "poles") or model.n_levels != 1 or not supports_poles(model):
+        return None
+    affine = _affine_parts(model)
+    names = model.parameter_names
+    reduced = None if affine is None else _affine_one_level(*affine, names)
+    frame = _continuum_frame(model.continuum)
+    if reduced is None or frame is None:
+        return None
+    one = reduced.point(params, names)
+    c, reservoir_radius = frame
+    radius = abs(c - bath.mu) + max(abs(one.eps - c), reservoir_radius) + math.sqrt(sum(v.real**2 + v.imag**2 for v in one.V))
+    atol = float(options.atol)
+    if not math.isfinite(radius) or (method is None and not affordable(1, radius, bath, atol)):
+        return None
+    real = reduced.real or all(v.imag == 0.0 for v in one.V)
+    evaluated = EvaluatedModel(None, _ONE_POINT, names, one)
+    reach = bath.beta * radius
+    # affordable: short, and above its rounding floor; else (a forced road) checked and refused
+    # with the same messages as any batch
+    expansion = fermi_pole_expansion(reach, _expansion_tolerance(atol, 1)) if method is None else _expansions(model, bath, radius, atol)(reach)
+    group = _Group.of(model, bath, evaluated, expansion, radius, True, None)
+    values, _, converged, errors = _group_columns(group, atol)
+    return PointColumns(values, max(errors.values()), converged, group.fn.z.size, real)
+
+
 def pole_integrals(
     model: OpenSystem,
     bath: Bath,
@@ -676,43 +969,20 @@ def pole_integrals(
     check_request(quantities, directions, points)
     n, P = model.n_levels, len(points)
     evaluated = evaluated or evaluate(model, points, bath.mu)
-    stack, radii = evaluated.stack, evaluated.radii
+    radii = evaluated.radii
     if radii is None:
         raise ValueError(
             f"the pole road needs a bounded spectrum, but a continuum of {model.name} reaches infinity; use method='contour'"
         )
     atol = float(options.atol)
-    floor = rounding_floor(n, float(radii.max()), bath.mu)
-    if atol < floor:
-        raise ValueError(
-            f"tolerance atol={atol:g} is below what the pole expansion can reach in double precision "
-            f"for this model (about {floor:.1g}); use atol >= {floor:.1g}"
-        )
-    widest_reach = bath.beta * float(radii.max())
-    if widest_reach > _REACH_PER_POLE_SQUARED * MAX_POLES**2:
-        # the expansion needs >= sqrt(reach / 0.27) poles: refuse before building any
-        raise ValueError(
-            f"tolerance atol={atol:g} at T={bath.T:g} needs a Fermi expansion with about "
-            f"{math.sqrt(widest_reach / _REACH_PER_POLE_SQUARED):.0f} poles (beta x spectral radius = {widest_reach:.3g}), "
-            f"more than the {MAX_POLES} allowed; use method='contour', whose cost does not grow as T -> 0"
-        )
-    # the strictest bound below is the entropy's n (sup|x err| + int|err|): share atol among them.
+    expansion = _expansions(model, bath, float(radii.max()), atol)
     # Points are grouped by the pole count their own spectral radius needs; a group runs with the
     # expansion of its widest member. A group costs a fixed amount (~ _GROUP_COST point-poles)
     # plus ~ points x poles, so a point joins the current group unless the poles it adds for
     # every member cost more than a new group would
-    tolerance = atol / (4.0 * n)
-
-    def expansion(reach: float) -> FermiPoleExpansion:
-        try:
-            return fermi_pole_expansion(reach, tolerance)
-        except ValueError as exc:
-            raise ValueError(f"the pole road cannot reach atol={atol:g} at T={bath.T:g}: {exc}; use method='contour'") from exc
-
     if P == 1:
         widest = float(radii[0])
-        return _integrals_of_group(model, bath, points, stack, expansion(bath.beta * widest), widest,
-                                   quantities, directions, evaluated.real, atol)  # fmt: skip
+        return _integrals_of_group(model, bath, evaluated, expansion(bath.beta * widest), widest, quantities, directions, atol)
     # one expansion per reach bucket (see _bucket), not per point
     buckets, inverse = np.unique(np.ceil(16.0 * np.log2(np.maximum(bath.beta * radii, 1.0))), return_inverse=True)
     per_bucket = [expansion(2.0 ** (b / 16.0)).n_poles for b in buckets]
@@ -728,7 +998,7 @@ def pole_integrals(
     # then stays in the allocator's reused memory instead of fresh pages from the kernel
     # (measured: 200 points x 236 nodes in one piece spent 2/3 of its time in page faults)
     # counted for batches (sweeps write n_bound_states); a single state counts on demand
-    counts_bound = bound_state_counts(model, points, stack.h, stack.V) if quantities == "state" else None
+    counts_bound = bound_state_counts(model, points, evaluated.stack.h, evaluated.stack.V) if quantities == "state" else None
     slices: list[np.ndarray] = []
     parts = []
     for group in groups:
@@ -739,14 +1009,10 @@ def pole_integrals(
         step = -(-group.size // n_slices)  # equal slices, none of them a small remainder
         for start in range(0, group.size, step):
             idx = group[start : start + step]
-            sub = stack if idx.size == P else _Stack(
-                stack.h[idx], tuple(v[idx] for v in stack.V), {k: d[idx] for k, d in stack.dh.items()},
-                {k: tuple(d[idx] for d in ds) for k, ds in stack.dV.items()},
-            )  # fmt: skip
             slices.append(idx)
             parts.append(_integrals_of_group(
-                model, bath, [points[i] for i in idx], sub, group_expansion, widest,
-                quantities, None if directions is None else [directions[i] for i in idx], evaluated.real[idx], atol,
+                model, bath, evaluated if idx.size == P else evaluated.take(idx), group_expansion, widest,
+                quantities, None if directions is None else [directions[i] for i in idx], atol,
                 None if counts_bound is None else counts_bound[idx],
             ))  # fmt: skip
     merged = parts[0] if len(parts) == 1 else _merge(parts, slices, P)
@@ -810,35 +1076,30 @@ def _top_decades(reach: float, expansion: FermiPoleExpansion) -> int:
 _ROUNDING_MARGIN = 16.0
 
 
-#: the state scalars of :func:`_state_map`, in its row order
+#: the state scalars of :func:`_state_scalars`, in its order
 _STATE_SCALARS = ("N_S", "U_S", "S_S", "Omega_S", "dN_R", "dU_R", "dS_R", "dOmega_R")
 
 
-@lru_cache(maxsize=256)
-def _state_map(n: int, T: float, mu: float, beta: float) -> np.ndarray:
-    """The state scalars (:data:`_STATE_SCALARS`) as one affine map: rows of coefficients of the
-    basis (1, Tr h_S, c, e, k, u, r0, r1), where c, k are Re Tr of the sums of G_sub with columns 0
-    and 2 of :class:`_Functionals` (C and K_S), e that of (z - mu) G - 1 = (h_S - mu + Sigma) G
-    (int A (e - mu) f), u = Re of the universe's ln det sum, r0, r1 = Re of the sums of
-    Tr[G Sigma'] and (z - mu) Tr[G Sigma']. Every pole sum enters as 2T Re (module docstring);
-    one matrix product then gives every scalar of a batch."""
-    one, trace_h, c, e, k, u, r0, r1 = np.eye(8)
+def _state_scalars(n: int, T: float, mu: float, trace_h: Any, c: Any, e: Any, k: Any, u: Any, r0: Any, r1: Any) -> tuple:
+    """The state scalars (:data:`_STATE_SCALARS`) from Re Tr of the pole sums (every pole sum of a
+    spectral part enters as 2T Re, module docstring): c and k of G - 1 / (z - mu) with columns 0
+    and 2 of :class:`_Functionals` (C and K_S), e of (z - mu) G - 1 = (h_S - mu + Sigma) G
+    (int A (e - mu) f), u of the universe's ln det, r0 and r1 of Tr[G Sigma'] with columns 0 and 1.
+    Numbers (one point) or (P,) arrays."""
     two_T, ln2 = 2.0 * T, math.log(2.0)
-    N_S = 0.5 * n * one + two_T * c
+    N_S = 0.5 * n + two_T * c
     # int A (e - mu) f: F = (z - mu) G - 1, M_1 = h_S - mu (first-moment sum rule)
-    U_rel = 0.5 * (trace_h - n * mu * one) + two_T * e
+    U_rel = 0.5 * (trace_h - n * mu) + two_T * e
     # int A omega = -int n_S f by parts onto K_S (M_1 = -(h_S - mu)), int_mu^inf f = T ln 2
-    Omega_S = 0.5 * (trace_h - n * mu * one) - two_T * k - n * T * ln2 * one
-    # universe: Omega_U = -int n_U f, n_U from the phase of det[z - h_S - Sigma] (M_1 = n mu - Tr h_S)
-    Omega_U = 0.5 * (trace_h - n * mu * one) - two_T * u - n * T * ln2 * one
-    # reservoir: delta g_R has F = -Tr[G Sigma'] (M_1 = 0), and (z - mu) F for dU_R
-    dN_R, dU_rel = -two_T * r0, -two_T * r1
-    dOmega_R = Omega_U - Omega_S
-    rows = [N_S, mu * N_S + U_rel, beta * (U_rel - Omega_S), Omega_S,
-            dN_R, mu * dN_R + dU_rel, beta * (dU_rel - dOmega_R), dOmega_R]  # fmt: skip
-    out = np.array(rows)
-    out.setflags(write=False)
-    return out
+    Omega_S = 0.5 * (trace_h - n * mu) - two_T * k - n * T * ln2
+    # reservoir: delta g_R has F = -Tr[G Sigma'] (M_1 = 0), and (z - mu) F for dU_R; the universe
+    # has Omega_U = -int n_U f with n_U the phase of det[z - h_S - Sigma] (M_1 = n mu - Tr h_S),
+    # so dOmega_R = Omega_U - Omega_S = -2T (u - k)
+    dN_R, dU_rel, dOmega_R = -two_T * r0, -two_T * r1, -two_T * (u - k)
+    # S = beta (U - mu N - Omega), with beta T = 1 taken exactly (the Tr h_S terms cancel)
+    S_S = 2.0 * (e + k) + n * ln2
+    dS_R = 2.0 * (u - k - r1)
+    return N_S, mu * N_S + U_rel, S_S, Omega_S, dN_R, mu * dN_R + dU_rel, dS_R, dOmega_R
 
 
 def _rounding(n: int, n_nodes: int, radius: float, mu: float, T: float) -> tuple[float, float]:
@@ -848,105 +1109,274 @@ def _rounding(n: int, n_nodes: int, radius: float, mu: float, T: float) -> tuple
     return rounding, rounding * max(radius + abs(mu), T)
 
 
-def _error_estimates(
-    expansion: FermiPoleExpansion, n: int, T: float, mu: float, beta: float, roundings: tuple[float, float],
-    names: Sequence[str], state: bool, nonlocal_work: bool, basis: np.ndarray,
-) -> dict[str, np.ndarray]:
-    """Every error estimate as c + a x log_quadrature_error + b x (1 + sum |V|^2), one row each:
-    the expansion bounds (module docstring) plus the rounding of the sums. ``basis`` stacks
-    (1, log_quadrature_error, 1 + coupling scale) per point, (3, P); the Eq. (21) term's estimate
-    is the product (c + log_quadrature_error) x (1 + coupling scale). ``roundings``: :func:`_rounding`."""
-    rounding, rounding_energy = roundings
-    sup = expansion.sup_error
-    coupled = 2.0 * sup + rounding  # int f X with int |X| <~ 2 |V| |dV| per unit band
-    rows: dict[str, tuple[float, float, float]] = {"correlation_matrix": (sup + rounding, 0.0, 0.0)}
-    rows.update({f"powers_SR:{k}": (0.0, 0.0, coupled) for k in names})
-    if state:
-        e_N = n * sup + rounding
-        e_U = n * T * expansion.sup_x_error + rounding_energy
-        e_U_S = e_U + abs(mu) * e_N
-        c_Omega = n * T * expansion.integrated_error + rounding_energy  # + log_quadrature_error
-        rows.update({
-            "N_S": (e_N, 0.0, 0.0), "U_S": (e_U_S, 0.0, 0.0), "S_S": (beta * (e_U + c_Omega), beta, 0.0),
-            "Omega_S": (c_Omega, 1.0, 0.0), "dN_R": (2.0 * e_N, 0.0, 0.0), "dU_R": (2.0 * e_U_S, 0.0, 0.0),
-            "dS_R": (2.0 * beta * (e_U + c_Omega), 2.0 * beta, 0.0), "dOmega_R": (2.0 * c_Omega, 2.0, 0.0),
-            "H_SR": (0.0, 0.0, coupled), "log_f_matrix": (beta * c_Omega, beta, 0.0),
-            "log_one_minus_f_matrix": (beta * c_Omega, beta, 0.0),
-            "correlation_matrix_beta_derivative": (T * expansion.sup_x_derivative_error + rounding_energy, 0.0, 0.0),
-        })  # fmt: skip
-    coefficients = np.fromiter(chain.from_iterable(rows.values()), float, count=3 * len(rows)).reshape(-1, 3)
-    errors = dict(zip(rows, coefficients @ basis, strict=True))
-    if nonlocal_work:
-        errors["nonlocal_density"] = (n * T * expansion.integrated_error + rounding_energy + basis[1]) * basis[2]
-    return errors
-
-
 def _integrals_of_group(
     model: OpenSystem,
     bath: Bath,
-    points: Sequence[Mapping[str, float]],
-    stack: _Stack,
+    evaluated: EvaluatedModel,
     expansion: FermiPoleExpansion,
     radius: float,
     quantities: str,
     directions: Sequence[Mapping[str, float]] | None,
-    real: np.ndarray,
     atol: float,
     bound_counts: np.ndarray | None = None,
 ) -> EnergyIntegrals:
-    """:func:`pole_integrals` for points that share one Fermi expansion.
+    """:func:`pole_integrals` for points that share one Fermi expansion (:func:`_group_columns`)."""
+    group = _Group.of(model, bath, evaluated, expansion, radius, quantities == "state", directions)
+    columns, matrices, converged, _ = _group_columns(group, atol)
+    residuals = {"int g_S - n": np.zeros(evaluated.n_points), "int delta g_R": np.zeros(evaluated.n_points)} if group.want_state else {}
+    return EnergyIntegrals.from_columns(
+        columns, evaluated.n_points, method="poles", n_evaluations=group.fn.z.size, converged=converged,
+        real_model=evaluated.real, bound_state_counts=bound_counts, sum_rule_residuals=residuals, **matrices,
+    )  # fmt: skip
+
+
+def _group_columns(group: _Group, atol: float) -> tuple[dict[str, Any], dict[str, np.ndarray], bool, dict[str, Any]]:
+    """Every energy integral of a group of points that share one Fermi expansion, as the flat
+    columns of :meth:`EnergyIntegrals.from_columns` (errors included), the (P, n, n) matrices,
+    whether every tolerance was met, and the error columns alone.
 
     G_S is evaluated once on the poles and the line nodes together, and every pole sum (the
     log kernels' antiderivatives included, see :class:`_Functionals`) is a column of one product
-    of a few node arrays with a fixed weight matrix: a single point costs a fixed few tens of
-    array operations, a batch grows with P x (N + Q) elements.
+    of a few node arrays with a fixed weight matrix. One level with one surface orbital per
+    reservoir (the common case) takes :func:`_one_level_integrals`, anything else
+    :func:`_matrix_integrals`.
     """
-    n, P = model.n_levels, len(points)
-    names = model.parameter_names
+    kernel = _one_level_integrals if group.evaluated.one_level is not None else _matrix_integrals
+    columns, matrices, log_quadrature_error = kernel(group)
+    errors = _error_estimates(group, log_quadrature_error, columns.pop("scale"))
+    columns.update(errors)
+    # the expansion meets its share of atol by construction; the log kernels' line quadrature is
+    # held to atol raised to the rounding floor (as the contour road raises its own): at
+    # T = 1e4-1e6 the check of that quadrature is itself rounding, measured at 1.2-2.3 x
+    # rounding_energy, hence the floor 4 x rounding_energy
+    largest = log_quadrature_error if isinstance(log_quadrature_error, float) else float(log_quadrature_error.max())
+    converged = largest <= max(atol, 4.0 * group.roundings[1])
+    return columns, matrices, converged, errors
+
+
+@dataclass(frozen=True)
+class _Group:
+    """What the kernels of :func:`_integrals_of_group` share: the points (evaluated), the
+    expansion, its nodes and weights and the decades of line above them, and the rounding of
+    the sums (:func:`_rounding`)."""
+
+    model: OpenSystem
+    bath: Bath
+    evaluated: EvaluatedModel
+    expansion: FermiPoleExpansion
+    fn: _Functionals
+    top: int
+    surfaces: _Surfaces
+    roundings: tuple[float, float]
+    want_state: bool
+    directions: Sequence[Mapping[str, float]] | None
+
+    @classmethod
+    def of(
+        cls, model: OpenSystem, bath: Bath, evaluated: EvaluatedModel, expansion: FermiPoleExpansion, radius: float,
+        want_state: bool, directions: Sequence[Mapping[str, float]] | None,
+    ) -> _Group:
+        """The group of ``evaluated``'s points, whose spectral radii are at most ``radius``."""
+        top = _top_decades(bath.beta * radius, expansion)
+        fn = _functionals(bath.T, bath.mu, expansion.n_poles, top)
+        surfaces = _surfaces(model.reservoirs, bath.T, bath.mu, expansion.n_poles, top)
+        roundings = _rounding(model.n_levels, fn.z.size, radius, bath.mu, bath.T)
+        return cls(model, bath, evaluated, expansion, fn, top, surfaces, roundings, want_state, directions)
+
+
+def _error_estimates(group: _Group, log_quadrature_error: Any, scale: Any) -> dict[str, Any]:
+    """Every error estimate per point as ``error:field`` columns (numbers for a single point, (P,)
+    arrays or numbers where the same at every point): the expansion bounds (module docstring) plus
+    the rounding of the sums (:func:`_rounding`), and for the log kernels the line quadrature's
+    estimate. ``scale`` = 1 + coupling scale (sum of abs(V)^2) per point."""
+    e, bath, n = group.expansion, group.bath, group.model.n_levels
     T, mu, beta = bath.T, bath.mu, bath.beta
-    zeta = expansion.poles
-    N = zeta.size
-    top = _top_decades(beta * radius, expansion)
-    fn = _functionals(T, mu, N, top)
-    want_state = quantities == "state"
+    rounding, rounding_energy = group.roundings
+    coupled = (2.0 * e.sup_error + rounding) * scale  # int f X with int |X| <~ 2 |V| |dV| per unit band
+    log_kernel = n * T * e.integrated_error + rounding_energy + log_quadrature_error
+    errors: dict[str, Any] = {"error:correlation_matrix": e.sup_error + rounding}
+    errors.update(dict.fromkeys(column_names(group.model.parameter_names)[2], coupled))
+    if group.want_state:
+        e_N = n * e.sup_error + rounding
+        e_U = n * T * e.sup_x_error + rounding_energy
+        e_U_S = e_U + abs(mu) * e_N
+        e_S = beta * (e_U + log_kernel)
+        values = (e_N, e_U_S, e_S, log_kernel, 2.0 * e_N, 2.0 * e_U_S, 2.0 * e_S, 2.0 * log_kernel, coupled, beta * log_kernel,
+                  beta * log_kernel, T * e.sup_x_derivative_error + rounding_energy)  # fmt: skip
+        errors.update(zip(_STATE_ERRORS, values, strict=True))
+    if group.directions is not None:
+        errors["error:nonlocal_density"] = log_kernel * scale  # a log kernel's, times the coupling scale
+    return errors
+
+
+#: the error columns of the state, in the order of _error_estimates
+_STATE_ERRORS = tuple(f"error:{k}" for k in (*_STATE_SCALARS, "H_SR", "log_f_matrix", "log_one_minus_f_matrix",
+                                              "correlation_matrix_beta_derivative"))  # fmt: skip
+
+
+@lru_cache(maxsize=64)
+def _one_level_weights(reservoirs: tuple, T: float, mu: float, n_poles: int, top: int) -> np.ndarray:
+    """The real weights of every pole sum of one level (:func:`_one_level_integrals`), (2 M, 3 + 7 R):
+    with x = G - 1 / (z - mu), G or G^2 at the M nodes (P, M), x.view(float) @ W gives the real
+    parts of the sums, columns (w = :attr:`_Functionals.weights`, g_r, g_r' = the surfaces):
+    of G - 1 / (z - mu): w0, w2; of G, per reservoir: w0 g_r', w1 g_r', w2 g_r', w0 g_r; of G^2:
+    w1, then per reservoir w1 g_r', w2 g_r', w2 g_r. Every node function of one level is such a
+    weighted G or G^2, since Sigma = sum_r abs(V_r)^2 g_r is a sum of fixed functions."""
+    fn = _functionals(T, mu, n_poles, top)
+    surfaces = _surfaces(reservoirs, T, mu, n_poles, top)
+    assert surfaces.g_flat is not None and surfaces.dg_flat is not None
+    w0, w1, w2 = fn.weights.T
+    columns = [w0, w2]
+    for g, dg in zip(surfaces.g_flat, surfaces.dg_flat, strict=True):
+        columns += [w0 * dg, w1 * dg, w2 * dg, w0 * g]
+    columns.append(w1)
+    for g, dg in zip(surfaces.g_flat, surfaces.dg_flat, strict=True):
+        columns += [w1 * dg, w2 * dg, w2 * g]
+    W = np.array(columns).T
+    # a complex F viewed as floats interleaves (Re F_m, Im F_m): Re(F w) = Re F Re w - Im F Im w
+    out = np.empty((2 * W.shape[0], W.shape[1]))
+    out[0::2], out[1::2] = W.real, -W.imag
+    out.setflags(write=False)
+    return out
+
+
+def _one_level_integrals(group: _Group) -> tuple[dict[str, Any], dict[str, np.ndarray], Any]:
+    """The columns of :meth:`EnergyIntegrals.from_columns` (numbers for a single point, else (P,)
+    arrays) for one level with one surface orbital per reservoir, no (P, n, n) matrices, and the
+    log quadrature's error estimate.
+
+    Every function of z is a number: with s_r = abs(V_r)^2, Sigma = sum_r s_r g_r and dSigma/dk =
+    sum_r 2 Re(V_r^* dV_r/dk) g_r. Every node function is then a fixed function times G or G^2
+    ((z - mu) G - 1 = (eps - mu) G + sum_r s_r g_r G; G (1 - Sigma') G = G^2 - sum_r s_r g_r' G^2;
+    Eq. 21's term G^2 (h_dot Sigma' + Sigma_dot)), so every pole sum is a column of one product
+    (:func:`_one_level_weights`), and the outputs are a few multiplications of those columns by
+    the point's numbers: for a single point, Python numbers.
+    """
+    one, fn, T, mu = group.evaluated.one_level, group.fn, group.bath.T, group.bath.mu
+    names, R = group.model.parameter_names, len(group.model.reservoirs)
+    g_flat = group.surfaces.g_flat
+    assert one is not None and g_flat is not None
+    P = group.evaluated.n_points
+    rates = None
+    if group.directions is not None:
+        rates = np.array([[float(d.get(k, 0.0)) for d in group.directions] for k in names]).reshape(len(names), P)
+    eps: Any  # numbers (P = 1) or arrays, and so are the rest below
+    s: Any
+    slope: Any
+    dh: Any
+    if P == 1:  # Python numbers wherever an array would hold one: ~50 ns an operation, not ~1 us
+        point = one if isinstance(one, _OnePoint) else one.point()
+        eps, V, dh = point.eps, point.V, point.dh
+        s = [v.real**2 + v.imag**2 for v in V]
+        # 2 Re(V_r^* dV_r/dk): dSigma/dk = sum_r slope[k][r] g_r
+        slope = [[2.0 * (v.real * d.real + v.imag * d.imag) for v, d in zip(V, row, strict=True)] for row in point.dV]
+        rate = None if rates is None else rates[:, 0].tolist()
+        Sigma = s[0] * g_flat[0]
+        for r in range(1, R):
+            Sigma = Sigma + s[r] * g_flat[r]
+        D = fn.z - (eps + Sigma)  # (M,)
+    else:
+        assert isinstance(one, _OneLevel)
+        eps, s, dh, rate = one.eps, one.V.real**2 + one.V.imag**2, one.dh, rates  # (P,), (R, P), (K, P | 1)
+        slope = 2.0 * (np.conj(one.V) * one.dV).real  # (K, R, P)
+        D = fn.z - (eps[:, None] + s.T @ g_flat)  # (P, M)
+    G = 1.0 / D
+    # G - 1 / (w - mu) on the line: its antiderivative converges, that of 1 / (w - mu) alone
+    # does not; G itself at the poles, where line_shift is 0
+    nodes = np.concatenate([G - fn.line_shift, G, G * G], axis=0).view(float).reshape(3 * P, -1)  # (3 P, 2 M)
+    sums = (nodes @ _one_level_weights(group.model.reservoirs, T, mu, fn.n_poles, group.top)).reshape(3, P, -1)
+    # the universe's ln det at the poles: Re of sum_p R_p Log D(z_p) = sum_p R_p ln abs(D(z_p))
+    universe = np.log(np.abs(D[..., : fn.n_poles])) @ fn.residues - fn.log_iy_sum.real
+    if P == 1:
+        u, (of_G_sub, of_G, of_G2) = float(universe), sums[:, 0].tolist()
+    else:
+        u, (of_G_sub, of_G, of_G2) = universe, np.moveaxis(sums, 2, 1)
+
+    # the columns of _one_level_weights: 2 on G - 1 / (z - mu), then 4 per reservoir on G
+    # (w0 g', w1 g', w2 g', w0 g), then on G^2 w1 and 3 per reservoir (w1 g', w2 g', w2 g).
+    # Sums over reservoirs as plain loops: numbers for one point, arrays for a batch
+    c, k = of_G_sub[0], of_G_sub[1]
+    scale, coupling = 1.0, []
+    r0 = r1 = r2 = h = d1_coupled = nonlocal_coupled = 0.0  # of Tr[G Sigma'] (3), Sigma G, Sigma' G^2 (2)
+    for r in range(R):
+        on_G, on_G2, s_r = 2 + 4 * r, 3 + 4 * R + 3 * r, s[r]
+        r0, r1, r2 = r0 + s_r * of_G[on_G], r1 + s_r * of_G[on_G + 1], r2 + s_r * of_G[on_G + 2]
+        coupling.append(of_G[on_G + 3])  # of g_r G
+        h = h + s_r * of_G[on_G + 3]
+        d1_coupled, nonlocal_coupled = d1_coupled + s_r * of_G2[on_G2], nonlocal_coupled + s_r * of_G2[on_G2 + 1]
+        scale = scale + s_r
+    e = h + (eps - mu) * c  # of (z - mu) G - 1
+    # the universe by line quadrature (the fold of Tr[G (1 - Sigma')] - 1 / (w - mu)) against its
+    # closed form: the error estimate of that quadrature, which the system's log kernel uses too
+    log_quadrature_error = abs((2.0 * T) * (u - (k - r2)))
+    C = 0.5 + (2.0 * T) * c
+    powers_S, powers_SR, _ = column_names(names)
+    columns: dict[str, Any] = {"correlation_matrix": C, "expectation_H_S": eps * C}
+    columns.update(zip(powers_S, [d * C for d in dh], strict=True))
+    # <dH_SR/dk> (Eq. 20): F = Tr[dSigma/dk G] = sum_r slope[k][r] g_r G
+    columns.update(zip(powers_SR, [(2.0 * T) * _contract(row, coupling) for row in slope], strict=True))
+    if group.want_state:
+        columns.update(zip(_STATE_SCALARS, _state_scalars(1, T, mu, eps, c, e, k, u, r0, r1), strict=True))
+        # int A omega = -int n_S f by parts onto K_S (M_1 = -(eps - mu)), int_mu^inf f = T ln 2
+        A_omega = 0.5 * (eps - mu) - (2.0 * T) * k - T * math.log(2.0)
+        beta = group.bath.beta
+        columns.update(
+            H_SR=(4.0 * T) * h, log_one_minus_f_matrix=beta * A_omega, log_f_matrix=beta * (A_omega - (eps - mu)),
+            # dC/dbeta at fixed mu: -T^2 sum_p R_p [G + (z_p - mu) G' + h.c.], -G' = G^2 - Sigma' G^2
+            correlation_matrix_beta_derivative=-2.0 * T * T * (c - (of_G2[2 + 4 * R] - d1_coupled)),
+        )  # fmt: skip
+    if rate is not None:
+        # Eq. (21), second term: G^2 (h_dot Sigma' + Sigma_dot), h_dot = sum_k rate_k dh/dk,
+        # Sigma_dot = sum_r (sum_k rate_k slope[k][r]) g_r; column 2 (its antiderivative)
+        h_dot = _contract(rate, dh)
+        slope_dot = [_contract(rate, [row[r] for row in slope]) for r in range(R)]
+        term = h_dot * nonlocal_coupled + _contract(slope_dot, [of_G2[5 + 4 * R + 3 * r] for r in range(R)])
+        columns["nonlocal_density"] = -(2.0 * T) * term
+    columns["scale"] = scale
+    return columns, {}, log_quadrature_error
+
+
+def _contract(weights: Sequence[Any], values: Sequence[Any]) -> Any:
+    """sum_i weights[i] values[i] (numbers, or arrays), without a start value or a generator."""
+    if len(weights) == 0:
+        return 0.0
+    out = weights[0] * values[0]
+    for w, v in zip(weights[1:], values[1:], strict=True):
+        out = out + w * v
+    return out
+
+
+def _matrix_integrals(group: _Group) -> tuple[dict[str, Any], dict[str, np.ndarray], np.ndarray]:
+    """The columns of :meth:`EnergyIntegrals.from_columns` for any number of levels and surface
+    orbitals (n x n matrix algebra on the nodes), the (P, n, n) matrices, and the log
+    quadrature's error estimate per point."""
+    model, bath, stack, fn, directions = group.model, group.bath, group.evaluated.stack, group.fn, group.directions
+    n, names = model.n_levels, model.parameter_names
+    T, mu, beta, N = bath.T, bath.mu, bath.beta, group.expansion.n_poles
     alg = _algebra(n)
     unit = alg.unit
-    surfaces = _surfaces(model.reservoirs, T, mu, N, top)
+    surfaces = group.surfaces
     g_all = surfaces.g
-
-    # one level and one surface orbital per reservoir: Sigma = sum_r |V_r|^2 g_r and
-    # dSigma/dk = sum_r 2 Re(V_r^* dV_r/dk) g_r, so R sums of g_r G serve every parameter
-    single_orbital = alg.scalar and surfaces.g_flat is not None
-    if single_orbital:
-        V_r = np.array([V[:, 0, 0] for V in stack.V])  # (R, P)
-        strengths = (V_r.real**2 + V_r.imag**2).T  # (P, R)
-        Sigma, dSigma_dz = strengths @ surfaces.g_flat, strengths @ surfaces.dg_flat
-    else:
-        Sigma = _total(alg.sandwich(V, g, V) for V, g in zip(stack.V, g_all, strict=True))
-        dSigma_dz = _total(alg.sandwich(V, dg, V) for V, dg in zip(stack.V, surfaces.dg, strict=True))
+    Sigma = _total(alg.sandwich(V, g, V) for V, g in zip(stack.V, g_all, strict=True))
+    dSigma_dz = _total(alg.sandwich(V, dg, V) for V, dg in zip(stack.V, surfaces.dg, strict=True))
     D = alg.times_eye(fn.z) - alg.lift(stack.h) - Sigma
     G = alg.inv(D)
     # G - 1 / (w - mu) on the line (its antiderivative converges; that of 1 / (w - mu) alone does
     # not), G itself at the poles, where line_shift is 0
     G_sub = G - alg.times_eye(fn.line_shift)
     G_dSz = alg.tr_mm(G, dSigma_dz)  # Tr[G Sigma']: delta g_R's F, and the universe's log kernel
-
     # the couplings' traces Tr[Sigma G] (<H_SR>) and Tr[dSigma/dk G] (Eq. 20)
-    if single_orbital:
-        slopes = 2.0 * (np.conj(V_r) * np.array([[dV[:, 0, 0] for dV in stack.dV[k]] for k in names])).real  # (K, R, P)
-        coupling_nodes = [g * G for g in surfaces.g_flat]  # type: ignore[union-attr]
-    else:
-        coupling_nodes = [alg.tr_mm(Sigma, G)] + [
-            alg.tr_mm(_total(alg.sandwich(dV, g, V) + alg.sandwich(V, g, dV)
-                             for V, dV, g in zip(stack.V, stack.dV[k], g_all, strict=True)), G)
-            for k in names
-        ]  # fmt: skip
+    coupling_nodes = [alg.tr_mm(Sigma, G)] + [
+        alg.tr_mm(_total(alg.sandwich(dV, g, V) + alg.sandwich(V, g, dV)
+                         for V, dV, g in zip(stack.V, stack.dV[k], g_all, strict=True)), G)
+        for k in names
+    ]  # fmt: skip
     matrix_nodes = [G_sub]
-    if want_state:
+    if group.want_state:
         # G (1 - Sigma') G = -G', for dC/dbeta (double poles); and (z - mu) G - 1, the F of
         # int A (e - mu) f, as (h_S - mu + Sigma) G: the same, without cancelling ~1 against 1
         # (which left ~eps x 2T x sum_p R_p in U_S: 3e-9 at T = 1e6)
-        matrix_nodes.append(alg.mm(G, alg.eye - dSigma_dz, G) if not alg.scalar else G * (G - G_dSz))
+        matrix_nodes.append(alg.mm(G, alg.eye - dSigma_dz, G))
         matrix_nodes.append(alg.mm(alg.lift(stack.h) - mu * alg.eye + Sigma, G))
     trace_nodes = [G_dSz, *coupling_nodes]
     if directions is not None:
@@ -954,64 +1384,38 @@ def _integrals_of_group(
     S_matrix, S_trace = alg.node_sums(matrix_nodes, trace_nodes, fn)
     S_G, S_GdS = S_matrix[0], S_trace[0]  # sums of G_sub and Tr[G Sigma']: (P, n, n, 3), (P, 3)
     coupling_sums = (2.0 * T) * S_trace[1: 1 + len(coupling_nodes), :, 0].real
-    if single_orbital:
-        H_SR = 2.0 * (strengths.T * coupling_sums).sum(axis=0)
-        powers = dict(zip(names, (slopes * coupling_sums).sum(axis=1), strict=True))
-    else:
-        H_SR, powers = 2.0 * coupling_sums[0], dict(zip(names, coupling_sums[1:], strict=True))
 
     # the universe: ln det[z - h_S - Sigma] at the poles in closed form (each eigenvalue in the
     # upper half plane: principal Log), and the same through the line quadrature (the fold of
     # Tr[G (1 - Sigma')] - n / (w - mu)): their difference is the error estimate of that
     # quadrature, which the system's log kernel uses too
-    universe = alg.log_det_upper(D[:, :N]) @ fn.weights[:N, 0] - n * fn.log_iy_sum
-    universe_by_line = np.trace(S_G[..., 2], axis1=-2, axis2=-1) - S_GdS[:, 2]
-    log_quadrature_error = np.abs((2.0 * T) * (universe - universe_by_line).real)
+    universe = (alg.log_det_upper(D[:, :N]) @ fn.weights[:N, 0] - n * fn.log_iy_sum).real
+    k = np.trace(S_G[..., 2], axis1=-2, axis2=-1).real
+    log_quadrature_error = np.abs((2.0 * T) * (universe - (k - S_GdS[:, 2].real)))
     C = 0.5 * unit + alg.hermitian_sum(S_G[..., 0], T)
-    error_basis = np.empty((3, P))  # (1, log_quadrature_error, 1 + coupling scale): see _error_estimates
-    error_basis[0], error_basis[1] = 1.0, log_quadrature_error
-    error_basis[2] = 1.0 + _total((np.abs(V) ** 2).sum(axis=(-2, -1)) for V in stack.V)
-    rounding = _rounding(n, fn.z.size, radius, mu, T)
-    errors = _error_estimates(expansion, n, T, mu, beta, rounding, names, want_state, directions is not None, error_basis)
-    state: dict[str, object] = {}
-    if want_state:
+    expectation_H_S, powers_S = system_traces(stack.h, stack.dh, C)
+    columns: dict[str, Any] = {"expectation_H_S": expectation_H_S}
+    columns.update({f"powers_S:{name}": v for name, v in powers_S.items()})
+    columns.update({f"powers_SR:{name}": v for name, v in zip(names, coupling_sums[1:], strict=True)})
+    matrices = {"correlation_matrix": C}
+    if group.want_state:
         h_minus_mu = stack.h - mu * unit
-        trace_h = alg.real_trace(stack.h)
-        # the scalars: an affine map (_state_map) of Tr h_S and the real parts of the sums
-        basis = np.empty((8, P))  # (1, Tr h_S, c, e, k, u, r0, r1): see _state_map
-        basis[0], basis[1] = 1.0, trace_h
-        traced = S_matrix[[0, 2, 0], ..., [0, 0, 2]]  # sums of G_sub (column 0, 2) and of (z - mu) G - 1 (0)
-        basis[2:5] = (traced[:, :, 0, 0] if alg.scalar else np.trace(traced, axis1=2, axis2=3)).real
-        basis[5], basis[6:8] = universe.real, S_GdS[:, :2].real.T
-        scalars = dict(zip(_STATE_SCALARS, _state_map(n, T, mu, beta) @ basis, strict=True))
+        c, e = (np.trace(S_matrix[j][..., 0], axis1=-2, axis2=-1).real for j in (0, 2))
+        scalars = _state_scalars(n, T, mu, alg.real_trace(stack.h), c, e, k, universe, S_GdS[:, 0].real, S_GdS[:, 1].real)
+        columns.update(zip(_STATE_SCALARS, scalars, strict=True))
+        columns["H_SR"] = 2.0 * coupling_sums[0]
         # int A omega = -int n_S f by parts onto K_S = -int [G - 1 / (w - mu)] (M_1 = -(h_S - mu));
         # int_mu^inf f = T ln 2
         A_omega = 0.5 * h_minus_mu - alg.hermitian_sum(S_G[..., 2], T) - (T * math.log(2.0)) * unit
         # dC/dbeta at fixed mu: -T^2 sum_p R_p [G + (z_p - mu) G' + h.c.], G' = -G (1 - Sigma') G
-        dC = -T * alg.hermitian_sum(S_G[..., 0] - S_matrix[1][..., 1], T)
-        state.update(
-            scalars, H_SR=H_SR, log_one_minus_f_matrix=beta * A_omega, log_f_matrix=beta * (A_omega - h_minus_mu),
-            correlation_matrix_beta_derivative=dC, sum_rule_residuals={"int g_S - n": np.zeros(P), "int delta g_R": np.zeros(P)},
+        matrices.update(
+            log_one_minus_f_matrix=beta * A_omega, log_f_matrix=beta * (A_omega - h_minus_mu),
+            correlation_matrix_beta_derivative=-T * alg.hermitian_sum(S_G[..., 0] - S_matrix[1][..., 1], T),
         )  # fmt: skip
     if directions is not None:
-        state["nonlocal_density"] = -(2.0 * T) * S_trace[-1][:, 2].real
-
-    state["expectation_H_S"], state["powers_S"] = system_traces(stack.h, stack.dh, C)
-    return EnergyIntegrals(
-        method="poles",
-        correlation_matrix=C,
-        powers_SR=powers,
-        errors=errors,
-        n_evaluations=fn.z.size,
-        # the expansion meets its share of atol by construction; the log kernels' line quadrature
-        # is held to atol raised to the rounding floor (as the contour road raises its own): at
-        # T = 1e4-1e6 the check of that quadrature is itself rounding, measured at 1.2-2.3 x
-        # rounding_energy, hence the floor 4 x rounding_energy
-        converged=bool(log_quadrature_error.max() <= max(atol, 4.0 * rounding[1])),
-        real_model=real,
-        bound_state_counts=bound_counts,
-        **state,  # type: ignore[arg-type]
-    )
+        columns["nonlocal_density"] = -(2.0 * T) * S_trace[-1][:, 2].real
+    columns["scale"] = 1.0 + _total((np.abs(V) ** 2).sum(axis=(-2, -1)) for V in stack.V)
+    return columns, matrices, log_quadrature_error
 
 
 def _nonlocal_integrand(
