@@ -393,3 +393,45 @@ def test_one_level_kernel_agrees_with_the_matrix_algebra():
             assert values["power_H_SR_V"] * a / V == pytest.approx(reference["power_H_SR_a"], abs=AGREE)
             for name in ("correlation_matrix", "log_f_matrix", "log_one_minus_f_matrix", "correlation_matrix_beta_derivative"):
                 np.testing.assert_allclose(getattr(other, name), getattr(twin_eq, name), rtol=0, atol=AGREE, err_msg=name)
+
+
+def test_filled_results_equal_constructed_ones():
+    # the assembly fills Equilibrium and RegionState without their generated __init__ (2.5 us of
+    # a single state's ~55): valid only while that __init__ does nothing but set every field
+    import dataclasses
+
+    from strongtherm.core.results import RegionState, filled
+    from strongtherm.negf.partition import Equilibrium
+
+    for cls in (Equilibrium, RegionState):
+        assert not hasattr(cls, "__post_init__"), cls
+        assert all(f.init for f in dataclasses.fields(cls)), cls
+    eq = st.negf.equilibrium(RLM, st.Bath(T=0.02), eps_s=0.3, V=0.8)
+    fields = {f.name: getattr(eq, f.name) for f in dataclasses.fields(Equilibrium)}
+    assert filled(Equilibrium, fields) == Equilibrium(**fields)
+    assert set(vars(eq)) >= set(fields)  # every field set, as __init__ would
+    system = {f.name: getattr(eq.system, f.name) for f in dataclasses.fields(RegionState)}
+    assert filled(RegionState, system) == RegionState(**system) == eq.system
+    # the one-level road puts Eq. (24)'s coefficient in the instance: the same as from the matrices
+    from strongtherm.core.alpha import entropy_coefficient
+
+    assert "entropy_coefficient" in vars(eq)
+    from_matrices = entropy_coefficient(eq.correlation_matrix, eq.log_f_matrix, eq.log_one_minus_f_matrix)
+    assert eq.entropy_coefficient == pytest.approx(from_matrices, rel=1e-15, abs=1e-15)
+
+
+def test_small_batches_take_the_single_point_road():
+    # below _BATCH_FROM points a batch of a one-level model is its single states (a batch's
+    # set-up costs about four of them): identical numbers, and identical to a batch's to atol
+    from strongtherm.negf.partition import _BATCH_FROM
+
+    bath = st.Bath(T=0.02, mu=0.1)
+    points = [{"eps_s": e, "V": v} for e, v in ((-2.5, 0.1), (0.0, 2.0), (2.6, 1.9), (0.4, 0.3))]
+    assert len(points) < _BATCH_FROM
+    small = equilibria(RLM, bath, points)
+    singles = [st.negf.equilibrium(RLM, bath, **p) for p in points]
+    large = equilibria(RLM, bath, points * 3)[: len(points)]  # 12 points: the batch road
+    for a, b, c in zip(small, singles, large, strict=True):
+        assert a.to_dict(alphas=(0.3,)) == b.to_dict(alphas=(0.3,))
+        for key, value in c.to_dict(alphas=(0.3,)).items():
+            assert a.to_dict(alphas=(0.3,))[key] == pytest.approx(value, abs=AGREE), key

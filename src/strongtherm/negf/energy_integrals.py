@@ -26,7 +26,7 @@ from .integrate import QuadratureOptions
 from .spectral import BoundState
 from .system import OpenSystem
 
-__all__ = ["STATE_FIELDS", "ColumnLayout", "EnergyIntegrals", "column_layout", "column_names", "contour_integrals", "system_traces"]
+__all__ = ["MATRIX_FIELDS", "STATE_FIELDS", "ColumnLayout", "EnergyIntegrals", "column_layout", "column_names", "contour_integrals", "system_traces"]
 
 #: The per-point state fields (shape (P,) or (P, n, n)); ``None`` when only rates were asked for.
 STATE_FIELDS = (
@@ -57,7 +57,7 @@ def column_layout(keys: tuple[str, ...]) -> ColumnLayout:
         group, _, name = key.partition(":")
         if name:
             mappings[{"error": "errors"}.get(group, group)].append((i, name))
-        elif key in _MATRIX_FIELDS:
+        elif key in MATRIX_FIELDS:
             matrices.append((i, key))
         else:
             plain.append((i, key))
@@ -74,7 +74,7 @@ def column_names(names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ..
 
 
 #: The (P, n, n) matrix fields.
-_MATRIX_FIELDS = frozenset(
+MATRIX_FIELDS = frozenset(
     {"correlation_matrix", "log_f_matrix", "log_one_minus_f_matrix", "correlation_matrix_beta_derivative"}
 )
 
@@ -101,6 +101,8 @@ class EnergyIntegrals:
     * ``bound_state_counts``: number of bound states per point, where the road counted them;
     * ``real_model``: per point, True where h_S and the couplings are real (every spectral matrix
       is then real), where the road evaluated the model on a stack;
+    * ``entropy_coefficient``: the coefficient of (1 - 2 alpha) in Eq. (24) per point, where the
+      road has it already (one level); else the Equilibrium computes it from the matrices;
     * ``method``: ``"poles"`` or ``"contour"``; ``n_evaluations``: evaluations of G_S per point
       (poles) or contour nodes (contour); ``converged``: every tolerance met.
 
@@ -131,6 +133,7 @@ class EnergyIntegrals:
     expectation_H_S: np.ndarray | None = None
     bound_state_counts: np.ndarray | None = None
     real_model: np.ndarray | None = None
+    entropy_coefficient: np.ndarray | None = None
     #: (keys, (F, P) table) where a road made every scalar per point at once (:meth:`from_columns`):
     #: the fields above are views of it, and :mod:`.partition` converts it in one piece
     table: tuple[tuple[str, ...], np.ndarray] | None = field(default=None, repr=False, compare=False)
@@ -150,6 +153,12 @@ class EnergyIntegrals:
             table = np.empty((len(keys), n_points))
             for i, v in enumerate(values):
                 table[i] = v
+        return cls.from_table(keys, table, **fields)
+
+    @classmethod
+    def from_table(cls, keys: tuple[str, ...], table: np.ndarray, **fields: Any) -> EnergyIntegrals:
+        """:meth:`from_columns` of columns already stacked into an (F, P) table (rows: ``keys``)."""
+        n_points = table.shape[1]
         layout = column_layout(keys)
         rows = list(table)
         out: dict[str, Any] = {key: rows[i] for i, key in layout.plain}

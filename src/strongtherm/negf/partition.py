@@ -20,7 +20,9 @@ Two roads compute the energy integrals, both handing over an :class:`.energy_int
   is bounded, and beta x spectral radius <= 2e4 with a rounding floor below atol: all built-in
   reservoirs but the Lorentzian band, away from T -> 0 and huge energy scales): sums of G_S over the poles of a
   rational Fermi expansion (:mod:`.poles`); bound states are inside the pole sums, and the
-  moments int g_S = n, int delta g_R = 0 enter analytically (their residuals are zero);
+  moments int g_S = n, int delta g_R = 0 enter analytically (their residuals are zero). A single
+  state of a one-level affine model (and each point of a batch of fewer than eight) takes
+  :func:`.poles.single_point`, the same sums in Python numbers wherever an array would hold one;
 * ``method="contour"``: one adaptive wedge-contour integral (:mod:`.integrate`), which includes
   bound states without sampling delta functions, within an evaluation and memory budget; the two
   sum rules are checked on every call. The default wherever the pole road would be long.
@@ -31,14 +33,17 @@ Two roads compute the energy integrals, both handing over an :class:`.energy_int
 
 from __future__ import annotations
 
+import operator
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 
-from ..core.results import PartitionedState, RegionState
+from ..core.results import PartitionedState, RegionState, filled
 from ..core.warnings import NumericsWarning
 from ..thermal import Bath
 from .energy_integrals import EnergyIntegrals, column_layout, column_names, contour_integrals
@@ -292,14 +297,22 @@ def equilibria(
         if len(directions) != len(resolved) or any(d is None for d in directions):
             raise ValueError("directions must give one mapping per point")
         dirs = [_check_direction(d, p) or {} for d, p in zip(directions, resolved, strict=True)]  # none is None (checked)
-    if len(resolved) == 1 and dirs is None:
-        point = single_point(model, bath, resolved[0], options, method)
-        if point is not None:
-            return [_equilibrium(model, bath, resolved[0], _point_row(point), _point_matrices(point), point.n_evaluations,
-                                 "poles", point.converged, None, None, options)]  # fmt: skip
+    if len(resolved) < _BATCH_FROM and dirs is None:
+        singles = [single_point(model, bath, p, options, method) for p in resolved]
+        if all(point is not None for point in singles):
+            return [_equilibrium(model, bath, p, _point_row(point, model.parameter_names), _point_matrices(point),
+                                 point.n_evaluations, "poles", point.converged, None, None, options)
+                    for p, point in zip(resolved, singles, strict=True) if point is not None]  # fmt: skip
     integrals, states = energy_integrals(model, bath, resolved, directions=dirs, options=options, method=method)
     real = [_is_real(model, p) for p in resolved] if integrals.real_model is None else integrals.real_model.tolist()
     return _assemble(model, bath, resolved, integrals, states, dirs, options, real)
+
+
+#: below this many points a batch of a one-level model takes the single-point road point by point:
+#: a batch's set-up (model stacked, bound states counted, groups) costs ~250 us, about four single
+#: states (measured, resonant level at T = 0.02: a batch of 2 cost 3.4 x two single states, of
+#: 5 1.5 x, of 10 0.84 x, of 100 0.24 x)
+_BATCH_FROM = 8
 
 
 def _is_real(model: OpenSystem, params: Mapping[str, float]) -> bool:
@@ -332,15 +345,17 @@ def _columns(integrals: EnergyIntegrals) -> dict[str, list]:
         error_rows_list = rows[len(_SCALARS): len(_SCALARS) + n_errors]
         worst = [max(e) for e in zip(*error_rows_list, strict=True)] if n_errors else [0.0] * integrals.n_points
     columns["worst"] = worst
-    for name in ("nonlocal_density", "bound_state_counts"):
+    for name in ("nonlocal_density", "bound_state_counts", "entropy_coefficient"):
+        if name in columns:
+            continue
         value = getattr(integrals, name)
         columns[name] = [None] * integrals.n_points if value is None else np.asarray(value).tolist()
     return columns
 
 
-def _point_row(point: PointColumns) -> dict[str, Any]:
+def _point_row(point: PointColumns, names: tuple[str, ...]) -> tuple:
     """The row of :func:`_equilibrium` of a single point of :func:`.poles.single_point`."""
-    return {**point.values, **_EXACT_MOMENTS, "worst": point.worst}
+    return _row_getter(names)({**point.values, **_EXACT_MOMENTS, "worst": point.worst})
 
 
 def _point_matrices(point: PointColumns) -> tuple[np.ndarray, ...]:
@@ -354,8 +369,28 @@ _RESIDUALS = (("int g_S - n", "residual:int g_S - n"), ("int delta g_R", "residu
 #: what the pole road knows without computing: its moments are exact; no Eq. (21) term or
 #: bound-state count was asked for
 _EXACT_MOMENTS = {**{key: 0.0 for _, key in _RESIDUALS}, "nonlocal_density": None, "bound_state_counts": None}
+_ZERO_RESIDUALS = MappingProxyType({name: 0.0 for name, _ in _RESIDUALS})
+#: the row an Equilibrium is made from (:func:`_equilibrium`), before the powers of each parameter
+_ROW_KEYS = (
+    "N_S", "U_S", "S_S", "Omega_S", "dN_R", "dU_R", "dS_R", "dOmega_R", "error:N_S", "error:U_S", "error:S_S",
+    "error:Omega_S", "error:dN_R", "error:dU_R", "error:dS_R", "error:dOmega_R", "expectation_H_S", "H_SR",
+    "worst", "nonlocal_density", "bound_state_counts", "entropy_coefficient", *(key for _, key in _RESIDUALS),
+)  # fmt: skip
 #: the matrix fields of an Equilibrium (and of EnergyIntegrals), in the order _equilibrium takes them
 _MATRICES = ("correlation_matrix", "log_f_matrix", "log_one_minus_f_matrix", "correlation_matrix_beta_derivative")
+
+
+@lru_cache(maxsize=64)
+def _row_keys(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The keys of a row of :func:`_equilibrium`: :data:`_ROW_KEYS`, then ``powers_S:k`` and
+    ``powers_SR:k`` of the parameters ``names``."""
+    powers_S, powers_SR, _ = column_names(names)
+    return (*_ROW_KEYS, *powers_S, *powers_SR)
+
+
+@lru_cache(maxsize=64)
+def _row_getter(names: tuple[str, ...]) -> operator.itemgetter:
+    return operator.itemgetter(*_row_keys(names))
 
 
 def _assemble(
@@ -379,11 +414,11 @@ def _assemble(
     elif any(real):
         per_point = [[np.ascontiguousarray(m[i].real) if r else m[i] for i, r in enumerate(real)] for m in matrices]
     columns = _columns(integrals)
-    keys = list(columns)
+    rows = zip(*(columns[k] for k in _row_keys(model.parameter_names)), strict=True)
     return [
-        _equilibrium(model, bath, p, dict(zip(keys, row, strict=True)), [m[i] for m in per_point], integrals.n_evaluations,
-                     integrals.method, integrals.converged, states[i], directions[i] if directions else None, options)
-        for i, (p, row) in enumerate(zip(points, zip(*columns.values(), strict=True), strict=True))
+        _equilibrium(model, bath, p, row, m, integrals.n_evaluations, integrals.method, integrals.converged, states[i],
+                     directions[i] if directions else None, options)
+        for i, (p, row, m) in enumerate(zip(points, rows, zip(*per_point, strict=True), strict=True))
     ]  # fmt: skip
 
 
@@ -391,7 +426,7 @@ def _equilibrium(
     model: OpenSystem,
     bath: Bath,
     params: Mapping[str, float],
-    row: Mapping[str, Any],
+    row: Sequence[Any],
     matrices: Sequence[np.ndarray],
     n_evaluations: int,
     method: str,
@@ -400,38 +435,47 @@ def _equilibrium(
     direction: Mapping[str, float] | None,
     options: QuadratureOptions,
 ) -> Equilibrium:
-    """The Equilibrium of one point from its row (the keys of :func:`_columns`) and its matrices
-    (:data:`_MATRICES` order), with the warnings of :func:`_warn_if_unconverged`."""
+    """The Equilibrium of one point from its row (values of :func:`_row_keys`, in order) and its
+    matrices (:data:`_MATRICES` order), with the warnings of :func:`_warn_if_unconverged`."""
+    (N, U, S, Omega, dN, dU, dS, dOmega, e_N, e_U, e_S, e_Omega, e_dN, e_dU, e_dS, e_dOmega, expectation_H_S,
+     H_SR, worst, nonlocal_density, n_bound, coefficient, residual_g, residual_dg) = row[: len(_ROW_KEYS)]  # fmt: skip
     names = model.parameter_names
-    powers_S, powers_SR, _ = column_names(names)
-    residuals = {name: row[key] for name, key in _RESIDUALS}
-    worst = row["worst"]
-    _warn_if_unconverged(model, params, converged, method, options, worst, residuals)
-    r = row
-    return Equilibrium(
-        model=model,
-        bath=bath,
-        params=dict(params),
-        system=RegionState(r["N_S"], r["U_S"], r["S_S"], r["Omega_S"], errors={
-            "N": r["error:N_S"], "U": r["error:U_S"], "S": r["error:S_S"], "Omega": r["error:Omega_S"]}),
-        reservoir=RegionState(r["dN_R"], r["dU_R"], r["dS_R"], r["dOmega_R"], errors={
-            "N": r["error:dN_R"], "U": r["error:dU_R"], "S": r["error:dS_R"], "Omega": r["error:dOmega_R"]}),
-        correlation_matrix=matrices[0],
-        log_f_matrix=matrices[1],
-        log_one_minus_f_matrix=matrices[2],
-        correlation_matrix_beta_derivative=matrices[3],
-        expectation_H_S=r["expectation_H_S"],
-        expectation_H_SR=r["H_SR"],
-        powers={k: (r[a], r[b]) for k, a, b in zip(names, powers_S, powers_SR, strict=True)},
-        sum_rule_residuals=residuals,
-        quadrature_error=worst,
-        n_evaluations=n_evaluations,
-        direction=direction,
-        nonlocal_density=r["nonlocal_density"],
-        method=method,
-        _bound_states=bound_states,
-        _n_bound_states=r["bound_state_counts"],
-    )  # fmt: skip
+    K, start = len(names), len(_ROW_KEYS)
+    if residual_g or residual_dg:
+        residuals: Mapping[str, float] = {"int g_S - n": residual_g, "int delta g_R": residual_dg}
+        _warn_if_unconverged(model, params, converged, method, options, worst, residuals)
+    else:  # exact moments (the pole road): one shared read-only mapping
+        residuals = _ZERO_RESIDUALS
+        if not converged:
+            _warn_if_unconverged(model, params, converged, method, options, worst, residuals)
+    # filled: the dataclasses' own __init__ would cost more than the rest of a batch point
+    fields = {
+        "model": model,
+        "bath": bath,
+        "params": params,  # resolved: a fresh dict per point
+        "system": filled(RegionState, {"N": N, "U": U, "S": S, "Omega": Omega,
+                                       "errors": {"N": e_N, "U": e_U, "S": e_S, "Omega": e_Omega}}),
+        "reservoir": filled(RegionState, {"N": dN, "U": dU, "S": dS, "Omega": dOmega,
+                                          "errors": {"N": e_dN, "U": e_dU, "S": e_dS, "Omega": e_dOmega}}),
+        "correlation_matrix": matrices[0],
+        "log_f_matrix": matrices[1],
+        "log_one_minus_f_matrix": matrices[2],
+        "correlation_matrix_beta_derivative": matrices[3],
+        "expectation_H_S": expectation_H_S,
+        "expectation_H_SR": H_SR,
+        "powers": dict(zip(names, zip(row[start: start + K], row[start + K: start + 2 * K], strict=True), strict=True)),
+        "sum_rule_residuals": residuals,
+        "quadrature_error": worst,
+        "n_evaluations": n_evaluations,
+        "direction": direction,
+        "nonlocal_density": nonlocal_density,
+        "method": method,
+        "_bound_states": bound_states,
+        "_n_bound_states": n_bound,
+    }  # fmt: skip
+    if coefficient is not None:  # the road computed it: Equilibrium.entropy_coefficient is cached
+        fields["entropy_coefficient"] = coefficient
+    return filled(Equilibrium, fields)
 
 
 def _warn_if_unconverged(

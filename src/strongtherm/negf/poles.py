@@ -60,8 +60,14 @@ band) or a reservoir without analytic continuation uses the contour road.
 **Cost.** G_S is evaluated once on the poles and the line nodes together, and every pole sum
 is one column of one product of a few node arrays with a fixed weight matrix
 (:class:`_Functionals`); models affine in their parameters are evaluated for a whole batch by
-one matrix product per matrix. A single state is a fixed few tens of array operations; a batch
-costs P x (N + Q) elements, N ~ sqrt(beta x radius / 0.2) poles and Q ~ 10 N line nodes.
+one matrix product per matrix. For one level with one surface orbital per reservoir (every
+built-in one-level model) every node function is a fixed function of z times G_S or G_S^2, since
+Sigma = sum_r abs(V_r)^2 g_r: the weights are folded with g_r and g_r' once per set of nodes
+(:func:`_one_level_weights`), and three node arrays (G_S - 1/(z - mu), G_S, G_S^2) give every sum.
+A batch costs P x (N + Q) elements, N ~ sqrt(beta x radius / 0.27) poles and Q ~ 8 N line nodes;
+a single state of a one-level affine model (:func:`single_point`) does a dozen array operations
+on its nodes and everything else in Python numbers, since an array operation costs ~1 us
+whatever its size and a Python multiplication ~50 ns.
 """
 
 from __future__ import annotations
@@ -71,7 +77,7 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache, reduce
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from scipy.linalg import eigh_tridiagonal
@@ -79,7 +85,13 @@ from scipy.special import expit
 
 from ..thermal import Bath
 from .contour import _Stack, _stack, check_request
-from .energy_integrals import STATE_FIELDS, EnergyIntegrals, column_names, system_traces
+from .energy_integrals import (
+    MATRIX_FIELDS,
+    STATE_FIELDS,
+    EnergyIntegrals,
+    column_names,
+    system_traces,
+)
 from .integrate import DEFAULT_OPTIONS, QuadratureOptions
 from .reservoirs import TightBindingChain, WideBand
 from .spectral import _decoupled_states, _gaps
@@ -218,6 +230,12 @@ class FermiPoleExpansion:
         return _fermi_sum(self.poles, self.residues, np.atleast_1d(np.asarray(x, dtype=float)))[0]
 
 
+@lru_cache(maxsize=64)
+def _tolerance_bucket(tolerance: float) -> float:
+    """The tolerance rounded down to the grid of :func:`_bucket` (a few distinct values per run)."""
+    return _bucket(tolerance) / 2.0 ** (1.0 / 16.0)
+
+
 def _bucket(value: float) -> float:
     # round the reach up (and the tolerance, then divided by the step, down) to a grid of
     # 2^(1/16) steps, so that nearby temperatures and tolerances share one cache entry
@@ -241,16 +259,16 @@ def fermi_pole_expansion(reach: float, tolerance: float) -> FermiPoleExpansion:
         If ``tolerance`` is below the rounding floor (1e-15) or no expansion with at most
         :data:`MAX_POLES` poles reaches it (too low a temperature).
     """
-    if not (np.isfinite(reach) and reach >= 0.0):
+    if not (isinstance(reach, (int, float, np.floating)) and math.isfinite(reach) and reach >= 0.0):
         raise ValueError(f"reach (beta x spectral radius) must be finite and >= 0, got {reach!r}")
-    if not (tolerance > 0.0 and np.isfinite(tolerance)):
+    if not (isinstance(tolerance, (int, float, np.floating)) and tolerance > 0.0 and math.isfinite(tolerance)):
         raise ValueError(f"tolerance must be a positive finite number, got {tolerance!r}")
     if tolerance < _ROUNDING_FLOOR:
         raise ValueError(
             f"the Fermi pole expansion cannot reach tolerance {tolerance:g}: its N-term sums are only "
             f"accurate to rounding, ~{_ROUNDING_FLOOR:g}; use tolerance >= {_ROUNDING_FLOOR:g}"
         )
-    return _expansion(_bucket(max(reach, 1.0)), _bucket(tolerance) / 2.0 ** (1.0 / 16.0))
+    return _expansion(_bucket(max(reach, 1.0)), _tolerance_bucket(tolerance))
 
 
 @lru_cache(maxsize=1024)
@@ -693,6 +711,12 @@ class EvaluatedModel:
             object.__setattr__(self, "matrices", self.one_level.stack(self.names))
         return self.matrices  # type: ignore[return-value]
 
+    def h_and_V(self) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+        """h_S (P, n, n) and the couplings (P, m_r, n), without the derivatives of :attr:`stack`."""
+        if self.matrices is None and isinstance(self.one_level, _OneLevel):
+            return self.one_level.eps[:, None, None], tuple(v[:, None, None] for v in self.one_level.V)
+        return self.stack.h, self.stack.V
+
     def take(self, idx: np.ndarray) -> EvaluatedModel:
         """The points ``idx`` only."""
         m = self.matrices
@@ -988,17 +1012,18 @@ def pole_integrals(
     per_bucket = [expansion(2.0 ** (b / 16.0)).n_poles for b in buckets]
     counts = np.array(per_bucket)[inverse.ravel()]
     order = np.argsort(counts, kind="stable")
+    sorted_counts = counts[order].tolist()  # Python numbers: the loop runs once per point
     groups: list[np.ndarray] = []
     start = 0
     for k in range(1, P + 1):
-        if k == P or (k - start) * (counts[order[k]] - counts[order[k - 1]]) > _GROUP_COST:
+        if k == P or (k - start) * (sorted_counts[k] - sorted_counts[k - 1]) > _GROUP_COST:
             groups.append(np.sort(order[start:k]))
             start = k
     # each group in slices of at most _SLICE_ELEMENTS node values per array: every temporary
     # then stays in the allocator's reused memory instead of fresh pages from the kernel
     # (measured: 200 points x 236 nodes in one piece spent 2/3 of its time in page faults)
     # counted for batches (sweeps write n_bound_states); a single state counts on demand
-    counts_bound = bound_state_counts(model, points, evaluated.stack.h, evaluated.stack.V) if quantities == "state" else None
+    counts_bound = bound_state_counts(model, points, *evaluated.h_and_V()) if quantities == "state" else None
     slices: list[np.ndarray] = []
     parts = []
     for group in groups:
@@ -1032,19 +1057,26 @@ def _merge(parts: Sequence[EnergyIntegrals], indices: Sequence[np.ndarray], P: i
         return {k: join([m[k] for m in maps]) for k in maps[0]}
 
     first = parts[0]
+    common = {"method": first.method, "n_evaluations": max(p.n_evaluations for p in parts),
+              "converged": all(p.converged for p in parts)}  # fmt: skip
+    if first.table is not None and all(p.table is not None and p.table[0] == first.table[0] for p in parts):
+        # every scalar in one table: join the tables, and whatever lives beside them
+        keys = first.table[0]
+        table = np.empty((len(keys), P))
+        for part, ix in zip(parts, indices, strict=True):
+            table[:, ix] = part.table[1]  # type: ignore[index]
+        beside = [name for name in (*sorted(MATRIX_FIELDS), "bound_state_counts", "real_model")
+                  if name not in keys and getattr(first, name) is not None]  # fmt: skip
+        others: dict[str, Any] = {name: join([getattr(p, name) for p in parts]) for name in beside}
+        others["sum_rule_residuals"] = join_map([p.sum_rule_residuals for p in parts])
+        return EnergyIntegrals.from_table(keys, table, **common, **others)
     fields: dict[str, object] = {}
     for name in (*STATE_FIELDS, "nonlocal_density", "expectation_H_S", "bound_state_counts", "real_model"):
         if getattr(first, name) is not None:
             fields[name] = join([getattr(p, name) for p in parts])
     for name in ("powers_SR", "powers_S", "errors", "sum_rule_residuals"):
         fields[name] = join_map([getattr(p, name) for p in parts])
-    return EnergyIntegrals(
-        method=first.method,
-        correlation_matrix=join([p.correlation_matrix for p in parts]),
-        n_evaluations=max(p.n_evaluations for p in parts),
-        converged=all(p.converged for p in parts),
-        **fields,  # type: ignore[arg-type]
-    )
+    return EnergyIntegrals(correlation_matrix=join([p.correlation_matrix for p in parts]), **common, **fields)  # type: ignore[arg-type]
 
 
 def _total(terms: Any) -> Any:
@@ -1053,16 +1085,17 @@ def _total(terms: Any) -> Any:
 
 
 #: the fixed cost of one group of a batch (one call of _integrals_of_group), in points x poles:
-#: ~100 us against ~0.1 us per point and line node, ~11 nodes per pole (measured on the resonant
-#: level at T = 0.02); by it, a few points always share one group (a batch of 2 cost 1.08 x two
-#: single calls when every 25% in pole count opened a new group)
-_GROUP_COST = 100
+#: measured on the resonant level at T = 0.02 (29 poles, 260 nodes): ~110 us per group against
+#: ~0.08 us per point and pole (2 points: 114 us, 200: 535 us, 400: 1030 us). By it, points
+#: share a group unless the poles a wider expansion adds to every member cost more than a group
+_GROUP_COST = 1400
 
-#: node values per array in one slice of a batch (see pole_integrals): 4096 complex numbers,
-#: 64 KiB, below glibc's 128 KiB threshold for fresh pages. Measured, pole_integrals of 200
-#: random points: 18-21 us per state, against 29 in one piece, 32 with 8000 and 30-45 with
-#: 1024-2048 (where the fixed cost per slice dominates)
-_SLICE_ELEMENTS = 4096
+#: node values per array in one slice of a batch (see pole_integrals): 65536 complex numbers, 1 MiB
+#: per array, so that a batch's memory stays bounded. Measured (energy integrals per state, random
+#: resonant-level points, T = 0.02), slices of 8192 / 16384 / 32768 / 65536 / unsliced: 200 points
+#: 9.7 / 8.5 / 7.2 / 7.3 / 7.2 us, 1000 points 8.1 / 6.4 / 5.6 / 5.3 / 5.1 us (the node values are
+#: written in place, so big slices no longer pay in fresh pages what they save in fixed costs)
+_SLICE_ELEMENTS = 65536
 
 
 def _top_decades(reach: float, expansion: FermiPoleExpansion) -> int:
@@ -1154,11 +1187,11 @@ def _group_columns(group: _Group, atol: float) -> tuple[dict[str, Any], dict[str
     return columns, matrices, converged, errors
 
 
-@dataclass(frozen=True)
-class _Group:
+class _Group(NamedTuple):
     """What the kernels of :func:`_integrals_of_group` share: the points (evaluated), the
     expansion, its nodes and weights and the decades of line above them, and the rounding of
-    the sums (:func:`_rounding`)."""
+    the sums (:func:`_rounding`). A named tuple: built once per group, and for a single state
+    a frozen dataclass's field-by-field set-up is a measurable share of the cost."""
 
     model: OpenSystem
     bath: Bath
@@ -1279,18 +1312,30 @@ def _one_level_integrals(group: _Group) -> tuple[dict[str, Any], dict[str, np.nd
         assert isinstance(one, _OneLevel)
         eps, s, dh, rate = one.eps, one.V.real**2 + one.V.imag**2, one.dh, rates  # (P,), (R, P), (K, P | 1)
         slope = 2.0 * (np.conj(one.V) * one.dV).real  # (K, R, P)
-        D = fn.z - (eps[:, None] + s.T @ g_flat)  # (P, M)
-    G = 1.0 / D
-    # G - 1 / (w - mu) on the line: its antiderivative converges, that of 1 / (w - mu) alone
-    # does not; G itself at the poles, where line_shift is 0
-    nodes = np.concatenate([G - fn.line_shift, G, G * G], axis=0).view(float).reshape(3 * P, -1)  # (3 P, 2 M)
-    sums = (nodes @ _one_level_weights(group.model.reservoirs, T, mu, fn.n_poles, group.top)).reshape(3, P, -1)
+        D = fn.z - eps[:, None]  # (P, M)
+        for r in range(R):
+            D -= s[r][:, None] * g_flat[r]
+    # the node values G - 1 / (w - mu), G, G^2 side by side (the first: on the line its
+    # antiderivative converges, that of 1 / (w - mu) alone does not; at the poles line_shift is 0),
+    # written in place: a batch makes three passes over its P x M values here, not six
+    nodes = np.empty((3, *D.shape), dtype=complex)
+    G = np.divide(1.0, D, out=nodes[1])
+    np.subtract(G, fn.line_shift, out=nodes[0])
+    np.multiply(G, G, out=nodes[2])
+    weights = _one_level_weights(group.model.reservoirs, T, mu, fn.n_poles, group.top)
+    real_nodes = nodes.view(float)
+    if P == 1:  # one product: its fixed cost outweighs the unused columns
+        sums = (real_nodes.reshape(3, -1) @ weights).reshape(3, 1, -1)
+    else:  # each node array with its own columns only (a third of the work of one product)
+        sums = np.zeros((3, P, weights.shape[1]))
+        for j, (start, stop) in enumerate(((0, 2), (2, 2 + 4 * R), (2 + 4 * R, weights.shape[1]))):
+            np.matmul(real_nodes[j], weights[:, start:stop], out=sums[j, :, start:stop])
     # the universe's ln det at the poles: Re of sum_p R_p Log D(z_p) = sum_p R_p ln abs(D(z_p))
     universe = np.log(np.abs(D[..., : fn.n_poles])) @ fn.residues - fn.log_iy_sum.real
     if P == 1:
         u, (of_G_sub, of_G, of_G2) = float(universe), sums[:, 0].tolist()
     else:
-        u, (of_G_sub, of_G, of_G2) = universe, np.moveaxis(sums, 2, 1)
+        u, (of_G_sub, of_G, of_G2) = universe, sums.transpose(0, 2, 1)
 
     # the columns of _one_level_weights: 2 on G - 1 / (z - mu), then 4 per reservoir on G
     # (w0 g', w1 g', w2 g', w0 g), then on G^2 w1 and 3 per reservoir (w1 g', w2 g', w2 g).
@@ -1320,10 +1365,13 @@ def _one_level_integrals(group: _Group) -> tuple[dict[str, Any], dict[str, np.nd
         # int A omega = -int n_S f by parts onto K_S (M_1 = -(eps - mu)), int_mu^inf f = T ln 2
         A_omega = 0.5 * (eps - mu) - (2.0 * T) * k - T * math.log(2.0)
         beta = group.bath.beta
+        log_one_minus_f, log_f = beta * A_omega, beta * (A_omega - (eps - mu))
         columns.update(
-            H_SR=(4.0 * T) * h, log_one_minus_f_matrix=beta * A_omega, log_f_matrix=beta * (A_omega - (eps - mu)),
+            H_SR=(4.0 * T) * h, log_one_minus_f_matrix=log_one_minus_f, log_f_matrix=log_f,
             # dC/dbeta at fixed mu: -T^2 sum_p R_p [G + (z_p - mu) G' + h.c.], -G' = G^2 - Sigma' G^2
             correlation_matrix_beta_derivative=-2.0 * T * T * (c - (of_G2[2 + 4 * R] - d1_coupled)),
+            # Eq. (24)'s coefficient, as core.alpha.entropy_coefficient writes it for one level
+            entropy_coefficient=-C * log_f - (1.0 - C) * log_one_minus_f,
         )  # fmt: skip
     if rate is not None:
         # Eq. (21), second term: G^2 (h_dot Sigma' + Sigma_dot), h_dot = sum_k rate_k dh/dk,
@@ -1337,13 +1385,8 @@ def _one_level_integrals(group: _Group) -> tuple[dict[str, Any], dict[str, np.nd
 
 
 def _contract(weights: Sequence[Any], values: Sequence[Any]) -> Any:
-    """sum_i weights[i] values[i] (numbers, or arrays), without a start value or a generator."""
-    if len(weights) == 0:
-        return 0.0
-    out = weights[0] * values[0]
-    for w, v in zip(weights[1:], values[1:], strict=True):
-        out = out + w * v
-    return out
+    """sum_i weights[i] values[i] of numbers or arrays (0 for none)."""
+    return sum(map(operator.mul, weights, values))
 
 
 def _matrix_integrals(group: _Group) -> tuple[dict[str, Any], dict[str, np.ndarray], np.ndarray]:

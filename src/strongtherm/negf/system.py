@@ -13,6 +13,7 @@ fourth-order central differences are used (documented error ~ h^4).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -96,8 +97,8 @@ class OpenSystem:
         """Validate and complete a parameter set: known names, finite values, inside the domain."""
         given = dict(params or {})
         given.update(kwargs)
-        unknown = sorted(set(given) - set(self.parameter_domain))
-        if unknown:
+        if given.keys() - self.parameter_domain.keys():
+            unknown = sorted(set(given) - set(self.parameter_domain))
             raise ValueError(
                 f"{self.name} has no parameter(s) {unknown}; its parameters are {list(self.parameter_names)}"
             )
@@ -109,7 +110,12 @@ class OpenSystem:
                 value = self.defaults[key]
             else:
                 raise ValueError(f"{self.name}: parameter {key!r} is required (allowed range [{low:g}, {high:g}])")
-            resolved[key] = check_real(key, value, low=low, high=high)
+            # a plain finite float inside the domain (the common case, once per parameter of every
+            # state) needs no call; anything else gets check_real's conversion or its error
+            if type(value) is float and low <= value <= high and -math.inf < value < math.inf:
+                resolved[key] = value
+            else:
+                resolved[key] = check_real(key, value, low=low, high=high)
         return resolved
 
     def at(self, params: Params | None = None, **kwargs: float) -> ModelPoint:
