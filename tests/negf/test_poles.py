@@ -199,28 +199,37 @@ def test_equilibrium_method_keyword_and_batches():
         st.negf.equilibrium(RLM, bath, method="quad", **params)
 
 
-def test_a_batch_in_slices_is_the_batch_in_one_piece(monkeypatch):
-    # large batches run in slices of _SLICE_ELEMENTS node values (memory reuse); slicing splits
-    # the points, never the computation of one: every value identical to rounding (1e-15)
+@pytest.mark.parametrize("model", [RLM, TWO], ids=["one level", "two levels"])
+def test_a_batch_in_slices_is_the_batch_in_one_piece(monkeypatch, model):
+    # large batches run in slices of _SLICE_ELEMENTS node values (bounded memory) and their parts
+    # are merged (_merge); slicing splits the points, never the computation of one: every value
+    # identical to rounding
     import strongtherm.negf.poles as pole_module
 
     rng = np.random.default_rng(11)
-    points = [RLM.resolve({"eps_s": e, "V": v}) for e, v in zip(rng.uniform(-2.6, 2.6, 60), rng.uniform(0.1, 2.0, 60), strict=True)]
+    base = {"eps_s": 0.0, "V": 1.0} if model is RLM else {"eps_1": -0.5, "eps_2": 0.5, "t_c": 0.7, "V_L": 1.0, "V_R": 0.4}
+    first, second = list(base)[:2]
+    points = [model.resolve({**base, first: a, second: b}) for a, b in zip(rng.uniform(-2.6, 2.6, 60), rng.uniform(0.1, 2.0, 60), strict=True)]
     bath = st.Bath(T=0.02, mu=0.1)
-    sliced = pole_integrals(RLM, bath, points)
-    monkeypatch.setattr(pole_module, "_SLICE_ELEMENTS", 10**9)
-    whole = pole_integrals(RLM, bath, points)
-    # "identical to rounding": the outputs come from one matrix product whose summation order
-    # differs between a matrix-vector (one slice) and a matrix-matrix product, so each may differ
-    # by a few ulps of its largest term: the field itself, or, for the entropies
-    # S = beta (U - mu N - Omega), beta |Omega| (~130 here): 4 eps x that
+    whole = pole_integrals(model, bath, points)
+    calls = []
+    original = pole_module._integrals_of_group
+    monkeypatch.setattr(pole_module, "_integrals_of_group", lambda *a, **k: calls.append(a[2].n_points) or original(*a, **k))
+    monkeypatch.setattr(pole_module, "_SLICE_ELEMENTS", 2048)
+    sliced = pole_integrals(model, bath, points)
+    assert len(calls) > 3 and sum(calls) == len(points)
+    # "identical to rounding": a slice sums in another order (matrix-vector or matrix-matrix
+    # products of other shapes), so a value may differ by a few ulps of its largest term: the
+    # field itself, or, for the entropies beta (U - mu N - Omega), beta |Omega| (~130 here)
     eps = np.finfo(float).eps
     for field in (*STATE_FIELDS, "correlation_matrix"):
         whole_value = getattr(whole, field)
         magnitude = bath.beta * np.abs(whole.Omega_S).max() if field in ("S_S", "dS_R") else np.abs(whole_value).max()
         np.testing.assert_allclose(getattr(sliced, field), whole_value, rtol=0, atol=4.0 * eps * max(magnitude, 1.0), err_msg=field)
-    for k in RLM.parameter_names:
+    for k in model.parameter_names:
         np.testing.assert_allclose(sliced.powers_SR[k], whole.powers_SR[k], rtol=0, atol=1e-15)
+        np.testing.assert_allclose(sliced.powers_S[k], whole.powers_S[k], rtol=0, atol=1e-15)
+    np.testing.assert_array_equal(sliced.bound_state_counts, whole.bound_state_counts)
 
 
 def test_quasistatic_process_agrees_between_roads():

@@ -73,10 +73,8 @@ def column_names(names: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ..
     return tuple(f"powers_S:{k}" for k in names), tuple(f"powers_SR:{k}" for k in names), tuple(f"error:powers_SR:{k}" for k in names)
 
 
-#: The (P, n, n) matrix fields.
-MATRIX_FIELDS = frozenset(
-    {"correlation_matrix", "log_f_matrix", "log_one_minus_f_matrix", "correlation_matrix_beta_derivative"}
-)
+#: The (P, n, n) matrix fields, in the order the partition's assembly takes them.
+MATRIX_FIELDS = ("correlation_matrix", "log_f_matrix", "log_one_minus_f_matrix", "correlation_matrix_beta_derivative")
 
 
 @dataclass(frozen=True)

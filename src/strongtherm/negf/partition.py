@@ -46,7 +46,13 @@ import numpy as np
 from ..core.results import PartitionedState, RegionState, filled
 from ..core.warnings import NumericsWarning
 from ..thermal import Bath
-from .energy_integrals import EnergyIntegrals, column_layout, column_names, contour_integrals
+from .energy_integrals import (
+    MATRIX_FIELDS,
+    EnergyIntegrals,
+    column_layout,
+    column_names,
+    contour_integrals,
+)
 from .integrate import DEFAULT_OPTIONS, QuadratureOptions
 from .poles import (
     EvaluatedModel,
@@ -359,9 +365,9 @@ def _point_row(point: PointColumns, names: tuple[str, ...]) -> tuple:
 
 
 def _point_matrices(point: PointColumns) -> tuple[np.ndarray, ...]:
-    """The 1 x 1 matrices of a single point of :func:`.poles.single_point`, in :data:`_MATRICES` order."""
+    """The 1 x 1 matrices of a single point of :func:`.poles.single_point`, in :data:`MATRIX_FIELDS` order."""
     values = point.values
-    return tuple(np.array([values[name] for name in _MATRICES]).reshape(len(_MATRICES), 1, 1))
+    return tuple(np.array([values[name] for name in MATRIX_FIELDS]).reshape(len(MATRIX_FIELDS), 1, 1))
 
 
 #: the spectral sum rules of every road (EnergyIntegrals.sum_rule_residuals), as row keys
@@ -376,8 +382,6 @@ _ROW_KEYS = (
     "error:Omega_S", "error:dN_R", "error:dU_R", "error:dS_R", "error:dOmega_R", "expectation_H_S", "H_SR",
     "worst", "nonlocal_density", "bound_state_counts", "entropy_coefficient", *(key for _, key in _RESIDUALS),
 )  # fmt: skip
-#: the matrix fields of an Equilibrium (and of EnergyIntegrals), in the order _equilibrium takes them
-_MATRICES = ("correlation_matrix", "log_f_matrix", "log_one_minus_f_matrix", "correlation_matrix_beta_derivative")
 
 
 @lru_cache(maxsize=64)
@@ -406,7 +410,7 @@ def _assemble(
     """The Equilibrium of every point of a batch (:func:`_equilibrium`): each column converted
     once per batch, and the per-point work reduced to picking values."""
     # a real model's spectral matrices are real: drop the imaginary rounding (~1e-19), never a value
-    matrices = [getattr(integrals, name) for name in _MATRICES]
+    matrices = [getattr(integrals, name) for name in MATRIX_FIELDS]
     assert all(m is not None for m in matrices) and integrals.H_SR is not None and integrals.expectation_H_S is not None
     per_point: list[Any] = list(matrices)  # stacked (P, n, n) arrays, or per-point lists
     if all(real):
@@ -436,7 +440,7 @@ def _equilibrium(
     options: QuadratureOptions,
 ) -> Equilibrium:
     """The Equilibrium of one point from its row (values of :func:`_row_keys`, in order) and its
-    matrices (:data:`_MATRICES` order), with the warnings of :func:`_warn_if_unconverged`."""
+    matrices (:data:`MATRIX_FIELDS` order), with the warnings of :func:`_warn_if_unconverged`."""
     (N, U, S, Omega, dN, dU, dS, dOmega, e_N, e_U, e_S, e_Omega, e_dN, e_dU, e_dS, e_dOmega, expectation_H_S,
      H_SR, worst, nonlocal_density, n_bound, coefficient, residual_g, residual_dg) = row[: len(_ROW_KEYS)]  # fmt: skip
     names = model.parameter_names

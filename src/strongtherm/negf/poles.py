@@ -87,7 +87,6 @@ from ..thermal import Bath
 from .contour import _Stack, _stack, check_request
 from .energy_integrals import (
     MATRIX_FIELDS,
-    STATE_FIELDS,
     EnergyIntegrals,
     column_names,
     system_traces,
@@ -934,7 +933,7 @@ def single_point(
     if reduced is None or frame is None:
         return None
     one = reduced.point(params, names)
-    c, reservoir_radius = frame
+    c, reservoir_radius = frame  # _one_level_radius in Python numbers
     radius = abs(c - bath.mu) + max(abs(one.eps - c), reservoir_radius) + math.sqrt(sum(v.real**2 + v.imag**2 for v in one.V))
     atol = float(options.atol)
     if not math.isfinite(radius) or (method is None and not affordable(1, radius, bath, atol)):
@@ -1045,7 +1044,9 @@ def pole_integrals(
 
 
 def _merge(parts: Sequence[EnergyIntegrals], indices: Sequence[np.ndarray], P: int) -> EnergyIntegrals:
-    """One EnergyIntegrals of P points from groups of them (``indices``: their places)."""
+    """One EnergyIntegrals of P points from groups of them (``indices``: their places). Every part
+    holds its scalars in one table (:meth:`EnergyIntegrals.from_columns`, same keys): the tables
+    are joined, and whatever lives beside them ((P, n, n) matrices, counts, flags, residuals)."""
 
     def join(arrays: Sequence[np.ndarray]) -> np.ndarray:
         out = np.empty((P,) + arrays[0].shape[1:], dtype=np.result_type(*arrays))
@@ -1053,30 +1054,18 @@ def _merge(parts: Sequence[EnergyIntegrals], indices: Sequence[np.ndarray], P: i
             out[ix] = a
         return out
 
-    def join_map(maps: Sequence[Mapping[str, np.ndarray]]) -> dict[str, np.ndarray]:
-        return {k: join([m[k] for m in maps]) for k in maps[0]}
-
+    tables = [p.table for p in parts]
     first = parts[0]
-    common = {"method": first.method, "n_evaluations": max(p.n_evaluations for p in parts),
-              "converged": all(p.converged for p in parts)}  # fmt: skip
-    if first.table is not None and all(p.table is not None and p.table[0] == first.table[0] for p in parts):
-        # every scalar in one table: join the tables, and whatever lives beside them
-        keys = first.table[0]
-        table = np.empty((len(keys), P))
-        for part, ix in zip(parts, indices, strict=True):
-            table[:, ix] = part.table[1]  # type: ignore[index]
-        beside = [name for name in (*sorted(MATRIX_FIELDS), "bound_state_counts", "real_model")
-                  if name not in keys and getattr(first, name) is not None]  # fmt: skip
-        others: dict[str, Any] = {name: join([getattr(p, name) for p in parts]) for name in beside}
-        others["sum_rule_residuals"] = join_map([p.sum_rule_residuals for p in parts])
-        return EnergyIntegrals.from_table(keys, table, **common, **others)
-    fields: dict[str, object] = {}
-    for name in (*STATE_FIELDS, "nonlocal_density", "expectation_H_S", "bound_state_counts", "real_model"):
-        if getattr(first, name) is not None:
-            fields[name] = join([getattr(p, name) for p in parts])
-    for name in ("powers_SR", "powers_S", "errors", "sum_rule_residuals"):
-        fields[name] = join_map([getattr(p, name) for p in parts])
-    return EnergyIntegrals(correlation_matrix=join([p.correlation_matrix for p in parts]), **common, **fields)  # type: ignore[arg-type]
+    assert first.table is not None and all(t is not None and t[0] == first.table[0] for t in tables)
+    keys = first.table[0]
+    table = join([t[1].T for t in tables if t is not None]).T
+    beside = [name for name in (*MATRIX_FIELDS, "bound_state_counts", "real_model")
+              if name not in keys and getattr(first, name) is not None]  # fmt: skip
+    others: dict[str, Any] = {name: join([getattr(p, name) for p in parts]) for name in beside}
+    others["sum_rule_residuals"] = {k: join([p.sum_rule_residuals[k] for p in parts]) for k in first.sum_rule_residuals}
+    return EnergyIntegrals.from_table(keys, np.ascontiguousarray(table), method=first.method,
+                                      n_evaluations=max(p.n_evaluations for p in parts),
+                                      converged=all(p.converged for p in parts), **others)  # fmt: skip
 
 
 def _total(terms: Any) -> Any:
@@ -1437,9 +1426,10 @@ def _matrix_integrals(group: _Group) -> tuple[dict[str, Any], dict[str, np.ndarr
     log_quadrature_error = np.abs((2.0 * T) * (universe - (k - S_GdS[:, 2].real)))
     C = 0.5 * unit + alg.hermitian_sum(S_G[..., 0], T)
     expectation_H_S, powers_S = system_traces(stack.h, stack.dh, C)
+    powers_S_keys, powers_SR_keys, _ = column_names(names)
     columns: dict[str, Any] = {"expectation_H_S": expectation_H_S}
-    columns.update({f"powers_S:{name}": v for name, v in powers_S.items()})
-    columns.update({f"powers_SR:{name}": v for name, v in zip(names, coupling_sums[1:], strict=True)})
+    columns.update(zip(powers_S_keys, [powers_S[name] for name in names], strict=True))
+    columns.update(zip(powers_SR_keys, coupling_sums[1:], strict=True))
     matrices = {"correlation_matrix": C}
     if group.want_state:
         h_minus_mu = stack.h - mu * unit
