@@ -37,12 +37,13 @@ has M_1 = n mu - Tr h_S, and int_mu^inf f = T ln 2:
   on the principal branch of each eigenvalue, since Im(z - h_S - Sigma) >= Im z > 0 puts every
   eigenvalue in the upper half plane (no branch to track);
 * system alone (g_S, and the matrix int A_SS omega): K_S(z) = -int_z^{i inf} [G_S(w) - 1/(w - mu)] dw
-  by one cumulative Gauss-Legendre quadrature down the line Re z = mu, in u = ln Im z, where the
+  by one Gauss-Legendre quadrature down the line Re z = mu, in u = ln Im z, where the
   integrand is analytic in the strip |Im u| < pi/2 for every model (real-axis features sit at
-  Im u = -pi/2 or beyond): a handful of nodes per pole. The pole sum of K_S folds into a single
-  weighted sum over the line nodes, sum_p R_p K_S(z_p) = -i T sum_q w_q F_q (R_1 + ... + R_{s_q}),
-  s_q the pole below node q; it is taken of G_S - 1/(w - mu) as a whole (the fold of
-  1/(w - mu) alone diverges logarithmically);
+  Im u = -pi/2 or beyond), on panels sized by that strip, not by the pole spacing: each pole's
+  integral from its own height up takes the partial integral of its panel's interpolant, ~16
+  nodes per unit of u in all. The pole sum of K_S folds into a single weighted sum over the line
+  nodes, sum_p R_p K_S(z_p) = -i T sum_q v_q F_q (:func:`_vertical_rule`); it is taken of
+  G_S - 1/(w - mu) as a whole (the fold of 1/(w - mu) alone diverges logarithmically);
 * then S = beta (U - mu N - Omega), int A ln(1 - f) = beta int A omega, int A ln f =
   beta [int A omega - (h_S - mu)], and the reservoir's parts are universe minus system;
 * the second term of Eq. (21), int omega (-1/pi) Im Tr[dG/dt Sigma' - dG/dz dSigma/dt], by the same
@@ -64,7 +65,8 @@ one matrix product per matrix. For one level with one surface orbital per reserv
 built-in one-level model) every node function is a fixed function of z times G_S or G_S^2, since
 Sigma = sum_r abs(V_r)^2 g_r: the weights are folded with g_r and g_r' once per set of nodes
 (:func:`_one_level_weights`), and three node arrays (G_S - 1/(z - mu), G_S, G_S^2) give every sum.
-A batch costs P x (N + Q) elements, N ~ sqrt(beta x radius / 0.27) poles and Q ~ 8 N line nodes;
+A batch costs P x (N + Q) elements, N ~ sqrt(beta x radius / 0.27) poles and Q ~ 16 ln(zeta_N /
+zeta_1) + 30 line nodes (~130 at N = 30, ~200 at N = 140);
 a single state of a one-level affine model (:func:`single_point`) does a dozen array operations
 on its nodes and everything else in Python numbers, since an array operation costs ~1 us
 whatever its size and a Python multiplication ~50 ns.
@@ -292,42 +294,89 @@ def _gauss_legendre(m: int) -> tuple[np.ndarray, np.ndarray]:
     return np.polynomial.legendre.leggauss(m)
 
 
+#: widest panel (in u = ln Im z) of the line quadrature among the poles: wider panels need fewer
+#: nodes per unit length (rho -> 1 + strip / half-width), down to ~16 per unit at 1e-16
+_PANEL_WIDTH = 3.0
+
+
+@lru_cache(maxsize=64)
+def _partial_integrals(m: int, t: tuple[float, ...]) -> np.ndarray:
+    """c[p, i] = int_{t_p}^1 l_i(x) dx for the Lagrange basis l_i of the m Gauss-Legendre nodes:
+    int_{t}^{1} phi ~ sum_i c[., i] phi(x_i), exact for polynomials of degree < m. From the
+    discrete orthogonality of the rule, l_i = W_i sum_{k<m} (2k + 1)/2 P_k(x_i) P_k, and
+    int_t^1 P_k = (P_{k-1}(t) - P_{k+1}(t)) / (2k + 1) (k >= 1), 1 - t (k = 0)."""
+    x, W = _gauss_legendre(m)
+    at = np.asarray(t, dtype=float)
+    P_t = np.polynomial.legendre.legvander(at, m)  # (T, m + 1)
+    k = np.arange(1, m)
+    integrals = np.empty((at.size, m))
+    integrals[:, 0] = 1.0 - at
+    integrals[:, 1:] = (P_t[:, k - 1] - P_t[:, k + 1]) / (2 * k + 1)
+    basis = 0.5 * (2 * np.arange(m) + 1) * np.polynomial.legendre.legvander(x, m - 1)  # (m nodes, m degrees)
+    return (integrals @ basis.T) * W
+
+
+def _nodes_for(half_width: float, interpolated: bool) -> int:
+    """Gauss-Legendre nodes on a panel of ``half_width`` in u for an integrand analytic in the strip
+    abs(Im u) < _STRIP (Bernstein ellipse rho): the full-panel rule errs ~rho^(-2m), the
+    interpolant's partial integrals ~rho^(-m)."""
+    ratio = _STRIP / half_width
+    rho = ratio + math.sqrt(ratio * ratio + 1.0)
+    return max(3, math.ceil((1.0 if interpolated else 0.5) * math.log(1.0 / _GL_TARGET) / math.log(rho)))
+
+
 @lru_cache(maxsize=256)
-def _vertical_rule(n_poles: int, top_decades: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Nodes y_q (in units of T), weights w_q (measure dy, units of T) and the index s_q of the
-    pole just below each node, for int_{zeta_p}^inf dy of a function analytic in
-    abs(Im ln y) < pi/2 (plus a tail y = Y / v, v in (0, 1], above Y = zeta_N e^top_decades).
+def _vertical_rule(n_poles: int, top_decades: int) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes y_q (in units of T) and folded weights v_q (measure dy, units of T) of the line
+    quadrature: sum_p R_p int_{zeta_p}^inf F(y) dy ~ sum_q v_q F(y_q) for F analytic in
+    abs(Im ln y) < pi/2 and ~ 1/y^2 at large y (the pole sum of the log kernels, see
+    :class:`_Functionals`).
+
+    In u = ln y: from the lowest pole to the highest, equal panels of at most
+    :data:`_PANEL_WIDTH`, on which each pole inside a panel gets the partial integral of the
+    panel's interpolant from its own u up (:func:`_partial_integrals`), and the nodes above it
+    their full weights; above the highest pole ``top_decades`` panels of width 1 and a tail y =
+    Y / v, v in (0, 1], with the plain rule. The panels follow the integrand's analyticity, not
+    the pole spacing (1 / p in u at the p-th pole): ~16 nodes per unit of u whatever N.
     """
-    zeta, _ = _ozaki(n_poles)
-    u_edges = np.log(zeta)
-    if top_decades > 0:
-        u_edges = np.concatenate([u_edges, u_edges[-1] + np.arange(1, top_decades + 1)])
-    nodes, weights, segment = [], [], []
-    for j in range(len(u_edges) - 1):
-        width = u_edges[j + 1] - u_edges[j]
-        pieces = max(1, math.ceil(width / 1.0))
-        h = 0.5 * width / pieces
-        ratio = _STRIP / h
-        rho = ratio + math.sqrt(ratio * ratio + 1.0)
-        m = max(3, math.ceil(0.5 * math.log(1.0 / _GL_TARGET) / math.log(rho)))
-        x, w = _gauss_legendre(m)
-        for k in range(pieces):
-            centre = u_edges[j] + (2 * k + 1) * h
-            u = centre + h * x
-            y = np.exp(u)
-            nodes.append(y)
-            weights.append(w * h * y)  # dy = y du
-            segment.append(np.full(m, min(j, n_poles - 1)))
+    zeta, residue = _ozaki(n_poles)
+    u_poles = np.log(zeta)
+    low, high = float(u_poles[0]), float(u_poles[-1])
+    n_panels = max(1, math.ceil((high - low) / _PANEL_WIDTH))
+    edges = np.linspace(low, high, n_panels + 1)
+    edges[-1] = high
+    nodes, weights = [], []
+    # the pole region: a pole counts as below a panel from the panel's bottom edge on (its partial
+    # integral there is the full one), and the highest pole as below everything above the region
+    for a, b in zip(edges[:-1], edges[1:], strict=True):
+        h = 0.5 * (b - a)
+        m = _nodes_for(h, interpolated=True)
+        x, W = _gauss_legendre(m)
+        y = np.exp(0.5 * (a + b) + h * x)
+        below = float(residue[u_poles <= a].sum())
+        inside = (u_poles > a) & (u_poles < b)
+        fold = below * W
+        if inside.any():
+            t = tuple(((u_poles[inside] - 0.5 * (a + b)) / h).tolist())
+            fold = fold + residue[inside] @ _partial_integrals(m, t)
+        nodes.append(y)
+        weights.append(fold * h * y)  # dy = y du
+    total = float(residue.sum())
+    m = _nodes_for(0.5, interpolated=False)
+    x, W = _gauss_legendre(m)
+    for j in range(top_decades):
+        y = np.exp(high + j + 0.5 + 0.5 * x)
+        nodes.append(y)
+        weights.append(total * W * 0.5 * y)
     # tail above Y: y = Y / v, dy = Y / v^2 dv on (0, 1]; the integrand is ~ const / y^2 there
-    Y = float(np.exp(u_edges[-1]))
-    x, w = _gauss_legendre(12)
+    Y = math.exp(high + top_decades)
+    x, W = _gauss_legendre(12)
     v = 0.5 * (x + 1.0)
     nodes.append(Y / v)
-    weights.append(0.5 * w * Y / v**2)
-    segment.append(np.full(12, n_poles - 1))
-    out = np.concatenate(nodes), np.concatenate(weights), np.concatenate(segment)
-    for a in out:
-        a.setflags(write=False)
+    weights.append(total * 0.5 * W * Y / v**2)
+    out = np.concatenate(nodes), np.concatenate(weights)
+    for array in out:
+        array.setflags(write=False)
     return out
 
 
@@ -341,8 +390,8 @@ class _Functionals:
     0. sum_p R_p F(z_p);
     1. sum_p R_p (z_p - mu) F(z_p);
     2. sum_p R_p K(z_p) with K(z) = -int_z^{i inf} F(w) dw, the antiderivative down the line
-       Re w = mu: K(z_p) = -i T sum_{q above zeta_p} w_q F_q, so the double sum folds into one,
-       sum_p R_p K(z_p) = -i T sum_q w_q F_q (R_1 + ... + R_{s_q}), s_q the pole below node q.
+       Re w = mu: K(z_p) = -i T int_{zeta_p}^inf F dy, and the double sum folds into one,
+       sum_p R_p K(z_p) = -i T sum_q v_q F_q with the folded weights v_q of :func:`_vertical_rule`.
 
     A pole sum of Hermitian-valued spectral parts is then T (S + S^dagger) (module docstring).
     """
@@ -359,12 +408,12 @@ class _Functionals:
 @lru_cache(maxsize=64)
 def _functionals(T: float, mu: float, n_poles: int, top_decades: int) -> _Functionals:
     zeta, residue = _ozaki(n_poles)
-    y_line, w_line, segment = _vertical_rule(n_poles, top_decades)
+    y_line, folded = _vertical_rule(n_poles, top_decades)
     iy = 1j * T * np.concatenate([zeta, y_line])
     weights = np.zeros((iy.size, 3), dtype=complex)
     weights[:n_poles, 0] = residue
     weights[:n_poles, 1] = residue * iy[:n_poles]
-    weights[n_poles:, 2] = -1j * T * w_line * np.cumsum(residue)[segment]
+    weights[n_poles:, 2] = -1j * T * folded
     line_shift = np.concatenate([np.zeros(n_poles), 1.0 / iy[n_poles:]])
     # F viewed as floats interleaves (Re F_m, Im F_m): Re(F w) = Re F Re w - Im F Im w
     real_weights = np.empty((2 * iy.size, 3))
@@ -647,7 +696,8 @@ class _AffineOneLevel:
         return _OnePoint(eps, V, eps_slopes, V_slopes)
 
     def at(self, points: Sequence[Mapping[str, float]], names: Sequence[str]) -> _OneLevel:
-        lam = np.array([[p[k] for k in names] for p in points], dtype=float).reshape(len(points), len(names))
+        # one list per parameter (not one per point): a quarter of the conversion's time
+        lam = np.array([[p[k] for p in points] for k in names], dtype=float).reshape(len(names), len(points)).T
         return _OneLevel(self.eps0 + lam @ self.eps_slopes, (self.V0 + lam @ self.V_slopes).T,
                          self.eps_slopes[:, None], self.V_slopes[:, :, None])  # fmt: skip
 
@@ -842,11 +892,12 @@ def bound_state_counts(model: OpenSystem, points: Sequence[Mapping[str, float]],
     for lo, hi in model.continuum:
         inside |= (levels > lo) & (levels < hi)
     tol = 1e-8 * (1.0 + np.abs(levels).max(axis=-1, keepdims=True))
-    spacing = np.diff(levels, axis=-1)
-    degenerate = np.zeros(levels.shape, dtype=bool)
-    degenerate[..., 1:] |= spacing < tol
-    degenerate[..., :-1] |= spacing < tol
-    suspect = np.any(inside & ((coupling < tol) | degenerate), axis=-1)
+    weak = coupling < tol
+    if n > 1:  # degenerate levels (one level has none)
+        spacing = np.diff(levels, axis=-1)
+        weak[..., 1:] |= spacing < tol
+        weak[..., :-1] |= spacing < tol
+    suspect = np.any(inside & weak, axis=-1)
     for p in np.flatnonzero(suspect):
         point = ModelPoint(model, dict(points[int(p)]), h[p], tuple(v[p] for v in V))
         counts[p] += len(_decoupled_states(point))
@@ -1011,13 +1062,15 @@ def pole_integrals(
     per_bucket = [expansion(2.0 ** (b / 16.0)).n_poles for b in buckets]
     counts = np.array(per_bucket)[inverse.ravel()]
     order = np.argsort(counts, kind="stable")
-    sorted_counts = counts[order].tolist()  # Python numbers: the loop runs once per point
+    sorted_counts = counts[order]
     groups: list[np.ndarray] = []
     start = 0
-    for k in range(1, P + 1):
-        if k == P or (k - start) * (sorted_counts[k] - sorted_counts[k - 1]) > _GROUP_COST:
+    # a group can only end where the pole count rises (a handful of places, not every point)
+    for k, rise in zip(*_rises(sorted_counts), strict=True):
+        if (k - start) * rise > _GROUP_COST:
             groups.append(np.sort(order[start:k]))
             start = k
+    groups.append(np.sort(order[start:]))
     # each group in slices of at most _SLICE_ELEMENTS node values per array: every temporary
     # then stays in the allocator's reused memory instead of fresh pages from the kernel
     # (measured: 200 points x 236 nodes in one piece spent 2/3 of its time in page faults)
@@ -1041,6 +1094,14 @@ def pole_integrals(
             ))  # fmt: skip
     merged = parts[0] if len(parts) == 1 else _merge(parts, slices, P)
     return merged
+
+
+def _rises(sorted_counts: np.ndarray) -> tuple[list[int], list[int]]:
+    """The places k where an ascending array rises (``sorted_counts[k] > sorted_counts[k - 1]``)
+    and by how much, as Python lists."""
+    steps = np.diff(sorted_counts)
+    places = np.flatnonzero(steps)
+    return (places + 1).tolist(), steps[places].tolist()
 
 
 def _merge(parts: Sequence[EnergyIntegrals], indices: Sequence[np.ndarray], P: int) -> EnergyIntegrals:
@@ -1262,6 +1323,54 @@ def _one_level_weights(reservoirs: tuple, T: float, mu: float, n_poles: int, top
     return out
 
 
+_Blocks = tuple[tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]], ...]
+
+
+@lru_cache(maxsize=64)
+def _weight_blocks(reservoirs: tuple, T: float, mu: float, n_poles: int, top: int) -> _Blocks:
+    """The columns of :func:`_one_level_weights` (same arguments) per node array (G - 1 / (z - mu),
+    G, G^2) that are nonzero at the poles and on the line, as (indices, contiguous weights) pairs:
+    w0 and w1 live on the poles, w2 on the line only, so each array needs a few columns on each."""
+    weights = _one_level_weights(reservoirs, T, mu, n_poles, top)
+    R = len(reservoirs)
+    layout = ((0, 2), (2, 2 + 4 * R), (2 + 4 * R, weights.shape[1]))
+    blocks = []
+    for start, stop in layout:
+        pair = []
+        for rows in (slice(0, 2 * n_poles), slice(2 * n_poles, None)):
+            columns = start + np.flatnonzero(np.any(weights[rows, start:stop] != 0.0, axis=0))
+            block = np.ascontiguousarray(weights[rows][:, columns])
+            block.setflags(write=False)
+            pair.append((columns, block))
+        blocks.append(tuple(pair))
+    return tuple(blocks)  # type: ignore[return-value]
+
+
+def _one_level_batch_sums(D: np.ndarray, fn: _Functionals, blocks: _Blocks, n_columns: int, want_line_G2: bool) -> np.ndarray:
+    """The real parts of the pole sums of :func:`_one_level_weights` (``n_columns``) for a batch, (3, P, columns),
+    from D = z - eps - Sigma (P, M): each node array on the poles and on the line separately, with
+    its nonzero columns only (:func:`_weight_blocks`). G - 1 / (z - mu) is G at the poles, and G^2
+    is needed on the line only for the Eq. (21) term: per point one division per node, one
+    subtraction per line node, one multiplication per pole."""
+    N = fn.n_poles
+    # one buffer for every node array: a few arrays of ~1 MB each, freed and made again per
+    # group, were trimmed from the heap and faulted back in page by page (measured: 300 page
+    # faults, a third of the kernel's time); one larger block raises glibc's thresholds instead
+    buffer = np.empty((3 if want_line_G2 else 2, *D.shape), dtype=complex)
+    G = np.divide(1.0, D, out=buffer[0])
+    on_poles = G[:, :N]
+    # on the line the antiderivative of G - 1 / (w - mu) converges, that of 1 / (w - mu) does not
+    line_sub = np.subtract(G[:, N:], fn.line_shift[N:], out=buffer[1][:, N:])
+    G2 = np.square(G, out=buffer[2]) if want_line_G2 else np.square(on_poles, out=buffer[1][:, :N])
+    values = ((on_poles, line_sub), (on_poles, G[:, N:]), (G2[:, :N], G2[:, N:] if want_line_G2 else None))
+    sums = np.zeros((3, D.shape[0], n_columns))
+    for j, (pair, arrays) in enumerate(zip(blocks, values, strict=True)):
+        for (columns, block), array in zip(pair, arrays, strict=True):
+            if array is not None and columns.size:
+                sums[j][:, columns] += array.view(float) @ block
+    return sums
+
+
 def _one_level_integrals(group: _Group) -> tuple[dict[str, Any], dict[str, np.ndarray], Any]:
     """The columns of :meth:`EnergyIntegrals.from_columns` (numbers for a single point, else (P,)
     arrays) for one level with one surface orbital per reservoir, no (P, n, n) matrices, and the
@@ -1301,24 +1410,24 @@ def _one_level_integrals(group: _Group) -> tuple[dict[str, Any], dict[str, np.nd
         assert isinstance(one, _OneLevel)
         eps, s, dh, rate = one.eps, one.V.real**2 + one.V.imag**2, one.dh, rates  # (P,), (R, P), (K, P | 1)
         slope = 2.0 * (np.conj(one.V) * one.dV).real  # (K, R, P)
-        D = fn.z - eps[:, None]  # (P, M)
+        # (P, M); the (P,) factors made complex first: mixed real-complex operands would be cast
+        # element by element over all P x M values (measured: a tenth of the batch's instructions)
+        D = fn.z - eps.astype(complex)[:, None]
         for r in range(R):
-            D -= s[r][:, None] * g_flat[r]
-    # the node values G - 1 / (w - mu), G, G^2 side by side (the first: on the line its
-    # antiderivative converges, that of 1 / (w - mu) alone does not; at the poles line_shift is 0),
-    # written in place: a batch makes three passes over its P x M values here, not six
-    nodes = np.empty((3, *D.shape), dtype=complex)
-    G = np.divide(1.0, D, out=nodes[1])
-    np.subtract(G, fn.line_shift, out=nodes[0])
-    np.multiply(G, G, out=nodes[2])
+            D -= s[r].astype(complex)[:, None] * g_flat[r]
     weights = _one_level_weights(group.model.reservoirs, T, mu, fn.n_poles, group.top)
-    real_nodes = nodes.view(float)
-    if P == 1:  # one product: its fixed cost outweighs the unused columns
-        sums = (real_nodes.reshape(3, -1) @ weights).reshape(3, 1, -1)
-    else:  # each node array with its own columns only (a third of the work of one product)
-        sums = np.zeros((3, P, weights.shape[1]))
-        for j, (start, stop) in enumerate(((0, 2), (2, 2 + 4 * R), (2 + 4 * R, weights.shape[1]))):
-            np.matmul(real_nodes[j], weights[:, start:stop], out=sums[j, :, start:stop])
+    if P == 1:
+        # the node values G - 1 / (w - mu), G, G^2 side by side (the first: on the line its
+        # antiderivative converges, that of 1 / (w - mu) alone does not; at the poles line_shift
+        # is 0), and one product: its fixed cost outweighs the unused columns
+        nodes = np.empty((3, *D.shape), dtype=complex)
+        G = np.divide(1.0, D, out=nodes[1])
+        np.subtract(G, fn.line_shift, out=nodes[0])
+        np.multiply(G, G, out=nodes[2])
+        sums = (nodes.view(float).reshape(3, -1) @ weights).reshape(3, 1, -1)
+    else:
+        blocks = _weight_blocks(group.model.reservoirs, T, mu, fn.n_poles, group.top)
+        sums = _one_level_batch_sums(D, fn, blocks, weights.shape[1], want_line_G2=rate is not None)
     # the universe's ln det at the poles: Re of sum_p R_p Log D(z_p) = sum_p R_p ln abs(D(z_p))
     universe = np.log(np.abs(D[..., : fn.n_poles])) @ fn.residues - fn.log_iy_sum.real
     if P == 1:
