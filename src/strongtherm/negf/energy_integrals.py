@@ -145,9 +145,14 @@ class EnergyIntegrals:
         matrices, ...). The columns become one (F, P) table (:attr:`table`), one conversion."""
         keys = tuple(columns)
         values = list(columns.values())
-        try:  # all numbers (a single point), or all (P,) arrays: one conversion
-            table = np.array(values, dtype=float).reshape(len(keys), n_points)
-        except ValueError:  # numbers and arrays mixed: broadcast row by row
+        table = None
+        if n_points == 1:  # numbers, as a single point has them: one conversion
+            try:
+                table = np.array(values, dtype=float).reshape(len(keys), 1)
+            except ValueError:  # numbers and (1,) arrays mixed
+                table = None
+        if table is None:  # numbers (the same at every point) and (P,) arrays: row by row (a
+            # trial conversion first would raise, at ~10 us, for every batch)
             table = np.empty((len(keys), n_points))
             for i, v in enumerate(values):
                 table[i] = v

@@ -1057,10 +1057,14 @@ def pole_integrals(
     if P == 1:
         widest = float(radii[0])
         return _integrals_of_group(model, bath, evaluated, expansion(bath.beta * widest), widest, quantities, directions, atol)
-    # one expansion per reach bucket (see _bucket), not per point
-    buckets, inverse = np.unique(np.ceil(16.0 * np.log2(np.maximum(bath.beta * radii, 1.0))), return_inverse=True)
-    per_bucket = [expansion(2.0 ** (b / 16.0)).n_poles for b in buckets]
-    counts = np.array(per_bucket)[inverse.ravel()]
+    # one pole count per reach bucket (see _bucket), not per point: a table over the buckets'
+    # range, after the widest reach was checked (every narrower one then has an expansion)
+    expansion(bath.beta * float(radii.max()))
+    buckets = np.ceil(16.0 * np.log2(np.maximum(bath.beta * radii, 1.0))).astype(int)
+    lowest = int(buckets.min())
+    tolerance = _expansion_tolerance(atol, n)
+    per_bucket = np.array([_pole_count(k, tolerance) for k in range(lowest, int(buckets.max()) + 1)])
+    counts = per_bucket[buckets - lowest]
     order = np.argsort(counts, kind="stable")
     sorted_counts = counts[order]
     groups: list[np.ndarray] = []
@@ -1094,6 +1098,12 @@ def pole_integrals(
             ))  # fmt: skip
     merged = parts[0] if len(parts) == 1 else _merge(parts, slices, P)
     return merged
+
+
+@lru_cache(maxsize=4096)
+def _pole_count(bucket: int, tolerance: float) -> int:
+    """Poles of the expansion for the reach 2^(bucket / 16) at ``tolerance`` (:func:`fermi_pole_expansion`)."""
+    return fermi_pole_expansion(2.0 ** (bucket / 16.0), tolerance).n_poles
 
 
 def _rises(sorted_counts: np.ndarray) -> tuple[list[int], list[int]]:
@@ -1323,51 +1333,69 @@ def _one_level_weights(reservoirs: tuple, T: float, mu: float, n_poles: int, top
     return out
 
 
-_Blocks = tuple[tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]], ...]
+class _BatchWeights(NamedTuple):
+    """:func:`_one_level_weights` rearranged for a batch (:func:`_one_level_batch_sums`): the
+    weights of the pole values [G, G^2] (4 N real rows) on the columns nonzero there, and of the
+    line values [G, G - 1 / (z - mu)(, G^2)] (4 Q or 6 Q rows) on theirs."""
+
+    pole_columns: np.ndarray
+    on_poles: np.ndarray
+    line_columns: np.ndarray
+    on_line: np.ndarray
+    n_columns: int
 
 
 @lru_cache(maxsize=64)
-def _weight_blocks(reservoirs: tuple, T: float, mu: float, n_poles: int, top: int) -> _Blocks:
-    """The columns of :func:`_one_level_weights` (same arguments) per node array (G - 1 / (z - mu),
-    G, G^2) that are nonzero at the poles and on the line, as (indices, contiguous weights) pairs:
-    w0 and w1 live on the poles, w2 on the line only, so each array needs a few columns on each."""
+def _batch_weights(reservoirs: tuple, T: float, mu: float, n_poles: int, top: int, line_G2: bool) -> _BatchWeights:
+    """:class:`_BatchWeights` of :func:`_one_level_weights` (same arguments): w0 and w1 live on the
+    poles, w2 on the line only, so most columns need one block of values only; G^2 on the line
+    (``line_G2``) serves the Eq. (21) term alone. At the poles G - 1 / (z - mu) is G itself."""
     weights = _one_level_weights(reservoirs, T, mu, n_poles, top)
-    R = len(reservoirs)
-    layout = ((0, 2), (2, 2 + 4 * R), (2 + 4 * R, weights.shape[1]))
-    blocks = []
-    for start, stop in layout:
-        pair = []
-        for rows in (slice(0, 2 * n_poles), slice(2 * n_poles, None)):
-            columns = start + np.flatnonzero(np.any(weights[rows, start:stop] != 0.0, axis=0))
-            block = np.ascontiguousarray(weights[rows][:, columns])
-            block.setflags(write=False)
-            pair.append((columns, block))
-        blocks.append(tuple(pair))
-    return tuple(blocks)  # type: ignore[return-value]
+    R, split = len(reservoirs), 2 * n_poles
+    arrays = (slice(0, 2), slice(2, 2 + 4 * R), slice(2 + 4 * R, None))  # columns on G - 1/(z - mu), G, G^2
+    pole_rows, line_rows = weights[:split], weights[split:]
+    # the pole block: G's rows carry the columns of the first two arrays, G^2's those of the third
+    on_poles = np.zeros((2 * split, weights.shape[1]))
+    on_poles[:split, arrays[0]], on_poles[:split, arrays[1]] = pole_rows[:, arrays[0]], pole_rows[:, arrays[1]]
+    on_poles[split:, arrays[2]] = pole_rows[:, arrays[2]]
+    # the line block: G, then G - 1/(z - mu), then G^2
+    blocks = [(arrays[1], ), (arrays[0], )] + ([(arrays[2], )] if line_G2 else [])
+    on_line = np.zeros((len(blocks) * line_rows.shape[0], weights.shape[1]))
+    for i, (columns, ) in enumerate(blocks):
+        on_line[i * line_rows.shape[0]: (i + 1) * line_rows.shape[0], columns] = line_rows[:, columns]
+    pole_columns = np.flatnonzero(np.any(on_poles != 0.0, axis=0))
+    line_columns = np.flatnonzero(np.any(on_line != 0.0, axis=0))
+    # no column takes values from both blocks (w0, w1 and w2 never share one): each is set once
+    assert not np.intersect1d(pole_columns, line_columns).size
+    out = _BatchWeights(pole_columns, np.ascontiguousarray(on_poles[:, pole_columns]), line_columns,
+                        np.ascontiguousarray(on_line[:, line_columns]), weights.shape[1])  # fmt: skip
+    for array in out[:4]:
+        array.setflags(write=False)
+    return out
 
 
-def _one_level_batch_sums(D: np.ndarray, fn: _Functionals, blocks: _Blocks, n_columns: int, want_line_G2: bool) -> np.ndarray:
-    """The real parts of the pole sums of :func:`_one_level_weights` (``n_columns``) for a batch, (3, P, columns),
-    from D = z - eps - Sigma (P, M): each node array on the poles and on the line separately, with
-    its nonzero columns only (:func:`_weight_blocks`). G - 1 / (z - mu) is G at the poles, and G^2
-    is needed on the line only for the Eq. (21) term: per point one division per node, one
-    subtraction per line node, one multiplication per pole."""
-    N = fn.n_poles
-    # one buffer for every node array: a few arrays of ~1 MB each, freed and made again per
-    # group, were trimmed from the heap and faulted back in page by page (measured: 300 page
-    # faults, a third of the kernel's time); one larger block raises glibc's thresholds instead
-    buffer = np.empty((3 if want_line_G2 else 2, *D.shape), dtype=complex)
-    G = np.divide(1.0, D, out=buffer[0])
-    on_poles = G[:, :N]
+def _one_level_batch_sums(D: np.ndarray, fn: _Functionals, weights: _BatchWeights) -> np.ndarray:
+    """The real parts of the pole sums of :func:`_one_level_weights` for a batch, (P, columns),
+    from D = z - eps - Sigma (P, M): one product for the poles and one for the line, each with
+    the columns nonzero there only (:func:`_batch_weights`): per point one division per node,
+    one subtraction per line node, one multiplication per pole (and per line node for Eq. 21)."""
+    P, N = D.shape[0], fn.n_poles
+    Q = D.shape[1] - N
+    line_G2 = weights.on_line.shape[0] == 6 * Q
+    # two buffers, written in place: fresh ~1 MB temporaries per group were trimmed from the
+    # heap and faulted back in page by page (measured: 300 page faults, a third of the kernel)
+    on_poles = np.empty((P, 2 * N), dtype=complex)
+    on_line = np.empty((P, (3 if line_G2 else 2) * Q), dtype=complex)
+    G_poles = np.divide(1.0, D[:, :N], out=on_poles[:, :N])
+    np.square(G_poles, out=on_poles[:, N:])
+    G_line = np.divide(1.0, D[:, N:], out=on_line[:, :Q])
     # on the line the antiderivative of G - 1 / (w - mu) converges, that of 1 / (w - mu) does not
-    line_sub = np.subtract(G[:, N:], fn.line_shift[N:], out=buffer[1][:, N:])
-    G2 = np.square(G, out=buffer[2]) if want_line_G2 else np.square(on_poles, out=buffer[1][:, :N])
-    values = ((on_poles, line_sub), (on_poles, G[:, N:]), (G2[:, :N], G2[:, N:] if want_line_G2 else None))
-    sums = np.zeros((3, D.shape[0], n_columns))
-    for j, (pair, arrays) in enumerate(zip(blocks, values, strict=True)):
-        for (columns, block), array in zip(pair, arrays, strict=True):
-            if array is not None and columns.size:
-                sums[j][:, columns] += array.view(float) @ block
+    np.subtract(G_line, fn.line_shift[N:], out=on_line[:, Q: 2 * Q])
+    if line_G2:
+        np.square(G_line, out=on_line[:, 2 * Q:])
+    sums = np.zeros((P, weights.n_columns))  # the Eq. (21) columns stay 0 where not asked for
+    sums[:, weights.pole_columns] = on_poles.view(float) @ weights.on_poles
+    sums[:, weights.line_columns] = on_line.view(float) @ weights.on_line
     return sums
 
 
@@ -1415,8 +1443,8 @@ def _one_level_integrals(group: _Group) -> tuple[dict[str, Any], dict[str, np.nd
         D = fn.z - eps.astype(complex)[:, None]
         for r in range(R):
             D -= s[r].astype(complex)[:, None] * g_flat[r]
-    weights = _one_level_weights(group.model.reservoirs, T, mu, fn.n_poles, group.top)
     if P == 1:
+        weights = _one_level_weights(group.model.reservoirs, T, mu, fn.n_poles, group.top)
         # the node values G - 1 / (w - mu), G, G^2 side by side (the first: on the line its
         # antiderivative converges, that of 1 / (w - mu) alone does not; at the poles line_shift
         # is 0), and one product: its fixed cost outweighs the unused columns
@@ -1426,14 +1454,16 @@ def _one_level_integrals(group: _Group) -> tuple[dict[str, Any], dict[str, np.nd
         np.multiply(G, G, out=nodes[2])
         sums = (nodes.view(float).reshape(3, -1) @ weights).reshape(3, 1, -1)
     else:
-        blocks = _weight_blocks(group.model.reservoirs, T, mu, fn.n_poles, group.top)
-        sums = _one_level_batch_sums(D, fn, blocks, weights.shape[1], want_line_G2=rate is not None)
+        batch_weights = _batch_weights(group.model.reservoirs, T, mu, fn.n_poles, group.top, rate is not None)
+        sums = _one_level_batch_sums(D, fn, batch_weights)
     # the universe's ln det at the poles: Re of sum_p R_p Log D(z_p) = sum_p R_p ln abs(D(z_p))
     universe = np.log(np.abs(D[..., : fn.n_poles])) @ fn.residues - fn.log_iy_sum.real
     if P == 1:
         u, (of_G_sub, of_G, of_G2) = float(universe), sums[:, 0].tolist()
     else:
-        u, (of_G_sub, of_G, of_G2) = universe, sums.transpose(0, 2, 1)
+        # a batch's columns lie side by side in one table (their ranges do not overlap)
+        u, of_G_sub = universe, sums.T
+        of_G = of_G2 = of_G_sub
 
     # the columns of _one_level_weights: 2 on G - 1 / (z - mu), then 4 per reservoir on G
     # (w0 g', w1 g', w2 g', w0 g), then on G^2 w1 and 3 per reservoir (w1 g', w2 g', w2 g).
