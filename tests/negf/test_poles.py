@@ -418,9 +418,14 @@ def test_filled_results_equal_constructed_ones():
     eq = st.negf.equilibrium(RLM, st.Bath(T=0.02), eps_s=0.3, V=0.8)
     fields = {f.name: getattr(eq, f.name) for f in dataclasses.fields(Equilibrium)}
     assert filled(Equilibrium, fields) == Equilibrium(**fields)
-    assert set(vars(eq)) >= set(fields)  # every field set, as __init__ would
     system = {f.name: getattr(eq.system, f.name) for f in dataclasses.fields(RegionState)}
     assert filled(RegionState, system) == RegionState(**system) == eq.system
+    # every field set, as __init__ would, by the single road and by a batch's assembly loop
+    batch = equilibria(RLM, st.Bath(T=0.02), [{"eps_s": 0.1 * k, "V": 0.8} for k in range(10)])
+    for state in (eq, batch[3]):
+        assert set(vars(state)) >= set(fields)
+        for region in (state.system, state.reservoir):
+            assert set(vars(region)) == {f.name for f in dataclasses.fields(RegionState)}
     # the one-level road puts Eq. (24)'s coefficient in the instance: the same as from the matrices
     from strongtherm.core.alpha import entropy_coefficient
 
@@ -444,3 +449,38 @@ def test_small_batches_take_the_single_point_road():
         assert a.to_dict(alphas=(0.3,)) == b.to_dict(alphas=(0.3,))
         for key, value in c.to_dict(alphas=(0.3,)).items():
             assert a.to_dict(alphas=(0.3,))[key] == pytest.approx(value, abs=AGREE), key
+
+
+def test_partial_integrals_of_the_interpolant_are_exact_for_polynomials():
+    # int_t^1 of the m-node interpolant: exact for degree < m (here against the antiderivative
+    # of x^k), to rounding (1e-14: sums of ~m terms of size <= 1)
+    from strongtherm.negf.poles import _gauss_legendre, _partial_integrals
+
+    m = 13
+    t = (-1.0, -0.37, 0.0, 0.5, 0.999, 1.0)
+    c = _partial_integrals(m, t)
+    x, W = _gauss_legendre(m)
+    np.testing.assert_allclose(c[0], W, rtol=0, atol=1e-14)  # from -1: the full rule
+    np.testing.assert_allclose(c[-1], 0.0, rtol=0, atol=1e-14)
+    for k in range(m):
+        exact = (1.0 - np.asarray(t) ** (k + 1)) / (k + 1)
+        np.testing.assert_allclose(c @ x**k, exact, rtol=0, atol=1e-14, err_msg=f"degree {k}")
+
+
+@pytest.mark.parametrize("n_poles, top", [(12, 0), (30, 1), (136, 1), (300, 2)])
+def test_folded_line_rule_against_closed_forms(n_poles, top):
+    # sum_p R_p int_{zeta_p}^inf F dy for F analytic right of the imaginary axis and ~1/y^2 at
+    # large y (as G - 1/(z - mu) on the line), against closed forms. The panels follow the
+    # analyticity, not the poles; the old rule (one panel per pole gap, 2-3 x the nodes) gave the
+    # same errors to two digits. Tolerance 1e-13 relative: rounding of sums of a few hundred
+    # terms (the interpolation error target is 1e-16)
+    from strongtherm.negf.poles import _ozaki, _vertical_rule
+
+    zeta, residue = _ozaki(n_poles)
+    y, folded = _vertical_rule(n_poles, top)
+    assert y.size < 16 * np.log(zeta[-1] / zeta[0]) + 13 * top + 60  # ~16 nodes per unit of ln y
+    for a in (0.5, 3.0, 30.0):
+        exact = residue @ (1.0 / (zeta + a))
+        assert folded @ (1.0 / (y + a) ** 2) == pytest.approx(exact, rel=1e-13, abs=0)
+        exact = residue @ (np.arctan(a / (zeta + a)) / a)  # = pi/2 - arctan((zeta + a)/a), no cancellation
+        assert folded @ (1.0 / ((y + a) ** 2 + a * a)) == pytest.approx(exact, rel=1e-13, abs=0)

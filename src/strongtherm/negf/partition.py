@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.results import PartitionedState, RegionState, filled
+from ..core.results import PartitionedState, RegionState
 from ..core.warnings import NumericsWarning
 from ..thermal import Bath
 from .energy_integrals import (
@@ -331,12 +331,22 @@ def _is_real(model: OpenSystem, params: Mapping[str, float]) -> bool:
 _SCALARS = ("N_S", "U_S", "S_S", "Omega_S", "dN_R", "dU_R", "dS_R", "dOmega_R", "H_SR", "expectation_H_S")
 
 
-def _columns(integrals: EnergyIntegrals) -> dict[str, list]:
+@lru_cache(maxsize=64)
+def _wanted_rows(keys: tuple[str, ...], names: tuple[str, ...]) -> tuple[tuple[str, ...], list[int]]:
+    """The rows of a road's table (``keys``) that an Equilibrium takes (:func:`_row_keys`), and their places."""
+    wanted = set(_row_keys(names))
+    places = [i for i, key in enumerate(keys) if key in wanted]
+    return tuple(keys[i] for i in places), places
+
+
+def _columns(integrals: EnergyIntegrals, names: tuple[str, ...]) -> dict[str, list]:
     """The per-point scalars of a batch as Python lists: one table, one conversion per batch
-    (not one per value or per field); the road's own table where it made one."""
+    (not one per value or per field); the road's own table where it made one, of the rows an
+    Equilibrium of a model with parameters ``names`` takes."""
     if integrals.table is not None:
         keys, table = integrals.table
-        columns: dict[str, list] = dict(zip(keys, table.tolist(), strict=True))
+        wanted, places = _wanted_rows(keys, names)
+        columns: dict[str, list] = dict(zip(wanted, table[places].tolist(), strict=True))
         error_rows = column_layout(keys).errors
         worst = table[list(error_rows)].max(axis=0).tolist() if error_rows else [0.0] * integrals.n_points
         columns.update({f"residual:{k}": np.asarray(v).tolist() for k, v in integrals.sum_rule_residuals.items()})
@@ -419,8 +429,9 @@ def _assemble(
         per_point = [np.ascontiguousarray(m.real) for m in matrices]
     elif any(real):
         per_point = [[np.ascontiguousarray(m[i].real) if r else m[i] for i, r in enumerate(real)] for m in matrices]
-    columns = _columns(integrals)
-    rows = zip(*(columns[k] for k in _row_keys(model.parameter_names)), strict=True)
+    names = model.parameter_names
+    columns = _columns(integrals, names)
+    rows = zip(*(columns[k] for k in _row_keys(names)), strict=True)
     return _equilibria_of_rows(
         model, bath, points, rows, zip(*per_point, strict=True), integrals.n_evaluations, integrals.method,
         integrals.converged, states, directions, options,
@@ -443,13 +454,14 @@ def _equilibria_of_rows(
     """The Equilibrium of each point from its row (values of :func:`_row_keys`, in order) and its
     matrices (:data:`MATRIX_FIELDS` order), with the warnings of :func:`_warn_if_unconverged`.
 
-    One loop with everything shared bound once: the instances are ``filled`` (the dataclasses'
-    own ``__init__`` sets each field through ``object.__setattr__``, more than a batch point's
-    physics costs), and for the pole road, whose moments are exact, the residuals are one shared
+    One loop with everything shared bound once: the instances are made as
+    :func:`.core.results.filled` makes them (the dataclasses' own ``__init__`` sets each field
+    through ``object.__setattr__``, more than a batch point's physics costs), and for the pole road, whose moments are exact, the residuals are one shared
     read-only mapping."""
     names = model.parameter_names
     K = len(names)
     out: list[Equilibrium] = []
+    new, fill = object.__new__, object.__setattr__  # core.results.filled, inline: 3 calls per point saved
     # the cyclic collector paused while the results are made: they form no cycles, and a batch's
     # ~10 new containers per point would otherwise set off collections that traverse every
     # object alive, the results kept so far included (measured: 0.6-1.8 us of a batch point's ~12)
@@ -466,21 +478,24 @@ def _equilibria_of_rows(
                 residuals = _ZERO_RESIDUALS
                 if not converged:
                     _warn_if_unconverged(model, params, converged, method, options, worst, residuals)
+            system, reservoir, equilibrium = new(RegionState), new(RegionState), new(Equilibrium)
+            fill(system, "__dict__", {"N": N, "U": U, "S": S, "Omega": Omega,
+                                      "errors": {"N": e_N, "U": e_U, "S": e_S, "Omega": e_Omega}})
+            fill(reservoir, "__dict__", {"N": dN, "U": dU, "S": dS, "Omega": dOmega,
+                                         "errors": {"N": e_dN, "U": e_dU, "S": e_dS, "Omega": e_dOmega}})
             fields = {
                 "model": model,
                 "bath": bath,
                 "params": params,  # resolved: a fresh dict per point
-                "system": filled(RegionState, {"N": N, "U": U, "S": S, "Omega": Omega,
-                                               "errors": {"N": e_N, "U": e_U, "S": e_S, "Omega": e_Omega}}),
-                "reservoir": filled(RegionState, {"N": dN, "U": dU, "S": dS, "Omega": dOmega,
-                                                  "errors": {"N": e_dN, "U": e_dU, "S": e_dS, "Omega": e_dOmega}}),
+                "system": system,
+                "reservoir": reservoir,
                 "correlation_matrix": C,
                 "log_f_matrix": log_f,
                 "log_one_minus_f_matrix": log_one_minus_f,
                 "correlation_matrix_beta_derivative": dC_dbeta,
                 "expectation_H_S": expectation_H_S,
                 "expectation_H_SR": H_SR,
-                "powers": dict(zip(names, zip(powers[:K], powers[K:], strict=True), strict=True)),
+                "powers": dict(zip(names, zip(powers[:K], powers[K:]))),
                 "sum_rule_residuals": residuals,
                 "quadrature_error": worst,
                 "n_evaluations": n_evaluations,
@@ -492,7 +507,8 @@ def _equilibria_of_rows(
             }  # fmt: skip
             if coefficient is not None:  # the road computed it: Equilibrium.entropy_coefficient is cached
                 fields["entropy_coefficient"] = coefficient
-            out.append(filled(Equilibrium, fields))
+            fill(equilibrium, "__dict__", fields)
+            out.append(equilibrium)
     finally:
         if collecting:
             gc.enable()
