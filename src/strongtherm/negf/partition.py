@@ -495,7 +495,7 @@ def _equilibria_of_rows(
                 "correlation_matrix_beta_derivative": dC_dbeta,
                 "expectation_H_S": expectation_H_S,
                 "expectation_H_SR": H_SR,
-                "powers": dict(zip(names, zip(powers[:K], powers[K:]))),
+                "powers": dict(zip(names, zip(powers[:K], powers[K:], strict=True), strict=True)),
                 "sum_rule_residuals": residuals,
                 "quadrature_error": worst,
                 "n_evaluations": n_evaluations,
