@@ -484,3 +484,22 @@ def test_folded_line_rule_against_closed_forms(n_poles, top):
         assert folded @ (1.0 / (y + a) ** 2) == pytest.approx(exact, rel=1e-13, abs=0)
         exact = residue @ (np.arctan(a / (zeta + a)) / a)  # = pi/2 - arctan((zeta + a)/a), no cancellation
         assert folded @ (1.0 / ((y + a) ** 2 + a * a)) == pytest.approx(exact, rel=1e-13, abs=0)
+
+
+def test_one_parameter_model_single_road_and_batch_agree():
+    # a model with a single parameter (row getters of one key return tuples too): the single
+    # road, a batch and the contour road agree (1e-10, the pole road's agreement target)
+    chain = st.negf.TightBindingChain(1.0)
+    model = st.models.affine_open_system(
+        name="level", reservoirs=[chain], h_S=np.array([[0.2]]), couplings=[np.array([[0.7]])],
+        parameter_domain={"eps": (-5.0, 5.0)}, h_S_slopes={"eps": np.array([[1.0]])},
+    )  # fmt: skip
+    bath = st.Bath(T=0.05, mu=0.1)
+    single = st.negf.equilibrium(model, bath, eps=0.3)
+    batch = equilibria(model, bath, [{"eps": 0.1 * k} for k in range(10)])[3]
+    contour = st.negf.equilibrium(model, bath, eps=0.3, method="contour")
+    for other in (batch, contour):
+        a, b = single.to_dict(alphas=[0.3]), other.to_dict(alphas=[0.3])
+        for key in ("system_N", "system_U", "system_S", "reservoir_S", "expectation_H_SR", "power_H_S_eps",
+                    "alpha_entropy_0.3"):  # fmt: skip
+            assert a[key] == pytest.approx(b[key], abs=1e-10), key

@@ -36,7 +36,7 @@ from __future__ import annotations
 import gc
 import operator
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from types import MappingProxyType
@@ -211,9 +211,24 @@ def equilibrium(
     -------
     Equilibrium
     """
+    if direction is None:  # the single-point road where it applies, without a batch's lists
+        check_model_and_bath(model, bath)
+        resolved = model.resolve(params)
+        point = single_point(model, bath, resolved, options or DEFAULT_OPTIONS, method)
+        if point is not None:
+            return _point_equilibrium(model, bath, resolved, point, options or DEFAULT_OPTIONS)
     # equilibria validates model, bath and parameters once; nothing below checks them again
     directions = None if direction is None else [direction]
     return equilibria(model, bath, [params], options=options, directions=directions, method=method)[0]
+
+
+def _point_equilibrium(
+    model: OpenSystem, bath: Bath, params: Mapping[str, float], point: PointColumns, options: QuadratureOptions
+) -> Equilibrium:
+    """The Equilibrium of a point of :func:`.poles.single_point` (resolved ``params``)."""
+    row, matrices = _point_row(point, model.parameter_names), _point_matrices(point)
+    return _equilibria_of_rows(model, bath, [params], [row], [matrices], point.n_evaluations, "poles", point.converged,
+                               None, None, options)[0]  # fmt: skip
 
 
 def _poles_affordable(model: OpenSystem, bath: Bath, evaluated: EvaluatedModel, options: QuadratureOptions) -> bool:
@@ -307,9 +322,7 @@ def equilibria(
     if len(resolved) < _BATCH_FROM and dirs is None:
         singles = [single_point(model, bath, p, options, method) for p in resolved]
         if all(point is not None for point in singles):
-            names = model.parameter_names
-            return [_equilibria_of_rows(model, bath, [p], [_point_row(point, names)], [_point_matrices(point)],
-                                        point.n_evaluations, "poles", point.converged, None, None, options)[0]
+            return [_point_equilibrium(model, bath, p, point, options)
                     for p, point in zip(resolved, singles, strict=True) if point is not None]  # fmt: skip
     integrals, states = energy_integrals(model, bath, resolved, directions=dirs, options=options, method=method)
     real = [_is_real(model, p) for p in resolved] if integrals.real_model is None else integrals.real_model.tolist()
@@ -372,8 +385,30 @@ def _columns(integrals: EnergyIntegrals, names: tuple[str, ...]) -> dict[str, li
 
 
 def _point_row(point: PointColumns, names: tuple[str, ...]) -> tuple:
-    """The row of :func:`_equilibria_of_rows` of a single point of :func:`.poles.single_point`."""
-    return _row_getter(names)({**point.values, **_EXACT_MOMENTS, "worst": point.worst})
+    """The row of :func:`_equilibria_of_rows` of a single point of :func:`.poles.single_point`:
+    its values, the largest error, and what the pole road knows without computing (exact
+    moments, no Eq. 21 term, no bound-state count asked for)."""
+    head, powers = _point_getters(names)
+    values = point.values
+    return (*head(values), point.worst, None, None, values["entropy_coefficient"], 0.0, 0.0, *powers(values))
+
+
+@lru_cache(maxsize=64)
+def _point_getters(names: tuple[str, ...]) -> tuple[Callable[[Mapping[str, Any]], tuple], Callable[[Mapping[str, Any]], tuple]]:
+    """Getters of the keys of :func:`_row_keys` before ``worst``, and of the powers, from a
+    single point's values (:func:`_point_row` puts the rest in between)."""
+    keys = _row_keys(names)
+    worst = keys.index("worst")
+    assert keys[worst: len(_ROW_KEYS)] == ("worst", "nonlocal_density", "bound_state_counts", "entropy_coefficient",
+                                           *(key for _, key in _RESIDUALS))  # fmt: skip
+    return _tuple_getter(keys[:worst]), _tuple_getter(keys[len(_ROW_KEYS):])
+
+
+def _tuple_getter(keys: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple]:
+    """operator.itemgetter of ``keys`` that returns a tuple for any number of them."""
+    if len(keys) > 1:
+        return operator.itemgetter(*keys)
+    return (lambda values: (values[keys[0]],)) if keys else (lambda values: ())
 
 
 def _point_matrices(point: PointColumns) -> tuple[np.ndarray, ...]:
@@ -384,9 +419,6 @@ def _point_matrices(point: PointColumns) -> tuple[np.ndarray, ...]:
 
 #: the spectral sum rules of every road (EnergyIntegrals.sum_rule_residuals), as row keys
 _RESIDUALS = (("int g_S - n", "residual:int g_S - n"), ("int delta g_R", "residual:int delta g_R"))
-#: what the pole road knows without computing: its moments are exact; no Eq. (21) term or
-#: bound-state count was asked for
-_EXACT_MOMENTS = {**{key: 0.0 for _, key in _RESIDUALS}, "nonlocal_density": None, "bound_state_counts": None}
 _ZERO_RESIDUALS = MappingProxyType({name: 0.0 for name, _ in _RESIDUALS})
 #: the row an Equilibrium is made from (:func:`_equilibria_of_rows`), before the powers of each parameter
 _ROW_KEYS = (
@@ -402,11 +434,6 @@ def _row_keys(names: tuple[str, ...]) -> tuple[str, ...]:
     ``powers_SR:k`` of the parameters ``names``."""
     powers_S, powers_SR, _ = column_names(names)
     return (*_ROW_KEYS, *powers_S, *powers_SR)
-
-
-@lru_cache(maxsize=64)
-def _row_getter(names: tuple[str, ...]) -> operator.itemgetter:
-    return operator.itemgetter(*_row_keys(names))
 
 
 def _assemble(

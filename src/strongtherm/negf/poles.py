@@ -636,7 +636,7 @@ class _OneLevel:
 
     def point(self) -> _OnePoint:
         """The numbers of a single point (P = 1)."""
-        return _OnePoint(float(self.eps[0]), self.V[:, 0].tolist(), self.dh[:, 0].tolist(), self.dV[..., 0].tolist())
+        return _OnePoint.of(float(self.eps[0]), self.V[:, 0].tolist(), self.dh[:, 0].tolist(), self.dV[..., 0].tolist())
 
     def take(self, idx: np.ndarray) -> _OneLevel:
         def pick(a: np.ndarray) -> np.ndarray:
@@ -659,15 +659,24 @@ class _OneLevel:
         )
 
 
-@dataclass(frozen=True)
-class _OnePoint:
+class _OnePoint(NamedTuple):
     """:class:`_OneLevel` of a single point in Python numbers: eps, V_r, dh/dk, dV_r/dk (lists over
-    r and k), so that a single state pays ~50 ns an operation where an array costs ~1 us."""
+    r and k), and from them s_r = abs(V_r)^2 and slope[k][r] = 2 Re(V_r^* dV_r/dk) (dSigma/dk =
+    sum_r slope[k][r] g_r), so that a single state pays ~50 ns an operation where an array costs
+    ~1 us (a named tuple: a frozen dataclass's field-by-field set-up costs more than its use)."""
 
     eps: float
     V: list[complex]
     dh: list[float]
     dV: list[list[complex]]
+    s: list[float]
+    slope: list[list[float]]
+
+    @classmethod
+    def of(cls, eps: float, V: list[complex], dh: list[float], dV: list[list[complex]]) -> _OnePoint:
+        s = [v.real * v.real + v.imag * v.imag for v in V]
+        slope = [[2.0 * (v.real * d.real + v.imag * d.imag) for v, d in zip(V, row, strict=True)] for row in dV]
+        return cls(eps, V, dh, dV, s, slope)
 
 
 @dataclass(frozen=True, eq=False)
@@ -693,7 +702,7 @@ class _AffineOneLevel:
         for x, d_eps, d_V in zip(lam, eps_slopes, V_slopes, strict=True):
             eps += x * d_eps
             V = [v + x * d for v, d in zip(V, d_V, strict=True)]
-        return _OnePoint(eps, V, eps_slopes, V_slopes)
+        return _OnePoint.of(eps, V, eps_slopes, V_slopes)
 
     def at(self, points: Sequence[Mapping[str, float]], names: Sequence[str]) -> _OneLevel:
         # one list per parameter (not one per point): a quarter of the conversion's time
@@ -723,11 +732,6 @@ def _affine_one_level(h_fn: Any, V_fn: Any, names: tuple[str, ...]) -> _AffineOn
     for a in (out.eps_slopes, out.V0, out.V_slopes):
         a.setflags(write=False)
     return out
-
-
-#: ``real`` of a single point that needs none (:func:`single_point`)
-_ONE_POINT = np.ones(1, dtype=bool)
-_ONE_POINT.setflags(write=False)
 
 
 @dataclass(frozen=True)
@@ -952,11 +956,11 @@ def _expansions(model: OpenSystem, bath: Bath, widest_radius: float, atol: float
     return expansion
 
 
-@dataclass(frozen=True)
-class PointColumns:
+class PointColumns(NamedTuple):
     """One state of a one-level model by the pole road (:func:`single_point`): ``values``, the
     flat columns of :meth:`EnergyIntegrals.from_columns` as Python numbers (errors included);
-    the largest error estimate; whether every tolerance was met; evaluations of G_S; whether h_S and the couplings are real."""
+    the largest error estimate; whether every tolerance was met; evaluations of G_S; whether h_S
+    and the couplings are real (a named tuple: made once per single state)."""
 
     values: dict[str, float]
     worst: float
@@ -965,39 +969,99 @@ class PointColumns:
     real: bool
 
 
+class _PointModel(NamedTuple):
+    """:class:`EvaluatedModel` of a single point as the one-level kernel reads it (its numbers)."""
+
+    one_level: _OnePoint
+    n_points: int = 1
+
+
+class _SingleSetting(NamedTuple):
+    """What the states of one model share at one (T, mu, atol) and reach bucket (:func:`single_point`)."""
+
+    expansion: FermiPoleExpansion
+    fn: _Functionals
+    top: int
+    surfaces: _Surfaces
+    weights: np.ndarray
+
+
+class _SingleRoad(NamedTuple):
+    """What :func:`single_point` derives from a model once (kept in :attr:`.OpenSystem.memo`): its
+    affine one-level numbers, the frame of its continua, its parameter names, and a
+    :class:`_SingleSetting` per (T, mu, atol, reach bucket), at most :data:`_SINGLE_SETTINGS`."""
+
+    reduced: _AffineOneLevel
+    frame: tuple[float, float]
+    names: tuple[str, ...]
+    settings: dict[tuple[float, float, float, int], _SingleSetting]
+
+
+#: settings kept per model (:class:`_SingleRoad`), each ~50 kB of node arrays
+_SINGLE_SETTINGS = 256
+
+
+def _single_road(model: OpenSystem) -> _SingleRoad | None:
+    """:class:`_SingleRoad` of ``model``, or None where the single-point road does not apply (a
+    matrix model, a reservoir without continuation, a continuum reaching infinity, a model not
+    affine in its parameters)."""
+    memo = model.memo
+    road = memo.get("poles.single_point", False)
+    if road is False:
+        road = None
+        affine = _affine_parts(model) if model.n_levels == 1 and supports_poles(model) else None
+        reduced = None if affine is None else _affine_one_level(*affine, model.parameter_names)
+        frame = _continuum_frame(model.continuum)
+        if reduced is not None and frame is not None:
+            road = _SingleRoad(reduced, frame, model.parameter_names, {})
+        memo["poles.single_point"] = road
+    return road
+
+
 def single_point(
     model: OpenSystem, bath: Bath, params: Mapping[str, float], options: QuadratureOptions, method: str | None
 ) -> PointColumns | None:
     """The pole road for one resolved point of a one-level model affine in its parameters (every
     built-in one-level model), in Python numbers wherever an array would hold one number: the
     same kernel as a batch (:func:`_one_level_integrals`) without the batch's set-up, which costs
-    more than the physics for one point. None where anything else applies (a matrix model, a
+    more than the physics for one point, and with what the states of a model share kept per
+    reach bucket (:class:`_SingleRoad`). None where anything else applies (a matrix model, a
     reservoir without continuation, ``method="contour"``, or, for the default road, a point the
     pole road does not suit, see :func:`affordable`); :func:`pole_integrals` then decides, and
     raises its errors, as for any batch."""
-    if method not in (None, "poles") or model.n_levels != 1 or not supports_poles(model):
+    if method not in (None, "poles"):
         return None
-    affine = _affine_parts(model)
-    names = model.parameter_names
-    reduced = None if affine is None else _affine_one_level(*affine, names)
-    frame = _continuum_frame(model.continuum)
-    if reduced is None or frame is None:
+    road = _single_road(model)
+    if road is None:
         return None
-    one = reduced.point(params, names)
-    c, reservoir_radius = frame  # _one_level_radius in Python numbers
-    radius = abs(c - bath.mu) + max(abs(one.eps - c), reservoir_radius) + math.sqrt(sum(v.real**2 + v.imag**2 for v in one.V))
+    one = road.reduced.point(params, road.names)
+    c, reservoir_radius = road.frame  # _one_level_radius in Python numbers
+    radius = abs(c - bath.mu) + max(abs(one.eps - c), reservoir_radius) + math.sqrt(sum(one.s))
     atol = float(options.atol)
     if not math.isfinite(radius) or (method is None and not affordable(1, radius, bath, atol)):
         return None
-    real = reduced.real or all(v.imag == 0.0 for v in one.V)
-    evaluated = EvaluatedModel(None, _ONE_POINT, names, one)
     reach = bath.beta * radius
-    # affordable: short, and above its rounding floor; else (a forced road) checked and refused
-    # with the same messages as any batch
-    expansion = fermi_pole_expansion(reach, _expansion_tolerance(atol, 1)) if method is None else _expansions(model, bath, radius, atol)(reach)
-    group = _Group.of(model, bath, evaluated, expansion, radius, True, None)
+    if method is not None:  # a forced road: checked and refused with the same messages as any batch
+        _expansions(model, bath, radius, atol)(reach)
+    key = (bath.T, bath.mu, atol, math.ceil(16.0 * math.log2(max(reach, 1.0))))
+    setting = road.settings.get(key)
+    if setting is None:
+        if len(road.settings) >= _SINGLE_SETTINGS:  # bounded: a sweep over T makes one per temperature
+            road.settings.clear()
+        expansion = fermi_pole_expansion(reach, _expansion_tolerance(atol, 1))
+        top = _top_decades(expansion)
+        setting = _SingleSetting(
+            expansion, _functionals(bath.T, bath.mu, expansion.n_poles, top), top,
+            _surfaces(model.reservoirs, bath.T, bath.mu, expansion.n_poles, top),
+            _one_level_weights(model.reservoirs, bath.T, bath.mu, expansion.n_poles, top),
+        )  # fmt: skip
+        road.settings[key] = setting
+    fn = setting.fn
+    group = _Group(model, bath, _PointModel(one), setting.expansion, fn, setting.top, setting.surfaces,
+                   _rounding(1, fn.z.size, radius, bath.mu, bath.T), True, None, setting.weights)  # fmt: skip
     values, _, converged, errors = _group_columns(group, atol)
-    return PointColumns(values, max(errors.values()), converged, group.fn.z.size, real)
+    real = road.reduced.real or all(v.imag == 0.0 for v in one.V)
+    return PointColumns(values, max(errors.values()), converged, fn.z.size, real)
 
 
 def pole_integrals(
@@ -1085,7 +1149,7 @@ def pole_integrals(
     for group in groups:
         widest = float(radii[group].max())
         group_expansion = expansion(bath.beta * widest)
-        n_nodes = _functionals(bath.T, bath.mu, group_expansion.n_poles, _top_decades(bath.beta * widest, group_expansion)).z.size
+        n_nodes = _functionals(bath.T, bath.mu, group_expansion.n_poles, _top_decades(group_expansion)).z.size
         n_slices = -(-group.size * n_nodes * n * n // _SLICE_ELEMENTS)
         step = -(-group.size // n_slices)  # equal slices, none of them a small remainder
         for start in range(0, group.size, step):
@@ -1158,9 +1222,10 @@ _GROUP_COST = 1400
 _SLICE_ELEMENTS = 65536
 
 
-def _top_decades(reach: float, expansion: FermiPoleExpansion) -> int:
-    """Decades of line quadrature above the last pole: up to 4 x reach, where G_S ~ 1/z."""
-    last = float(expansion.poles[-1])
+def _top_decades(expansion: FermiPoleExpansion) -> int:
+    """Decades of line quadrature above the last pole: up to 4 x the expansion's reach (the
+    points' reach rounded up to its bucket, :func:`fermi_pole_expansion`), where G_S ~ 1/z."""
+    last, reach = float(expansion.poles[-1]), expansion.reach
     return max(0, math.ceil(math.log(4.0 * reach / last))) if last < 4.0 * reach else 0
 
 
@@ -1255,7 +1320,7 @@ class _Group(NamedTuple):
 
     model: OpenSystem
     bath: Bath
-    evaluated: EvaluatedModel
+    evaluated: EvaluatedModel | _PointModel
     expansion: FermiPoleExpansion
     fn: _Functionals
     top: int
@@ -1263,14 +1328,15 @@ class _Group(NamedTuple):
     roundings: tuple[float, float]
     want_state: bool
     directions: Sequence[Mapping[str, float]] | None
+    one_level_weights: np.ndarray | None = None  # :func:`_one_level_weights`, where the caller has them
 
     @classmethod
     def of(
-        cls, model: OpenSystem, bath: Bath, evaluated: EvaluatedModel, expansion: FermiPoleExpansion, radius: float,
-        want_state: bool, directions: Sequence[Mapping[str, float]] | None,
+        cls, model: OpenSystem, bath: Bath, evaluated: EvaluatedModel | _PointModel, expansion: FermiPoleExpansion,
+        radius: float, want_state: bool, directions: Sequence[Mapping[str, float]] | None,
     ) -> _Group:
         """The group of ``evaluated``'s points, whose spectral radii are at most ``radius``."""
-        top = _top_decades(bath.beta * radius, expansion)
+        top = _top_decades(expansion)
         fn = _functionals(bath.T, bath.mu, expansion.n_poles, top)
         surfaces = _surfaces(model.reservoirs, bath.T, bath.mu, expansion.n_poles, top)
         roundings = _rounding(model.n_levels, fn.z.size, radius, bath.mu, bath.T)
@@ -1309,17 +1375,24 @@ _STATE_ERRORS = tuple(f"error:{k}" for k in (*_STATE_SCALARS, "H_SR", "log_f_mat
 
 @lru_cache(maxsize=64)
 def _one_level_weights(reservoirs: tuple, T: float, mu: float, n_poles: int, top: int) -> np.ndarray:
-    """The real weights of every pole sum of one level (:func:`_one_level_integrals`), (2 M, 3 + 7 R):
-    with x = G - 1 / (z - mu), G or G^2 at the M nodes (P, M), x.view(float) @ W gives the real
-    parts of the sums, columns (w = :attr:`_Functionals.weights`, g_r, g_r' = the surfaces):
-    of G - 1 / (z - mu): w0, w2; of G, per reservoir: w0 g_r', w1 g_r', w2 g_r', w0 g_r; of G^2:
-    w1, then per reservoir w1 g_r', w2 g_r', w2 g_r. Every node function of one level is such a
-    weighted G or G^2, since Sigma = sum_r abs(V_r)^2 g_r is a sum of fixed functions."""
+    """The real weights of every pole sum of one level (:func:`_one_level_integrals`), (2 M, 3 + 8 R):
+    with G or G^2 at the M nodes (P, M), G.view(float) @ W gives the real parts of the sums,
+    columns (w = :attr:`_Functionals.weights`, g_r, g_r' = the surfaces, l = 1 / (z - mu) on the
+    line, 0 at the poles; :func:`_one_level_columns` names their places):
+
+    * of G: w0; w2 l; w2 l g_r per reservoir; then per reservoir w0 g_r', w1 g_r', w2 g_r', w0 g_r;
+    * of G^2: w1; then per reservoir w1 g_r', w2 g_r', w2 g_r.
+
+    Every node function of one level is such a weighted G or G^2, since Sigma = sum_r abs(V_r)^2 g_r
+    is a sum of fixed functions; so is G - 1 / (z - mu) = (eps - mu + Sigma) G / (z - mu), whose
+    fold down the line (the system's log kernel) is then a sum of two columns, (eps - mu) x the
+    second and sum_r s_r x the next R, without cancelling G against 1 / (z - mu) at every node."""
     fn = _functionals(T, mu, n_poles, top)
     surfaces = _surfaces(reservoirs, T, mu, n_poles, top)
     assert surfaces.g_flat is not None and surfaces.dg_flat is not None
     w0, w1, w2 = fn.weights.T
-    columns = [w0, w2]
+    folded = w2 * fn.line_shift
+    columns = [w0, folded, *(folded * g for g in surfaces.g_flat)]
     for g, dg in zip(surfaces.g_flat, surfaces.dg_flat, strict=True):
         columns += [w0 * dg, w1 * dg, w2 * dg, w0 * g]
     columns.append(w1)
@@ -1333,10 +1406,28 @@ def _one_level_weights(reservoirs: tuple, T: float, mu: float, n_poles: int, top
     return out
 
 
+def _one_level_columns(R: int) -> tuple[int, int]:
+    """Where the columns of :func:`_one_level_weights` start for R reservoirs: the per-reservoir
+    ones on G (after w0, w2 l and the R of w2 l g_r), and those on G^2."""
+    return 2 + R, 2 + 5 * R
+
+
+@lru_cache(maxsize=64)
+def _level_basis(reservoirs: tuple, T: float, mu: float, n_poles: int, top: int) -> np.ndarray:
+    """The rows z, 1, g_1, ..., g_R at the nodes of :func:`_functionals` (same arguments), viewed
+    as floats (2 + R, 2 M): D = z - eps - sum_r s_r g_r of a batch is one real product with them."""
+    fn = _functionals(T, mu, n_poles, top)
+    surfaces = _surfaces(reservoirs, T, mu, n_poles, top)
+    assert surfaces.g_flat is not None
+    basis = np.concatenate([fn.z[None], np.ones((1, fn.z.size), dtype=complex), surfaces.g_flat]).view(float)
+    basis.setflags(write=False)
+    return basis
+
+
 class _BatchWeights(NamedTuple):
     """:func:`_one_level_weights` rearranged for a batch (:func:`_one_level_batch_sums`): the
     weights of the pole values [G, G^2] (4 N real rows) on the columns nonzero there, and of the
-    line values [G, G - 1 / (z - mu)(, G^2)] (4 Q or 6 Q rows) on theirs."""
+    line values [G(, G^2)] (2 Q or 4 Q rows) on theirs."""
 
     pole_columns: np.ndarray
     on_poles: np.ndarray
@@ -1349,26 +1440,22 @@ class _BatchWeights(NamedTuple):
 def _batch_weights(reservoirs: tuple, T: float, mu: float, n_poles: int, top: int, line_G2: bool) -> _BatchWeights:
     """:class:`_BatchWeights` of :func:`_one_level_weights` (same arguments): w0 and w1 live on the
     poles, w2 on the line only, so most columns need one block of values only; G^2 on the line
-    (``line_G2``) serves the Eq. (21) term alone. At the poles G - 1 / (z - mu) is G itself."""
+    (``line_G2``) serves the Eq. (21) term alone."""
     weights = _one_level_weights(reservoirs, T, mu, n_poles, top)
-    R, split = len(reservoirs), 2 * n_poles
-    arrays = (slice(0, 2), slice(2, 2 + 4 * R), slice(2 + 4 * R, None))  # columns on G - 1/(z - mu), G, G^2
-    pole_rows, line_rows = weights[:split], weights[split:]
-    # the pole block: G's rows carry the columns of the first two arrays, G^2's those of the third
-    on_poles = np.zeros((2 * split, weights.shape[1]))
-    on_poles[:split, arrays[0]], on_poles[:split, arrays[1]] = pole_rows[:, arrays[0]], pole_rows[:, arrays[1]]
-    on_poles[split:, arrays[2]] = pole_rows[:, arrays[2]]
-    # the line block: G, then G - 1/(z - mu), then G^2
-    blocks = [(arrays[1], ), (arrays[0], )] + ([(arrays[2], )] if line_G2 else [])
-    on_line = np.zeros((len(blocks) * line_rows.shape[0], weights.shape[1]))
-    for i, (columns, ) in enumerate(blocks):
-        on_line[i * line_rows.shape[0]: (i + 1) * line_rows.shape[0], columns] = line_rows[:, columns]
-    pole_columns = np.flatnonzero(np.any(on_poles != 0.0, axis=0))
-    line_columns = np.flatnonzero(np.any(on_line != 0.0, axis=0))
+    split, on_G2 = 2 * n_poles, _one_level_columns(len(reservoirs))[1]
+    blocks = []
+    for rows, with_G2 in ((slice(0, split), True), (slice(split, None), line_G2)):
+        part = weights[rows]
+        block = np.zeros(((2 if with_G2 else 1) * part.shape[0], weights.shape[1]))
+        block[: part.shape[0], :on_G2] = part[:, :on_G2]  # G's rows: the columns on G
+        if with_G2:
+            block[part.shape[0]:, on_G2:] = part[:, on_G2:]  # G^2's rows: the columns on G^2
+        columns = np.flatnonzero(np.any(block != 0.0, axis=0))
+        blocks.append((columns, np.ascontiguousarray(block[:, columns])))
+    (pole_columns, on_poles), (line_columns, on_line) = blocks
     # no column takes values from both blocks (w0, w1 and w2 never share one): each is set once
     assert not np.intersect1d(pole_columns, line_columns).size
-    out = _BatchWeights(pole_columns, np.ascontiguousarray(on_poles[:, pole_columns]), line_columns,
-                        np.ascontiguousarray(on_line[:, line_columns]), weights.shape[1])  # fmt: skip
+    out = _BatchWeights(pole_columns, on_poles, line_columns, on_line, weights.shape[1])
     for array in out[:4]:
         array.setflags(write=False)
     return out
@@ -1377,22 +1464,19 @@ def _batch_weights(reservoirs: tuple, T: float, mu: float, n_poles: int, top: in
 def _one_level_batch_sums(D: np.ndarray, fn: _Functionals, weights: _BatchWeights) -> np.ndarray:
     """The real parts of the pole sums of :func:`_one_level_weights` for a batch, (P, columns),
     from D = z - eps - Sigma (P, M): one product for the poles and one for the line, each with
-    the columns nonzero there only (:func:`_batch_weights`): per point one division per node,
-    one subtraction per line node, one multiplication per pole (and per line node for Eq. 21)."""
+    the columns nonzero there only (:func:`_batch_weights`): per point one division per node and
+    one multiplication per pole (and per line node for Eq. 21)."""
     P, N = D.shape[0], fn.n_poles
     Q = D.shape[1] - N
-    line_G2 = weights.on_line.shape[0] == 6 * Q
+    line_G2 = weights.on_line.shape[0] == 4 * Q
     # two buffers, written in place: fresh ~1 MB temporaries per group were trimmed from the
     # heap and faulted back in page by page (measured: 300 page faults, a third of the kernel)
     on_poles = np.empty((P, 2 * N), dtype=complex)
-    on_line = np.empty((P, (3 if line_G2 else 2) * Q), dtype=complex)
-    G_poles = np.divide(1.0, D[:, :N], out=on_poles[:, :N])
-    np.square(G_poles, out=on_poles[:, N:])
+    on_line = np.empty((P, (2 if line_G2 else 1) * Q), dtype=complex)
+    np.square(np.divide(1.0, D[:, :N], out=on_poles[:, :N]), out=on_poles[:, N:])
     G_line = np.divide(1.0, D[:, N:], out=on_line[:, :Q])
-    # on the line the antiderivative of G - 1 / (w - mu) converges, that of 1 / (w - mu) does not
-    np.subtract(G_line, fn.line_shift[N:], out=on_line[:, Q: 2 * Q])
     if line_G2:
-        np.square(G_line, out=on_line[:, 2 * Q:])
+        np.square(G_line, out=on_line[:, Q:])
     sums = np.zeros((P, weights.n_columns))  # the Eq. (21) columns stay 0 where not asked for
     sums[:, weights.pole_columns] = on_poles.view(float) @ weights.on_poles
     sums[:, weights.line_columns] = on_line.view(float) @ weights.on_line
@@ -1425,10 +1509,7 @@ def _one_level_integrals(group: _Group) -> tuple[dict[str, Any], dict[str, np.nd
     dh: Any
     if P == 1:  # Python numbers wherever an array would hold one: ~50 ns an operation, not ~1 us
         point = one if isinstance(one, _OnePoint) else one.point()
-        eps, V, dh = point.eps, point.V, point.dh
-        s = [v.real**2 + v.imag**2 for v in V]
-        # 2 Re(V_r^* dV_r/dk): dSigma/dk = sum_r slope[k][r] g_r
-        slope = [[2.0 * (v.real * d.real + v.imag * d.imag) for v, d in zip(V, row, strict=True)] for row in point.dV]
+        eps, dh, s, slope = point.eps, point.dh, point.s, point.slope
         rate = None if rates is None else rates[:, 0].tolist()
         Sigma = s[0] * g_flat[0]
         for r in range(1, R):
@@ -1438,45 +1519,45 @@ def _one_level_integrals(group: _Group) -> tuple[dict[str, Any], dict[str, np.nd
         assert isinstance(one, _OneLevel)
         eps, s, dh, rate = one.eps, one.V.real**2 + one.V.imag**2, one.dh, rates  # (P,), (R, P), (K, P | 1)
         slope = 2.0 * (np.conj(one.V) * one.dV).real  # (K, R, P)
-        # (P, M); the (P,) factors made complex first: mixed real-complex operands would be cast
-        # element by element over all P x M values (measured: a tenth of the batch's instructions)
-        D = fn.z - eps.astype(complex)[:, None]
-        for r in range(R):
-            D -= s[r].astype(complex)[:, None] * g_flat[r]
+        # D = z - eps - sum_r s_r g_r (P, M) as one real product: [1, -eps, -s_1, ...] times the
+        # rows [z, 1, g_1, ...] viewed as floats (a fifth of the time of three complex passes)
+        coefficients = np.empty((P, 2 + R))
+        coefficients[:, 0], coefficients[:, 1], coefficients[:, 2:] = 1.0, -eps, -s.T
+        D = (coefficients @ _level_basis(group.model.reservoirs, T, mu, fn.n_poles, group.top)).view(complex)
     if P == 1:
-        weights = _one_level_weights(group.model.reservoirs, T, mu, fn.n_poles, group.top)
-        # the node values G - 1 / (w - mu), G, G^2 side by side (the first: on the line its
-        # antiderivative converges, that of 1 / (w - mu) alone does not; at the poles line_shift
-        # is 0), and one product: its fixed cost outweighs the unused columns
-        nodes = np.empty((3, *D.shape), dtype=complex)
-        G = np.divide(1.0, D, out=nodes[1])
-        np.subtract(G, fn.line_shift, out=nodes[0])
-        np.multiply(G, G, out=nodes[2])
-        sums = (nodes.view(float).reshape(3, -1) @ weights).reshape(3, 1, -1)
+        weights = group.one_level_weights
+        if weights is None:
+            weights = _one_level_weights(group.model.reservoirs, T, mu, fn.n_poles, group.top)
+        # the node values G and G^2 side by side and one product: its fixed cost outweighs the
+        # unused columns (each array's own columns are read below)
+        nodes = np.empty((2, *D.shape), dtype=complex)
+        np.square(np.divide(1.0, D, out=nodes[0]), out=nodes[1])
+        sums = nodes.view(float).reshape(2, -1) @ weights
     else:
         batch_weights = _batch_weights(group.model.reservoirs, T, mu, fn.n_poles, group.top, rate is not None)
         sums = _one_level_batch_sums(D, fn, batch_weights)
     # the universe's ln det at the poles: Re of sum_p R_p Log D(z_p) = sum_p R_p ln abs(D(z_p))
     universe = np.log(np.abs(D[..., : fn.n_poles])) @ fn.residues - fn.log_iy_sum.real
     if P == 1:
-        u, (of_G_sub, of_G, of_G2) = float(universe), sums[:, 0].tolist()
-    else:
-        # a batch's columns lie side by side in one table (their ranges do not overlap)
-        u, of_G_sub = universe, sums.T
-        of_G = of_G2 = of_G_sub
+        u, (of_G, of_G2) = float(universe), sums.tolist()
+    else:  # a batch's columns lie side by side in one table (their ranges do not overlap)
+        u, of_G = universe, sums.T
+        of_G2 = of_G
 
-    # the columns of _one_level_weights: 2 on G - 1 / (z - mu), then 4 per reservoir on G
-    # (w0 g', w1 g', w2 g', w0 g), then on G^2 w1 and 3 per reservoir (w1 g', w2 g', w2 g).
-    # Sums over reservoirs as plain loops: numbers for one point, arrays for a batch
-    c, k = of_G_sub[0], of_G_sub[1]
+    # the columns of _one_level_weights (its docstring). Sums over reservoirs as plain loops:
+    # numbers for one point, arrays for a batch
+    per_reservoir, on_G2 = _one_level_columns(R)
+    c = of_G[0]
+    k = (eps - mu) * of_G[1]  # the fold of G - 1 / (z - mu) = (eps - mu + Sigma) G / (z - mu)
     scale, coupling = 1.0, []
     r0 = r1 = r2 = h = d1_coupled = nonlocal_coupled = 0.0  # of Tr[G Sigma'] (3), Sigma G, Sigma' G^2 (2)
     for r in range(R):
-        on_G, on_G2, s_r = 2 + 4 * r, 3 + 4 * R + 3 * r, s[r]
+        on_G, on_G2_r, s_r = per_reservoir + 4 * r, on_G2 + 1 + 3 * r, s[r]
+        k = k + s_r * of_G[2 + r]
         r0, r1, r2 = r0 + s_r * of_G[on_G], r1 + s_r * of_G[on_G + 1], r2 + s_r * of_G[on_G + 2]
         coupling.append(of_G[on_G + 3])  # of g_r G
         h = h + s_r * of_G[on_G + 3]
-        d1_coupled, nonlocal_coupled = d1_coupled + s_r * of_G2[on_G2], nonlocal_coupled + s_r * of_G2[on_G2 + 1]
+        d1_coupled, nonlocal_coupled = d1_coupled + s_r * of_G2[on_G2_r], nonlocal_coupled + s_r * of_G2[on_G2_r + 1]
         scale = scale + s_r
     e = h + (eps - mu) * c  # of (z - mu) G - 1
     # the universe by line quadrature (the fold of Tr[G (1 - Sigma')] - 1 / (w - mu)) against its
@@ -1497,7 +1578,7 @@ def _one_level_integrals(group: _Group) -> tuple[dict[str, Any], dict[str, np.nd
         columns.update(
             H_SR=(4.0 * T) * h, log_one_minus_f_matrix=log_one_minus_f, log_f_matrix=log_f,
             # dC/dbeta at fixed mu: -T^2 sum_p R_p [G + (z_p - mu) G' + h.c.], -G' = G^2 - Sigma' G^2
-            correlation_matrix_beta_derivative=-2.0 * T * T * (c - (of_G2[2 + 4 * R] - d1_coupled)),
+            correlation_matrix_beta_derivative=-2.0 * T * T * (c - (of_G2[on_G2] - d1_coupled)),
             # Eq. (24)'s coefficient, as core.alpha.entropy_coefficient writes it for one level
             entropy_coefficient=-C * log_f - (1.0 - C) * log_one_minus_f,
         )  # fmt: skip
@@ -1506,7 +1587,7 @@ def _one_level_integrals(group: _Group) -> tuple[dict[str, Any], dict[str, np.nd
         # Sigma_dot = sum_r (sum_k rate_k slope[k][r]) g_r; column 2 (its antiderivative)
         h_dot = _contract(rate, dh)
         slope_dot = [_contract(rate, [row[r] for row in slope]) for r in range(R)]
-        term = h_dot * nonlocal_coupled + _contract(slope_dot, [of_G2[5 + 4 * R + 3 * r] for r in range(R)])
+        term = h_dot * nonlocal_coupled + _contract(slope_dot, [of_G2[on_G2 + 3 + 3 * r] for r in range(R)])
         columns["nonlocal_density"] = -(2.0 * T) * term
     columns["scale"] = scale
     return columns, {}, log_quadrature_error

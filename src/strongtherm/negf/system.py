@@ -89,9 +89,17 @@ class OpenSystem:
         object.__setattr__(self, "reservoirs", tuple(self.reservoirs))
 
     # ------------------------------------------------------------------ parameters
-    @property
+    @cached_property
     def parameter_names(self) -> tuple[str, ...]:
         return tuple(self.parameter_domain)
+
+    @cached_property
+    def memo(self) -> dict[str, Any]:
+        """What the engines derive from this (frozen) model once and reuse at every state, by the
+        engine's key (e.g. the pole road's reduction of an affine one-level model): a single
+        state costs tens of microseconds, and looking such things up by the model's parts (a
+        tuple of reservoirs hashed field by field) would be a measurable share of it."""
+        return {}
 
     def resolve(self, params: Params | None = None, **kwargs: float) -> dict[str, float]:
         """Validate and complete a parameter set: known names, finite values, inside the domain."""
