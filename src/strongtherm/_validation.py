@@ -133,4 +133,6 @@ def check_hermitian(name: str, value: Any, *, atol: float = 1e-12) -> np.ndarray
 
 def check_alpha_partition(alpha: Any) -> float:
     """The alpha of the alpha-partition (Eqs. 22-24 of Kumar et al. 2024) lies in [0, 1]."""
+    if type(alpha) is float and 0.0 <= alpha <= 1.0:  # the common case, once per state read: no call
+        return alpha
     return check_real("alpha (alpha-partition fraction)", alpha, low=0.0, high=1.0)

@@ -345,43 +345,50 @@ _SCALARS = ("N_S", "U_S", "S_S", "Omega_S", "dN_R", "dU_R", "dS_R", "dOmega_R", 
 
 
 @lru_cache(maxsize=64)
-def _wanted_rows(keys: tuple[str, ...], names: tuple[str, ...]) -> tuple[tuple[str, ...], list[int]]:
-    """The rows of a road's table (``keys``) that an Equilibrium takes (:func:`_row_keys`), and their places."""
-    wanted = set(_row_keys(names))
-    places = [i for i, key in enumerate(keys) if key in wanted]
-    return tuple(keys[i] for i in places), places
+def _table_places(keys: tuple[str, ...], names: tuple[str, ...]) -> tuple[list[int], list[int], list[int]]:
+    """For a road's table (rows ``keys``): where each key of :func:`_row_keys` sits in the rows of
+    :func:`_rows` (``to``) and in the table (``from``), and the table's error rows."""
+    row_keys = _row_keys(names)
+    taken = [(i, keys.index(key)) for i, key in enumerate(row_keys) if key in keys]
+    return [i for i, _ in taken], [j for _, j in taken], list(column_layout(keys).errors)
 
 
-def _columns(integrals: EnergyIntegrals, names: tuple[str, ...]) -> dict[str, list]:
-    """The per-point scalars of a batch as Python lists: one table, one conversion per batch
-    (not one per value or per field); the road's own table where it made one, of the rows an
-    Equilibrium of a model with parameters ``names`` takes."""
-    if integrals.table is not None:
-        keys, table = integrals.table
-        wanted, places = _wanted_rows(keys, names)
-        columns: dict[str, list] = dict(zip(wanted, table[places].tolist(), strict=True))
-        error_rows = column_layout(keys).errors
-        worst = table[list(error_rows)].max(axis=0).tolist() if error_rows else [0.0] * integrals.n_points
-        columns.update({f"residual:{k}": np.asarray(v).tolist() for k, v in integrals.sum_rule_residuals.items()})
+#: the keys of :func:`_row_keys` that a road may leave out for a whole batch (None in the row)
+_OPTIONAL = ("nonlocal_density", "bound_state_counts", "entropy_coefficient")
+
+
+def _rows(integrals: EnergyIntegrals, names: tuple[str, ...]) -> tuple[list[list[float]], tuple[bool, bool, bool]]:
+    """Per point, the values of :func:`_row_keys` (``names``: the model's parameters) as one list
+    of floats: one (P, keys) table and one conversion per batch, not one per value or per field;
+    and whether each of :data:`_OPTIONAL` is there (its place holds NaN where not)."""
+    row_keys = _row_keys(names)
+    P = integrals.n_points
+    table = np.full((P, len(row_keys)), np.nan)
+    place = {key: i for i, key in enumerate(row_keys)}
+    if integrals.table is not None:  # the road's own table: its rows, the errors' largest
+        keys, source = integrals.table
+        to, taken, error_rows = _table_places(keys, names)
+        table[:, to] = source[taken].T
+        table[:, place["worst"]] = source[error_rows].max(axis=0) if error_rows else 0.0
     else:
-        keyed = {name: getattr(integrals, name) for name in _SCALARS}
-        keyed.update({f"error:{k}": e for k, e in integrals.errors.items()})
-        keyed.update({f"powers_S:{k}": v for k, v in integrals.powers_S.items()})
-        keyed.update({f"powers_SR:{k}": v for k, v in integrals.powers_SR.items()})
-        keyed.update({f"residual:{k}": v for k, v in integrals.sum_rule_residuals.items()})
-        # one concatenation of the (P,) arrays (np.array of a list of arrays is ~5x slower)
-        rows = np.concatenate(list(keyed.values()), dtype=float).reshape(len(keyed), -1).tolist()
-        columns = dict(zip(keyed, rows, strict=True))
-        n_errors = len(integrals.errors)
-        error_rows_list = rows[len(_SCALARS): len(_SCALARS) + n_errors]
-        worst = [max(e) for e in zip(*error_rows_list, strict=True)] if n_errors else [0.0] * integrals.n_points
-    columns["worst"] = worst
-    for name in ("nonlocal_density", "bound_state_counts", "entropy_coefficient"):
-        if name in columns:
-            continue
+        fields = {name: getattr(integrals, name) for name in _SCALARS}
+        fields.update({f"error:{k}": e for k, e in integrals.errors.items()})
+        fields.update({f"powers_S:{k}": v for k, v in integrals.powers_S.items()})
+        fields.update({f"powers_SR:{k}": v for k, v in integrals.powers_SR.items()})
+        for key, value in fields.items():
+            if key in place:
+                table[:, place[key]] = value
+        errors = list(integrals.errors.values())
+        table[:, place["worst"]] = np.max(errors, axis=0) if errors else 0.0
+    for name, key in _RESIDUALS:
+        table[:, place[key]] = integrals.sum_rule_residuals[name]
+    present = []
+    for name in _OPTIONAL:
         value = getattr(integrals, name)
-        columns[name] = [None] * integrals.n_points if value is None else np.asarray(value).tolist()
-    return columns
+        if value is not None and (integrals.table is None or name not in integrals.table[0]):
+            table[:, place[name]] = np.asarray(value).real
+        present.append(value is not None)
+    return table.tolist(), (present[0], present[1], present[2])
 
 
 def _point_row(point: PointColumns, names: tuple[str, ...]) -> tuple:
@@ -456,12 +463,10 @@ def _assemble(
         per_point = [np.ascontiguousarray(m.real) for m in matrices]
     elif any(real):
         per_point = [[np.ascontiguousarray(m[i].real) if r else m[i] for i, r in enumerate(real)] for m in matrices]
-    names = model.parameter_names
-    columns = _columns(integrals, names)
-    rows = zip(*(columns[k] for k in _row_keys(names)), strict=True)
+    rows, present = _rows(integrals, model.parameter_names)
     return _equilibria_of_rows(
         model, bath, points, rows, zip(*per_point, strict=True), integrals.n_evaluations, integrals.method,
-        integrals.converged, states, directions, options,
+        integrals.converged, states, directions, options, present,
     )  # fmt: skip
 
 
@@ -477,9 +482,11 @@ def _equilibria_of_rows(
     states: Sequence[tuple[BoundState, ...] | None] | None,
     directions: Sequence[Mapping[str, float]] | None,
     options: QuadratureOptions,
+    present: tuple[bool, bool, bool] = (True, True, True),
 ) -> list[Equilibrium]:
     """The Equilibrium of each point from its row (values of :func:`_row_keys`, in order) and its
-    matrices (:data:`MATRIX_FIELDS` order), with the warnings of :func:`_warn_if_unconverged`.
+    matrices (:data:`MATRIX_FIELDS` order), with the warnings of :func:`_warn_if_unconverged`;
+    ``present``: whether the row's entries of :data:`_OPTIONAL` hold values (else None is meant).
 
     One loop with everything shared bound once: the instances are made as
     :func:`.core.results.filled` makes them (the dataclasses' own ``__init__`` sets each field
@@ -489,6 +496,7 @@ def _equilibria_of_rows(
     K = len(names)
     out: list[Equilibrium] = []
     new, fill = object.__new__, object.__setattr__  # core.results.filled, inline: 3 calls per point saved
+    has_nonlocal, has_counts, has_coefficient = present
     # the cyclic collector paused while the results are made: they form no cycles, and a batch's
     # ~10 new containers per point would otherwise set off collections that traverse every
     # object alive, the results kept so far included (measured: 0.6-1.8 us of a batch point's ~12)
@@ -498,6 +506,10 @@ def _equilibria_of_rows(
         for i, (params, row, (C, log_f, log_one_minus_f, dC_dbeta)) in enumerate(zip(points, rows, matrices, strict=True)):
             (N, U, S, Omega, dN, dU, dS, dOmega, e_N, e_U, e_S, e_Omega, e_dN, e_dU, e_dS, e_dOmega, expectation_H_S,
              H_SR, worst, nonlocal_density, n_bound, coefficient, residual_g, residual_dg, *powers) = row  # fmt: skip
+            if not has_nonlocal:
+                nonlocal_density = None
+            if not has_counts:
+                n_bound = None
             if residual_g or residual_dg:
                 residuals: Mapping[str, float] = {"int g_S - n": residual_g, "int delta g_R": residual_dg}
                 _warn_if_unconverged(model, params, converged, method, options, worst, residuals)
@@ -532,7 +544,7 @@ def _equilibria_of_rows(
                 "_bound_states": states[i] if states else None,
                 "_n_bound_states": n_bound,
             }  # fmt: skip
-            if coefficient is not None:  # the road computed it: Equilibrium.entropy_coefficient is cached
+            if has_coefficient and coefficient is not None:  # the road computed it: Equilibrium.entropy_coefficient is cached
                 fields["entropy_coefficient"] = coefficient
             fill(equilibrium, "__dict__", fields)
             out.append(equilibrium)
