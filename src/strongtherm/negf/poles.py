@@ -1425,61 +1425,52 @@ def _level_basis(reservoirs: tuple, T: float, mu: float, n_poles: int, top: int)
 
 
 class _BatchWeights(NamedTuple):
-    """:func:`_one_level_weights` rearranged for a batch (:func:`_one_level_batch_sums`): the
-    weights of the pole values [G, G^2] (4 N real rows) on the columns nonzero there, and of the
-    line values [G(, G^2)] (2 Q or 4 Q rows) on theirs."""
+    """:func:`_one_level_weights` rearranged for a batch (:func:`_one_level_batch_sums`): per
+    block of node values (G at the poles, G^2 at the poles, G on the line, G^2 on the line) the
+    columns nonzero there and their weights (2 N or 2 Q real rows each)."""
 
-    pole_columns: np.ndarray
-    on_poles: np.ndarray
-    line_columns: np.ndarray
-    on_line: np.ndarray
+    blocks: tuple[tuple[np.ndarray, np.ndarray], ...]
     n_columns: int
 
 
 @lru_cache(maxsize=64)
-def _batch_weights(reservoirs: tuple, T: float, mu: float, n_poles: int, top: int, line_G2: bool) -> _BatchWeights:
+def _batch_weights(reservoirs: tuple, T: float, mu: float, n_poles: int, top: int) -> _BatchWeights:
     """:class:`_BatchWeights` of :func:`_one_level_weights` (same arguments): w0 and w1 live on the
     poles, w2 on the line only, so most columns need one block of values only; G^2 on the line
-    (``line_G2``) serves the Eq. (21) term alone."""
+    serves the Eq. (21) term alone."""
     weights = _one_level_weights(reservoirs, T, mu, n_poles, top)
     split, on_G2 = 2 * n_poles, _one_level_columns(len(reservoirs))[1]
     blocks = []
-    for rows, with_G2 in ((slice(0, split), True), (slice(split, None), line_G2)):
-        part = weights[rows]
-        block = np.zeros(((2 if with_G2 else 1) * part.shape[0], weights.shape[1]))
-        block[: part.shape[0], :on_G2] = part[:, :on_G2]  # G's rows: the columns on G
-        if with_G2:
-            block[part.shape[0]:, on_G2:] = part[:, on_G2:]  # G^2's rows: the columns on G^2
-        columns = np.flatnonzero(np.any(block != 0.0, axis=0))
-        blocks.append((columns, np.ascontiguousarray(block[:, columns])))
-    (pole_columns, on_poles), (line_columns, on_line) = blocks
-    # no column takes values from both blocks (w0, w1 and w2 never share one): each is set once
-    assert not np.intersect1d(pole_columns, line_columns).size
-    out = _BatchWeights(pole_columns, on_poles, line_columns, on_line, weights.shape[1])
-    for array in out[:4]:
-        array.setflags(write=False)
-    return out
+    for rows in (slice(0, split), slice(split, None)):
+        for columns in (slice(0, on_G2), slice(on_G2, None)):  # the columns on G, then on G^2
+            part = np.zeros_like(weights[rows])
+            part[:, columns] = weights[rows][:, columns]
+            nonzero = np.flatnonzero(np.any(part != 0.0, axis=0))
+            block = np.ascontiguousarray(part[:, nonzero])
+            for array in (nonzero, block):
+                array.setflags(write=False)
+            blocks.append((nonzero, block))
+    # no column takes values from two blocks (w0, w1 and w2 never share one): each is set once
+    taken = np.concatenate([columns for columns, _ in blocks])
+    assert taken.size == np.unique(taken).size
+    return _BatchWeights(tuple(blocks), weights.shape[1])
 
 
-def _one_level_batch_sums(D: np.ndarray, fn: _Functionals, weights: _BatchWeights) -> np.ndarray:
+def _one_level_batch_sums(D: np.ndarray, fn: _Functionals, weights: _BatchWeights, line_G2: bool) -> np.ndarray:
     """The real parts of the pole sums of :func:`_one_level_weights` for a batch, (P, columns),
-    from D = z - eps - Sigma (P, M): one product for the poles and one for the line, each with
-    the columns nonzero there only (:func:`_batch_weights`): per point one division per node and
-    one multiplication per pole (and per line node for Eq. 21)."""
-    P, N = D.shape[0], fn.n_poles
-    Q = D.shape[1] - N
-    line_G2 = weights.on_line.shape[0] == 4 * Q
-    # two buffers, written in place: fresh ~1 MB temporaries per group were trimmed from the
-    # heap and faulted back in page by page (measured: 300 page faults, a third of the kernel)
-    on_poles = np.empty((P, 2 * N), dtype=complex)
-    on_line = np.empty((P, (2 if line_G2 else 1) * Q), dtype=complex)
-    np.square(np.divide(1.0, D[:, :N], out=on_poles[:, :N]), out=on_poles[:, N:])
-    G_line = np.divide(1.0, D[:, N:], out=on_line[:, :Q])
-    if line_G2:
-        np.square(G_line, out=on_line[:, Q:])
-    sums = np.zeros((P, weights.n_columns))  # the Eq. (21) columns stay 0 where not asked for
-    sums[:, weights.pole_columns] = on_poles.view(float) @ weights.on_poles
-    sums[:, weights.line_columns] = on_line.view(float) @ weights.on_line
+    from D = z - eps - Sigma (P, M), which is overwritten by G = 1 / D: one product per block of
+    node values (:func:`_batch_weights`), each with the columns nonzero there only; G^2 on the
+    line (``line_G2``) for the Eq. (21) term only. Per point one division per node and one
+    multiplication per pole; the node values stay in D's memory (fresh ~1 MB buffers per batch
+    cost cache misses as much as the arithmetic)."""
+    N = fn.n_poles
+    G = np.divide(1.0, D, out=D)
+    G2_poles = np.square(G[:, :N])
+    values = (G[:, :N], G2_poles, G[:, N:], np.square(G[:, N:]) if line_G2 else None)
+    sums = np.zeros((D.shape[0], weights.n_columns))  # the Eq. (21) columns stay 0 where not asked for
+    for (columns, block), array in zip(weights.blocks, values, strict=True):
+        if array is not None and columns.size:
+            sums[:, columns] = array.view(float) @ block
     return sums
 
 
@@ -1524,6 +1515,8 @@ def _one_level_integrals(group: _Group) -> tuple[dict[str, Any], dict[str, np.nd
         coefficients = np.empty((P, 2 + R))
         coefficients[:, 0], coefficients[:, 1], coefficients[:, 2:] = 1.0, -eps, -s.T
         D = (coefficients @ _level_basis(group.model.reservoirs, T, mu, fn.n_poles, group.top)).view(complex)
+    # the universe's ln det at the poles: Re of sum_p R_p Log D(z_p) = sum_p R_p ln abs(D(z_p))
+    universe = np.log(np.abs(D[..., : fn.n_poles])) @ fn.residues - fn.log_iy_sum.real
     if P == 1:
         weights = group.one_level_weights
         if weights is None:
@@ -1532,16 +1525,10 @@ def _one_level_integrals(group: _Group) -> tuple[dict[str, Any], dict[str, np.nd
         # unused columns (each array's own columns are read below)
         nodes = np.empty((2, *D.shape), dtype=complex)
         np.square(np.divide(1.0, D, out=nodes[0]), out=nodes[1])
-        sums = nodes.view(float).reshape(2, -1) @ weights
-    else:
-        batch_weights = _batch_weights(group.model.reservoirs, T, mu, fn.n_poles, group.top, rate is not None)
-        sums = _one_level_batch_sums(D, fn, batch_weights)
-    # the universe's ln det at the poles: Re of sum_p R_p Log D(z_p) = sum_p R_p ln abs(D(z_p))
-    universe = np.log(np.abs(D[..., : fn.n_poles])) @ fn.residues - fn.log_iy_sum.real
-    if P == 1:
-        u, (of_G, of_G2) = float(universe), sums.tolist()
-    else:  # a batch's columns lie side by side in one table (their ranges do not overlap)
-        u, of_G = universe, sums.T
+        u, (of_G, of_G2) = float(universe), (nodes.view(float).reshape(2, -1) @ weights).tolist()
+    else:  # (after the universe: the batch's sums overwrite D) one table, the columns side by side
+        batch_weights = _batch_weights(group.model.reservoirs, T, mu, fn.n_poles, group.top)
+        u, of_G = universe, _one_level_batch_sums(D, fn, batch_weights, line_G2=rate is not None).T
         of_G2 = of_G
 
     # the columns of _one_level_weights (its docstring). Sums over reservoirs as plain loops:
