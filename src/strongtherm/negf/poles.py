@@ -69,7 +69,9 @@ A batch costs P x (N + Q) elements, N ~ sqrt(beta x radius / 0.27) poles and Q ~
 zeta_1) + 30 line nodes (~130 at N = 30, ~200 at N = 140);
 a single state of a one-level affine model (:func:`single_point`) does a dozen array operations
 on its nodes and everything else in Python numbers, since an array operation costs ~1 us
-whatever its size and a Python multiplication ~50 ns.
+whatever its size and a Python multiplication ~50 ns. On that path ``zip`` goes without
+``strict=`` where the lengths are fixed by construction: a keyword costs ~0.35 us a call
+(measured), and a single state made nine such calls.
 """
 
 from __future__ import annotations
@@ -675,7 +677,7 @@ class _OnePoint(NamedTuple):
     @classmethod
     def of(cls, eps: float, V: list[complex], dh: list[float], dV: list[list[complex]]) -> _OnePoint:
         s = [v.real * v.real + v.imag * v.imag for v in V]
-        slope = [[2.0 * (v.real * d.real + v.imag * d.imag) for v, d in zip(V, row, strict=True)] for row in dV]
+        slope = [[2.0 * (v.real * d.real + v.imag * d.imag) for v, d in zip(V, row)] for row in dV]  # noqa: B905
         return cls(eps, V, dh, dV, s, slope)
 
 
@@ -699,9 +701,9 @@ class _AffineOneLevel:
         eps_slopes, V0, V_slopes = self._lists
         lam = [params[k] for k in names]
         eps, V = self.eps0, list(V0)
-        for x, d_eps, d_V in zip(lam, eps_slopes, V_slopes, strict=True):
+        for x, d_eps, d_V in zip(lam, eps_slopes, V_slopes):  # noqa: B905
             eps += x * d_eps
-            V = [v + x * d for v, d in zip(V, d_V, strict=True)]
+            V = [v + x * d for v, d in zip(V, d_V)]  # noqa: B905
         return _OnePoint.of(eps, V, eps_slopes, V_slopes)
 
     def at(self, points: Sequence[Mapping[str, float]], names: Sequence[str]) -> _OneLevel:
@@ -1362,7 +1364,7 @@ def _error_estimates(group: _Group, log_quadrature_error: Any, scale: Any) -> di
         e_S = beta * (e_U + log_kernel)
         values = (e_N, e_U_S, e_S, log_kernel, 2.0 * e_N, 2.0 * e_U_S, 2.0 * e_S, 2.0 * log_kernel, coupled, beta * log_kernel,
                   beta * log_kernel, T * e.sup_x_derivative_error + rounding_energy)  # fmt: skip
-        errors.update(zip(_STATE_ERRORS, values, strict=True))
+        errors.update(zip(_STATE_ERRORS, values))  # noqa: B905
     if group.directions is not None:
         errors["error:nonlocal_density"] = log_kernel * scale  # a log kernel's, times the coupling scale
     return errors
@@ -1553,11 +1555,11 @@ def _one_level_integrals(group: _Group) -> tuple[dict[str, Any], dict[str, np.nd
     C = 0.5 + (2.0 * T) * c
     powers_S, powers_SR, _ = column_names(names)
     columns: dict[str, Any] = {"correlation_matrix": C, "expectation_H_S": eps * C}
-    columns.update(zip(powers_S, [d * C for d in dh], strict=True))
+    columns.update(zip(powers_S, [d * C for d in dh]))  # noqa: B905
     # <dH_SR/dk> (Eq. 20): F = Tr[dSigma/dk G] = sum_r slope[k][r] g_r G
-    columns.update(zip(powers_SR, [(2.0 * T) * _contract(row, coupling) for row in slope], strict=True))
+    columns.update(zip(powers_SR, [(2.0 * T) * _contract(row, coupling) for row in slope]))  # noqa: B905
     if group.want_state:
-        columns.update(zip(_STATE_SCALARS, _state_scalars(1, T, mu, eps, c, e, k, u, r0, r1), strict=True))
+        columns.update(zip(_STATE_SCALARS, _state_scalars(1, T, mu, eps, c, e, k, u, r0, r1)))  # noqa: B905
         # int A omega = -int n_S f by parts onto K_S (M_1 = -(eps - mu)), int_mu^inf f = T ln 2
         A_omega = 0.5 * (eps - mu) - (2.0 * T) * k - T * math.log(2.0)
         beta = group.bath.beta

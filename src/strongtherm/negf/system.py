@@ -103,6 +103,18 @@ class OpenSystem:
 
     def resolve(self, params: Params | None = None, **kwargs: float) -> dict[str, float]:
         """Validate and complete a parameter set: known names, finite values, inside the domain."""
+        domain = self.parameter_domain
+        if not kwargs and type(params) is dict and len(params) == len(domain):
+            # the common case (once per state of every batch): every parameter given, each a plain
+            # finite float inside its interval; the same keys then (as many, all of the domain's)
+            resolved_fast: dict[str, float] = {}
+            for key, (low, high) in domain.items():
+                value = params.get(key)
+                if not (type(value) is float and low <= value <= high and -math.inf < value < math.inf):
+                    break
+                resolved_fast[key] = value
+            else:
+                return resolved_fast
         given = dict(params or {})
         given.update(kwargs)
         if given.keys() - self.parameter_domain.keys():
