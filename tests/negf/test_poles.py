@@ -436,7 +436,7 @@ def test_filled_results_equal_constructed_ones():
 
 def test_small_batches_take_the_single_point_road():
     # below _BATCH_FROM points a batch of a one-level model is its single states (a batch's
-    # set-up costs about four of them): identical numbers, and identical to a batch's to atol
+    # set-up costs about six of them): identical numbers, and identical to a batch's to atol
     from strongtherm.negf.partition import _BATCH_FROM
 
     bath = st.Bath(T=0.02, mu=0.1)

@@ -21,7 +21,7 @@ Two roads compute the energy integrals, both handing over an :class:`.energy_int
   reservoirs but the Lorentzian band, away from T -> 0 and huge energy scales): sums of G_S over the poles of a
   rational Fermi expansion (:mod:`.poles`); bound states are inside the pole sums, and the
   moments int g_S = n, int delta g_R = 0 enter analytically (their residuals are zero). A single
-  state of a one-level affine model (and each point of a batch of fewer than eight) takes
+  state of a one-level affine model (and each point of a batch of fewer than ten) takes
   :func:`.poles.single_point`, the same sums in Python numbers wherever an array would hold one;
 * ``method="contour"``: one adaptive wedge-contour integral (:mod:`.integrate`), which includes
   bound states without sampling delta functions, within an evaluation and memory budget; the two
@@ -330,10 +330,10 @@ def equilibria(
 
 
 #: below this many points a batch of a one-level model takes the single-point road point by point:
-#: a batch's set-up (model stacked, bound states counted, groups) costs ~250 us, about four single
+#: a batch's set-up (model stacked, bound states counted, groups) costs ~300 us, about six single
 #: states (measured, resonant level at T = 0.02: a batch of 2 cost 3.4 x two single states, of
-#: 5 1.5 x, of 10 0.84 x, of 100 0.24 x)
-_BATCH_FROM = 8
+#: 5 1.5 x, of 8 1.06 x, of 10 0.89 x, of 20 0.53 x, of 50 0.32 x)
+_BATCH_FROM = 10
 
 
 def _is_real(model: OpenSystem, params: Mapping[str, float]) -> bool:
@@ -490,8 +490,8 @@ def _equilibria_of_rows(
 
     One loop with everything shared bound once: the instances are made as
     :func:`.core.results.filled` makes them (the dataclasses' own ``__init__`` sets each field
-    through ``object.__setattr__``, more than a batch point's physics costs), and for the pole road, whose moments are exact, the residuals are one shared
-    read-only mapping."""
+    through ``object.__setattr__``, more than a batch point's physics costs), and for the pole
+    road, whose moments are exact, the residuals are one shared read-only mapping."""
     names = model.parameter_names
     K = len(names)
     out: list[Equilibrium] = []

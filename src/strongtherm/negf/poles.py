@@ -1211,10 +1211,10 @@ def _total(terms: Any) -> Any:
 
 
 #: the fixed cost of one group of a batch (one call of _integrals_of_group), in points x poles:
-#: measured on the resonant level at T = 0.02 (29 poles, 260 nodes): ~110 us per group against
-#: ~0.08 us per point and pole (2 points: 114 us, 200: 535 us, 400: 1030 us). By it, points
-#: share a group unless the poles a wider expansion adds to every member cost more than a group
-_GROUP_COST = 1400
+#: measured on the resonant level at T = 0.02 (30 poles, 162 nodes): ~105 us per group against
+#: ~0.032 us per point and pole (2 points: 111 us, 50: 147 us, 200: 276 us, 400: 486 us). By it,
+#: points share a group unless the poles a wider expansion adds to every member cost more than a group
+_GROUP_COST = 3300
 
 #: node values per array in one slice of a batch (see pole_integrals): 65536 complex numbers, 1 MiB
 #: per array, so that a batch's memory stays bounded. Measured (energy integrals per state, random
