@@ -503,3 +503,22 @@ def test_one_parameter_model_single_road_and_batch_agree():
         for key in ("system_N", "system_U", "system_S", "reservoir_S", "expectation_H_SR", "power_H_S_eps",
                     "alpha_entropy_0.3"):  # fmt: skip
             assert a[key] == pytest.approx(b[key], abs=1e-10), key
+
+
+def test_model_memo_is_bounded_and_not_pickled():
+    # the single road keeps what a model's states share per (T, mu, atol, reach bucket) in
+    # OpenSystem.memo: bounded (a sweep over T makes one entry per temperature), and left out
+    # of pickles (sent to sweep workers), where it is rebuilt on demand with the same numbers
+    import pickle
+
+    from strongtherm.negf.poles import _SINGLE_SETTINGS
+
+    model = st.models.resonant_level(t0=1.25)
+    for k in range(_SINGLE_SETTINGS + 5):
+        st.negf.equilibrium(model, st.Bath(T=0.02 + 1e-4 * k), eps_s=0.3, V=0.8)
+    assert 0 < len(model.memo["poles.single_point"].settings) <= _SINGLE_SETTINGS
+    copy = pickle.loads(pickle.dumps(model))
+    assert "memo" not in vars(copy)
+    a = st.negf.equilibrium(model, st.Bath(T=0.02), eps_s=0.3, V=0.8)
+    b = st.negf.equilibrium(copy, st.Bath(T=0.02), eps_s=0.3, V=0.8)
+    assert a.to_dict() == b.to_dict()

@@ -64,10 +64,10 @@ is one column of one product of a few node arrays with a fixed weight matrix
 one matrix product per matrix. For one level with one surface orbital per reservoir (every
 built-in one-level model) every node function is a fixed function of z times G_S or G_S^2, since
 Sigma = sum_r abs(V_r)^2 g_r: the weights are folded with g_r and g_r' once per set of nodes
-(:func:`_one_level_weights`), and three node arrays (G_S - 1/(z - mu), G_S, G_S^2) give every sum.
-A batch costs P x (N + Q) elements, N ~ sqrt(beta x radius / 0.27) poles and Q ~ 16 ln(zeta_N /
-zeta_1) + 30 line nodes (~130 at N = 30, ~200 at N = 140);
-a single state of a one-level affine model (:func:`single_point`) does a dozen array operations
+(:func:`_one_level_weights`), and two node arrays (G_S, G_S^2) give every sum, G_S - 1/(z - mu)
+included, as (eps - mu + Sigma) G_S / (z - mu). A batch costs P x (N + Q) elements, N ~
+sqrt(beta x radius / 0.27) poles and Q ~ 16 ln(zeta_N / zeta_1) + 30 line nodes (~130 at N = 30,
+~200 at N = 140), one division each and a few real products; a single state of a one-level affine model (:func:`single_point`) does a dozen array operations
 on its nodes and everything else in Python numbers, since an array operation costs ~1 us
 whatever its size and a Python multiplication ~50 ns. On that path ``zip`` goes without
 ``strict=`` where the lengths are fixed by construction: a keyword costs ~0.35 us a call
@@ -1591,7 +1591,9 @@ def _matrix_integrals(group: _Group) -> tuple[dict[str, Any], dict[str, np.ndarr
     """The columns of :meth:`EnergyIntegrals.from_columns` for any number of levels and surface
     orbitals (n x n matrix algebra on the nodes), the (P, n, n) matrices, and the log
     quadrature's error estimate per point."""
-    model, bath, stack, fn, directions = group.model, group.bath, group.evaluated.stack, group.fn, group.directions
+    evaluated = group.evaluated
+    assert isinstance(evaluated, EvaluatedModel)  # a single point's numbers take the one-level kernel
+    model, bath, stack, fn, directions = group.model, group.bath, evaluated.stack, group.fn, group.directions
     n, names = model.n_levels, model.parameter_names
     T, mu, beta, N = bath.T, bath.mu, bath.beta, group.expansion.n_poles
     alg = _algebra(n)

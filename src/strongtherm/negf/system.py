@@ -93,6 +93,13 @@ class OpenSystem:
     def parameter_names(self) -> tuple[str, ...]:
         return tuple(self.parameter_domain)
 
+    def __getstate__(self) -> dict[str, Any]:
+        # pickled (e.g. to a sweep's worker processes) without the engines' memo: derived data,
+        # rebuilt on demand, that can hold megabytes of node arrays
+        state = dict(self.__dict__)
+        state.pop("memo", None)
+        return state
+
     @cached_property
     def memo(self) -> dict[str, Any]:
         """What the engines derive from this (frozen) model once and reuse at every state, by the
