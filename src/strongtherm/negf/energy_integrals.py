@@ -13,6 +13,7 @@ parameter points of one model at one (T, mu):
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -145,12 +146,10 @@ class EnergyIntegrals:
         matrices, ...). The columns become one (F, P) table (:attr:`table`), one conversion."""
         keys = tuple(columns)
         values = list(columns.values())
-        table = None
+        table: np.ndarray | None = None
         if n_points == 1:  # numbers, as a single point has them: one conversion
-            try:
+            with contextlib.suppress(ValueError):  # numbers and (1,) arrays mixed: row by row below
                 table = np.array(values, dtype=float).reshape(len(keys), 1)
-            except ValueError:  # numbers and (1,) arrays mixed
-                table = None
         if table is None:  # numbers (the same at every point) and (P,) arrays: row by row (a
             # trial conversion first would raise, at ~10 us, for every batch)
             table = np.empty((len(keys), n_points))

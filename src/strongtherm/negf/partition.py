@@ -213,10 +213,10 @@ def equilibrium(
     """
     if direction is None:  # the single-point road where it applies, without a batch's lists
         check_model_and_bath(model, bath)
-        resolved = model.resolve(params)
-        point = single_point(model, bath, resolved, options or DEFAULT_OPTIONS, method)
+        resolved, chosen = model.resolve(params), options or DEFAULT_OPTIONS
+        point = single_point(model, bath, resolved, chosen, method)
         if point is not None:
-            return _point_equilibrium(model, bath, resolved, point, options or DEFAULT_OPTIONS)
+            return _point_equilibrium(model, bath, resolved, point, chosen)
     # equilibria validates model, bath and parameters once; nothing below checks them again
     directions = None if direction is None else [direction]
     return equilibria(model, bath, [params], options=options, directions=directions, method=method)[0]

@@ -67,9 +67,10 @@ Sigma = sum_r abs(V_r)^2 g_r: the weights are folded with g_r and g_r' once per 
 (:func:`_one_level_weights`), and two node arrays (G_S, G_S^2) give every sum, G_S - 1/(z - mu)
 included, as (eps - mu + Sigma) G_S / (z - mu). A batch costs P x (N + Q) elements, N ~
 sqrt(beta x radius / 0.27) poles and Q ~ 16 ln(zeta_N / zeta_1) + 30 line nodes (~130 at N = 30,
-~200 at N = 140), one division each and a few real products; a single state of a one-level affine model (:func:`single_point`) does a dozen array operations
-on its nodes and everything else in Python numbers, since an array operation costs ~1 us
-whatever its size and a Python multiplication ~50 ns. On that path ``zip`` goes without
+~200 at N = 140), one division each and a few real products; a single state of a one-level
+affine model (:func:`single_point`) does a dozen array operations on its nodes and everything
+else in Python numbers, since an array operation costs ~1 us whatever its size and a Python
+multiplication ~50 ns. On that path ``zip`` goes without
 ``strict=`` where the lengths are fixed by construction: a keyword costs ~0.35 us a call
 (measured), and a single state made nine such calls.
 """
@@ -233,17 +234,29 @@ class FermiPoleExpansion:
         return _fermi_sum(self.poles, self.residues, np.atleast_1d(np.asarray(x, dtype=float)))[0]
 
 
+#: grid of the reach and tolerance buckets: 2^(1/_STEPS_PER_OCTAVE) steps
+_STEPS_PER_OCTAVE = 16
+
+
 @lru_cache(maxsize=64)
 def _tolerance_bucket(tolerance: float) -> float:
     """The tolerance rounded down to the grid of :func:`_bucket` (a few distinct values per run)."""
-    return _bucket(tolerance) / 2.0 ** (1.0 / 16.0)
+    return _bucket(tolerance) / 2.0 ** (1.0 / _STEPS_PER_OCTAVE)
+
+
+def _bucket_index(value: float) -> int:
+    """k of the grid value 2^(k / _STEPS_PER_OCTAVE) at or above ``value`` (:func:`_bucket`)."""
+    return math.ceil(_STEPS_PER_OCTAVE * math.log2(value))
 
 
 def _bucket(value: float) -> float:
     # round the reach up (and the tolerance, then divided by the step, down) to a grid of
     # 2^(1/16) steps, so that nearby temperatures and tolerances share one cache entry
-    k = math.ceil(16.0 * math.log2(value))
-    return float(2.0 ** (k / 16.0))
+    return _bucket_value(_bucket_index(value))
+
+
+def _bucket_value(index: int) -> float:
+    return float(2.0 ** (index / _STEPS_PER_OCTAVE))
 
 
 def fermi_pole_expansion(reach: float, tolerance: float) -> FermiPoleExpansion:
@@ -1045,7 +1058,7 @@ def single_point(
     reach = bath.beta * radius
     if method is not None:  # a forced road: checked and refused with the same messages as any batch
         _expansions(model, bath, radius, atol)(reach)
-    key = (bath.T, bath.mu, atol, math.ceil(16.0 * math.log2(max(reach, 1.0))))
+    key = (bath.T, bath.mu, atol, _bucket_index(max(reach, 1.0)))  # the bucket of fermi_pole_expansion
     setting = road.settings.get(key)
     if setting is None:
         if len(road.settings) >= _SINGLE_SETTINGS:  # bounded: a sweep over T makes one per temperature
@@ -1126,7 +1139,7 @@ def pole_integrals(
     # one pole count per reach bucket (see _bucket), not per point: a table over the buckets'
     # range, after the widest reach was checked (every narrower one then has an expansion)
     expansion(bath.beta * float(radii.max()))
-    buckets = np.ceil(16.0 * np.log2(np.maximum(bath.beta * radii, 1.0))).astype(int)
+    buckets = np.ceil(_STEPS_PER_OCTAVE * np.log2(np.maximum(bath.beta * radii, 1.0))).astype(int)  # _bucket_index
     lowest = int(buckets.min())
     tolerance = _expansion_tolerance(atol, n)
     per_bucket = np.array([_pole_count(k, tolerance) for k in range(lowest, int(buckets.max()) + 1)])
@@ -1168,8 +1181,8 @@ def pole_integrals(
 
 @lru_cache(maxsize=4096)
 def _pole_count(bucket: int, tolerance: float) -> int:
-    """Poles of the expansion for the reach 2^(bucket / 16) at ``tolerance`` (:func:`fermi_pole_expansion`)."""
-    return fermi_pole_expansion(2.0 ** (bucket / 16.0), tolerance).n_poles
+    """Poles of the expansion for the reach of bucket ``bucket`` at ``tolerance`` (:func:`fermi_pole_expansion`)."""
+    return fermi_pole_expansion(_bucket_value(bucket), tolerance).n_poles
 
 
 def _rises(sorted_counts: np.ndarray) -> tuple[list[int], list[int]]:

@@ -35,6 +35,7 @@ from .reservoirs import Reservoir
 __all__ = ["ModelPoint", "OpenSystem", "check_model_and_bath"]
 
 Params = Mapping[str, float]
+_ABSENT = object()  # a parameter not given (OpenSystem.resolve)
 
 
 @dataclass(frozen=True)
@@ -109,41 +110,37 @@ class OpenSystem:
         return {}
 
     def resolve(self, params: Params | None = None, **kwargs: float) -> dict[str, float]:
-        """Validate and complete a parameter set: known names, finite values, inside the domain."""
-        domain = self.parameter_domain
-        if not kwargs and type(params) is dict and len(params) == len(domain):
-            # the common case (once per state of every batch): every parameter given, each a plain
-            # finite float inside its interval; the same keys then (as many, all of the domain's)
-            resolved_fast: dict[str, float] = {}
-            for key, (low, high) in domain.items():
-                value = params.get(key)
-                if not (type(value) is float and low <= value <= high and -math.inf < value < math.inf):
-                    break
-                resolved_fast[key] = value
-            else:
-                return resolved_fast
-        given = dict(params or {})
-        given.update(kwargs)
-        if given.keys() - self.parameter_domain.keys():
-            unknown = sorted(set(given) - set(self.parameter_domain))
-            raise ValueError(
-                f"{self.name} has no parameter(s) {unknown}; its parameters are {list(self.parameter_names)}"
-            )
+        """Validate and complete a parameter set: known names, finite values, inside the domain.
+
+        Unknown names are reported first, then a missing parameter or a bad value."""
+        # one plain dict is read in place (the common case, once per state of every batch)
+        given = params if not kwargs and type(params) is dict else {**(params or {}), **kwargs}
         resolved: dict[str, float] = {}
+        taken = 0
         for key, (low, high) in self.parameter_domain.items():
-            if key in given:
-                value = given[key]
-            elif key in self.defaults:
+            value = given.get(key, _ABSENT)
+            if value is _ABSENT:
+                self._check_names(given)
+                if key not in self.defaults:
+                    raise ValueError(f"{self.name}: parameter {key!r} is required (allowed range [{low:g}, {high:g}])")
                 value = self.defaults[key]
             else:
-                raise ValueError(f"{self.name}: parameter {key!r} is required (allowed range [{low:g}, {high:g}])")
+                taken += 1
             # a plain finite float inside the domain (the common case, once per parameter of every
             # state) needs no call; anything else gets check_real's conversion or its error
             if type(value) is float and low <= value <= high and -math.inf < value < math.inf:
                 resolved[key] = value
             else:
+                self._check_names(given)
                 resolved[key] = check_real(key, value, low=low, high=high)
+        if taken != len(given):  # names left over: not the model's
+            self._check_names(given)
         return resolved
+
+    def _check_names(self, given: Mapping[str, Any]) -> None:
+        unknown = sorted(set(given) - set(self.parameter_domain))
+        if unknown:
+            raise ValueError(f"{self.name} has no parameter(s) {unknown}; its parameters are {list(self.parameter_names)}")
 
     def at(self, params: Params | None = None, **kwargs: float) -> ModelPoint:
         """The model evaluated once at one parameter point: validated matrices for the physics.
