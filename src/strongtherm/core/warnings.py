@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["NumericsError", "NumericsWarning", "RankDeficientWarning"]
+__all__ = ["BoundStateWarning", "NumericsError", "NumericsWarning", "RankDeficientWarning"]
 
 
 class NumericsWarning(UserWarning):
@@ -21,3 +21,10 @@ class RankDeficientWarning(UserWarning):
 class NumericsError(ArithmeticError):
     """A computation asked for strict accuracy (e.g. ``QuadratureOptions(strict=True)``) stopped
     at a budget above its tolerance. The message gives the error reached and the budgets."""
+
+
+class BoundStateWarning(UserWarning):
+    """A bound state (a pole of G_S outside every continuum) matters for the answer and nothing in
+    the problem fixes its occupation: along a driven path it never relaxes, so the slow limit of
+    the work depends on the history and differs from Delta F*_S; between biased leads it carries
+    no current and its occupation is a choice of the caller. The message says which was made."""

@@ -1,0 +1,258 @@
+"""The steady state between reservoirs at different (T, mu): each number by a second road.
+
+Roads: the digamma closed forms of a wide-band level (themselves checked against direct
+quadrature), a direct scipy quadrature of QuTiP's HEOM-tutorial current formula, the equilibrium
+engine (pole sums) at equal baths, finite differences of the nonlinear steady state for the linear
+response, and the independence of the answer from the reference bath the correction is taken from.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hs
+from scipy.integrate import quad
+
+import strongtherm as st
+from strongtherm.core.warnings import BoundStateWarning
+from strongtherm.negf import transport
+from strongtherm.papers.transport_closed_forms import wide_band_level_currents
+
+
+def level_between(reservoirs, *, name="level"):
+    """One level coupled to each reservoir by its own V_k (parameters eps, V0, V1, ...)."""
+    R = len(reservoirs)
+    slopes = {f"V{k}": tuple(np.ones((1, 1)) if j == k else np.zeros((1, 1)) for j in range(R)) for k in range(R)}
+    return st.models.affine_open_system(
+        name=name, reservoirs=tuple(reservoirs), h_S=np.zeros((1, 1)), couplings=tuple(np.zeros((1, 1)) for _ in range(R)),
+        h_S_slopes={"eps": np.ones((1, 1))}, coupling_slopes=slopes,
+        parameter_domain={"eps": (-50, 50), **{f"V{k}": (0, 1e4) for k in range(R)}},
+        defaults={"eps": 0.0, **{f"V{k}": 0.5 for k in range(R)}},
+    )
+
+
+def fermi(e, T, mu):
+    return 0.5 * (1.0 - np.tanh(0.5 * (e - mu) / T))
+
+
+# ----------------------------------------------------------------------------- closed forms
+@pytest.mark.parametrize("eps, TL, TR, muL, muR", [(0.3, 0.1, 0.03, 0.2, -0.4), (-0.7, 0.02, 0.5, -0.5, 0.1), (0.0, 0.05, 0.05, 0.3, -0.3)])
+def test_wide_band_closed_forms_against_direct_quadrature(eps, TL, TR, muL, muR):
+    # the closed forms are themselves a derivation: check them against scipy's quad of the defining
+    # integrals (tolerance 1e-12: quad's own error estimate is below 1e-14 on these smooth integrands)
+    gL, gR = 0.05, 0.08
+    gamma = gL + gR
+    T = lambda e: gL * gR / ((e - eps) ** 2 + 0.25 * gamma**2)  # noqa: E731
+    window = lambda e: fermi(e, TL, muL) - fermi(e, TR, muR)  # noqa: E731
+    pts = sorted([eps, muL, muR])
+    I_num = quad(lambda e: T(e) * window(e), -60, 60, points=pts, limit=800, epsabs=1e-15)[0] / (2 * math.pi)
+    JE_num = quad(lambda e: e * T(e) * window(e), -60, 60, points=pts, limit=800, epsabs=1e-15)[0] / (2 * math.pi)
+    n_num = quad(lambda e: (gL * fermi(e, TL, muL) + gR * fermi(e, TR, muR)) / ((e - eps) ** 2 + 0.25 * gamma**2),
+                 -np.inf, np.inf, points=None, limit=800, epsabs=1e-15)[0] / (2 * math.pi)
+    cf = wide_band_level_currents(eps, gL, gR, st.Bath(T=TL, mu=muL), st.Bath(T=TR, mu=muR))
+    assert cf["I"] == pytest.approx(I_num, abs=1e-12)
+    assert cf["J_E"] == pytest.approx(JE_num, abs=1e-12)
+    assert cf["n"] == pytest.approx(n_num, abs=1e-10)  # an infinite interval: quad's error ~1e-11
+
+
+@pytest.mark.parametrize("eps, TL, TR, muL, muR", [(0.3, 0.1, 0.03, 0.2, -0.4), (-0.7, 0.02, 0.5, -0.5, 0.1)])
+def test_engine_agrees_with_the_wide_band_closed_forms(eps, TL, TR, muL, muR):
+    # flat bands of half-width D = 1e5: the Lamb shift (Gamma/pi)(e/D) ~ 1e-7 and the curvature of
+    # Gamma(e) ~ (e/D)^2 are the only differences from the closed forms, so 2e-6 relative
+    D = 1e5
+    band = st.negf.WideBand(D=D)
+    model = level_between([band, band])
+    gL, gR = 0.05, 0.08
+    baths = [st.Bath(T=TL, mu=muL), st.Bath(T=TR, mu=muR)]
+    ss = transport.steady_state(model, baths, eps=eps, V0=band.coupling_for_gamma(gL), V1=band.coupling_for_gamma(gR))
+    cf = wide_band_level_currents(eps, gL, gR, *baths)
+    assert ss.particle_current[0] == pytest.approx(cf["I"], rel=2e-6)
+    assert ss.energy_current[0] == pytest.approx(cf["J_E"], rel=2e-6, abs=1e-9)
+    assert ss.heat_current[0] == pytest.approx(cf["J_Q"], rel=2e-6, abs=1e-9)
+    assert ss.N_S == pytest.approx(cf["n"], abs=1e-6)
+
+
+@pytest.mark.parametrize("theta", [1.0, 2.0, 4.0])
+def test_peer_check_qutip_heom_tutorial_current(theta):
+    # QuTiP's HEOM tutorial (single impurity between Lorentzian leads centred at mu_a): level 1,
+    # gamma = 0.01, W = 1, T = 0.025851991, mu = +-theta/2; its analytic current keeps the leads' Lamb
+    # shift Lambda_a(w) = gamma W (w - mu_a) / (2 ((w - mu_a)^2 + W^2)). Our LorentzianBand(W, e0=mu_a)
+    # with V^2 = gamma W / 2 is the same lead; the formula is integrated here by scipy quad
+    # (tolerance 1e-10 relative: both integrals are held to ~1e-12 absolute on currents ~1e-3)
+    gamma, W, T, eps = 0.01, 1.0, 0.025851991, 1.0
+    muL, muR = theta / 2, -theta / 2
+
+    def width(w, mu):
+        return gamma * W**2 / ((w - mu) ** 2 + W**2)
+
+    def shift(w, mu):
+        return 0.5 * gamma * W * (w - mu) / ((w - mu) ** 2 + W**2)
+
+    def integrand(w):
+        GL, GR = width(w, muL), width(w, muR)
+        denominator = (w - eps - shift(w, muL) - shift(w, muR)) ** 2 + ((GL + GR) / 2) ** 2
+        return GL * GR / denominator * (fermi(w, T, muL) - fermi(w, T, muR)) / (2 * math.pi)
+
+    reference = quad(integrand, -10, 10, points=[muL, muR, eps], limit=1000, epsabs=1e-15, epsrel=1e-13)[0]
+    model = level_between([st.negf.LorentzianBand(W=W, e0=muL), st.negf.LorentzianBand(W=W, e0=muR)])
+    V = math.sqrt(gamma * W / 2)
+    ss = transport.steady_state(model, [st.Bath(T=T, mu=muL), st.Bath(T=T, mu=muR)], eps=eps, V0=V, V1=V)
+    assert ss.particle_current[0] == pytest.approx(reference, rel=1e-10)
+
+
+# ----------------------------------------------------------------------------- equilibrium and references
+def two_chain_level():
+    chain = st.negf.TightBindingChain(t0=1.25)
+    return level_between([chain, st.negf.TightBindingChain(t0=1.0)])
+
+
+def test_equal_baths_give_the_equilibrium_state_and_no_current():
+    # at equal baths the steady state is the equilibrium: the engine's pole sums are the other road
+    # (1e-10: both integrals are held to 1e-11)
+    model = two_chain_level()
+    bath = st.Bath(T=0.05, mu=0.1)
+    ss = transport.steady_state(model, [bath, bath], eps=0.2, V0=0.5, V1=0.7)
+    eq = st.negf.equilibrium(model, bath, eps=0.2, V0=0.5, V1=0.7)
+    assert np.all(ss.particle_current == 0.0) and np.all(ss.energy_current == 0.0)
+    assert ss.N_S == pytest.approx(eq.system.N, abs=1e-10)
+    assert ss.U_S == pytest.approx(eq.system.U, abs=1e-10)
+    assert ss.entropy_production == 0.0
+
+
+@pytest.mark.parametrize("n_levels", [1, 2])
+def test_the_reference_bath_does_not_change_the_state_without_bound_states(n_levels):
+    # C and <H_SR> are the reference equilibrium plus a Fermi-window correction: two references are
+    # two different sums (different pole sums, different windows) that must give one state (1e-10)
+    if n_levels == 1:
+        model, params = two_chain_level(), {"eps": 0.2, "V0": 0.5, "V1": 0.7}
+    else:
+        model = st.models.matrix_open_system(
+            [[0.1, 0.3], [0.3, -0.2]], [[[0.6, 0.0]], [[0.0, 0.5]]], reservoirs=[{"t0": 1.25}, {"t0": 1.25}])
+        params = {}
+    baths = [st.Bath(T=0.08, mu=0.4), st.Bath(T=0.02, mu=-0.3)]
+    a = transport.steady_state(model, baths, bound_state_reference=0, **params)
+    b = transport.steady_state(model, baths, bound_state_reference=1, **params)
+    assert np.max(np.abs(a.correlation_matrix - b.correlation_matrix)) < 1e-10
+    assert a.expectation_H_SR == pytest.approx(b.expectation_H_SR, abs=1e-10)
+    # the currents' integrands are the same, but the adaptive panels follow every component
+    assert np.max(np.abs(a.particle_current - b.particle_current)) < 1e-12
+
+
+def test_linear_response_against_finite_differences_and_onsager_reciprocity():
+    # G, L12 and L22 against central differences of the nonlinear steady state (step 1e-5: the
+    # truncation error ~ step^2 x third derivative ~ 1e-10 of values ~1e-1..1e-5); L12 = L21 is
+    # checked by two different nonlinear roads, I under a temperature bias and J_Q under a voltage
+    model = two_chain_level()
+    params = {"eps": 0.3, "V0": 0.5, "V1": 0.7}
+    T, mu, d = 0.05, 0.1, 1e-5
+    lr = transport.linear_response(model, st.Bath(T=T, mu=mu), **params)
+    by_mu = transport.steady_state(model, [st.Bath(T=T, mu=mu + d / 2), st.Bath(T=T, mu=mu - d / 2)], **params)
+    by_T = transport.steady_state(model, [st.Bath(T=T + d / 2, mu=mu), st.Bath(T=T - d / 2, mu=mu)], **params)
+    assert by_mu.particle_current[0] / d == pytest.approx(lr.conductance, rel=1e-7)
+    L12_from_I = by_T.particle_current[0] / (d / T**2)
+    # heat measured from the common mu: J_Q^0 = J_E^0 - mu_0 I_0 carries -(d/2) I = O(d^2), a 1e-3
+    # relative error here; (J_Q^0 - J_Q^1) / 2 = J_E^0 - mu I_0 has none
+    L21_from_JQ = (by_mu.energy_current[0] - mu * by_mu.particle_current[0]) / (d / T)
+    assert L12_from_I == pytest.approx(lr.onsager[0, 1], rel=1e-6)
+    assert L21_from_JQ == pytest.approx(lr.onsager[1, 0], rel=1e-6)
+    assert L12_from_I == pytest.approx(L21_from_JQ, rel=1e-6)
+    assert by_T.heat_current[0] / (d / T**2) == pytest.approx(lr.onsager[1, 1], rel=1e-6)
+    assert lr.thermal_conductance > 0 and lr.figure_of_merit > 0
+    # a level above mu: particles flow from hot to cold, so S > 0 in our sign (see LinearResponse)
+    assert lr.seebeck > 0
+
+
+# ----------------------------------------------------------------------------- laws on random models
+RESERVOIR_KINDS = [
+    lambda r: st.negf.TightBindingChain(t0=r.uniform(0.8, 1.6), e0=r.uniform(-0.3, 0.3)),
+    lambda r: st.negf.LorentzianBand(W=r.uniform(0.5, 3.0), e0=r.uniform(-1, 1)),
+    lambda r: st.negf.WideBand(D=r.uniform(3.0, 8.0)),
+]
+
+
+def random_open_system(seed):
+    """1-2 levels between 2-3 reservoirs of mixed kinds, with random baths."""
+    r = np.random.default_rng(seed)
+    n, R = int(r.integers(1, 3)), int(r.integers(2, 4))
+    h = r.normal(size=(n, n)) * 0.5
+    h = 0.5 * (h + h.T)
+    couplings = tuple(r.normal(size=(1, n)) * 0.6 for _ in range(R))
+    reservoirs = tuple(RESERVOIR_KINDS[int(r.integers(0, 3))](r) for _ in range(R))
+    model = st.negf.OpenSystem("random", n, reservoirs, lambda p: h, lambda p: tuple(p["g"] * c for c in couplings),
+                               {"g": (0.0, 2.0)}, {"g": 1.0})
+    baths = [st.Bath(T=float(r.uniform(0.02, 0.3)), mu=float(r.uniform(-0.8, 0.8))) for _ in range(R)]
+    return model, baths
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=hs.integers(0, 2**32 - 1))
+def test_second_law_and_conservation_on_random_models(seed):
+    # sigma >= 0 and sum I = sum J_E = 0 within 10x the reported errors (the currents need nothing
+    # but G_S and the widths), T_ab >= 0, and T_ab = T_ba summed: sum_b T_ab = sum_b T_ba
+    model, baths = random_open_system(seed)
+    currents = transport.steady_state(model, baths, state=False)
+    tol = 10 * max(currents.errors["particle_current"], currents.errors["energy_current"]) + 1e-13
+    assert abs(currents.conservation_residuals["sum I"]) < tol
+    assert abs(currents.conservation_residuals["sum J_E"]) < tol
+    assert currents.entropy_production > -tol * sum(1 / b.T for b in baths)
+    T = transport.transmission(model, np.linspace(-1, 1, 7))
+    assert T.min() > -1e-12
+    assert np.allclose(T.sum(axis=-1), T.sum(axis=-2), rtol=1e-10, atol=1e-14)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=hs.integers(0, 2**32 - 1))
+def test_steady_correlation_matrix_is_a_state_on_random_models(seed):
+    # 0 <= C <= 1 (a fermionic state), for chain and flat-band leads only: a Lorentzian lead beside a
+    # chain sends the equilibrium reference to its real-axis road, which does not converge at the
+    # chain's band edges (issue 21, item 2; the engine warns there, it is not hidden)
+    model, baths = random_open_system(seed)
+    if any(isinstance(r, st.negf.LorentzianBand) for r in model.reservoirs):
+        model = st.negf.OpenSystem("random", model.n_levels, tuple(st.negf.WideBand(D=5.0) for _ in model.reservoirs),
+                                   model.system_hamiltonian, model.couplings, model.parameter_domain, model.defaults)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BoundStateWarning)
+        ss = transport.steady_state(model, baths)
+    occupations = np.linalg.eigvalsh(ss.correlation_matrix)
+    assert occupations.min() > -1e-9 and occupations.max() < 1 + 1e-9
+
+
+# ----------------------------------------------------------------------------- bound states
+def test_bound_state_occupation_is_a_stated_choice():
+    # a level strongly coupled below the chain's band has a bound state; hot baths disagree on its
+    # occupation, so the engine warns, and the currents do not depend on the choice
+    model = two_chain_level()
+    params = {"eps": -2.0, "V0": 1.5, "V1": 1.2}
+    assert st.negf.bound_states(model, params)
+    baths = [st.Bath(T=1.0, mu=0.5), st.Bath(T=0.5, mu=-0.5)]
+    with pytest.warns(BoundStateWarning, match="not fixed by the leads"):
+        a = transport.steady_state(model, baths, bound_state_reference=0, **params)
+    with pytest.warns(BoundStateWarning):
+        b = transport.steady_state(model, baths, bound_state_reference=1, **params)
+    assert np.max(np.abs(a.particle_current - b.particle_current)) < 1e-12
+    assert a.N_S != pytest.approx(b.N_S, abs=1e-6)  # the choice is visible in the occupation
+
+
+# ----------------------------------------------------------------------------- bad input
+def test_bad_baths_are_named():
+    model = two_chain_level()
+    with pytest.raises(TypeError, match="one Bath per reservoir"):
+        transport.steady_state(model, st.Bath(T=0.1))
+    with pytest.raises(ValueError, match="has 2, got 3"):
+        transport.steady_state(model, [st.Bath(T=0.1)] * 3)
+    with pytest.raises(ValueError, match=r"reservoir\(s\) \[5\]"):
+        transport.steady_state(model, {0: st.Bath(T=0.1), 5: st.Bath(T=0.1)})
+    with pytest.raises(ValueError, match="no Bath for reservoir 1"):
+        transport.steady_state(model, {0: st.Bath(T=0.1)})
+    with pytest.raises(TypeError, match=r"baths\[1\]"):
+        transport.steady_state(model, [st.Bath(T=0.1), (0.1, 0.0)])
+    with pytest.raises(ValueError, match="T must be"):
+        transport.steady_state(model, [st.Bath(T=0.1), st.Bath(T=-0.1)])
+    with pytest.raises(ValueError, match="outside every band"):
+        transport.steady_state(model, [st.Bath(T=0.01, mu=20.0), st.Bath(T=0.01, mu=10.0)])
+    with pytest.raises(ValueError, match="exactly two reservoirs"):
+        transport.linear_response(level_between([st.negf.TightBindingChain(t0=1.0)] * 3), st.Bath(T=0.1))
