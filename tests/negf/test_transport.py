@@ -256,3 +256,52 @@ def test_bad_baths_are_named():
         transport.steady_state(model, [st.Bath(T=0.01, mu=20.0), st.Bath(T=0.01, mu=10.0)])
     with pytest.raises(ValueError, match="exactly two reservoirs"):
         transport.linear_response(level_between([st.negf.TightBindingChain(t0=1.0)] * 3), st.Bath(T=0.1))
+
+
+# ----------------------------------------------------------------------------- probe
+def probed_level(gamma_L=0.03, gamma_R=0.06, gamma_p=1e-6):
+    band = st.negf.WideBand(D=1e4)
+    model = level_between([band, band, band])
+    params = {"V0": band.coupling_for_gamma(gamma_L), "V1": band.coupling_for_gamma(gamma_R), "V2": band.coupling_for_gamma(gamma_p)}
+    return model, params
+
+
+def test_probe_reads_the_common_bath_in_equilibrium():
+    model, params = probed_level()
+    bath = st.Bath(T=0.07, mu=0.15)
+    reading = transport.probe(model, [bath, bath, st.Bath(T=0.2, mu=-0.1)], 2, eps=0.1, **params)
+    assert reading.bath.T == pytest.approx(0.07, rel=1e-9)
+    assert reading.bath.mu == pytest.approx(0.15, abs=1e-9)
+
+
+def test_probe_in_linear_response_reads_the_width_weighted_chemical_potential():
+    # a level between wide-band leads has the local distribution (Gamma_L f_L + Gamma_R f_R)/Gamma
+    # (exact); for a small bias d it is f at mu = (Gamma_L mu_L + Gamma_R mu_R)/Gamma and T, up to
+    # O(d^2) ~ 1e-8 here: the second road for (T_p, mu_p)
+    model, params = probed_level()
+    T, d = 0.05, 1e-4
+    baths = [st.Bath(T=T, mu=d / 2), st.Bath(T=T, mu=-d / 2), st.Bath(T=T, mu=0.0)]
+    reading = transport.probe(model, baths, 2, eps=0.08, **params)
+    expected_mu = (0.03 * d / 2 - 0.06 * d / 2) / 0.09
+    assert reading.bath.mu == pytest.approx(expected_mu, abs=1e-8)
+    assert reading.bath.T == pytest.approx(T, abs=1e-7)
+    assert max(map(abs, reading.residuals)) < 1e-13
+
+
+def test_probe_symmetric_bias_reads_mu_zero_and_a_hotter_level():
+    # particle-hole symmetric level (eps = 0) under symmetric bias: mu_p = 0 by symmetry, and the
+    # nonequilibrium distribution (two Fermi steps) reads hotter than the leads
+    model, params = probed_level(0.05, 0.05, 1e-5)
+    baths = [st.Bath(T=0.05, mu=0.2), st.Bath(T=0.05, mu=-0.2), st.Bath(T=0.05, mu=0.05)]
+    reading = transport.probe(model, baths, 2, eps=0.0, **params)
+    assert abs(reading.bath.mu) < 1e-9
+    assert reading.bath.T > 0.05
+
+
+def test_probe_bad_input():
+    model, params = probed_level()
+    bath = st.Bath(T=0.1)
+    with pytest.raises(ValueError, match="probe_reservoir"):
+        transport.probe(model, [bath] * 3, 3, eps=0.0, **params)
+    with pytest.raises(ValueError, match="max_evaluations"):
+        transport.probe(model, [bath] * 3, 2, max_evaluations=1, eps=0.0, **params)
