@@ -81,7 +81,7 @@ T_HOT = 1.0  #: the hot lead's temperature: the energy unit of the engine studie
 ETA_CARNOT = (0.1, 0.2, 0.4)  #: Carnot efficiencies of the maximum-power studies
 GAMMA_OVER_T = (1e-3, 1e-2, 1e-1)  #: level widths of the Gamma -> 0 study
 WHITNEY_GAMMAS = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)  #: level widths / T_hot of the Whitney study
-HEOM = {"eps": 1.0, "gamma": 0.01, "W": 1.0, "T": 0.025851991, "thetas": (1.0, 2.0, 4.0)}
+HEOM: dict[str, Any] = {"eps": 1.0, "gamma": 0.01, "W": 1.0, "T": 0.025851991, "thetas": (1.0, 2.0, 4.0)}
 
 
 def _z(eps: float, gamma: float, bath: Bath) -> complex:
