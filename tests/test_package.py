@@ -60,3 +60,17 @@ def test_the_sweep_function_and_the_sweeps_package_do_not_shadow_each_other():
     assert callable(strongtherm.sweep) and not hasattr(strongtherm.sweep, "__path__")
     assert hasattr(sweeps, "__path__") and strongtherm.sweeps is sweeps
     assert sweeps.negf_equilibrium.__module__ == "strongtherm.sweeps._ready"
+
+
+def test_the_second_names_of_issue_20_are_gone():
+    # one import path per public object: the aliases the review found stay removed (CHANGELOG, Renamed)
+    import strongtherm.config
+    import strongtherm.io
+    import strongtherm.papers.kumar2024
+
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("strongtherm.sweep")
+    assert not hasattr(strongtherm.io, "save_dataset") and not hasattr(strongtherm.io, "load_dataset")
+    assert not hasattr(strongtherm.config, "run") and not hasattr(strongtherm.config, "matrix_open_system")
+    assert not hasattr(strongtherm.plot, "Quantity") and not hasattr(strongtherm.plot, "QUANTITIES")
+    assert not hasattr(strongtherm.papers.kumar2024, "reproduce")
