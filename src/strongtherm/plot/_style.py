@@ -26,8 +26,6 @@ __all__ = ["AXIS_LABELS", "AxisLabel", "new_figure", "save_figure"]
 
 ENERGY = UNITS["energy"]
 ENTROPY = UNITS["nats"]
-NUMBER = UNITS["1"]
-INVERSE_ENERGY = UNITS["1/energy"]
 
 
 @dataclass(frozen=True)
@@ -71,12 +69,14 @@ def resolve(name: str) -> Any:
 
 
 def pyplot() -> Any:
+    """``matplotlib.pyplot``, imported here on first use: ``import strongtherm`` must not pay for it."""
     import matplotlib.pyplot as plt
 
     return plt
 
 
 def new_axes(ax: Axes | None, figsize: tuple[float, float] = (6.0, 4.0)) -> Axes:
+    """``ax`` itself, or the Axes of a new figure when it is None."""
     if ax is not None:
         return ax
     _, ax = pyplot().subplots(figsize=figsize, layout="constrained")
