@@ -41,11 +41,12 @@ light. No backend is chosen here: on a machine without a display matplotlib fall
 
 from __future__ import annotations
 
+from . import _style
 from ._datasets import sweep_map, sweep_overview
 from ._draw import can_draw, draw
 from ._results import drive_overview, ldos, path_works, second_law
 from ._states import state_functions
-from ._style import AXIS_LABELS, AxisLabel, new_figure, save_figure
+from ._style import AxisLabel, new_figure, save_figure
 
 __all__ = [
     "AXIS_LABELS",
@@ -62,3 +63,11 @@ __all__ = [
     "sweep_map",
     "sweep_overview",
 ]
+
+#: Labels of the quantities :func:`state_functions` knows by their short names (``N_S``,
+#: ``U_S``, ``S_S``, ``Omega_S``, ``dN_R``, ``dU_R``, ``dS_R``, ``dOmega_R``, ``H_S``, ``H_SR``,
+#: ``alpha_U_S``, ``alpha_S_S``; ``U_diff``, ``U_H*``, ``U_E*``, ``F_S``, ``S_diff``, ``S_H*``,
+#: ``S_E*``). Every key of a result's ``to_dict()`` (``system_U``, ``U_Hstar``, ...) is
+#: accepted too. All of them are rows of the quantity registry
+#: (:mod:`strongtherm.core.quantities`), which this dict is read from.
+AXIS_LABELS: dict[str, AxisLabel] = _style.AXIS_LABELS

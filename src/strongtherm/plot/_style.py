@@ -51,12 +51,7 @@ def axis_label_of(row: Any) -> AxisLabel:
     return AxisLabel(row.symbol, row.definition, UNITS[row.unit], row.kind)
 
 
-#: Labels of the quantities :func:`state_functions` knows by their short names (``N_S``,
-#: ``U_S``, ``S_S``, ``Omega_S``, ``dN_R``, ``dU_R``, ``dS_R``, ``dOmega_R``, ``H_S``, ``H_SR``,
-#: ``alpha_U_S``, ``alpha_S_S``; ``U_diff``, ``U_H*``, ``U_E*``, ``F_S``, ``S_diff``, ``S_H*``,
-#: ``S_E*``). Every key of a result's ``to_dict()`` (``system_U``, ``U_Hstar``, ...) is
-#: accepted too. All of them are rows of the quantity registry
-#: (:mod:`strongtherm.core.quantities`), which this dict is read from.
+# short plot name -> axis label; documented where users read it, as strongtherm.plot.AXIS_LABELS
 AXIS_LABELS: dict[str, AxisLabel] = {row.plot_name: axis_label_of(row) for row in REGISTRY.values() if row.plot_name}
 
 
