@@ -312,5 +312,29 @@ def execute(plan: Plan, config: RunConfig, out: FilePath, *, log: Log = print) -
 
 
 def run(config: RunConfig, out: str | FilePath, *, progress: bool = True, log: Log = print) -> list[FilePath]:
-    """:func:`prepare` then :func:`execute`: check everything, then compute and write into ``out``."""
+    """Run a config into the folder ``out`` (must not exist or be empty); return the files written.
+
+    :func:`prepare` then :func:`execute`: everything is checked before anything is computed, and
+    a run that fails leaves no folder behind. Writes the data (``state.json``; ``path.json`` +
+    ``path.csv``; ``drive.json`` + ``drive.csv``; ``quench.json``; ``sweep.nc`` + ``sweep.csv`` +
+    ``sweep.json``, as ``output.formats`` allow), ``summary.json``, a PNG where
+    :func:`strongtherm.plot.draw` knows the result, and ``resolved_config.json``.
+
+    Parameters
+    ----------
+    config
+        A checked config (:func:`strongtherm.config.load_config` or
+        :func:`strongtherm.config.parse_config`).
+    out
+        The output folder.
+    progress
+        Show a progress bar for sweeps.
+    log
+        Where the summary table and notes go (default: ``print``).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, inside ``out``.
+    """
     return execute(prepare(config, progress=progress), config, FilePath(out), log=log)
