@@ -35,7 +35,7 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 
 import strongtherm as st  # noqa: E402
-from strongtherm.sweep import DEFAULT_CHUNK_SIZE  # noqa: E402
+from strongtherm.sweeps import DEFAULT_CHUNK_SIZE  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 T, MU, T0 = 0.02, 0.0, 1.25

@@ -51,3 +51,26 @@ def test_reproduce_kumar2024_all_claims_agree(tmp_path):
     for name in ("fig1.png", "fig2.png", "fig3.png", "fig1a.csv", "fig1b.csv", "fig2a.csv", "fig2b.csv", "fig3.csv"):
         assert (tmp_path / "kumar2024" / name).stat().st_size > 0
     assert {"claim", "paper", "ours", "tolerance", "agrees"} <= set(report["claims"][0])
+
+
+def test_the_sweep_function_and_the_sweeps_package_do_not_shadow_each_other():
+    # issue 20: `import strongtherm.sweep as sw` used to give the function, not the package
+    import strongtherm.sweeps as sweeps
+
+    assert callable(strongtherm.sweep) and not hasattr(strongtherm.sweep, "__path__")
+    assert hasattr(sweeps, "__path__") and strongtherm.sweeps is sweeps
+    assert sweeps.negf_equilibrium.__module__ == "strongtherm.sweeps._ready"
+
+
+def test_the_second_names_of_issue_20_are_gone():
+    # one import path per public object: the aliases the review found stay removed (CHANGELOG, Renamed)
+    import strongtherm.config
+    import strongtherm.io
+    import strongtherm.papers.kumar2024
+
+    with pytest.raises(ModuleNotFoundError):
+        importlib.import_module("strongtherm.sweep")
+    assert not hasattr(strongtherm.io, "save_dataset") and not hasattr(strongtherm.io, "load_dataset")
+    assert not hasattr(strongtherm.config, "run") and not hasattr(strongtherm.config, "matrix_open_system")
+    assert not hasattr(strongtherm.plot, "Quantity") and not hasattr(strongtherm.plot, "QUANTITIES")
+    assert not hasattr(strongtherm.papers.kumar2024, "reproduce")

@@ -20,7 +20,7 @@ from . import dynamics, exact, gaussian, models, negf, plot, sweeps
 from .core.version import __version__
 from .dynamics import Protocol
 from .path import Path
-from .sweep import sweep
+from .sweeps._driver import sweep
 from .thermal import Bath
 
 __all__ = [

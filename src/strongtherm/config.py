@@ -36,8 +36,10 @@ Tasks: ``state`` (equilibrium at ``params``), ``path`` (negf: quasistatic along 
 (``grid`` over model parameters, ``T``/``mu`` or ``beta``; for the exact engine ``of = "state"``
 or ``of = "quench"``). ``--set key=value`` overrides any key (``ast.literal_eval``, never eval).
 
-This module only parses and checks. The tasks themselves are small functions in
-:mod:`strongtherm.tasks` (a table from engine and task kind to the one library call each makes),
+This module only parses and checks: it owns the schema, :data:`TASK_KINDS` (which task kinds each
+engine offers) included, and imports nothing of the running side. The tasks themselves are small
+functions in :mod:`strongtherm.tasks` (a table from engine and task kind to the one library call
+each makes, keyed by :data:`TASK_KINDS`; tasks imports config, never the reverse),
 the files are written by :mod:`strongtherm.io` and the figures drawn by :mod:`strongtherm.plot`.
 Before any folder is created, ``strongtherm run`` builds the model and checks every parameter and
 grid point and the output path; a run that fails leaves no folder behind.
@@ -57,12 +59,15 @@ from typing import Any
 
 import numpy as np
 
+from . import models
 from ._convert import to_array, to_builtin
-from .models.affine import matrix_open_system
+from .core.version import __version__
+from .exact.composite import Composite
 
 __all__ = [
     "BUILTIN_MODELS",
     "MATRIX_MODELS",
+    "TASK_KINDS",
     "BathConfig",
     "ConfigError",
     "ModelConfig",
@@ -74,10 +79,8 @@ __all__ = [
     "load_config",
     "load_matrix",
     "matrix_composite",
-    "matrix_open_system",
     "new_output_folder",
     "parse_config",
-    "run",
 ]
 
 
@@ -87,13 +90,11 @@ class ConfigError(ValueError):
 
 # --------------------------------------------------------------------------- matrix models
 # `negf_matrices` is :func:`strongtherm.models.matrix_open_system` (one builder for configs and
-# Python alike, on the picklable affine model type); the old path strongtherm.config keeps it.
+# Python alike, on the picklable affine model type).
 
 
-def matrix_composite(H_S: Any, H_R: Any, V: Any = None) -> Any:
+def matrix_composite(H_S: Any, H_R: Any, V: Any = None) -> Composite:
     """``st.exact.Composite`` from matrices (arrays, nested lists or ``qutip.Qobj``; V = None: uncoupled)."""
-    from .exact.composite import Composite
-
     return Composite(
         H_S=to_array(H_S, name="H_S", ndim=2),
         H_R=to_array(H_R, name="H_R", ndim=2),
@@ -101,28 +102,25 @@ def matrix_composite(H_S: Any, H_R: Any, V: Any = None) -> Any:
     )
 
 
-def _builtins() -> dict[str, tuple[str, Callable[..., Any]]]:
-    from . import models
+#: model name -> (engine, builder)
+_BUILTINS: dict[str, tuple[str, Callable[..., Any]]] = {
+    "resonant_level": ("negf", models.resonant_level),
+    "two_level_two_reservoirs": ("negf", models.two_level_two_reservoirs),
+    "negf_matrices": ("negf", models.matrix_open_system),
+    "two_spin": ("exact", models.two_spin),
+    "constrained_two_spin": ("exact", models.constrained_two_spin),
+    "exact_matrices": ("exact", matrix_composite),
+}
 
-    return {
-        "resonant_level": ("negf", models.resonant_level),
-        "two_level_two_reservoirs": ("negf", models.two_level_two_reservoirs),
-        "negf_matrices": ("negf", matrix_open_system),
-        "two_spin": ("exact", models.two_spin),
-        "constrained_two_spin": ("exact", models.constrained_two_spin),
-        "exact_matrices": ("exact", matrix_composite),
-    }
+#: Model names a config may use (their engine and builder are in the table above).
+BUILTIN_MODELS: tuple[str, ...] = tuple(_BUILTINS)
 
-
-#: Model names a config may use, and their engine.
-BUILTIN_MODELS: tuple[str, ...] = (
-    "resonant_level",
-    "two_level_two_reservoirs",
-    "negf_matrices",
-    "two_spin",
-    "constrained_two_spin",
-    "exact_matrices",
-)
+#: Task kinds each engine offers (``task.kind``); :data:`strongtherm.tasks.TASKS` has one task
+#: function for each pair, and a test checks that the two tables agree.
+TASK_KINDS: Mapping[str, tuple[str, ...]] = {
+    "negf": ("state", "path", "drive", "sweep"),
+    "exact": ("state", "quench", "sweep"),
+}
 
 
 # --------------------------------------------------------------------------- typed config
@@ -279,11 +277,11 @@ class ModelConfig:
 
     @property
     def engine(self) -> str:
-        return _builtins()[self.name][0]
+        return _BUILTINS[self.name][0]
 
     @property
     def builder(self) -> Callable[..., Any]:
-        return _builtins()[self.name][1]
+        return _BUILTINS[self.name][1]
 
     @classmethod
     def parse(cls, raw: Any, base_dir: str | None = None) -> ModelConfig:
@@ -293,7 +291,7 @@ class ModelConfig:
         if not isinstance(name, str) or name not in BUILTIN_MODELS:
             raise ConfigError(f"model.name must be one of {list(BUILTIN_MODELS)}, got {name!r}")
         args = _table(table.get("args", {}), "model.args")
-        allowed = list(inspect.signature(_builtins()[name][1]).parameters)
+        allowed = list(inspect.signature(_BUILTINS[name][1]).parameters)
         _only(args, allowed, "model.args")
         return cls(name, args, base_dir)
 
@@ -324,13 +322,6 @@ class BathConfig:
         return cls(T=T, mu=values.get("mu", 0.0), beta=1.0 / T)  # type: ignore[operator]
 
 
-def _task_kinds(engine: str) -> tuple[str, ...]:
-    """Task kinds of an engine: the keys of the dispatch table :data:`strongtherm.tasks.TASKS`."""
-    from .tasks import TASKS
-
-    return tuple(kind for e, kind in TASKS if e == engine)
-
-
 @dataclass(frozen=True)
 class TaskConfig:
     """``[task]``: what to compute (see the module docstring)."""
@@ -356,7 +347,7 @@ class TaskConfig:
         table = _table(raw, "task")
         _only(table, [f.name for f in fields(cls)], "task")
         kind = table.get("kind")
-        kinds = _task_kinds(engine)
+        kinds = TASK_KINDS[engine]
         if kind not in kinds:
             raise ConfigError(f"task.kind must be one of {list(kinds)} for a {engine} model, got {kind!r}")
         out: dict[str, Any] = {"kind": kind}
@@ -434,8 +425,6 @@ class RunConfig:
 
     def to_dict(self) -> dict[str, Any]:
         """The resolved config (defaults included) as plain data, with the strongtherm version."""
-        from .core.version import __version__
-
         out = to_builtin(asdict(self))
         out["strongtherm_version"] = __version__
         return out
@@ -533,19 +522,3 @@ def check_writable(folder: str | FilePath) -> None:
         raise ConfigError(f"cannot create the output folder {folder}: {ancestor} is a file, not a folder")
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise ConfigError(f"cannot write the output folder {folder}: no write permission in {ancestor.resolve()}")
-
-
-# --------------------------------------------------------------------------- running
-def run(config: RunConfig, out: str | FilePath, *, progress: bool = True, log: Callable[[str], None] = print) -> list[FilePath]:
-    """Run a config into the folder ``out`` (must not exist or be empty); return the files written.
-
-    Writes the data (``state.json``; ``path.json`` + ``path.csv``; ``quench.json``;
-    ``sweep.nc`` + ``sweep.csv``, as ``output.formats`` allow), a PNG where
-    :func:`strongtherm.plot.draw` knows the result, and ``resolved_config.json``. Everything is
-    checked before anything is computed, and a run that fails leaves no folder behind. The work
-    is done by :func:`strongtherm.tasks.run` (one small function per task kind); this name stays
-    for existing code.
-    """
-    from .tasks import run as run_task
-
-    return run_task(config, out, progress=progress, log=log)

@@ -1,16 +1,15 @@
-"""Files: one writer per format (JSON, CSV, NetCDF), for results, reproductions and sweeps.
+"""Files: the JSON and CSV writers of results and reproductions, and staged output folders.
 
 * :func:`write_json` - any plain data, NumPy arrays and QuTiP ``Qobj`` included (through the one
   converter :func:`strongtherm._convert.to_builtin`); ``strict=True`` writes non-finite floats
   as the strings ``"nan"``, ``"inf"``, ``"-inf"`` so that the file is strict JSON.
 * :func:`write_csv` - equal-length columns, ``# ...`` comment lines (units, parameters) on top,
   every number to 17 significant digits (``repr``), so that it reads back bit for bit.
-* :func:`save_dataset` / :func:`load_dataset` - a sweep's :class:`xarray.Dataset` as NetCDF
-  (``.nc``, netCDF-3 via scipy) or CSV (``.csv``, the header lines hold coordinates and
-  attributes as JSON); :func:`load_dataset` gives the same dataset back. They are also
-  ``strongtherm.sweep.save`` and ``strongtherm.sweep.load``.
 * :func:`staged_folder` - a run's files are written into a hidden sibling folder and moved into
   place only when every file is written; on failure nothing is left behind.
+
+A sweep's :class:`xarray.Dataset` is written and read by :func:`strongtherm.sweeps.save` and
+:func:`strongtherm.sweeps.load` (NetCDF, or CSV through :func:`write_csv`).
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ import numpy as np
 
 from ._convert import to_builtin
 
-__all__ = ["load_dataset", "save_dataset", "staged_folder", "write_csv", "write_json"]
+__all__ = ["staged_folder", "write_csv", "write_json"]
 
 
 def _strict(value: Any) -> Any:
@@ -90,76 +89,6 @@ def write_csv(
         for row in zip(*data, strict=True):
             handle.write(",".join(repr(float(v)) if np.isrealobj(v) else str(v) for v in row) + "\n")
     return path
-
-
-def _check_suffix(path: Path) -> None:
-    if path.suffix not in (".nc", ".csv"):
-        raise ValueError(f"path must end in .nc (NetCDF) or .csv, got {path.name!r}")
-
-
-def save_dataset(ds: Any, path: str | os.PathLike[str]) -> Path:
-    """Write a sweep dataset to NetCDF (``.nc``, netCDF-3 via scipy) or CSV (``.csv``).
-
-    The CSV starts with ``#`` lines holding the coordinates and all attributes as JSON, followed
-    by one row per grid point (C order, the last parameter fastest) with every value written to
-    17 significant digits, so that :func:`load_dataset` gives back the same dataset.
-
-    Parameters
-    ----------
-    ds : xarray.Dataset
-        A dataset from :func:`strongtherm.sweep` (float64 coordinates and data variables).
-    path : path-like
-        Target file; its suffix picks the format.
-
-    Returns
-    -------
-    pathlib.Path
-    """
-    path = Path(path)
-    _check_suffix(path)
-    if path.suffix == ".nc":
-        ds.to_netcdf(path, engine="scipy")
-        return path
-    dims = list(ds.dims)
-    variables = list(ds.data_vars)
-    header = {
-        "attrs": {k: v.item() if isinstance(v, np.generic) else v for k, v in ds.attrs.items()},
-        "coords": {d: {"values": ds[d].values.tolist(), "attrs": dict(ds[d].attrs)} for d in dims},
-        "variables": {v: {"dims": list(ds[v].dims), "attrs": dict(ds[v].attrs)} for v in variables},
-    }
-    mesh = np.meshgrid(*(ds[d].values for d in dims), indexing="ij")
-    columns = {d: m.ravel() for d, m in zip(dims, mesh, strict=True)}
-    columns.update({v: ds[v].transpose(*dims).values.ravel() for v in variables})
-    return write_csv(path, columns, comment=json.dumps(header, indent=1).splitlines())
-
-
-def load_dataset(path: str | os.PathLike[str]) -> Any:
-    """Read a dataset written by :func:`save_dataset` (``.nc`` or ``.csv``)."""
-    import xarray as xr
-
-    path = Path(path)
-    _check_suffix(path)
-    if path.suffix == ".nc":
-        with xr.open_dataset(path, engine="scipy") as ds:
-            return ds.load()
-    header_lines, rows = [], []
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if line.startswith("# "):
-                header_lines.append(line[2:])
-            elif line.strip():
-                rows.append(line)
-    header = json.loads("".join(header_lines))
-    columns = rows[0].strip().split(",")
-    table = np.array([[float(x) for x in row.strip().split(",")] for row in rows[1:]], dtype=float).reshape(-1, len(columns))
-    dims = list(header["coords"])
-    shape = tuple(len(header["coords"][d]["values"]) for d in dims)
-    coords = {d: (d, np.asarray(c["values"], dtype=float), c["attrs"]) for d, c in header["coords"].items()}
-    data = {}
-    for v, meta in header["variables"].items():
-        values = table[:, columns.index(v)].reshape(shape)
-        data[v] = (meta["dims"], values.transpose([dims.index(d) for d in meta["dims"]]), meta["attrs"])
-    return xr.Dataset(data, coords=coords, attrs=header["attrs"])
 
 
 @contextmanager

@@ -7,6 +7,9 @@ returns a :class:`Plan`: the one library call to make (``st.negf.equilibrium``,
 writer of its result. :func:`run` makes the call into a staged folder
 (:func:`strongtherm.io.staged_folder`), so a run that fails leaves no folder behind.
 
+The table :data:`TASKS` is keyed by the schema's :data:`strongtherm.config.TASK_KINDS`: this
+module imports :mod:`strongtherm.config`, which imports nothing from here.
+
 =========  ========================  =========================  =================================
 engine     ``state``                 ``path`` / ``quench``      ``sweep``
 =========  ========================  =========================  =================================
@@ -23,14 +26,20 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path as FilePath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from .io import save_dataset, staged_folder, write_csv, write_json
-
-if TYPE_CHECKING:  # pragma: no cover - config imports this module's table lazily
-    from .config import RunConfig
+from . import exact, negf, plot
+from .config import RunConfig
+from .core.quantities import REGISTRY, lookup
+from .dynamics import Protocol, drive
+from .io import staged_folder, write_csv, write_json
+from .path import Path
+from .sweeps import exact_equilibrium, exact_quench, negf_equilibrium, save
+from .sweeps._driver import sweep
+from .sweeps._grid import check_sweep
+from .thermal import Bath
 
 __all__ = ["TASKS", "Plan", "execute", "format_summary", "prepare", "run", "summarize"]
 
@@ -48,16 +57,12 @@ class Plan:
 
 
 # --------------------------------------------------------------------------- Green's-function engine
-def _bath(config: RunConfig) -> Any:
-    from .thermal import Bath
-
+def _bath(config: RunConfig) -> Bath:
     assert config.bath.T is not None  # BathConfig.parse resolves T from beta
     return Bath(T=config.bath.T, mu=config.bath.mu)
 
 
 def _negf_state(config: RunConfig, progress: bool) -> Plan:
-    from .negf import equilibrium
-
     model, bath, task = config.model.build(), _bath(config), config.task
     model.resolve(task.params)  # names and domain, before anything is computed
 
@@ -66,13 +71,10 @@ def _negf_state(config: RunConfig, progress: bool) -> Plan:
                  for b in eq.bound_states]  # fmt: skip
         return [write_json(out / "state.json", {"parameters": eq.params, "results": eq.to_dict(task.alphas), "bound_states": bound})]
 
-    return Plan("state", lambda: equilibrium(model, bath, **task.params), write)
+    return Plan("state", lambda: negf.equilibrium(model, bath, **task.params), write)
 
 
 def _negf_path(config: RunConfig, progress: bool) -> Plan:
-    from .negf import quasistatic
-    from .path import Path
-
     model, bath, task = config.model.build(), _bath(config), config.task
     corners = [{**task.params, **p} for p in task.points]
     for corner in corners:
@@ -94,15 +96,10 @@ def _negf_path(config: RunConfig, progress: bool) -> Plan:
             written.append(write_csv(out / "path.csv", columns))
         return written
 
-    return Plan("path", lambda: quasistatic(model, bath, path, panels_per_segment=task.panels_per_segment), write)
+    return Plan("path", lambda: negf.quasistatic(model, bath, path, panels_per_segment=task.panels_per_segment), write)
 
 
 def _negf_drive(config: RunConfig, progress: bool) -> Plan:
-    import numpy as np
-
-    from .dynamics import Protocol, drive
-    from .path import Path
-
     model, bath, task = config.model.build(), _bath(config), config.task
     corners = [{**task.params, **p} for p in task.points]
     for corner in corners:
@@ -125,18 +122,15 @@ def _negf_drive(config: RunConfig, progress: bool) -> Plan:
 
 
 def _sweep_plan(config: RunConfig, compute: Any, progress: bool) -> Plan:
-    from .sweep import sweep
-    from .sweep.grid import check_sweep
-
     task, formats = config.task, config.output.formats
     check_sweep(compute, task.grid)  # every point, before anything is computed
 
     def write(ds: Any, out: FilePath, log: Log) -> list[FilePath]:
         written = []
         if "netcdf" in formats:
-            written.append(save_dataset(ds, out / "sweep.nc"))
+            written.append(save(ds, out / "sweep.nc"))
         if "csv" in formats:
-            written.append(save_dataset(ds, out / "sweep.csv"))
+            written.append(save(ds, out / "sweep.csv"))
         if "json" in formats:
             # the whole sweep, readable without xarray: coordinates, variables (nested lists over
             # the dimensions), their attributes, and the failed points with their errors
@@ -149,8 +143,6 @@ def _sweep_plan(config: RunConfig, compute: Any, progress: bool) -> Plan:
 
 
 def _negf_sweep(config: RunConfig, progress: bool) -> Plan:
-    from .sweep.ready import negf_equilibrium
-
     model, task = config.model.build(), config.task
     return _sweep_plan(config, negf_equilibrium(model, _bath(config), alphas=task.alphas, **task.params), progress)
 
@@ -169,20 +161,16 @@ def _beta(config: RunConfig) -> float:
 
 
 def _exact_state(config: RunConfig, progress: bool) -> Plan:
-    from .exact import equilibrium
-
     model, beta = _exact_model(config, config.task.params), _beta(config)
 
     def write(eq: Any, out: FilePath, log: Log) -> list[FilePath]:
         data = {"results": eq.to_dict(), "rho_S": eq.rho_S, "H_star": eq.H_star, "E_star": eq.E_star}
         return [write_json(out / "state.json", data)]
 
-    return Plan("state", lambda: equilibrium(model, beta=beta), write)
+    return Plan("state", lambda: exact.equilibrium(model, beta=beta), write)
 
 
 def _exact_quench(config: RunConfig, progress: bool) -> Plan:
-    from .exact import quench
-
     task, beta = config.task, _beta(config)
     A, B = _exact_model(config, task.params, task.A), _exact_model(config, task.params, task.B)
 
@@ -191,12 +179,10 @@ def _exact_quench(config: RunConfig, progress: bool) -> Plan:
         log(str(audit))
         return [write_json(out / "quench.json", {"kind": q.kind, "results": q.to_dict(), "second_law": audit.verdicts})]
 
-    return Plan("quench", lambda: quench(A, B, beta=beta), write)
+    return Plan("quench", lambda: exact.quench(A, B, beta=beta), write)
 
 
 def _exact_sweep(config: RunConfig, progress: bool) -> Plan:
-    from .sweep.ready import exact_equilibrium, exact_quench
-
     task = config.task
     fixed = {**config.model.loaded_args(), **task.params}
     beta = None if "beta" in task.grid else config.bath.beta
@@ -208,7 +194,7 @@ def _exact_sweep(config: RunConfig, progress: bool) -> Plan:
     return _sweep_plan(config, compute, progress)
 
 
-#: (engine, task kind) -> task function; ``strongtherm.config`` checks that the pair exists.
+#: (engine, task kind) -> task function: one for each pair of :data:`strongtherm.config.TASK_KINDS`.
 TASKS: Mapping[tuple[str, str], Callable[[RunConfig, bool], Plan]] = {
     ("negf", "state"): _negf_state,
     ("negf", "path"): _negf_path,
@@ -234,8 +220,6 @@ def prepare(config: RunConfig, *, progress: bool = True) -> Plan:
 
 def _plot(result: Any, kind: str, out: FilePath, log: Log) -> FilePath | None:
     """Draw ``result`` with :func:`strongtherm.plot.draw` where it knows the result's type."""
-    from . import plot
-
     if not plot.can_draw(result):
         return None
     try:
@@ -265,8 +249,6 @@ def summarize(result: Any, kind: str) -> dict[str, Any]:
     task kind. A sweep Dataset: min and max of each headline quantity, the number of points and of
     failures, and the backend that ran it.
     """
-    from .core.quantities import REGISTRY
-
     headline = [row.key for row in REGISTRY.values() if row.headline]
     if hasattr(result, "data_vars"):  # a sweep: an xarray.Dataset
         names = [k for k in headline if k in result.data_vars] or [str(k) for k in list(result.data_vars)[:4]]
@@ -288,8 +270,6 @@ def summarize(result: Any, kind: str) -> dict[str, Any]:
 
 def format_summary(summary: Mapping[str, Any]) -> str:
     """A short plain-text table of :func:`summarize` (symbol, value, unit, what it is)."""
-    from .core.quantities import lookup
-
     def describe(key: str) -> tuple[str, str, str]:
         row = lookup(key)
         return (row.symbol, row.unit, row.long_name) if row is not None else (key, "", "")
@@ -332,5 +312,29 @@ def execute(plan: Plan, config: RunConfig, out: FilePath, *, log: Log = print) -
 
 
 def run(config: RunConfig, out: str | FilePath, *, progress: bool = True, log: Log = print) -> list[FilePath]:
-    """:func:`prepare` then :func:`execute`: check everything, then compute and write into ``out``."""
+    """Run a config into the folder ``out`` (must not exist or be empty); return the files written.
+
+    :func:`prepare` then :func:`execute`: everything is checked before anything is computed, and
+    a run that fails leaves no folder behind. Writes the data (``state.json``; ``path.json`` +
+    ``path.csv``; ``drive.json`` + ``drive.csv``; ``quench.json``; ``sweep.nc`` + ``sweep.csv`` +
+    ``sweep.json``, as ``output.formats`` allow), ``summary.json``, a PNG where
+    :func:`strongtherm.plot.draw` knows the result, and ``resolved_config.json``.
+
+    Parameters
+    ----------
+    config
+        A checked config (:func:`strongtherm.config.load_config` or
+        :func:`strongtherm.config.parse_config`).
+    out
+        The output folder.
+    progress
+        Show a progress bar for sweeps.
+    log
+        Where the summary table and notes go (default: ``print``).
+
+    Returns
+    -------
+    list of pathlib.Path
+        The files written, inside ``out``.
+    """
     return execute(prepare(config, progress=progress), config, FilePath(out), log=log)

@@ -118,3 +118,10 @@ def test_only_the_listed_lazy_aliases_reach_the_bridge_by_name():
         if rel.split("/")[0] in ("negf", "exact", "core") and "import_module" in text:
             users.add(rel)
     assert users <= allowed, sorted(users - allowed)
+
+
+def test_config_never_reaches_tasks():
+    # issue 20: config parses and checks, tasks runs; tasks imports config, never the reverse,
+    # and function-level imports count (the old cycle hid behind lazy imports)
+    assert "strongtherm.config" in _reachable(GRAPH, "strongtherm.tasks")
+    assert "strongtherm.tasks" not in _reachable(GRAPH, "strongtherm.config")

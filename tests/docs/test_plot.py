@@ -219,7 +219,7 @@ def test_state_functions_negf_with_values_as_x(negf_results):
 
 
 def test_papers_choose_no_backend_and_draw_through_plot():
-    # issue 9: papers/ sets no matplotlib backend at import and makes figures through plot.py
+    # issue 9: papers/ sets no matplotlib backend at import and makes figures through st.plot
     from pathlib import Path
 
     papers = Path(st.__file__).parent / "papers"

@@ -79,12 +79,12 @@ def test_one_name_per_quantity_and_plot_labels_from_the_registry():
     assert len(keys) == len(set(keys))
     plot_names = [row.plot_name for row in q.REGISTRY.values() if row.plot_name]
     assert len(plot_names) == len(set(plot_names))
-    for name, label in plot.QUANTITIES.items():
+    for name, label in plot.AXIS_LABELS.items():
         row = next(r for r in q.REGISTRY.values() if r.plot_name == name)
         assert (label.symbol, label.definition) == (row.symbol, row.definition)
     # today's short plot names all survive (public API of plot.state_functions)
     assert {"N_S", "U_S", "S_S", "Omega_S", "dN_R", "dU_R", "dS_R", "dOmega_R", "H_S", "H_SR", "alpha_U_S",
-            "alpha_S_S", "U_diff", "U_H*", "U_E*", "F_S", "S_diff", "S_H*", "S_E*"} <= set(plot.QUANTITIES)
+            "alpha_S_S", "U_diff", "U_H*", "U_E*", "F_S", "S_diff", "S_H*", "S_E*"} <= set(plot.AXIS_LABELS)
 
 
 def test_keys_are_built_from_the_registry():

@@ -14,7 +14,6 @@ from strongtherm.config import (
     ConfigError,
     apply_overrides,
     load_config,
-    matrix_open_system,
     new_output_folder,
     parse_config,
 )
@@ -39,7 +38,7 @@ def test_every_example_runs(tmp_path, example, capsys):
 
 def test_sweep_example_data_and_resolved_defaults(tmp_path):
     xr = pytest.importorskip("xarray")
-    from strongtherm.sweep import load
+    from strongtherm.sweeps import load
 
     out = tmp_path / "sweep"
     assert main(["run", str(EXAMPLES / "resonant_level_sweep.toml"), "--out", str(out), "--quiet",
@@ -65,7 +64,7 @@ def test_quench_example_matches_engine(tmp_path):
 
 def test_matrix_model_equals_builtin_two_level_model():
     # h_S = [[eps, t_c], [t_c, -eps]] with V on both chains: the built-in model at eps_1 = -eps_2 = eps
-    model = matrix_open_system(
+    model = st.models.matrix_open_system(
         h_S=[[0.0, 0.5], [0.5, 0.0]],
         couplings=[[[0.0, 0.0]], [[0.0, 0.0]]],
         reservoirs=[{"t0": 1.25}, {"t0": 1.25}],
@@ -83,7 +82,7 @@ def test_matrix_model_equals_builtin_two_level_model():
 
 def test_matrix_model_accepts_qobj():
     qutip = pytest.importorskip("qutip")
-    model = matrix_open_system(qutip.sigmaz() * 0.2, [qutip.Qobj([[0.8, 0.0]]), qutip.Qobj([[0.0, 0.8]])],
+    model = st.models.matrix_open_system(qutip.sigmaz() * 0.2, [qutip.Qobj([[0.8, 0.0]]), qutip.Qobj([[0.0, 0.8]])],
                                [{"t0": 1.25}, {"t0": 1.25}])
     eq = st.negf.equilibrium(model, st.Bath(T=0.05))
     np.testing.assert_allclose(eq.system.N, 1.0, atol=1e-9)  # particle-hole symmetric at mu = 0
@@ -222,3 +221,11 @@ def test_drive_task_refuses_a_negative_duration_before_any_folder(tmp_path, caps
     path.write_text((EXAMPLES / "resonant_level_drive.toml").read_text().replace("duration = 5.0", "duration = -1.0"))
     assert main(["run", str(path), "--out", str(tmp_path / "out")]) != 0
     assert "duration" in capsys.readouterr().err and not (tmp_path / "out").exists()
+
+
+def test_every_task_kind_of_the_schema_has_one_task():
+    # issue 20: config owns the kinds (TASK_KINDS), tasks the functions (TASKS); the two tables agree
+    from strongtherm.config import TASK_KINDS
+    from strongtherm.tasks import TASKS
+
+    assert set(TASKS) == {(engine, kind) for engine, kinds in TASK_KINDS.items() for kind in kinds}

@@ -59,7 +59,7 @@ def numbers_of(folder: Path) -> dict[str, np.ndarray]:
             for j, name in enumerate(names):
                 out[f"{path.name}/{name}"] = table[:, j]
         elif path.suffix == ".nc":
-            from strongtherm.sweep import load
+            from strongtherm.sweeps import load
 
             ds = load(path)
             for name in [*ds.coords, *ds.data_vars]:

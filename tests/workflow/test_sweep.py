@@ -10,7 +10,7 @@ import pytest
 
 import strongtherm as st
 from strongtherm._convert import to_array
-from strongtherm.sweep import SweepWarning, load, save
+from strongtherm.sweeps import SweepWarning, load, save
 
 xr = pytest.importorskip("xarray")
 
@@ -200,7 +200,7 @@ def _always_fails(a):
 
 
 def test_a_sweep_that_fails_everywhere_is_an_error_naming_the_first_point():
-    from strongtherm.sweep import SweepError
+    from strongtherm.sweeps import SweepError
 
     with pytest.raises(SweepError, match=r"all 3 points .* first at \{'a': 1\}: RuntimeError: no convergence at a = 1"):
         st.sweep(_always_fails, {"a": [1, 2, 3]}, processes=1, progress=False)
@@ -225,11 +225,11 @@ def test_duplicate_grid_values_are_refused():
 
 
 _UNGUARDED = """
-from strongtherm.sweep import backends
+from strongtherm.sweeps import _backends as backends
 backends.check_main_guard("a sweep with processes")
 """
 _GUARDED = """
-from strongtherm.sweep import backends
+from strongtherm.sweeps import _backends as backends
 
 def main():
     backends.check_main_guard("a sweep with processes")
@@ -265,10 +265,10 @@ def test_dask_client_checks_the_guard_before_starting_workers(tmp_path):
     import sys
 
     path = tmp_path / "dask_script.py"
-    path.write_text("from strongtherm.sweep import dask_client\nclient = dask_client(n_workers=1)\n")
+    path.write_text("from strongtherm.sweeps import dask_client\nclient = dask_client(n_workers=1)\n")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
     done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, env=env, timeout=120)
-    assert done.returncode != 0 and "strongtherm.sweep.dask_client()" in done.stderr
+    assert done.returncode != 0 and "strongtherm.sweeps.dask_client()" in done.stderr
     assert "line 2 runs at its top level" in done.stderr  # raised before any worker started
 
 

@@ -1,30 +1,38 @@
-"""Reproductions of the papers' figures and claims: one module per paper.
+"""Reproductions of the papers' figures and claims: one module per paper, one runner for all.
 
-Each module exposes ``reproduce(out: pathlib.Path, *, progress: bool = True) -> Report``; it
-computes the data, writes PNG figures and CSV data, and a ``report.json`` of the paper's
-claims beside ours. The registry below is what ``strongtherm list`` shows.
+Each paper module holds only its own computations and claims: ``PAPER`` (the reference) and
+``compute(out, report, log)``, which writes its PNG figures and CSV data into the folder ``out``,
+adds its claims (:class:`~strongtherm.papers._report.Claim`) and its choices where the paper is
+silent to ``report``, and reports progress through ``log``. :func:`run_reproduction` does the
+rest, the same for every paper: the folder, the report, ``report.json`` (listed among the
+files), and the progress lines. The registry :data:`REPRODUCTIONS` is what ``strongtherm list``
+shows; ``strongtherm reproduce`` stages the output folder around it
+(:func:`strongtherm.io.staged_folder`).
 """
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
-from ._report import Report
+from ._report import Progress, Report
 
 __all__ = ["REPRODUCTIONS", "Reproduction", "run_reproduction"]
 
 
 @dataclass(frozen=True)
 class Reproduction:
+    """A reproduction: its ``name`` (the CLI's), the paper ``module`` that computes it, and a line for ``strongtherm list``."""
+
     name: str
     module: str
     description: str
 
-    def load(self) -> Callable[..., Report]:
-        return importlib.import_module(f"strongtherm.papers.{self.module}").reproduce
+    def load(self) -> ModuleType:
+        """The paper module (imported only when asked for: ``strongtherm list`` stays quick)."""
+        return importlib.import_module(f"strongtherm.papers.{self.module}")
 
 
 REPRODUCTIONS: dict[str, Reproduction] = {
@@ -60,9 +68,31 @@ REPRODUCTIONS: dict[str, Reproduction] = {
 
 
 def run_reproduction(name: str, out: Path, *, progress: bool = True) -> Report:
-    """Run one reproduction into ``out / name`` and return its report."""
+    """Run one reproduction into ``out / name``, write its ``report.json`` there and return the report.
+
+    Parameters
+    ----------
+    name
+        A key of :data:`REPRODUCTIONS`.
+    out
+        The parent folder (created if missing); the files go into ``out / name``.
+    progress
+        Print a progress line on stderr per step, and the claims' tally at the end.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``name``.
+    """
     if name not in REPRODUCTIONS:
         raise ValueError(f"unknown reproduction {name!r}; choose one of {sorted(REPRODUCTIONS)} or 'all'")
+    paper = REPRODUCTIONS[name].load()
     target = Path(out) / name
     target.mkdir(parents=True, exist_ok=True)
-    return REPRODUCTIONS[name].load()(target, progress=progress)
+    log = Progress(name, progress)
+    report = Report(name, paper.PAPER)
+    paper.compute(target, report, log)
+    report.files.append("report.json")
+    report.write(target)
+    log(report.summary().splitlines()[0])
+    return report

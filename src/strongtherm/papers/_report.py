@@ -1,4 +1,4 @@
-"""Shared pieces of the reproductions: claims, report.json, progress lines (files via :mod:`strongtherm.io`)."""
+"""What every reproduction reports: claims, the report (report.json), progress lines (files via :mod:`strongtherm.io`)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .. import plot
 from .._convert import to_builtin
+from ..core.version import __version__
 from ..io import write_json
 
 __all__ = ["Claim", "Progress", "Report"]
@@ -55,15 +57,12 @@ class Report:
 
     def save_figure(self, fig: Any, out: Path, name: str, *, dpi: int = 150) -> Path:
         """Lay out, save as ``out / name``, close, and list the file in the report."""
-        from ..plot import save_figure
-
-        path = save_figure(fig, out / name, dpi=dpi, tight=True)
+        path = plot.save_figure(fig, out / name, dpi=dpi, tight=True)
         self.files.append(name)
         return path
 
     def write(self, out: Path) -> Path:
-        from ..core.version import __version__
-
+        """Write ``out / "report.json"``: the claims, the choices, the files and the version."""
         path = out / "report.json"
         payload = {
             "reproduction": self.name,

@@ -86,7 +86,7 @@ from ..plot import new_figure
 from ..thermal import Bath
 from ._report import Claim, Progress, Report
 
-__all__ = ["PAPER", "lorentzian_friction", "lorentzian_occupation_slope", "reproduce", "wide_band_level"]
+__all__ = ["PAPER", "compute", "lorentzian_friction", "lorentzian_occupation_slope", "wide_band_level"]
 
 PAPER = (
     "A. Bruch, M. Thomas, S. Viola Kusminskiy, F. von Oppen, A. Nitzan, PRB 93, 115318 (2016) "
@@ -353,12 +353,8 @@ def _exact_dynamics(out: FilePath, report: Report, log: Progress) -> None:
     report.save_figure(fig, out, "slow_ramp.png")
 
 
-def reproduce(out: FilePath, *, progress: bool = True) -> Report:
+def compute(out: FilePath, report: Report, log: Progress) -> None:
     """Compute, plot and check the slowly driven wide-band level into ``out`` (about 10 s)."""
-    out = FilePath(out)
-    out.mkdir(parents=True, exist_ok=True)
-    log = Progress("bruch2016", progress)
-    report = Report("bruch2016", PAPER)
     report.choices += [
         "Only the papers' abstracts were available: each claim is an abstract's statement made quantitative by a "
         "closed form derived here (see the module docstring); no number is quoted from the papers.",
@@ -369,5 +365,3 @@ def reproduce(out: FilePath, *, progress: bool = True) -> Report:
     ]
     _closed_forms(out, report, log)
     _exact_dynamics(out, report, log)
-    report.write(out)
-    return report

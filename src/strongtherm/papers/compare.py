@@ -51,7 +51,7 @@ from ._report import Claim, Progress, Report
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-__all__ = ["ENERGY_LABELS", "ENTROPY_LABELS", "PAPER", "reproduce", "sweep"]
+__all__ = ["ENERGY_LABELS", "ENTROPY_LABELS", "PAPER", "compute", "sweep"]
 
 PAPER = (
     "Kumar, Webb & Stafford, PRL 133, 070404 (2024) and Davoudi, Jarzynski, Mueller, Oruganti, Powers & "
@@ -412,12 +412,8 @@ def _slow_vs_sudden(report: Report, out: FilePath, log: Progress) -> None:
     log("slow versus sudden done")
 
 
-def reproduce(out: FilePath, *, progress: bool = True) -> Report:
-    """Compute, plot and check the side-by-side comparison into ``out`` (PNG, CSV, report.json)."""
-    out = FilePath(out)
-    out.mkdir(parents=True, exist_ok=True)
-    log = Progress("compare", progress)
-    report = Report("compare", PAPER)
+def compute(out: FilePath, report: Report, log: Progress) -> None:
+    """Compute, plot and check the side-by-side comparison into ``out`` (PNG and CSV)."""
     report.choices += [
         f"Resonant level at eps_s = {EPS_S:g} (just above mu = 0), t0 = {T0:g}; two-level model at its defaults "
         "(eps_1 = eps_2 = 0, t_c = 0.5) with V_L = V_R = V.",
@@ -437,5 +433,3 @@ def reproduce(out: FilePath, *, progress: bool = True) -> Report:
     _free_energy_roads(report, log)
     _jordan_wigner(report, log)
     _slow_vs_sudden(report, out, log)
-    report.write(out)
-    return report

@@ -30,8 +30,9 @@ from ..models.spins import random_composite, two_spin
 from . import davoudi2025_appendix_d as appendix_d
 from ._report import Claim, Progress, Report
 
-__all__ = ["PANELS", "Panel", "reproduce"]
+__all__ = ["PANELS", "PAPER", "Panel", "compute"]
 
+PAPER = "Davoudi, Jarzynski, Mueller, Oruganti, Powers, Yunger Halpern (2025), arXiv"
 BETA = 1.0  # Sec. VI: "Throughout this section, beta = 1"
 POINTS = 401
 #: Second-law verdicts: W - dF_S >= -SECOND_LAW_ATOL counts as obeyed (rounding, not physics).
@@ -280,12 +281,8 @@ def _eq48_deviation(model: exact.Composite) -> float:
     return float(np.max(np.abs(eq48 - eq.E_star)))
 
 
-def reproduce(out: Path, *, progress: bool = True) -> Report:
-    """Reproduce Fig. 2(a)-(c) of Davoudi et al. (2025) into ``out``; returns the report (also written)."""
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    log = Progress("davoudi2025", progress)
-    report = Report(name="davoudi2025", paper="Davoudi, Jarzynski, Mueller, Oruganti, Powers, Yunger Halpern (2025), arXiv")
+def compute(out: Path, report: Report, log: Progress) -> None:
+    """Compute, plot and check Fig. 2(a)-(c) of Davoudi et al. (2025) into ``out``."""
     for panel in PANELS:
         _panel(panel, out, report, log)
     _appendix_claims(report, log)
@@ -302,7 +299,3 @@ def reproduce(out: Path, *, progress: bool = True) -> Report:
         f"Verdict tolerances: second law W - dF_S >= -{SECOND_LAW_ATOL:g}; engine vs closed forms {CLOSED_FORM_ATOL:g}; identities {IDENTITY_ATOL:g} (double-precision rounding of O(1) quantities).",
         "Extraction artifacts in the equation list (leading '2', 'diff', '+', '-', 'absent') are not factors; the formulas were read in the paper's text.",
     ]
-    report.files.append("report.json")
-    report.write(out)
-    log(report.summary().splitlines()[0])
-    return report

@@ -41,7 +41,7 @@ from ..plot import new_figure
 from ..thermal import Bath
 from ._report import Claim, Progress, Report
 
-__all__ = ["PAPER", "PROCESSES", "friction_panels", "reproduce"]
+__all__ = ["PAPER", "PROCESSES", "compute", "friction_panels"]
 
 PAPER = (
     "strongtherm issue 12: finite-speed driving of the resonant level of Kumar, Webb & Stafford, PRL 133, 070404 "
@@ -364,12 +364,8 @@ def friction_panels(model: OpenSystem, bath: Bath, out: FilePath, report: Report
     report.save_figure(fig, out, "friction.png")
 
 
-def reproduce(out: FilePath, *, progress: bool = True) -> Report:
+def compute(out: FilePath, report: Report, log: Progress) -> None:
     """Compute, plot and check the finite-speed study into ``out`` (about 20 s)."""
-    out = FilePath(out)
-    out.mkdir(parents=True, exist_ok=True)
-    log = Progress("finite_speed", progress)
-    report = Report("finite_speed", PAPER)
     report.choices += [
         f"Resonant level t0 = {T0}, T = {T}, mu = {MU}; linear ramps; durations {DURATIONS.tolist()}.",
         "Processes (eps_s, V): " + "; ".join(f"{k}: {a} -> {b}" for k, (a, b) in PROCESSES.items()),
@@ -384,5 +380,3 @@ def reproduce(out: FilePath, *, progress: bool = True) -> Report:
     _entropy_production(model, bath, out, report, log)
     _bound_state(model, out, report, log)
     friction_panels(model, bath, out, report, log)
-    report.write(out)
-    return report

@@ -30,7 +30,7 @@ from ._report import Claim, Progress, Report
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-__all__ = ["FIG1_COUPLINGS", "FIG3_PATHS", "PAPER", "reproduce"]
+__all__ = ["FIG1_COUPLINGS", "FIG3_PATHS", "PAPER", "compute"]
 
 PAPER = "Kumar, Webb & Stafford, Phys. Rev. Lett. 133, 070404 (2024)"
 T0, MU, T = 1.25, 0.0, 0.02
@@ -289,12 +289,8 @@ def _broadband_claim(bath: Bath, report: Report, log: Progress) -> None:
     log("broadband-limit check done")
 
 
-def reproduce(out: FilePath, *, progress: bool = True) -> Report:
+def compute(out: FilePath, report: Report, log: Progress) -> None:
     """Compute, plot and check Figs. 1-3 of Kumar, Webb & Stafford (2024) into ``out``."""
-    out = FilePath(out)
-    out.mkdir(parents=True, exist_ok=True)
-    log = Progress("kumar2024", progress)
-    report = Report("kumar2024", PAPER)
     report.choices += [
         f"Fig. 1: couplings V = {', '.join(f'{v:g}' for v in FIG1_COUPLINGS)} (not printed in the paper).",
         "Fig. 3: paths (eps_s, V) = (0, 0.6) -> (1, 0.6) -> (1, 0.4) [A] and (0, 0.6) -> (0, 0.4) -> (1, 0.4) [B], "
@@ -312,5 +308,3 @@ def reproduce(out: FilePath, *, progress: bool = True) -> Report:
     _figure2(model, out, report, log)
     _figure3(model, bath, out, report, log)
     _broadband_claim(bath, report, log)
-    report.write(out)
-    return report

@@ -340,7 +340,7 @@ def dask_client(**cluster_options: Any) -> Any:
 
     Examples
     --------
-    >>> from strongtherm.sweep import dask_client
+    >>> from strongtherm.sweeps import dask_client
     >>> if __name__ == "__main__":                                  # doctest: +SKIP
     ...     with dask_client(n_workers=2) as client:
     ...         ds = st.sweep(compute, grid, client=client)
@@ -348,7 +348,7 @@ def dask_client(**cluster_options: Any) -> Any:
     import dask
     from dask.distributed import Client, LocalCluster
 
-    check_main_guard("strongtherm.sweep.dask_client()")
+    check_main_guard("strongtherm.sweeps.dask_client()")
     cluster_options.setdefault("dashboard_address", None)
     with dask.config.set({"distributed.nanny.pre-spawn-environ": {"MALLOC_TRIM_THRESHOLD_": 2**30}}):
         try:

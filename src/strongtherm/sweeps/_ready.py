@@ -1,7 +1,6 @@
 """Ready-made computations for :func:`strongtherm.sweep`, one per engine entry point.
 
-Also importable as :mod:`strongtherm.sweeps` (``st.sweeps.negf_equilibrium(...)``), its
-historical name.
+Their one import path is :mod:`strongtherm.sweeps` (``st.sweeps.negf_equilibrium(...)``).
 
 Each is a frozen dataclass that knows the names it accepts (``parameters``), checks a grid point
 without computing (``check``), evaluates one point (``__call__``, returning the result's

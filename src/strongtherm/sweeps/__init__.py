@@ -8,20 +8,22 @@ scalar results, named as in the result objects' ``to_dict()`` (``system_S``, ``W
 from the quantity registry (:mod:`strongtherm.core.quantities`). The dataset's attributes hold
 the computation, the model, the bath, the backend that ran and the strongtherm version.
 
-``compute`` is either one of the ready-made computations of :mod:`strongtherm.sweep.ready`
-(also :mod:`strongtherm.sweeps`: they know their parameters, check every point before anything
-is computed, and may evaluate a chunk of points in one batch) or any callable taking the grid's
+``compute`` is either one of the ready-made computations of this package
+(``st.sweeps.negf_equilibrium(model, bath)``, ...: they know their parameters, check every point
+before anything is computed, and may evaluate a chunk of points in one batch) or any callable taking the grid's
 names as keyword arguments and returning a mapping of real numbers or a result object with a
 ``to_dict()`` method.
 
-The package, one job per module:
+Every public name is imported from this package (``st.sweeps.X``); its private modules do one job
+each:
 
-* :mod:`~strongtherm.sweep.grid` - grid checks (names, finite, distinct values);
-* :mod:`~strongtherm.sweep.backends` - serial, local processes and Dask, one ``map`` signature;
-  :func:`dask_client` starts a local Dask cluster after checking the main-script guard;
-* :mod:`~strongtherm.sweep.ready` - the ready-made computations (``strongtherm.sweeps``);
-* :mod:`~strongtherm.sweep.io` - :func:`save` and :func:`load` (NetCDF or CSV);
-* :mod:`~strongtherm.sweep.driver` - :func:`sweep` itself.
+* ``_grid`` - grid checks (names, finite, distinct values);
+* ``_backends`` - serial, local processes and Dask, one ``map`` signature; :func:`dask_client`
+  starts a local Dask cluster after checking the main-script guard;
+* ``_ready`` - the ready-made computations (:func:`negf_equilibrium`, :func:`negf_quasistatic`,
+  :func:`exact_equilibrium`, :func:`exact_quench`);
+* ``_files`` - :func:`save` and :func:`load` (NetCDF or CSV);
+* ``_driver`` - the function :func:`strongtherm.sweep` itself.
 
 Backends (the numbers never depend on them, since the chunks are the same everywhere): serial,
 in this process; local processes (the default when the sweep is long enough to pay for
@@ -34,24 +36,40 @@ computation that returns anything but a mapping of numbers is a ``TypeError``. `
 ``tqdm`` for the progress bar, ``dask`` for clusters) are optional dependencies:
 ``pip install 'strongtherm[distributed]'``.
 
-Note: ``strongtherm.sweep`` as an attribute of the package is the function :func:`sweep`
-(``st.sweep(...)``); import names from this package with ``from strongtherm.sweep import ...``.
+The package is named in the plural so that the function keeps the singular: ``st.sweep`` is
+the function (its one import path, ``from strongtherm import sweep``) and ``st.sweeps`` this
+package; neither shadows the other.
 """
 
 from __future__ import annotations
 
-from ..core.quantities import variable_attrs
-from .backends import dask_client
-from .driver import DEFAULT_CHUNK_SIZE, SweepError, SweepWarning, sweep
-from .io import load, save
+from ._backends import dask_client
+from ._driver import DEFAULT_CHUNK_SIZE, SweepError, SweepWarning
+from ._files import load, save
+from ._ready import (
+    ExactEquilibrium,
+    ExactQuench,
+    NegfEquilibrium,
+    NegfQuasistatic,
+    exact_equilibrium,
+    exact_quench,
+    negf_equilibrium,
+    negf_quasistatic,
+)
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
+    "ExactEquilibrium",
+    "ExactQuench",
+    "NegfEquilibrium",
+    "NegfQuasistatic",
     "SweepError",
     "SweepWarning",
     "dask_client",
+    "exact_equilibrium",
+    "exact_quench",
     "load",
+    "negf_equilibrium",
+    "negf_quasistatic",
     "save",
-    "sweep",
-    "variable_attrs",
 ]

@@ -12,8 +12,8 @@ from typing import Any
 import numpy as np
 
 from ..core.quantities import variable_attrs
-from .backends import Backend, ChunkTask, Dask, PointResult, Processes, Serial, picklable
-from .grid import check_sweep, describe_computation
+from ._backends import Backend, ChunkTask, Dask, PointResult, Processes, Serial, picklable
+from ._grid import check_sweep, describe_computation
 
 __all__ = ["DEFAULT_CHUNK_SIZE", "SweepError", "SweepWarning", "sweep"]
 
@@ -162,7 +162,7 @@ def sweep(
 
     Notes
     -----
-    :func:`strongtherm.sweep.dask_client` starts a local Dask cluster with the guard checked and
+    :func:`strongtherm.sweeps.dask_client` starts a local Dask cluster with the guard checked and
     the following setting made. Dask's nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, which slows the many
     small NumPy allocations of the Green's-function engine by about 1.5x; create the cluster
     under ``dask.config.set({"distributed.nanny.pre-spawn-environ":
