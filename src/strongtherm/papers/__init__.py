@@ -59,6 +59,12 @@ REPRODUCTIONS: dict[str, Reproduction] = {
             "Bruch et al., PRB 93, 115318 (2016) and Ludovico et al., PRB 89, 161306 (2014): the slowly driven wide-band level, friction, weak-coupling and T -> 0 (Joule) limits, exact dynamics (abstracts only; closed forms derived here)",
         ),
         Reproduction(
+            "transport",
+            "transport",
+            "Two terminals: the steady state against the wide-band level's closed forms, QuTiP's HEOM-tutorial current, "
+            "Esposito et al. EPL 85, 60010 (2009) (efficiency at maximum power) and Whitney PRL 112, 130601 (2014) (power bound)",
+        ),
+        Reproduction(
             "compare",
             "compare",
             "Both papers on the same fermions: every definition of U_S and S_S side by side, third law, fermionic quenches",

@@ -64,8 +64,8 @@ from ._report import Claim, Progress, Report
 
 __all__ = [
     "PAPER",
+    "compute",
     "level_at_maximum_power",
-    "reproduce",
     "sharp_level_efficiency_at_maximum_power",
     "two_lead_level",
     "whitney_maximum_power",
@@ -331,12 +331,8 @@ def _whitney_claims(out: FilePath, report: Report, log: Progress, esposito: dict
     report.save_figure(fig, out, "maximum_power.png")
 
 
-def reproduce(out: FilePath, *, progress: bool = True) -> Report:
-    """Check the steady-state transport engine against closed forms, a peer and two bounds (about 20 s)."""
-    out = FilePath(out)
-    out.mkdir(parents=True, exist_ok=True)
-    log = Progress("transport", progress)
-    report = Report("transport", PAPER)
+def compute(out: FilePath, report: Report, log: Progress) -> None:
+    """Check the steady-state transport engine against closed forms, a peer and two bounds (about 10 s)."""
     report.choices += [
         "hbar = e = k_B = 1: a particle current is in units of energy/hbar and one transparent channel conducts 1/2pi.",
         "Currents are counted positive into the system from each lead; J_Q^a = J_E^a - mu_a I_a; P = -sum mu_a I_a.",
@@ -350,5 +346,3 @@ def reproduce(out: FilePath, *, progress: bool = True) -> Report:
         _heom_peer_claim(report, log)
         esposito = _esposito_claims(out, report, log)
         _whitney_claims(out, report, log, esposito)
-    report.write(out)
-    return report
