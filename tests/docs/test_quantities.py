@@ -15,6 +15,11 @@ BATH = st.Bath(T=0.02, mu=0.0)
 RLM = st.models.resonant_level(t0=1.25)
 ALPHAS = (0.0, 0.5, 1.0)
 TWO_SPIN = {"alpha": 0.8, "gamma": 1.2, "chi": 1.8}
+DOT = st.models.affine_open_system(
+    name="dot", reservoirs=(st.negf.TightBindingChain(t0=1.0), st.negf.TightBindingChain(t0=1.0)),
+    h_S=np.zeros((1, 1)), couplings=(np.array([[0.5]]), np.array([[0.5]])), h_S_slopes={"eps": np.ones((1, 1))},
+    parameter_domain={"eps": (-5.0, 5.0)},
+)
 
 
 def _every_to_dict() -> dict[str, dict[str, float]]:
@@ -35,6 +40,8 @@ def _every_to_dict() -> dict[str, dict[str, float]]:
         "dynamics.DriveResult": _drive().to_dict(),
         "dynamics.DriveResult (product start)": _drive(initial="product").to_dict(),
         "dynamics.FrictionResult": st.dynamics.friction(RLM, st.Bath(T=0.5), path).to_dict(),
+        "negf.SteadyState": st.negf.transport.steady_state(DOT, [BATH, st.Bath(T=0.05, mu=-0.2)], eps=0.1).to_dict(),
+        "negf.LinearResponse": st.negf.transport.linear_response(DOT, BATH, eps=0.1).to_dict(),
     }
 
 
@@ -59,6 +66,8 @@ def test_registry_covers_every_sweep_variable():
         st.sweep(st.sweeps.negf_quasistatic(RLM, BATH, _path, alphas=ALPHAS, panels_per_segment=1), {"V": [0.6]}, **kwargs),
         st.sweep(st.sweeps.exact_equilibrium(st.models.two_spin, beta=1.0, **TWO_SPIN), {"eps": [0.5]}, **kwargs),
         st.sweep(st.sweeps.exact_quench(st.models.two_spin, beta=1.0, A={"eps": 0.0}, **TWO_SPIN), {"B.eps": [1.0]}, **kwargs),
+        st.sweep(st.sweeps.negf_steady_state(DOT, [BATH, BATH], state=True), {"eps": [0.1], "bias": [0.2]}, **kwargs),
+        st.sweep(st.sweeps.negf_linear_response(DOT, BATH), {"eps": [0.1], "T": [0.05]}, **kwargs),
     ]
     for ds in datasets:
         for name, da in ds.data_vars.items():

@@ -311,3 +311,23 @@ def test_probe_bad_input():
         transport.probe(model, [bath] * 3, 3, eps=0.0, **params)
     with pytest.raises(ValueError, match="max_evaluations"):
         transport.probe(model, [bath] * 3, 2, max_evaluations=1, eps=0.0, **params)
+
+
+# ----------------------------------------------------------------------------- sweeps
+def test_bias_gate_sweep_equals_direct_steady_states():
+    pytest.importorskip("xarray")
+    model = two_chain_level()
+    baths = [st.Bath(T=0.05, mu=0.1), st.Bath(T=0.03, mu=0.1)]
+    compute = st.sweeps.negf_steady_state(model, baths, V0=0.5, V1=0.7)
+    ds = st.sweep(compute, {"eps": [-0.2, 0.3], "bias": [0.0, 0.4]}, processes=1, progress=False)
+    direct = transport.steady_state(model, [st.Bath(T=0.05, mu=0.3), st.Bath(T=0.03, mu=-0.1)], eps=0.3, V0=0.5, V1=0.7,
+                                    state=False)
+    assert float(ds["I_0"].sel(eps=0.3, bias=0.4)) == direct.particle_current[0]
+    assert float(ds["J_Q_1"].sel(eps=0.3, bias=0.4)) == direct.heat_current[1]
+    assert ds["I_0"].attrs["units"] == "1/time"
+    with pytest.raises(ValueError, match="no parameter"):
+        st.sweeps.negf_steady_state(model, baths, W=1.0)
+    with pytest.raises(ValueError, match="has 2, got 1"):
+        st.sweeps.negf_steady_state(model, baths[:1])
+    with pytest.raises(ValueError, match="T_7"):
+        st.sweep(compute, {"T_7": [0.1]}, processes=1, progress=False)

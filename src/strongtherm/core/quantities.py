@@ -12,7 +12,8 @@ Units (the conventions page): ``"energy"`` is the model's energy unit, ``"nats"`
 
 Families: a row with ``suffix="alpha"`` stands for keys ``<key>_<a>`` (``a`` the α of the
 α-partition, written with ``%g``: ``alpha_entropy_0.5``); ``suffix="parameter"`` for
-``<key>_<name>`` with a model parameter's name (``power_H_S_eps_s``). The definitions ``diff``,
+``<key>_<name>`` with a model parameter's name (``power_H_S_eps_s``); ``suffix="reservoir"`` for
+``<key>_<k>`` with a reservoir's index (``I_0``, the particle current from reservoir 0). The definitions ``diff``,
 ``H*``, ``E*`` of Davoudi et al. have one row each (their equations differ); the key spells them
 ``diff``, ``Hstar``, ``Estar`` (:func:`key`).
 
@@ -60,6 +61,9 @@ UNITS: Mapping[str, str] = MappingProxyType(
         "1": "dimensionless",
         "1/energy": "1 / units of energy",
         "time": "units of ħ / energy",
+        "1/time": "units of energy / ħ",
+        "energy/time": "units of energy² / ħ",
+        "energy^2/time": "units of energy³ / ħ",
     }
 )
 
@@ -88,7 +92,7 @@ class Quantity:
     attribute : str
         Where the value lives on a result, e.g. ``"negf.Equilibrium.system.S"``.
     suffix : str
-        ``""`` (the key is complete), ``"alpha"`` or ``"parameter"`` (a family, see the module).
+        ``""`` (the key is complete), ``"alpha"``, ``"parameter"`` or ``"reservoir"`` (a family, see the module).
     kind : str
         What an axis of such values is called: ``"energy"``, ``"entropy"``, ``"particle number"``, ...
     plot_name : str
@@ -114,8 +118,8 @@ class Quantity:
             raise ValueError(f"quantity {self.key!r}: unit must be one of {list(UNITS)}, got {self.unit!r}")
         if self.paper and self.paper not in PAPERS:
             raise ValueError(f"quantity {self.key!r}: paper must be one of {list(PAPERS)}, got {self.paper!r}")
-        if self.suffix not in ("", "alpha", "parameter"):
-            raise ValueError(f"quantity {self.key!r}: suffix must be '', 'alpha' or 'parameter', got {self.suffix!r}")
+        if self.suffix not in ("", "alpha", "parameter", "reservoir"):
+            raise ValueError(f"quantity {self.key!r}: suffix must be '', 'alpha', 'parameter' or 'reservoir', got {self.suffix!r}")
         if not self.kind:
             object.__setattr__(self, "kind", {"energy": "energy", "nats": "entropy"}.get(self.unit, "value"))
 
@@ -217,6 +221,29 @@ def _definitions() -> Iterator[Quantity]:
 
 
 _DRIVE = "dynamics.DriveResult"
+
+
+def _transport() -> Iterator[Quantity]:
+    """The steady state between reservoirs at different (T, mu) and its linear response
+    (:mod:`strongtherm.negf.transport`); currents into the system from reservoir k."""
+    steady, linear = "negf.SteadyState", "negf.LinearResponse"
+    rows = (
+        ("I", "I", "1/time", "particle current into the system from reservoir {}", f"{steady}.particle_current[{{}}]", "reservoir"),
+        ("J_E", "J_E", "energy/time", "energy current into the system from reservoir {}", f"{steady}.energy_current[{{}}]", "reservoir"),
+        ("J_Q", "J_Q", "energy/time", "heat current J_E − μ I into the system from reservoir {}", f"{steady}.heat_current[{{}}]", "reservoir"),
+        ("power", "P", "energy/time", "power delivered against the bias, −Σ μ_k I_k", f"{steady}.power", ""),
+        ("entropy_production_rate", "σ", "1/time", "entropy production rate −Σ J_Q,k / T_k (nats per ħ/energy)", f"{steady}.entropy_production", ""),
+        ("efficiency", "η", "1", "power / heat drawn from the hot reservoirs (NaN unless an engine)", f"{steady}.efficiency", ""),
+        ("conductance", "G", "1", "linear conductance, in units of e²/ħ (one open channel: 1/2π)", f"{linear}.conductance", ""),
+        ("seebeck", "S", "1", "thermopower, in units of k_B/e", f"{linear}.seebeck", ""),
+        ("thermal_conductance", "κ", "1/time", "thermal conductance at zero current, in units of k_B energy/ħ", f"{linear}.thermal_conductance", ""),
+        ("figure_of_merit", "ZT", "1", "thermoelectric figure of merit S²GT/κ", f"{linear}.figure_of_merit", ""),
+        ("L11", "L₁₁", "1/time", "Onsager coefficient T∫𝒯(−f′)dε/2π", f"{linear}.onsager[0, 0]", ""),
+        ("L12", "L₁₂", "energy/time", "Onsager coefficient T∫𝒯(ε−μ)(−f′)dε/2π (= L₂₁)", f"{linear}.onsager[0, 1]", ""),
+        ("L22", "L₂₂", "energy^2/time", "Onsager coefficient T∫𝒯(ε−μ)²(−f′)dε/2π", f"{linear}.onsager[1, 1]", ""),
+    )
+    for key_, symbol, unit, text, attribute, suffix in rows:
+        yield _q(key_, symbol, unit, text, "", "", attribute, suffix=suffix)
 
 
 def _dynamics() -> Iterator[Quantity]:
@@ -358,6 +385,8 @@ _ROWS: tuple[Quantity, ...] = (
        f"{_MF}.reduced_state.N", kind="particle number"),
     # ---------------------------------------------------------- finite speed (beyond the papers)
     *_dynamics(),
+    # ---------------------------------------------------------- two terminals (beyond the papers)
+    *_transport(),
 )  # fmt: skip
 
 #: Every quantity by key (family stems for families).
@@ -413,6 +442,8 @@ def lookup(name: str) -> Quantity | None:
         if name.startswith(prefix) and len(name) > len(prefix):
             value = name[len(prefix) :]
             if family.suffix == "alpha" and not _ALPHA_TEXT.fullmatch(value):
+                continue
+            if family.suffix == "reservoir" and not value.isdigit():
                 continue
             return family.instance(value)
     return None

@@ -280,16 +280,17 @@ class SteadyState:
 
     def to_dict(self) -> dict[str, float]:
         """Plain floats: currents per reservoir (``I_0``, ``J_E_0``, ``J_Q_0``, ...), power, entropy
-        production, efficiency (NaN unless an engine), N_S, U_S, <H_S>, <H_SR>."""
+        production (``entropy_production_rate``), efficiency (NaN unless an engine) and, with the state, ``N_S``, ``system_U``
+        (U_S), ``expectation_H_S``, ``expectation_H_SR`` (keys of the quantity registry)."""
         out: dict[str, float] = {}
         for k in range(len(self.baths)):
             out[f"I_{k}"] = float(self.particle_current[k])
             out[f"J_E_{k}"] = float(self.energy_current[k])
             out[f"J_Q_{k}"] = float(self.heat_current[k])
-        out.update(power=self.power, entropy_production=self.entropy_production, efficiency=self.efficiency)
+        out.update(power=self.power, entropy_production_rate=self.entropy_production, efficiency=self.efficiency)
         if self.correlation_matrix is not None:
             _, H_S, H_SR = self._state()
-            out.update(N_S=self.N_S, U_S=self.U_S, expectation_H_S=H_S, expectation_H_SR=H_SR)
+            out.update(N_S=self.N_S, system_U=self.U_S, expectation_H_S=H_S, expectation_H_SR=H_SR)
         return out
 
     def __repr__(self) -> str:

@@ -21,7 +21,8 @@ each:
 * ``_backends`` - serial, local processes and Dask, one ``map`` signature; :func:`dask_client`
   starts a local Dask cluster after checking the main-script guard;
 * ``_ready`` - the ready-made computations (:func:`negf_equilibrium`, :func:`negf_quasistatic`,
-  :func:`exact_equilibrium`, :func:`exact_quench`);
+  :func:`negf_steady_state`, :func:`negf_linear_response`, :func:`exact_equilibrium`,
+  :func:`exact_quench`);
 * ``_files`` - :func:`save` and :func:`load` (NetCDF or CSV);
 * ``_driver`` - the function :func:`strongtherm.sweep` itself.
 
@@ -50,11 +51,15 @@ from ._ready import (
     ExactEquilibrium,
     ExactQuench,
     NegfEquilibrium,
+    NegfLinearResponse,
     NegfQuasistatic,
+    NegfSteadyState,
     exact_equilibrium,
     exact_quench,
     negf_equilibrium,
+    negf_linear_response,
     negf_quasistatic,
+    negf_steady_state,
 )
 
 __all__ = [
@@ -62,7 +67,9 @@ __all__ = [
     "ExactEquilibrium",
     "ExactQuench",
     "NegfEquilibrium",
+    "NegfLinearResponse",
     "NegfQuasistatic",
+    "NegfSteadyState",
     "SweepError",
     "SweepWarning",
     "dask_client",
@@ -70,6 +77,8 @@ __all__ = [
     "exact_quench",
     "load",
     "negf_equilibrium",
+    "negf_linear_response",
     "negf_quasistatic",
+    "negf_steady_state",
     "save",
 ]

@@ -9,6 +9,9 @@ without computing (``check``), evaluates one point (``__call__``, returning the 
 * :func:`negf_equilibrium` - ``st.negf.equilibrium`` over model parameters and ``T``, ``mu``;
   evaluates a chunk of points in one batch of energy integrals (``batch``);
 * :func:`negf_quasistatic` - ``st.negf.quasistatic`` along a path built from the grid point;
+* :func:`negf_steady_state` - ``st.negf.steady_state`` between reservoirs at their own baths, over
+  model parameters, ``T_k``, ``mu_k`` of reservoir k, and ``bias`` (two reservoirs);
+* :func:`negf_linear_response` - ``st.negf.linear_response`` over model parameters and ``T``, ``mu``;
 * :func:`exact_equilibrium` - ``st.exact.equilibrium`` of a model builder over its arguments
   and ``beta``;
 * :func:`exact_quench` - ``st.exact.quench`` between two models of one builder; a grid key
@@ -37,6 +40,7 @@ from ..negf.integrate import QuadratureOptions
 from ..negf.partition import equilibria
 from ..negf.process import quasistatic
 from ..negf.system import OpenSystem, check_model_and_bath
+from ..negf.transport import check_baths, linear_response, steady_state
 from ..path import Path
 from ..thermal import Bath
 
@@ -44,11 +48,15 @@ __all__ = [
     "ExactEquilibrium",
     "ExactQuench",
     "NegfEquilibrium",
+    "NegfLinearResponse",
     "NegfQuasistatic",
+    "NegfSteadyState",
     "exact_equilibrium",
     "exact_quench",
     "negf_equilibrium",
+    "negf_linear_response",
     "negf_quasistatic",
+    "negf_steady_state",
 ]
 
 _BATH_KEYS = ("T", "mu")
@@ -234,6 +242,134 @@ class NegfQuasistatic:
         }
 
 
+@dataclass(frozen=True)
+class NegfSteadyState:
+    """``st.negf.steady_state(model, baths, **point).to_dict()`` at each grid point.
+
+    Grid keys: the model's parameters; ``T_k`` and ``mu_k`` replace the temperature and chemical
+    potential of reservoir k; for a model with two reservoirs, ``bias`` raises mu_0 by bias/2 and
+    lowers mu_1 by bias/2 (after any ``mu_k``), so that (gate, bias) maps need one key each.
+    """
+
+    model: OpenSystem
+    baths: tuple[Bath, ...]
+    fixed: Mapping[str, float] = field(default_factory=dict)
+    state: bool = False
+    options: QuadratureOptions | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "baths", check_baths(self.model, self.baths))
+        clash = set(self.model.parameter_names) & set(self._bath_keys)
+        if clash:
+            raise ValueError(f"model parameter(s) {sorted(clash)} clash with the baths' keys in a sweep grid")
+        object.__setattr__(self, "fixed", _check_fixed(self.fixed, self.model.parameter_names, self.model.name))
+
+    @property
+    def _bath_keys(self) -> tuple[str, ...]:
+        keys = tuple(f"{q}_{k}" for k in range(len(self.model.reservoirs)) for q in ("T", "mu"))
+        return (*keys, "bias") if len(self.model.reservoirs) == 2 else keys
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return (*self.model.parameter_names, *self._bath_keys)
+
+    def units(self, name: str) -> str:
+        """Unit code of the grid key ``name``: every bath key and ``bias`` is an energy."""
+        return "energy" if name in self._bath_keys else _unit_of(name)
+
+    @property
+    def label(self) -> str:
+        return f"steady state of {self.model.name}"
+
+    def _split(self, point: Mapping[str, float]) -> tuple[list[Bath], dict[str, float]]:
+        baths = list(self.baths)
+        for k, bath in enumerate(baths):
+            if f"T_{k}" in point or f"mu_{k}" in point:
+                baths[k] = Bath(T=point.get(f"T_{k}", bath.T), mu=point.get(f"mu_{k}", bath.mu))
+        if "bias" in point:
+            half = 0.5 * float(point["bias"])
+            baths = [Bath(T=baths[0].T, mu=baths[0].mu + half), Bath(T=baths[1].T, mu=baths[1].mu - half)]
+        params = {**self.fixed, **{k: v for k, v in point.items() if k not in self._bath_keys}}
+        return baths, params
+
+    def check(self, point: Mapping[str, float]) -> None:
+        """Raise ``ValueError`` (naming the parameter) for a point outside the model's domain or a bad bath."""
+        _, params = self._split(point)
+        self.model.resolve(params)
+
+    def __call__(self, **point: float) -> dict[str, float]:
+        baths, params = self._split(point)
+        return steady_state(self.model, baths, params, state=self.state, options=self.options).to_dict()
+
+    def attrs(self) -> dict[str, Any]:
+        return {
+            "computation": "strongtherm.negf.steady_state",
+            "model": self.model.describe(),
+            "baths": json.dumps([{"T": b.T, "mu": b.mu} for b in self.baths]),
+            "fixed_parameters": json.dumps(self.fixed),
+            "state": int(self.state),
+        }
+
+
+@dataclass(frozen=True)
+class NegfLinearResponse:
+    """``st.negf.linear_response(model, bath, **point).to_dict()`` at each grid point (two reservoirs).
+
+    Grid keys: the model's parameters, and ``T`` or ``mu`` (replacing the bath's).
+    """
+
+    model: OpenSystem
+    bath: Bath
+    fixed: Mapping[str, float] = field(default_factory=dict)
+    options: QuadratureOptions | None = None
+
+    def __post_init__(self) -> None:
+        check_model_and_bath(self.model, self.bath)
+        if len(self.model.reservoirs) != 2:
+            raise ValueError(f"linear response needs exactly two reservoirs; {self.model.name} has {len(self.model.reservoirs)}")
+        clash = set(self.model.parameter_names) & set(_BATH_KEYS)
+        if clash:
+            raise ValueError(f"model parameter(s) {sorted(clash)} clash with the bath's T, mu in a sweep grid")
+        object.__setattr__(self, "fixed", _check_fixed(self.fixed, self.model.parameter_names, self.model.name))
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return (*self.model.parameter_names, *_BATH_KEYS)
+
+    def units(self, name: str) -> str:
+        """Unit code of the grid key ``name`` (``strongtherm.core.quantities.UNITS``)."""
+        return _unit_of(name)
+
+    @property
+    def label(self) -> str:
+        return f"linear response of {self.model.name}"
+
+    def _split(self, point: Mapping[str, float]) -> tuple[Bath, dict[str, float]]:
+        bath = self.bath
+        if any(k in point for k in _BATH_KEYS):
+            bath = Bath(T=point.get("T", bath.T), mu=point.get("mu", bath.mu))
+        return bath, {**self.fixed, **{k: v for k, v in point.items() if k not in _BATH_KEYS}}
+
+    def check(self, point: Mapping[str, float]) -> None:
+        """Raise ``ValueError`` (naming the parameter) if ``point`` is outside the model's domain."""
+        _, params = self._split(point)
+        self.model.resolve(params)
+
+    def __call__(self, **point: float) -> dict[str, float]:
+        bath, params = self._split(point)
+        return linear_response(self.model, bath, params, options=self.options).to_dict()
+
+    def attrs(self) -> dict[str, Any]:
+        return {
+            "computation": "strongtherm.negf.linear_response",
+            "model": self.model.describe(),
+            "bath": repr(self.bath),
+            "T": self.bath.T,
+            "mu": self.bath.mu,
+            "fixed_parameters": json.dumps(self.fixed),
+        }
+
+
 # --------------------------------------------------------------------------- exact engine
 def _beta_of(point: Mapping[str, float], beta: float | None) -> float:
     return check_beta(point.get("beta", beta))
@@ -408,6 +544,57 @@ def negf_equilibrium(
     0.5
     """
     return NegfEquilibrium(model, bath, fixed, tuple(alphas), options)
+
+
+def negf_steady_state(
+    model: OpenSystem,
+    baths: Sequence[Bath],
+    *,
+    state: bool = False,
+    options: QuadratureOptions | None = None,
+    **fixed: float,
+) -> NegfSteadyState:
+    """Steady-state currents, power and entropy production between reservoirs over a grid.
+
+    Parameters
+    ----------
+    model : OpenSystem
+        Levels between reservoirs, e.g. a dot with two leads.
+    baths : sequence of Bath
+        One (T, mu) per reservoir; grid keys ``T_k``, ``mu_k`` (and ``bias`` for two reservoirs)
+        override them per point.
+    state : bool
+        Also the steady state's ``N_S``, ``system_U``, ``expectation_H_S``, ``expectation_H_SR``.
+    **fixed : float
+        Model parameters held fixed.
+
+    Examples
+    --------
+    >>> import strongtherm as st
+    >>> chain = st.negf.TightBindingChain(t0=1.0)
+    >>> dot = st.models.matrix_open_system([[0.0]], [[[0.5]], [[0.5]]], reservoirs=[{"t0": 1.0}, {"t0": 1.0}])
+    >>> compute = st.sweeps.negf_steady_state(dot, [st.Bath(T=0.05), st.Bath(T=0.05)])
+    >>> compute(bias=0.0)["I_0"]
+    0.0
+    """
+    return NegfSteadyState(model, tuple(baths), fixed, bool(state), options)
+
+
+def negf_linear_response(
+    model: OpenSystem, bath: Bath, *, options: QuadratureOptions | None = None, **fixed: float
+) -> NegfLinearResponse:
+    """Conductance, thermopower, thermal conductance, ZT and the Onsager matrix over a grid.
+
+    Parameters
+    ----------
+    model : OpenSystem
+        Two reservoirs.
+    bath : Bath
+        The common (T, mu); grid keys ``T``, ``mu`` override it per point.
+    **fixed : float
+        Model parameters held fixed.
+    """
+    return NegfLinearResponse(model, bath, fixed, options)
 
 
 def negf_quasistatic(
