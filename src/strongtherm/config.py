@@ -13,7 +13,7 @@ written beside the results with the strongtherm version::
     mu = 0.0
 
     [task]
-    kind = "sweep"               # state | path | quench | sweep
+    kind = "sweep"               # state | path | drive | quench | sweep | transport
     params = { V = 1.0 }         # fixed parameters
     grid = { eps_s = { start = -2.0, stop = 2.0, num = 41 } }   # or a list of values
     alphas = [0.0, 0.5, 1.0]     # alpha-partition fractions (negf)
@@ -34,7 +34,10 @@ Tasks: ``state`` (equilibrium at ``params``), ``path`` (negf: quasistatic along 
 ``points``), ``drive`` (negf: the same corners at finite speed, exact dynamics: ``duration``,
 ``schedule`` = linear | smooth, ``hold``, ``n_times`` output times, ``initial`` = gibbs | product), ``quench`` (exact: from ``A`` to ``B``, each a set of builder arguments), ``sweep``
 (``grid`` over model parameters, ``T``/``mu`` or ``beta``; for the exact engine ``of = "state"``
-or ``of = "quench"``). ``--set key=value`` overrides any key (``ast.literal_eval``, never eval).
+or ``of = "quench"``), ``transport`` (negf: the steady state between reservoirs at their own
+baths: ``baths = [{T = ..., mu = ...}, ...]``, one table per reservoir, each key defaulting to
+``[bath]``; with a ``grid`` over model parameters, ``T_k``, ``mu_k`` and, for two reservoirs,
+``bias``, a sweep of it; ``state = true`` adds N_S and U_S). ``--set key=value`` overrides any key (``ast.literal_eval``, never eval).
 
 This module only parses and checks: it owns the schema, :data:`TASK_KINDS` (which task kinds each
 engine offers) included, and imports nothing of the running side. The tasks themselves are small
@@ -118,7 +121,7 @@ BUILTIN_MODELS: tuple[str, ...] = tuple(_BUILTINS)
 #: Task kinds each engine offers (``task.kind``); :data:`strongtherm.tasks.TASKS` has one task
 #: function for each pair, and a test checks that the two tables agree.
 TASK_KINDS: Mapping[str, tuple[str, ...]] = {
-    "negf": ("state", "path", "drive", "sweep"),
+    "negf": ("state", "path", "drive", "sweep", "transport"),
     "exact": ("state", "quench", "sweep"),
 }
 
@@ -341,6 +344,8 @@ class TaskConfig:
     hold: float = 0.0
     n_times: int = 101
     initial: str = "gibbs"
+    baths: tuple[Mapping[str, float], ...] = ()
+    state: bool = False
 
     @classmethod
     def parse(cls, raw: Any, engine: str) -> TaskConfig:
@@ -391,7 +396,30 @@ class TaskConfig:
         out["alphas"] = alphas
         processes = table.get("processes")
         out["processes"] = None if processes is None else _integer(processes, "task.processes")
+        if kind == "transport":
+            baths = table.get("baths")
+            if not isinstance(baths, list) or not baths:
+                raise ConfigError("task.baths must list one table {T = ..., mu = ...} per reservoir for kind = 'transport'")
+            out["baths"] = tuple(_lead_bath(b, f"task.baths[{i}]") for i, b in enumerate(baths))
+            state = table.get("state", False)
+            if not isinstance(state, bool):
+                raise ConfigError(f"task.state must be true or false, got {state!r}")
+            out["state"] = state
+        else:
+            for key in ("baths", "state"):
+                if key in table:
+                    raise ConfigError(f"task.{key} is used only by kind = 'transport', not {kind!r}")
         return cls(**out)
+
+
+def _lead_bath(raw: Any, key: str) -> dict[str, float]:
+    """One reservoir's ``{T, mu}`` (either may be left out: ``[bath]`` gives it)."""
+    table = _table(raw, key)
+    _only(table, ("T", "mu"), key)
+    values = {k: _number(v, f"{key}.{k}") for k, v in table.items()}
+    if "T" in values and not values["T"] > 0.0:
+        raise ConfigError(f"{key}.T must be > 0, got {values['T']!r}")
+    return values
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ from .core.quantities import REGISTRY, lookup
 from .dynamics import Protocol, drive
 from .io import staged_folder, write_csv, write_json
 from .path import Path
-from .sweeps import exact_equilibrium, exact_quench, negf_equilibrium, save
+from .negf.transport import steady_state
+from .sweeps import exact_equilibrium, exact_quench, negf_equilibrium, negf_steady_state, save
 from .sweeps._driver import sweep
 from .sweeps._grid import check_sweep
 from .thermal import Bath
@@ -147,6 +148,27 @@ def _negf_sweep(config: RunConfig, progress: bool) -> Plan:
     return _sweep_plan(config, negf_equilibrium(model, _bath(config), alphas=task.alphas, **task.params), progress)
 
 
+def _negf_transport(config: RunConfig, progress: bool) -> Plan:
+    model, task, default = config.model.build(), config.task, _bath(config)
+    if len(task.baths) != len(model.reservoirs):
+        raise ValueError(f"task.baths must give one table per reservoir: {model.name} has {len(model.reservoirs)}, "
+                         f"the config gives {len(task.baths)}")  # fmt: skip
+    baths = [Bath(T=b.get("T", default.T), mu=b.get("mu", default.mu)) for b in task.baths]
+    if task.grid:
+        compute = negf_steady_state(model, baths, state=task.state, **task.params)
+        return _sweep_plan(config, compute, progress)
+    model.resolve(task.params)
+
+    def write(ss: Any, out: FilePath, log: Log) -> list[FilePath]:
+        leads = [{"T": b.T, "mu": b.mu, "I": float(i), "J_E": float(e), "J_Q": float(q)}
+                 for b, i, e, q in zip(ss.baths, ss.particle_current, ss.energy_current, ss.heat_current, strict=True)]
+        payload = {"parameters": ss.params, "results": ss.to_dict(), "reservoirs": leads, "errors": dict(ss.errors),
+                   "convention": "currents into the system from each reservoir; J_Q = J_E - mu I"}  # fmt: skip
+        return [write_json(out / "transport.json", payload)]
+
+    return Plan("transport", lambda: steady_state(model, baths, task.params, state=task.state), write)
+
+
 # --------------------------------------------------------------------------- exact engine
 def _exact_model(config: RunConfig, *extra: Mapping[str, Any]) -> Any:
     args = config.model.loaded_args()
@@ -200,6 +222,7 @@ TASKS: Mapping[tuple[str, str], Callable[[RunConfig, bool], Plan]] = {
     ("negf", "path"): _negf_path,
     ("negf", "drive"): _negf_drive,
     ("negf", "sweep"): _negf_sweep,
+    ("negf", "transport"): _negf_transport,
     ("exact", "state"): _exact_state,
     ("exact", "quench"): _exact_quench,
     ("exact", "sweep"): _exact_sweep,
@@ -239,6 +262,7 @@ _SUMMARY_EXTRAS: dict[str, tuple[str, ...]] = {
     "drive": ("W_ext", "delta_F_S_engine", "dissipated_work", "entropy_production", "heat",
               "delta_system_energy_hilbert", "bound_state_along_path"),
     "quench": ("delta_F_S", "dissipated_work_diff", "dissipated_work_Hstar", "dissipated_work_Estar"),
+    "transport": ("I_0", "I_1", "J_Q_0", "J_Q_1", "power", "entropy_production_rate", "efficiency"),
 }
 
 

@@ -7,10 +7,12 @@ import is still a dependency). The rules:
 * the engines ``negf`` and ``exact`` never import each other, nor the bridge (``gaussian``),
   the dynamics wing, ``models`` or ``papers`` — directly or through any module they import;
 * ``core`` imports no engine and no wing;
-* the single documented exception: the lazy compatibility aliases of ``negf`` (PEP 562
-  ``__getattr__`` in ``negf/__init__.py`` and the three moved-module shims) reach
-  ``strongtherm.gaussian`` through ``importlib.import_module`` with a string, which is not an
-  import statement and is listed here by name so that a new one cannot slip in.
+* no module imports a private name (``_x``) from another module of the package: what two modules
+  share is public in the one that owns it;
+* the graph has no cycle, lazy imports included (an edge from a module to one of its own parent
+  packages is not a cycle: the parent is always initialized first);
+* no module of an engine or of ``core`` reaches another module through ``importlib`` with a
+  string, which would hide an edge from the checks above.
 """
 
 from __future__ import annotations
@@ -31,23 +33,32 @@ def _module_name(path: pathlib.Path) -> str:
     return ".".join(parts)
 
 
-def _imports(path: pathlib.Path) -> set[str]:
+def _from_imports(path: pathlib.Path) -> list[tuple[str, list[str]]]:
+    """Every ``from X import a, b`` of a module as (X resolved to an absolute name, [a, b])."""
     name = _module_name(path)
     package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
-    found: set[str] = set()
+    found = []
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
+        if isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package.split(".")
                 base = base[: len(base) - (node.level - 1)]
                 target = ".".join(base + ([node.module] if node.module else []))
             else:
                 target = node.module or ""
-            found.add(target)
-            # `from . import fock` imports the submodule strongtherm.negf.fock
-            found.update(f"{target}.{alias.name}" for alias in node.names)
+            found.append((target, [alias.name for alias in node.names]))
+    return found
+
+
+def _imports(path: pathlib.Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+    for target, names in _from_imports(path):
+        found.add(target)
+        # `from . import fock` imports the submodule strongtherm.negf.fock
+        found.update(f"{target}.{name}" for name in names)
     return {m for m in found if m.startswith("strongtherm")}
 
 
@@ -107,17 +118,85 @@ def test_the_graph_is_read():
     assert "strongtherm.exact.linalg" in _reachable(fake, "strongtherm.negf.fake")
 
 
-def test_only_the_listed_lazy_aliases_reach_the_bridge_by_name():
-    # importlib.import_module("strongtherm.gaussian...") is the one way around the import statements
-    # above; it is allowed only in the compatibility aliases of the moved names
-    allowed = {"negf/__init__.py", "negf/meanforce.py", "negf/quench.py", "negf/fock.py"}
+def test_no_private_name_crosses_a_module():
+    offenders = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        for target, names in _from_imports(path):
+            if not target.startswith("strongtherm"):
+                continue
+            private = [n for n in names if n.startswith("_") and not n.startswith("__")]
+            if private:
+                offenders.append(f"{_module_name(path)} imports {private} from {target}")
+    assert offenders == [], "\n".join(offenders)
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan, iteratively)."""
+    def ancestors(module: str) -> set[str]:
+        parts = module.split(".")
+        return {".".join(parts[:k]) for k in range(1, len(parts))}
+
+    edges = {m: sorted(d for d in deps if d != m and d not in ancestors(m)) for m, deps in graph.items()}
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found = []
+    for root in sorted(edges):
+        if root in index:
+            continue
+        work = [(root, iter(edges[root]))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(edges[child])))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    member = stack.pop()
+                    on_stack.discard(member)
+                    component.append(member)
+                    if member == node:
+                        break
+                if len(component) > 1:
+                    found.append(sorted(component))
+    return found
+
+
+def test_the_import_graph_has_no_cycle():
+    assert _cycles(GRAPH) == []
+
+
+def test_the_cycle_finder_finds_cycles():
+    # a lazy import is an edge like any other, so a planted two- and three-module loop must be seen
+    fake = {"strongtherm.a": {"strongtherm.b"}, "strongtherm.b": {"strongtherm.a"},
+            "strongtherm.c": {"strongtherm.d"}, "strongtherm.d": {"strongtherm.e"}, "strongtherm.e": {"strongtherm.c"},
+            "strongtherm.f.g": {"strongtherm.f"}, "strongtherm.f": {"strongtherm.f.g"}}
+    assert _cycles(fake) == [["strongtherm.a", "strongtherm.b"], ["strongtherm.c", "strongtherm.d", "strongtherm.e"]]
+
+
+def test_no_engine_reaches_a_module_by_name():
+    # importlib.import_module("strongtherm...") would hide an edge from every check above
     users = set()
     for path in PACKAGE.rglob("*.py"):
         rel = path.relative_to(PACKAGE).as_posix()
-        text = path.read_text()
-        if rel.split("/")[0] in ("negf", "exact", "core") and "import_module" in text:
+        if rel.split("/")[0] in ("negf", "exact", "core", "gaussian", "dynamics") and "import_module" in path.read_text():
             users.add(rel)
-    assert users <= allowed, sorted(users - allowed)
+    assert users == set(), sorted(users)
 
 
 def test_config_never_reaches_tasks():

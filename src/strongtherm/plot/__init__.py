@@ -32,8 +32,8 @@ is shown, not the quantity itself, which is a row of the registry.
 
 Every public name is imported from this package (``st.plot.X``); its private modules do one job
 each: ``_style`` (labels, units, figures), ``_states`` (:func:`state_functions`), ``_results``
-(one drawer per result type), ``_datasets`` (sweep maps and overviews), ``_draw`` (the dispatch
-by type).
+(one drawer per result type), ``_datasets`` (sweep maps and overviews), ``_transport`` (I-V,
+conductance map, power-efficiency loop of steady-state sweeps), ``_draw`` (the dispatch by type).
 
 matplotlib is imported only when a function here is called, so ``import strongtherm`` stays
 light. No backend is chosen here: on a machine without a display matplotlib falls back to Agg.
@@ -47,21 +47,26 @@ from ._draw import can_draw, draw
 from ._results import drive_overview, ldos, path_works, second_law
 from ._states import state_functions
 from ._style import AxisLabel, new_figure, save_figure
+from ._transport import conductance_map, iv_curves, power_efficiency, transport_overview
 
 __all__ = [
     "AXIS_LABELS",
     "AxisLabel",
     "can_draw",
+    "conductance_map",
     "draw",
     "drive_overview",
+    "iv_curves",
     "ldos",
     "new_figure",
     "path_works",
+    "power_efficiency",
     "save_figure",
     "second_law",
     "state_functions",
     "sweep_map",
     "sweep_overview",
+    "transport_overview",
 ]
 
 #: Labels of the quantities :func:`state_functions` knows by their short names (``N_S``,

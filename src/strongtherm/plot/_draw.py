@@ -15,6 +15,7 @@ from .. import dynamics, exact, negf
 from ._datasets import sweep_overview
 from ._results import drive_overview, path_works, second_law
 from ._style import dataset_type
+from ._transport import is_transport_sweep, transport_overview
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -32,8 +33,13 @@ def _drawers() -> list[tuple[type, Callable[[Any], Any]]]:
     ]
     dataset = dataset_type()
     if dataset is not None:
-        table.append((dataset, sweep_overview))
+        table.append((dataset, _dataset_overview))
     return table
+
+
+def _dataset_overview(dataset: Any) -> Any:
+    """A steady-state sweep over bias gets the two-terminal pictures; any other the generic overview."""
+    return transport_overview(dataset) if is_transport_sweep(dataset) else sweep_overview(dataset)
 
 
 def _drawer_of(result: Any) -> Callable[[Any], Any] | None:
@@ -53,7 +59,8 @@ def draw(result: Any) -> Axes:
 
     ``QuasistaticProcess`` -> :func:`path_works`; ``QuenchResult``, ``FermionicQuench`` or
     ``SecondLawAudit`` -> :func:`second_law`; a sweep ``xarray.Dataset`` -> :func:`sweep_overview`
-    (curves for a 1-D grid, maps for a 2-D grid, maps per slice beyond).
+    (curves for a 1-D grid, maps for a 2-D grid, maps per slice beyond), or for a steady-state
+    sweep over ``bias`` :func:`transport_overview` (I-V, conductance map, power-efficiency loop).
 
     Returns
     -------
