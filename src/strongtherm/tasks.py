@@ -35,8 +35,8 @@ from .config import RunConfig
 from .core.quantities import REGISTRY, lookup
 from .dynamics import Protocol, drive
 from .io import staged_folder, write_csv, write_json
-from .path import Path
 from .negf.transport import steady_state
+from .path import Path
 from .sweeps import exact_equilibrium, exact_quench, negf_equilibrium, negf_steady_state, save
 from .sweeps._driver import sweep
 from .sweeps._grid import check_sweep

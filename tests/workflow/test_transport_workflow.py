@@ -46,7 +46,7 @@ def test_bias_gate_map_from_a_config_draws_the_transport_pictures(tmp_path):
 
 
 def test_transport_config_refusals():
-    with pytest.raises(ConfigError, match="task.baths must list"):
+    with pytest.raises(ConfigError, match=r"task\.baths must list"):
         config(baths=[])
     with pytest.raises(ConfigError, match=r"task.baths\[0\].T must be > 0"):
         config(baths=[{"T": -1.0}, {}])
