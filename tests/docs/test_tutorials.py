@@ -20,7 +20,7 @@ def test_there_is_one_tutorial_per_engine_and_one_per_own_model():
 def test_tutorial_runs_and_draws(script, tmp_path):
     # optional extras a tutorial needs: st.sweep returns an xarray.Dataset, the map runs on Dask,
     # the finite model is built in QuTiP (all three are in the test extra)
-    needs = {"sweep_maps": ("xarray",), "your_own_fermionic_model": ("xarray", "dask.distributed"), "your_own_finite_model": ("qutip",)}
+    needs = {"sweep_maps": ("xarray",), "two_terminals": ("xarray",), "your_own_fermionic_model": ("xarray", "dask.distributed"), "your_own_finite_model": ("qutip",)}
     for module in needs.get(script.stem, ()):
         pytest.importorskip(module)
     # a fresh interpreter, as a reader would run it; the figures land in tmp_path
