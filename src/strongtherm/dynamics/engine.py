@@ -48,8 +48,9 @@ from ..core.warnings import RankDeficientWarning
 from ..gaussian.meanforce import mean_force, mean_force_from_hamiltonian
 from ..negf.spectral import bound_states
 from ..negf.system import OpenSystem, check_model_and_bath
+from ..negf.universe import LORENTZIAN_CUTOFF, Universe
 from ..thermal import Bath
-from .chain import LORENTZIAN_CUTOFF, ChainLength, Universe, chain_length
+from .chain import ChainLength, chain_length
 from .entropy import gaussian_entropy, log_partition_function
 from .evolve import (
     NODES,
@@ -426,7 +427,7 @@ def drive(
 
     window = float(outputs[-1])
     length = chain_length(model, bath, window, tol=tol, L=L, max_sites=max_sites, lorentzian_cutoff=lorentzian_cutoff)
-    universe = Universe(model, length)
+    universe = Universe(model, length.L, length.mappings)
     n, ext = universe.n, universe.ext
 
     p0 = params_at(0.0)
