@@ -19,7 +19,7 @@ from scipy.special import expit
 
 from ._validation import check_real
 
-__all__ = ["Bath", "strip_kernels"]
+__all__ = ["Bath", "state_functions_from_spectrum", "strip_kernels"]
 
 
 @dataclass(frozen=True)
@@ -129,3 +129,50 @@ def strip_kernels(bath: Bath, z: np.ndarray) -> dict[str, np.ndarray]:
         "log_1mf": log_1mf,
         "df_dbeta": -(z - bath.mu) * f * one_minus_f,  # d f / d beta at fixed mu
     }
+
+
+def state_functions_from_spectrum(
+    bath: Bath,
+    energies: np.ndarray,
+    weights: np.ndarray | None = None,
+    *,
+    reference: np.ndarray | None = None,
+) -> dict[str, float]:
+    """N, U, S, Omega of noninteracting fermions from a single-particle spectrum at (T, mu).
+
+    .. math:: X = \\sum_k w_k\\, x(e_k) - \\sum_q x(e^{\\rm ref}_q), \\qquad x = f,\\ e f,\\ s,\\ \\omega
+
+    (Kumar, Webb & Stafford 2024, Eqs. 6, 8-10 in their discrete form). One helper for every
+    finite universe: the Hilbert-space partition of a finite chain (``weights`` the system
+    weights w_k, or 1 - w_k with the isolated chains' levels as ``reference``, Eqs. 12, 15), and
+    the change of the universe against its isolated reservoirs (``reference`` = e_q^R), whose
+    Omega is F*_S (Davoudi et al. 2025, Eqs. 6-8).
+
+    Parameters
+    ----------
+    bath : Bath
+        (T, mu), in units of energy.
+    energies : ndarray, shape (K,)
+        Single-particle energies e_k, in units of energy.
+    weights : ndarray, shape (K,), optional
+        w_k (default: 1 for every level).
+    reference : ndarray, optional
+        Energies e_q whose unweighted sums are subtracted (default: none).
+
+    Returns
+    -------
+    dict
+        ``{"N", "U", "S", "Omega"}`` as plain floats (U = sum e f, not K = U - mu N; S in nats).
+    """
+    e = np.asarray(energies, dtype=float)
+
+    def sums(levels: np.ndarray, w: np.ndarray | None) -> dict[str, np.ndarray]:
+        f = bath.fermi(levels)
+        kernels = {"N": f, "U": levels * f, "S": bath.entropy_density(levels), "Omega": bath.grand_potential_density(levels)}
+        return {k: np.sum(x) if w is None else np.dot(w, x) for k, x in kernels.items()}
+
+    out = sums(e, weights)
+    if reference is not None:
+        ref = sums(np.asarray(reference, dtype=float), None)
+        out = {k: v - ref[k] for k, v in out.items()}
+    return {k: float(v) for k, v in out.items()}

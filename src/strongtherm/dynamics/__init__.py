@@ -18,12 +18,11 @@ from .friction import (
     BoundStateOnPath,
     FrictionOptions,
     FrictionResult,
-    Geodesic,
     OptimalSchedule,
     friction,
     friction_tensor,
-    geodesic,
 )
+from .geodesic import Geodesic, geodesic
 from .protocol import Protocol, Schedule
 
 __all__ = [

@@ -24,6 +24,11 @@ by :mod:`.evolve` is exact (up to the integrator's controlled error). Outputs (u
   Product start: Sigma = Delta S_S - beta Q = I(S:R) + D(rho_R(t) || rho_R^eq) (Esposito et al.
   2010).
 
+:func:`drive` goes check -> build (the chains for the window: :mod:`.chain`; the universe:
+:class:`strongtherm.negf.universe.Universe`; the initial state) -> integrate (:class:`.integrator.Integrator`
+yields the state and the work at each output time) -> record (:class:`.observables.Recorder`
+measures them) -> wrap (:class:`DriveResult`).
+
 A bound state anywhere along the path (:func:`strongtherm.negf.bound_states` on path nodes) does
 not relax: the slow limit then keeps a memory of the protocol and differs from Delta F*_S. The
 result says so (``bound_state_along_path``) and a :class:`BoundStateWarning` is issued.
@@ -31,11 +36,9 @@ result says so (``bound_state_along_path``) and a :class:`BoundStateWarning` is 
 
 from __future__ import annotations
 
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -48,24 +51,16 @@ from ..core.warnings import RankDeficientWarning
 from ..gaussian.meanforce import mean_force, mean_force_from_hamiltonian
 from ..negf.spectral import bound_states
 from ..negf.system import OpenSystem, check_model_and_bath
+from ..negf.universe import LORENTZIAN_CUTOFF, Universe
 from ..thermal import Bath
-from .chain import LORENTZIAN_CUTOFF, ChainLength, Universe, chain_length
-from .entropy import gaussian_entropy, log_partition_function
-from .evolve import (
-    NODES,
-    ChebyshevPropagator,
-    IntegratorInfo,
-    lagrange_interval_weights,
-    magnus_block,
-)
+from .chain import ChainLength, chain_length
+from .evolve import NODES, IntegratorInfo
+from .integrator import Integrator, initial_state, protocol_parameters
+from .observables import Recorder
 from .protocol import Protocol
 
 __all__ = ["BoundStateWarning", "DriveResult", "drive"]
 
-#: alpha values of the alpha-partition reported in ``system_energy``.
-ALPHAS = (0.0, 0.5, 1.0)
-#: Minimum number of steps on each smooth piece of the protocol (the 8-point power quadrature).
-MIN_STEPS_PER_PIECE = 8
 #: Default step in units of 1 / (spectral half-width of h): r dt = 0.3.
 DEFAULT_STEP_SCALE = 0.3
 INITIAL_STATES = ("gibbs", "product")
@@ -245,7 +240,7 @@ class DriveResult:
         return out
 
 
-# ---------------------------------------------------------------------------------------- checks
+# ---------------------------------------------------------------------------------------- check
 def _check_times(times: Any, total: float) -> np.ndarray:
     if times is None:
         return np.linspace(0.0, total, 51) if total > 0.0 else np.array([0.0])
@@ -273,7 +268,37 @@ def _check_int(name: str, value: Any, low: int) -> int:
     return int(value)
 
 
+def _check_arguments(
+    model: OpenSystem, bath: Bath, protocol: Protocol, times: Any, initial: str, order: Any, max_steps: Any, max_sites: Any
+) -> tuple[np.ndarray, int, int, int]:
+    """The validated output times, order, max_steps and max_sites (``model`` and ``bath`` checked too)."""
+    check_model_and_bath(model, bath)
+    if not isinstance(protocol, Protocol):
+        raise ValueError(f"protocol must be a strongtherm.dynamics.Protocol, got {type(protocol).__name__}")
+    if initial not in INITIAL_STATES:
+        raise ValueError(f"initial must be one of {INITIAL_STATES}, got {initial!r}")
+    order = _check_int("order", order, 4)
+    if order not in NODES:
+        raise ValueError(f"order must be 4 or 6, got {order!r}")
+    max_steps = _check_int("max_steps", max_steps, 1)
+    max_sites = _check_int("max_sites", max_sites, 8)
+    unknown = set(protocol.path.names) - set(model.parameter_names)
+    if unknown:
+        raise ValueError(f"protocol.path names parameter(s) {sorted(unknown)} that {model.name} does not have")
+    return _check_times(times, protocol.total_time), order, max_steps, max_sites
+
+
+def _check_step(universe: Universe, start: dict[str, float], dt: float | None) -> float:
+    """dt as given, or DEFAULT_STEP_SCALE / r with r the spectral half-width of h(lambda(0))."""
+    if dt is None:
+        block = universe.block(start)
+        radius = 0.5 * (universe.fixed_bounds[1] - universe.fixed_bounds[0]) + float(np.max(np.abs(np.linalg.eigvalsh(block))))
+        dt = DEFAULT_STEP_SCALE / radius
+    return check_real("dt", dt, low=0.0, low_inclusive=False)
+
+
 def _bound_states_along(model: OpenSystem, protocol: Protocol, nodes: int = 17) -> tuple[tuple[float, tuple[float, ...]], ...]:
+    """(s, energies) of the bound states at path nodes; a BoundStateWarning when there is one."""
     s_values = np.union1d(np.linspace(0.0, 1.0, nodes), np.asarray(protocol.path.breakpoints))
     found = []
     for s in s_values:
@@ -284,35 +309,25 @@ def _bound_states_along(model: OpenSystem, protocol: Protocol, nodes: int = 17) 
         energies = tuple(b.energy for b in bound_states(model, p))
         if energies:
             found.append((float(s), energies))
+    if found:
+        warnings.warn(
+            f"{model.name}: bound state(s) along the path (first at s={found[0][0]:.3g}, energies "
+            f"{np.round(found[0][1], 6).tolist()}): the driven system does not relax to equilibrium, and the slow "
+            "limit of the work depends on the history; it is not Delta F*_S",
+            BoundStateWarning,
+            stacklevel=3,  # drive's caller, as when this check was drive's own
+        )
     return tuple(found)
 
 
-# ---------------------------------------------------------------------------------------- grid
-def _time_grid(protocol: Protocol, outputs: np.ndarray, dt: float, max_steps: int) -> list[tuple[np.ndarray, bool]]:
-    """Pieces between kinks, each as (nodes, constant?); every output time is a node."""
-    kinks = protocol.kinks()
-    constants = protocol.constant_intervals()
-    pieces = []
-    for a, b in zip(kinks[:-1], kinks[1:], strict=True):
-        if b <= a:
-            continue
-        inner = outputs[(outputs > a) & (outputs < b)]
-        edges = np.concatenate([[a], inner, [b]])
-        constant = protocol.sudden or any(lo <= a and b <= hi for lo, hi in constants)
-        if constant:
-            nodes = edges
-        else:
-            step = min(dt, (b - a) / MIN_STEPS_PER_PIECE)
-            parts = [np.linspace(x, y, max(1, math.ceil((y - x) / step - 1e-9)) + 1)[:-1] for x, y in zip(edges[:-1], edges[1:], strict=True)]
-            nodes = np.concatenate([*parts, [b]])
-        pieces.append((nodes, constant))
-    total_steps = sum(nodes.size - 1 for nodes, c in pieces if not c)
-    if total_steps > max_steps:
-        raise ValueError(
-            f"dt: the protocol needs {total_steps} steps of dt <= {dt:.3g}, more than max_steps={max_steps}; "
-            "raise dt or max_steps"
-        )
-    return pieces
+def _engine_reference(model: OpenSystem, bath: Bath, universe: Universe, start: dict[str, float], end: dict[str, float]) -> tuple[float, float]:
+    """Delta F*_S of the Green's-function engine (infinite reservoirs) from ``start`` to ``end``, and
+    the chain's Delta F*_S minus it (the finite-size difference)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RankDeficientWarning)
+        delta_engine = mean_force(model, bath, **end).F_S - mean_force(model, bath, **start).F_S  # type: ignore[arg-type]  # a dict of parameter values, never an option name
+        F_chain = [mean_force_from_hamiltonian(universe.dense(p), universe.n, bath).F_S for p in (start, end)]
+    return float(delta_engine), float(F_chain[1] - F_chain[0]) - float(delta_engine)
 
 
 # ---------------------------------------------------------------------------------------- drive
@@ -397,270 +412,39 @@ def drive(
     >>> bool(run.entropy_production[-1] > 0)
     True
     """
-    check_model_and_bath(model, bath)
-    if not isinstance(protocol, Protocol):
-        raise ValueError(f"protocol must be a strongtherm.dynamics.Protocol, got {type(protocol).__name__}")
-    if initial not in INITIAL_STATES:
-        raise ValueError(f"initial must be one of {INITIAL_STATES}, got {initial!r}")
-    order = _check_int("order", order, 4)
-    if order not in NODES:
-        raise ValueError(f"order must be 4 or 6, got {order!r}")
-    max_steps = _check_int("max_steps", max_steps, 1)
-    max_sites = _check_int("max_sites", max_sites, 8)
-    unknown = set(protocol.path.names) - set(model.parameter_names)
-    if unknown:
-        raise ValueError(f"protocol.path names parameter(s) {sorted(unknown)} that {model.name} does not have")
-    total = protocol.total_time
-    outputs = _check_times(times, total)
-
-    def params_at(t: float) -> dict[str, float]:
-        point = protocol.parameters(t)
-        try:
-            return model.resolve(point)
-        except ValueError as exc:
-            raise ValueError(f"protocol leaves the domain of {model.name} at t={t:.6g}: {exc}") from None
-
-    def fast_params(t: float) -> dict[str, float]:
-        # inside the time loop: the path was checked against the model's domain at its nodes
-        return {**base_params, **protocol.path.function(float(protocol.progress(t)))}
-
-    window = float(outputs[-1])
-    length = chain_length(model, bath, window, tol=tol, L=L, max_sites=max_sites, lorentzian_cutoff=lorentzian_cutoff)
-    universe = Universe(model, length)
-    n, ext = universe.n, universe.ext
-
-    p0 = params_at(0.0)
-    base_params = dict(p0)
-    block0 = universe.block(p0)
-    radius = 0.5 * (universe.fixed_bounds[1] - universe.fixed_bounds[0]) + float(np.max(np.abs(np.linalg.eigvalsh(block0))))
-    if dt is None:
-        dt = DEFAULT_STEP_SCALE / radius
-    dt = check_real("dt", dt, low=0.0, low_inclusive=False)
-
+    # check
+    outputs, order, max_steps, max_sites = _check_arguments(model, bath, protocol, times, initial, order, max_steps, max_sites)
+    # build: the chains for the time window, the universe, the step, the initial state
+    length = chain_length(model, bath, float(outputs[-1]), tol=tol, L=L, max_sites=max_sites, lorentzian_cutoff=lorentzian_cutoff)
+    universe = Universe(model, length.L, length.mappings)
+    start = protocol_parameters(model, protocol, 0.0)
+    dt = _check_step(universe, start, dt)
     found = _bound_states_along(model, protocol)
-    if found:
-        warnings.warn(
-            f"{model.name}: bound state(s) along the path (first at s={found[0][0]:.3g}, energies "
-            f"{np.round(found[0][1], 6).tolist()}): the driven system does not relax to equilibrium, and the slow "
-            "limit of the work depends on the history; it is not Delta F*_S",
-            BoundStateWarning,
-            stacklevel=2,
-        )
-
-    # ---------------------------------------------------------------- initial state (outside the loop)
-    h0 = universe.dense(p0)
-    if initial == "gibbs":
-        e0, Psi = np.linalg.eigh(h0)
-        f = bath.fermi(e0)
-    else:
-        eS, US = np.linalg.eigh(h0[:n, :n])
-        eR, UR = np.linalg.eigh(h0[n:, n:])
-        Psi = np.zeros_like(h0)
-        Psi[:n, :n] = US
-        Psi[n:, n:] = UR
-        f = np.concatenate([bath.fermi(eS), bath.fermi(eR)])
-    Psi = np.ascontiguousarray(Psi, dtype=complex)
-    e_R = np.linalg.eigvalsh(h0[n:, n:])
-    Omega_R0 = -bath.T * log_partition_function(e_R, bath)
-    Psi0 = Psi.copy()
-    e_A = e0 if initial == "gibbs" else np.linalg.eigvalsh(h0)
-    F_A = float(np.sum(bath.grand_potential_density(e_A))) + bath.T * log_partition_function(e_R, bath)  # F*_S of the chain at lambda(0)
-    S_S_initial = gaussian_entropy((Psi[:n] * f) @ Psi[:n].conj().T)
-
-    # ---------------------------------------------------------------- helpers on the local block
-    def local_C(P: np.ndarray) -> np.ndarray:
-        X = P[ext]
-        return (X * f) @ X.conj().T  # C_ext, O(|ext|^2 N)
-
-    def power(P: np.ndarray, t: float, lo: float, hi: float) -> float:
-        # one-sided at the piece's ends: d lambda / dt may jump at a kink
-        delta = 1e-12 * max(hi - lo, 1e-300)
-        te = min(max(t, lo + delta), hi - delta) if hi - lo > 2 * delta else t
-        dB = universe.block_derivative(fast_params(te), protocol.rates(te), checked=False)
-        return float(np.real(np.sum(dB * local_C(P).T)))
-
-    propagate = ChebyshevPropagator(universe)
-    nodes_c = NODES[order]
-    pieces = _time_grid(protocol, outputs, dt, max_steps)
-
-    # ---------------------------------------------------------------- time loop
-    records: dict[float, tuple[np.ndarray, float, dict[str, float]]] = {}
-    W = 0.0
-    n_steps = 0
-    max_step = 0.0
-    output_set = set(outputs.tolist())
-
-    def record(t: float, P: np.ndarray, W_now: float, params: dict[str, float]) -> None:
-        if t in output_set and t not in records:
-            records[t] = (P.copy(), W_now, params)
-
-    pB = model.resolve(protocol.path.function(1.0))
-    E_initial = float(np.real(np.sum(np.conj(Psi) * universe.apply(block0, Psi) * f)))
-    if protocol.sudden:
-        # the jump at t = 0: W = Tr[C_0 (h_B - h_A)]; outputs (t = 0 included) show the state after it
-        W = float(np.real(np.sum((universe.block(pB) - block0) * local_C(Psi).T)))
-        record(0.0, Psi, W, pB)
-    else:
-        record(0.0, Psi, 0.0, p0)
-    for nodes, constant in pieces:
-        if constant:
-            p = pB if protocol.sudden else params_at(0.5 * (nodes[0] + nodes[-1]))
-            B = universe.block(p)
-            for a, b in zip(nodes[:-1], nodes[1:], strict=True):
-                Psi = propagate(Psi, B, b - a)
-                record(float(b), Psi, W, p)
-            continue
-        lo, hi = float(nodes[0]), float(nodes[-1])
-        P_samples = np.empty(nodes.size)
-        P_samples[0] = power(Psi, lo, lo, hi)
-        weights = lagrange_interval_weights(nodes)
-        states_at: dict[int, tuple[np.ndarray, dict[str, float]]] = {}
-        for j, (a, b) in enumerate(zip(nodes[:-1], nodes[1:], strict=True)):
-            h_step = b - a
-            blocks = [universe.block(fast_params(a + c * h_step), checked=False) for c in nodes_c]
-            Psi = propagate(Psi, magnus_block(universe.h_fixed_ext, blocks, h_step, order), h_step)
-            P_samples[j + 1] = power(Psi, float(b), lo, hi)
-            n_steps += 1
-            max_step = max(max_step, h_step)
-            if float(b) in output_set:
-                states_at[j + 1] = (Psi.copy(), params_at(float(b)))
-        increments = weights @ P_samples
-        cumulative = W + np.concatenate([[0.0], np.cumsum(increments)])
-        for j, (P_saved, p) in states_at.items():
-            record(float(nodes[j]), P_saved, float(cumulative[j]), p)
-        W = float(cumulative[-1])
-
-    # ---------------------------------------------------------------- observables at the output times
-    n_t = outputs.size
-    W_ext = np.empty(n_t)
-    E_univ = np.empty(n_t)
-    H_S = np.empty(n_t)
-    H_SR = np.empty(n_t)
-    K_R = np.empty(n_t)
-    N_S = np.empty(n_t)
-    flow = np.empty(n_t)
-    C_SS = np.empty((n_t, n, n), dtype=complex)
-    S_S = np.empty(n_t)
-    D_rel = np.full(n_t, np.nan)
-    dF = np.empty(n_t)
-    U_H = np.full(n_t, np.nan)
-    U_E = np.full(n_t, np.nan)
-    MI = np.full(n_t, np.nan) if initial == "product" else None
-    D_R = np.full(n_t, np.nan) if initial == "product" else None
-    params_series: dict[str, list[float]] = {k: [] for k in p0}
-    rank_deficient = 0
-    h_fixed = universe.h_fixed
-    res = universe.reservoir_mask
-    for i, t in enumerate(outputs):
-        P, W_i, p = records[float(t)]
-        for k in params_series:
-            params_series[k].append(p[k])
-        B = universe.block(p)
-        hP = universe.apply(B, P)
-        E_univ[i] = float(np.real(np.sum(np.conj(P) * hP * f)))
-        hRP = h_fixed @ P
-        K_R[i] = float(np.real(np.sum(np.conj(P[res]) * hRP[res] * f))) - bath.mu * float(np.sum(np.abs(P[res]) ** 2 * f))
-        Cl = local_C(P)
-        hS = B[:n, :n]
-        H_S[i] = float(np.real(np.sum(hS * Cl[:n, :n].T)))
-        coupling = np.zeros_like(B)
-        coupling[n:, :n] = B[n:, :n]
-        coupling[:n, n:] = B[:n, n:]
-        H_SR[i] = float(np.real(np.sum(coupling * Cl.T)))
-        # dN_S/dt = -i Tr[C [P_S, h]]
-        X = np.zeros_like(B)
-        X[:n, n:] = B[:n, n:]
-        X[n:, :n] = -B[n:, :n]
-        flow[i] = float(np.real(-1j * np.sum(X * Cl.T)))
-        C_SS[i] = Cl[:n, :n]
-        N_S[i] = float(np.real(np.trace(Cl[:n, :n])))
-        W_ext[i] = W_i
-        S_S[i] = gaussian_entropy(Cl[:n, :n])
-        h_t = universe.dense(p)
-        if mean_force_energies:
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always", RankDeficientWarning)
-                mf = mean_force_from_hamiltonian(h_t, n, bath, params=p)
-            rank_deficient += sum(issubclass(w.category, RankDeficientWarning) for w in caught)
-            F_t = mf.F_S
-            if mf.frozen_modes == 0:
-                U_H[i] = mf.H_star.expectation(Cl[:n, :n])
-                U_E[i] = mf.E_star.expectation(Cl[:n, :n])
-        else:
-            F_t = float(np.sum(bath.grand_potential_density(np.linalg.eigvalsh(h_t)))) - Omega_R0
-        dF[i] = F_t - F_A
-        if entropy:
-            C = (P * f) @ P.conj().T  # the one dense product per output time (never in the time loop)
-            S_univ = gaussian_entropy(C)
-            N_tot = float(np.real(np.trace(C)))
-            # D(rho || sigma_t) = -S(rho) + beta Tr[C (h_t - mu)] + ln Xi_t, ln Xi_t = -beta Omega_t
-            D_rel[i] = -S_univ + bath.beta * (E_univ[i] - bath.mu * N_tot - (F_t + Omega_R0))
-            if initial == "product":
-                S_R = gaussian_entropy(C[n:, n:])
-                MI[i] = S_S[i] + S_R - S_univ  # type: ignore[index]
-                D_R[i] = -S_R + bath.beta * (K_R[i] - Omega_R0)  # type: ignore[index]
-    if rank_deficient:
-        warnings.warn(
-            f"the reduced state was rank deficient at {rank_deficient} output time(s): U_H*, U_E* are NaN there",
-            RankDeficientWarning,
-            stacklevel=2,
-        )
-    universe_energy = E_univ - E_initial
-    K_R_initial = float(np.real(np.sum(np.conj(Psi0[res]) * (h_fixed @ Psi0)[res] * f))) - bath.mu * float(np.sum(np.abs(Psi0[res]) ** 2 * f))
-    heat = -(K_R - K_R_initial)
-    if initial == "gibbs":
-        Sigma = bath.beta * (W_ext - dF)
-    else:
-        Sigma = (S_S - S_S_initial) - bath.beta * heat
-
-    delta_engine = diff = None
-    if reference:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RankDeficientWarning)
-            delta_engine = mean_force(model, bath, **pB).F_S - mean_force(model, bath, **p0).F_S  # type: ignore[arg-type]  # a dict of parameter values, never an option name
-            F_chain = [mean_force_from_hamiltonian(universe.dense(p), n, bath).F_S for p in (p0, pB)]
-        diff = float(F_chain[1] - F_chain[0]) - float(delta_engine)
-
-    system_energy = {
-        "hilbert": H_S + 0.5 * H_SR,
-        **{f"alpha={a:g}": H_S + a * H_SR for a in ALPHAS},
-        "H_S": H_S,
-        "H*": U_H,
-        "E*": U_E,
-    }
-    info = IntegratorInfo(
-        order=order,
-        max_step=max_step,
-        n_steps=n_steps,
-        n_matvec=propagate.n_matvec,
-        energy_balance_residual=float(np.max(np.abs(W_ext - universe_energy))),
-    )
+    h0 = universe.dense(start)
+    state, spectrum0 = initial_state(h0, universe.n, bath, initial)
+    integrator = Integrator(universe, protocol, state, start, outputs, order=order, dt=dt, max_steps=max_steps)
+    recorder = Recorder(
+        universe, bath, state, start, h0, spectrum0, outputs.size,
+        initial=initial, mean_force_energies=mean_force_energies, entropy=entropy,
+    )  # fmt: skip
+    # integrate and record
+    for sample in integrator.run():
+        recorder.add(sample)
+    # wrap
+    observables = recorder.finish()
+    end = model.resolve(protocol.path.function(1.0))
+    delta_engine, difference = _engine_reference(model, bath, universe, start, end) if reference else (None, None)
     return DriveResult(
         model=model,
         bath=bath,
         protocol=protocol,
         times=outputs,
-        parameters=MappingProxyType({k: np.array(v) for k, v in params_series.items()}),
-        W_ext=W_ext,
-        universe_energy=universe_energy,
-        system_energy=MappingProxyType(system_energy),
-        expectation_H_S=H_S,
-        expectation_H_SR=H_SR,
-        heat=heat,
-        particle_flow=flow,
-        particle_number=N_S,
-        reduced_state=C_SS,
-        entropy_production=Sigma,
-        relative_entropy=D_rel,
-        delta_F=dF,
-        system_entropy=S_S,
-        mutual_information=MI,
-        reservoir_relative_entropy=D_R,
-        delta_F_S_engine=None if delta_engine is None else float(delta_engine),
-        finite_size_difference=diff,
+        **observables,
+        delta_F_S_engine=delta_engine,
+        finite_size_difference=difference,
         initial=initial,
         chain=length,
-        integrator=info,
+        integrator=integrator.info(recorder.energy_balance_residual),
         bound_state_along_path=bool(found),
         bound_state_energies=found,
     )

@@ -30,6 +30,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.special import jv
 
+from ..negf.universe import Universe
+
 try:  # scipy's compiled CSR kernel (stable for many releases); the public A @ X is the fallback
     from scipy.sparse._sparsetools import csr_matvecs as _csr_matvecs
 except ImportError:  # pragma: no cover
@@ -110,15 +112,15 @@ def magnus_block(h_ext_fixed: np.ndarray, blocks: list[np.ndarray], dt: float, o
 class ChebyshevPropagator:
     """exp(-i dt (h_fixed + B)) applied to Psi by a Chebyshev series (see the module docstring)."""
 
-    def __init__(self, universe: object) -> None:
+    def __init__(self, universe: Universe) -> None:
         self.universe = universe
         self.n_matvec = 0
 
     def __call__(self, Psi: np.ndarray, block: np.ndarray, dt: float) -> np.ndarray:
         u = self.universe
         lo_b, hi_b = np.linalg.eigvalsh(block)[[0, -1]] if block.size else (0.0, 0.0)
-        lo = u.fixed_bounds[0] + min(lo_b, 0.0)  # type: ignore[attr-defined]
-        hi = u.fixed_bounds[1] + max(hi_b, 0.0)  # type: ignore[attr-defined]
+        lo = u.fixed_bounds[0] + min(lo_b, 0.0)
+        hi = u.fixed_bounds[1] + max(hi_b, 0.0)
         margin = 1e-9 * (1.0 + hi - lo)
         lo, hi = lo - margin, hi + margin
         centre, radius = 0.5 * (lo + hi), 0.5 * (hi - lo)
@@ -143,7 +145,7 @@ class ChebyshevPropagator:
 
     def _series(self, Psi: np.ndarray, block: np.ndarray, centre: float, radius: float, c: np.ndarray) -> np.ndarray:
         u = self.universe
-        M2 = u.scaled_operator(block, centre, 2.0 / radius)  # type: ignore[attr-defined]
+        M2 = u.scaled_operator(block, centre, 2.0 / radius)
         Psi = np.ascontiguousarray(Psi, dtype=complex)
         # T_1 = x Psi = (M2 Psi) / 2; then T_{k+1} = M2 T_k - T_{k-1}, written over T_{k-1}'s buffer
         T1 = np.zeros_like(Psi)

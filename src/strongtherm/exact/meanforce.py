@@ -196,8 +196,12 @@ def _spectrum(model: Composite) -> _Spectrum:
 PROGRESS_MIN_DIMENSION = 1024
 
 
-def _progress_for(model: Composite, progress: bool | None) -> bool | None:
-    """``progress`` as given; ``None`` becomes False for a model too small to take seconds."""
+def progress_for(model: Composite, progress: bool | None) -> bool | None:
+    """``progress`` as given; ``None`` becomes False for a model too small to take seconds.
+
+    Shared by the engine's solvers (:func:`equilibrium`, :func:`equilibria` and
+    :func:`strongtherm.exact.quench`), so that every call on the same model shows a bar or not alike.
+    """
     if progress is None and model.dims[0] * model.dims[1] < PROGRESS_MIN_DIMENSION:
         return False
     return progress
@@ -256,13 +260,13 @@ def equilibrium(
     beta = check_beta(beta)
     options = options or ExactOptions()
     d = model.dims[0] * model.dims[1]
-    steps = stages(("diagonalize", "reduce"), total=2, desc=f"exact equilibrium (d={d})", progress=_progress_for(model, progress))
+    steps = stages(("diagonalize", "reduce"), total=2, desc=f"exact equilibrium (d={d})", progress=progress_for(model, progress))
     spectrum = None
     for step in steps:
         if step == "diagonalize":
             spectrum = _spectrum(model)
         else:
-            result = _equilibrium(model, beta, options, spectrum=spectrum)
+            result = equilibrium_unchecked(model, beta, options, spectrum=spectrum)
     return _as_qobj(model, result)
 
 
@@ -303,8 +307,8 @@ def equilibria(
     options = options or ExactOptions()
     spectrum = _spectrum(model)
     steps = stages(checked, total=len(checked), desc=f"exact equilibria (d={model.dims[0] * model.dims[1]})",
-                   progress=_progress_for(model, progress))  # fmt: skip
-    return tuple(_as_qobj(model, _equilibrium(model, beta, options, spectrum=spectrum)) for beta in steps)
+                   progress=progress_for(model, progress))  # fmt: skip
+    return tuple(_as_qobj(model, equilibrium_unchecked(model, beta, options, spectrum=spectrum)) for beta in steps)
 
 
 def _check_model(model: Any) -> None:
@@ -312,7 +316,7 @@ def _check_model(model: Any) -> None:
         raise TypeError(f"model must be a strongtherm.exact.Composite, got {type(model).__name__}")
 
 
-def _equilibrium(
+def equilibrium_unchecked(
     model: Composite,
     beta: float,
     options: ExactOptions,
@@ -321,7 +325,12 @@ def _equilibrium(
     spectrum: _Spectrum | None = None,
 ) -> EquilibriumResult:
     """:func:`equilibrium` after validation; ``reservoir = (ln Z_R, U_R^0)`` and ``spectrum``
-    (the eigendecomposition of ``H``) if already known."""
+    (the eigendecomposition of ``H``) if already known.
+
+    The engine's own solvers (:func:`equilibria`, :func:`strongtherm.exact.quench`) call it once
+    they have checked ``model``, ``beta`` and ``options``; it trusts them (STYLE.md, section 7:
+    validate at the public entry point), so it is left out of ``__all__``.
+    """
     d_S, d_R = model.dims
     spectrum = spectrum or _spectrum(model)
     E, vectors = spectrum.energies, spectrum.vectors

@@ -42,10 +42,10 @@ from .meanforce import (
     DEFINITIONS,
     EquilibriumResult,
     ExactOptions,
-    _equilibrium,
-    _progress_for,
     bare_gibbs,
     check_beta,
+    equilibrium_unchecked,
+    progress_for,
 )
 
 __all__ = [
@@ -224,9 +224,9 @@ def quench(
     # the reservoir's Z_R and U_R^0 are computed once when H_R is not quenched
     reservoir = bare_gibbs(A.H_R, beta) if np.array_equal(A.H_R, B.H_R) else None
     sides = stages(((A, given_A), (B, given_B)), total=2, desc=f"exact quench (d={A.dims[0] * A.dims[1]})",
-                   progress=_progress_for(A, progress))  # fmt: skip
+                   progress=progress_for(A, progress))  # fmt: skip
     eqA, eqB = (
-        _plain_arrays(given) if given is not None else _equilibrium(model, beta, options, reservoir) for model, given in sides
+        _plain_arrays(given) if given is not None else equilibrium_unchecked(model, beta, options, reservoir) for model, given in sides
     )
     kind = _classify(A, B)
 

@@ -68,7 +68,7 @@ from ..negf.integrate import QuadratureOptions
 from ..negf.partition import Equilibrium, equilibria
 from ..negf.spectral import bound_states
 from ..negf.system import OpenSystem
-from ..thermal import Bath
+from ..thermal import Bath, state_functions_from_spectrum
 
 __all__ = [
     "DEFINITIONS",
@@ -470,11 +470,10 @@ def mean_force_from_hamiltonian(
     e, vectors = np.linalg.eigh(h.real if real else h)
     e_R = np.linalg.eigvalsh(h[n:, n:].real if real else h[n:, n:])
     f = bath.fermi(e)
-    f_R = bath.fermi(e_R)
-    mu = bath.mu
-    F_S = float(np.sum(bath.grand_potential_density(e)) - np.sum(bath.grand_potential_density(e_R)))
-    U_diff_K = float(np.dot(e - mu, f) - np.dot(e_R - mu, f_R))
-    N_diff = float(np.sum(f) - np.sum(f_R))
+    delta = state_functions_from_spectrum(bath, e, reference=e_R)  # universe minus isolated reservoirs
+    F_S = delta["Omega"]
+    U_diff_K = delta["U"] - bath.mu * delta["N"]
+    N_diff = delta["N"]
     V_S = vectors[:n, :]
     C = (V_S * f) @ V_S.conj().T
     dC = (V_S * bath.fermi_derivative_beta(e)) @ V_S.conj().T

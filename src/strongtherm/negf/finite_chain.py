@@ -52,9 +52,10 @@ import numpy as np
 
 from .._validation import ArgumentTypeError
 from ..core.results import PartitionedState, RegionState
-from ..thermal import Bath
+from ..thermal import Bath, state_functions_from_spectrum
 from .reservoirs import TightBindingChain
 from .system import OpenSystem
+from .universe import Universe
 
 __all__ = ["FiniteChainRegion", "FiniteChainResult", "equilibrium", "universe_hamiltonian"]
 
@@ -183,24 +184,13 @@ def universe_hamiltonian(model: OpenSystem, L: int, params: Mapping[str, float])
 
     Basis order: the n system levels, then the L sites of reservoir 0 (surface site first), of
     reservoir 1, ... Coupling blocks: h[chain_r, S] = V_r, h[S, chain_r] = V_r^dagger.
-    ``params`` are completed with the model's defaults and checked against its domain.
+    ``params`` are completed with the model's defaults and checked against its domain. The dense
+    face of :class:`~strongtherm.negf.universe.Universe` for tight-binding chains (the reservoirs
+    this road reproduces exactly).
     """
-    chains = _check_chains(model)
+    _check_chains(model)
     L = _check_length("L", L, 1)
-    point = model.at(params)  # defaults filled in and the domain checked (issue 13), validated once
-    n = model.n_levels
-    size = n + len(chains) * L
-    h = np.zeros((size, size), dtype=complex)
-    h[:n, :n] = point.h_S
-    idx = np.arange(L - 1)
-    for r, (chain, V_r) in enumerate(zip(chains, point.V, strict=True)):
-        o = n + r * L
-        h[o + np.arange(L), o + np.arange(L)] = chain.e0
-        h[o + idx, o + idx + 1] = chain.t0
-        h[o + idx + 1, o + idx] = chain.t0
-        h[o, :n] = V_r[0]
-        h[:n, o] = V_r[0].conj()
-    return h
+    return Universe(model, L).dense(model.resolve(params))  # defaults filled in and the domain checked (issue 13)
 
 
 def _isolated_chain_levels(chain: TightBindingChain, L: int) -> np.ndarray:
@@ -216,7 +206,8 @@ def _solve_one(
     params: Mapping[str, float],
 ) -> dict[str, Any]:
     n = model.n_levels
-    h = universe_hamiltonian(model, L, params)
+    universe = Universe(model, L)
+    h = universe.dense(params)
     if np.all(h.imag == 0.0):
         energies, vectors = np.linalg.eigh(h.real)
     else:
@@ -224,17 +215,10 @@ def _solve_one(
     U_S = vectors[:n, :]  # (n, size): <i|k> for system levels i
     weights = np.sum(np.abs(U_S) ** 2, axis=0)
 
-    names = {"N": "f", "U": "ef", "S": "s", "Omega": "omega"}
-    all_kernels = bath.kernels(energies)
-    f = all_kernels["f"]
-    kernels = {q: all_kernels[k] for q, k in names.items()}
+    f = bath.fermi(energies)
     reference = np.concatenate([_isolated_chain_levels(c, L) for c in chains])
-    reference_kernels = bath.kernels(reference)
-    kernels0 = {q: reference_kernels[k] for q, k in names.items()}
-    system = {k: float(np.dot(weights, x)) for k, x in kernels.items()}
-    reservoir = {
-        k: float(np.dot(1.0 - weights, x) - np.sum(kernels0[k])) for k, x in kernels.items()
-    }
+    system = state_functions_from_spectrum(bath, energies, weights)  # Eqs. (6)-(10), (12)
+    reservoir = state_functions_from_spectrum(bath, energies, 1.0 - weights, reference=reference)  # Eq. (15)
 
     def weighted(a: np.ndarray) -> np.ndarray:
         return (U_S * a) @ U_S.conj().T
@@ -242,8 +226,7 @@ def _solve_one(
     C = weighted(f)
     couplings = []
     H_SR = 0.0
-    for r, V_r in enumerate(model.V(params)):
-        o = n + r * L
+    for o, V_r in zip(universe.surface, model.V(params), strict=True):
         C_r = (U_S * f) @ vectors[o : o + 1, :].conj().T  # (n, 1): <c_surf^dag d_i>
         couplings.append(C_r)
         H_SR += 2.0 * float(np.real(np.trace(V_r @ C_r)))
@@ -252,8 +235,8 @@ def _solve_one(
         "system": system,
         "reservoir": reservoir,
         "C": C,
-        "L_f": weighted(all_kernels["log_f"]),
-        "L_1mf": weighted(all_kernels["log_1mf"]),
+        "L_f": weighted(bath.log_fermi(energies)),
+        "L_1mf": weighted(bath.log_one_minus_fermi(energies)),
         "M": weighted(np.ones_like(energies)),
         "couplings": tuple(couplings),
         "H_S": H_S,
