@@ -54,18 +54,10 @@ from .energy_integrals import (
     column_names,
     contour_integrals,
 )
+from .evaluated import EvaluatedModel, evaluate
 from .integrate import DEFAULT_OPTIONS, QuadratureOptions
-from .poles import (
-    EvaluatedModel,
-    PointColumns,
-    affordable,
-    bound_state_counts,
-    evaluate,
-    pole_integrals,
-    single_point,
-    supports_poles,
-)
-from .spectral import BoundState, bound_states
+from .poles import PointColumns, affordable, pole_integrals, single_point, supports_poles
+from .spectral import BoundState, bound_state_counts, bound_states
 from .system import OpenSystem, check_model_and_bath
 
 __all__ = ["METHODS", "Equilibrium", "NumericsWarning", "RegionState", "energy_integrals", "equilibria", "equilibrium"]
@@ -110,7 +102,7 @@ class Equilibrium(PartitionedState):
     @property
     def n_bound_states(self) -> int:
         """Number of bound states: from the search if it ran, else counted without root finding
-        (:func:`.poles.bound_state_counts`: eigenvalue signs of e - h_S - Sigma(e) at the gap edges)."""
+        (:func:`.spectral.bound_state_counts`: eigenvalue signs of e - h_S - Sigma(e) at the gap edges)."""
         if self._bound_states is not None:
             return len(self._bound_states)
         if self._n_bound_states is None:
@@ -267,7 +259,7 @@ def energy_integrals(
     """Energy integrals of resolved ``points`` by the chosen road, and the bound states that road
     had to search for (``None`` per point where it did not: they are then found on demand).
 
-    The model is evaluated once on the stack of points (:func:`.poles.evaluate`) where the pole
+    The model is evaluated once on the stack of points (:func:`.evaluated.evaluate`) where the pole
     road applies: the choice of road and the pole sums share those matrices."""
     options = options or DEFAULT_OPTIONS
     evaluated = evaluate(model, points, bath.mu) if method != "contour" and supports_poles(model) else None
@@ -283,7 +275,7 @@ def energy_integrals(
     breaks += [b.energy for b in states[0]] if single else []
     integrals = contour_integrals(
         model, bath, points, quantities=quantities, directions=directions,
-        break_energies=breaks, options=options, real_poles=states,
+        break_energies=breaks, options=options, real_poles=states, evaluated=evaluated,
     )  # fmt: skip
     return integrals, list(states)
 
