@@ -1,6 +1,11 @@
 """The pole-sum road of the Green's-function engine: every energy integral from G_S at a few tens
 of points on the line Re z = mu (Kumar, Webb & Stafford 2024; DESIGN.md "Paper 000", trap 2).
 
+This module is the road: which points share an expansion, the single-state path
+(:func:`single_point`), the batch (:func:`pole_integrals`) and the error estimates. The model is
+evaluated by :mod:`.evaluated`, the expansion and its line rule live in :mod:`.fermi_poles`, the
+node algebra and the pole sums in :mod:`.pole_kernels`; this docstring gives the theory of all.
+
 **Fermi expansion.** Ozaki's continued fraction (Phys. Rev. B 75, 035123 (2007)) gives, with
 x = beta (e - mu),
 
@@ -8,7 +13,7 @@ x = beta (e - mu),
           + \\frac{1}{x + i\\zeta_p}\\Big],
 
 exact to rounding for abs(x) below a reach that grows as ~0.27 N^2 (measured, see
-:func:`fermi_pole_expansion`), so N ~ sqrt(beta x spectral radius): the cost grows as T^(-1/2).
+:func:`.fermi_poles.fermi_pole_expansion`), so N ~ sqrt(beta x spectral radius): the cost grows as T^(-1/2).
 The lowest zeta_p are the Matsubara frequencies (2p - 1) pi; all poles lie on Re z = mu.
 
 **Pole sums.** For F analytic in the upper half plane with F(z*) = F(z)^dagger and
@@ -42,7 +47,7 @@ has M_1 = n mu - Tr h_S, and int_mu^inf f = T ln 2:
   Im u = -pi/2 or beyond), on panels sized by that strip, not by the pole spacing: each pole's
   integral from its own height up takes the partial integral of its panel's interpolant, ~16
   nodes per unit of u in all. The pole sum of K_S folds into a single weighted sum over the line
-  nodes, sum_p R_p K_S(z_p) = -i T sum_q v_q F_q (:func:`_vertical_rule`); it is taken of
+  nodes, sum_p R_p K_S(z_p) = -i T sum_q v_q F_q (:mod:`.fermi_poles`); it is taken of
   G_S - 1/(w - mu) as a whole (the fold of 1/(w - mu) alone diverges logarithmically);
 * then S = beta (U - mu N - Omega), int A ln(1 - f) = beta int A omega, int A ln f =
   beta [int A omega - (h_S - mu)], and the reservoir's parts are universe minus system;
@@ -60,12 +65,13 @@ band) or a reservoir without analytic continuation uses the contour road.
 
 **Cost.** G_S is evaluated once on the poles and the line nodes together, and every pole sum
 is one column of one product of a few node arrays with a fixed weight matrix
-(:class:`Functionals`); models affine in their parameters are evaluated for a whole batch by
-one matrix product per matrix. For one level with one surface orbital per reservoir (every
-built-in one-level model) every node function is a fixed function of z times G_S or G_S^2, since
+(:class:`.fermi_poles.Functionals`, the kernels of :mod:`.pole_kernels`); models affine in
+their parameters are evaluated for a whole batch by one matrix product per matrix
+(:mod:`.evaluated`). For one level with one surface orbital per reservoir (every built-in
+one-level model) every node function is a fixed function of z times G_S or G_S^2, since
 Sigma = sum_r abs(V_r)^2 g_r: the weights are folded with g_r and g_r' once per set of nodes
-(:func:`one_level_weights`), and two node arrays (G_S, G_S^2) give every sum, G_S - 1/(z - mu)
-included, as (eps - mu + Sigma) G_S / (z - mu). A batch costs P x (N + Q) elements, N ~
+(:func:`.pole_kernels.one_level_weights`), and two node arrays (G_S, G_S^2) give every sum,
+G_S - 1/(z - mu) included, as (eps - mu + Sigma) G_S / (z - mu). A batch costs P x (N + Q) elements, N ~
 sqrt(beta x radius / 0.27) poles and Q ~ 16 ln(zeta_N / zeta_1) + 30 line nodes (~130 at N = 30,
 ~200 at N = 140), one division each and a few real products; a single state of a one-level
 affine model (:func:`single_point`) does a dozen array operations on its nodes and everything
@@ -250,7 +256,7 @@ def single_point(
 ) -> PointColumns | None:
     """The pole road for one resolved point of a one-level model affine in its parameters (every
     built-in one-level model), in Python numbers wherever an array would hold one number: the
-    same kernel as a batch (:func:`_one_level_integrals`) without the batch's set-up, which costs
+    same kernel as a batch (:func:`.pole_kernels.kernel_columns`) without the batch's set-up, which costs
     more than the physics for one point, and with what the states of a model share kept per
     reach bucket (:class:`_SingleRoad`). None where anything else applies (a matrix model, a
     reservoir without continuation, ``method="contour"``, or, for the default road, a point the
@@ -318,7 +324,7 @@ def pole_integrals(
     options : QuadratureOptions, optional
         ``options.atol`` is the target absolute error of every quantity.
     evaluated : EvaluatedModel, optional
-        :func:`evaluate` of the same model, points and mu, where the caller has it already.
+        :func:`.evaluated.evaluate` of the same model, points and mu, where the caller has it already.
 
     Returns
     -------
@@ -480,10 +486,10 @@ def _group_columns(group: PoleGroup, atol: float) -> tuple[dict[str, Any], dict[
     whether every tolerance was met, and the error columns alone.
 
     G_S is evaluated once on the poles and the line nodes together, and every pole sum (the
-    log kernels' antiderivatives included, see :class:`Functionals`) is a column of one product
+    log kernels' antiderivatives included, see :class:`.fermi_poles.Functionals`) is a column of one product
     of a few node arrays with a fixed weight matrix. One level with one surface orbital per
-    reservoir (the common case) takes :func:`_one_level_integrals`, anything else
-    :func:`_matrix_integrals`.
+    reservoir (the common case) takes the one-level kernel, anything else the matrix kernel
+    (:func:`.pole_kernels.kernel_columns`).
     """
     columns, matrices, log_quadrature_error = kernel_columns(group)
     errors = _error_estimates(group, log_quadrature_error, columns.pop("scale"))

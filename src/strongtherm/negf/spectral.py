@@ -115,7 +115,7 @@ def _gaps(model: OpenSystem | ModelPoint) -> list[tuple[float, float]]:
 
 
 def _D(point: ModelPoint, e: float) -> np.ndarray:
-    D = e * np.eye(point.n_levels) - point.h_S - point.self_energy(np.array(e))
+    D = greens_denominator(e, point.h_S, point.self_energy(np.array(e)))
     return 0.5 * (D + D.conj().T)  # Hermitian outside the continuum up to rounding
 
 
