@@ -28,7 +28,7 @@ from typing import Any, NamedTuple, Protocol, runtime_checkable
 
 import numpy as np
 
-from .system import OpenSystem
+from .system import ModelPoint, OpenSystem
 
 __all__ = [
     "AffineLevel", "EvaluatedModel", "ModelStack", "OneLevel", "OnePoint", "StackedCouplings", "StackedMatrix",
@@ -342,7 +342,8 @@ def _level_of(h_fn: StackedMatrix, V_fn: StackedCouplings, names: tuple[str, ...
 class EvaluatedModel:
     """A model evaluated once at P points (:func:`evaluate`), for both roads and the choice of road.
 
-    ``radii``: per point, a rigorous bound of max abs(e - mu) over the universe's spectrum (None
+    ``model`` and ``points``: what was evaluated (the model's reservoirs and parameter names go
+    with the arrays); ``radii``: per point, a rigorous bound of max abs(e - mu) over the universe's spectrum (None
     for a continuum reaching infinity); ``real``: per point, True where h_S and every coupling are
     real (G_S is then complex symmetric and every spectral matrix real); ``one_level``: the
     numbers of a one-level model with one surface orbital per reservoir (else None);
@@ -350,9 +351,10 @@ class EvaluatedModel:
     where the model was evaluated as numbers only.
     """
 
+    model: OpenSystem
+    points: Sequence[Mapping[str, float]]
     radii: np.ndarray | None
     real: np.ndarray
-    names: tuple[str, ...]
     one_level: OneLevel | OnePoint | None = None
     matrices: ModelStack | None = None
 
@@ -365,7 +367,7 @@ class EvaluatedModel:
         """The model's matrices, stacked over the points."""
         if self.matrices is None:
             assert isinstance(self.one_level, OneLevel)  # a single point's numbers have no batch use
-            object.__setattr__(self, "matrices", self.one_level.stack(self.names))
+            object.__setattr__(self, "matrices", self.one_level.stack(self.model.parameter_names))
         return self.matrices  # type: ignore[return-value]
 
     def h_and_V(self) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
@@ -380,7 +382,14 @@ class EvaluatedModel:
         assert not isinstance(self.one_level, OnePoint)
         one_level = None if self.one_level is None else self.one_level.take(idx)
         radii = None if self.radii is None else self.radii[idx]
-        return EvaluatedModel(radii, self.real[idx], self.names, one_level, matrices)
+        points = [self.points[i] for i in idx.tolist()]
+        return EvaluatedModel(self.model, points, radii, self.real[idx], one_level, matrices)
+
+    def point(self, index: int) -> ModelPoint:
+        """The :class:`.ModelPoint` of point ``index`` (its matrices, no second call of the model)."""
+        h, V = self.h_and_V()
+        return ModelPoint(self.model, dict(self.points[index]), np.asarray(h[index], dtype=complex),
+                          tuple(np.asarray(v[index], dtype=complex) for v in V))  # fmt: skip
 
 
 def evaluate(model: OpenSystem, points: Sequence[Mapping[str, float]], mu: float) -> EvaluatedModel:
@@ -415,12 +424,12 @@ def evaluate(model: OpenSystem, points: Sequence[Mapping[str, float]], mu: float
         # a non-finite value (an overflowing slope x parameter) takes the checked road below
         if radii is not None and np.isfinite(radii).all():
             real = np.ones(len(points), dtype=bool) if reduced.real else ~np.any(one_level.V.imag != 0.0, axis=0)
-            return EvaluatedModel(radii, real, names, one_level)
+            return EvaluatedModel(model, points, radii, real, one_level)
     stack, real = _stacked_model(model, points, names)
     if model.n_levels == 1 and all(v.shape[-2] == 1 for v in stack.V):
         one_level = OneLevel.from_stack(stack, names)
-        return EvaluatedModel(_one_level_radii(model, one_level, mu), real, names, one_level, stack)
-    return EvaluatedModel(_spectral_radii(model, stack.h, stack.V, mu), real, names, None, stack)
+        return EvaluatedModel(model, points, _one_level_radii(model, one_level, mu), real, one_level, stack)
+    return EvaluatedModel(model, points, _spectral_radii(model, stack.h, stack.V, mu), real, None, stack)
 
 
 @lru_cache(maxsize=64)

@@ -106,9 +106,8 @@ class Equilibrium(PartitionedState):
         if self._bound_states is not None:
             return len(self._bound_states)
         if self._n_bound_states is None:
-            h = self.model.h_S(self.params)[None]
-            V = tuple(v[None] for v in self.model.V(self.params))
-            object.__setattr__(self, "_n_bound_states", int(bound_state_counts(self.model, [self.params], h, V)[0]))
+            count = bound_state_counts(evaluate(self.model, [self.params], self.bath.mu))[0]
+            object.__setattr__(self, "_n_bound_states", int(count))
         return int(self._n_bound_states)  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
@@ -259,8 +258,8 @@ def energy_integrals(
     """Energy integrals of resolved ``points`` by the chosen road, and the bound states that road
     had to search for (``None`` per point where it did not: they are then found on demand).
 
-    The model is evaluated once on the stack of points (:func:`.evaluated.evaluate`) where the pole
-    road applies: the choice of road and the pole sums share those matrices."""
+    The model is evaluated once on the stack of points (:func:`.evaluated.evaluate`): the choice
+    of road, the pole sums or the contour and its bound-state search share those matrices."""
     options = options or DEFAULT_OPTIONS
     evaluated = evaluate(model, points, bath.mu) if method != "contour" and supports_poles(model) else None
     method = _choose_method(model, method, bath, evaluated, options)
@@ -269,9 +268,10 @@ def energy_integrals(
             model, bath, points, quantities=quantities, directions=directions, options=options, evaluated=evaluated
         )
         return integrals, [None] * len(points)
-    states = [bound_states(model, p) for p in points]
+    evaluated = evaluated or evaluate(model, points, bath.mu)  # the contour and the bound states share it
+    states = [bound_states(evaluated.point(i)) for i in range(len(points))]
     single = len(points) == 1
-    breaks = [float(e) for e in np.linalg.eigvalsh(model.h_S(points[0]))] if single else []
+    breaks = [float(e) for e in np.linalg.eigvalsh(evaluated.stack.h[0])] if single else []
     breaks += [b.energy for b in states[0]] if single else []
     integrals = contour_integrals(
         model, bath, points, quantities=quantities, directions=directions,

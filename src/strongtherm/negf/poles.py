@@ -376,7 +376,7 @@ def pole_integrals(
     # then stays in the allocator's reused memory instead of fresh pages from the kernel
     # (measured: 200 points x 236 nodes in one piece spent 2/3 of its time in page faults)
     # counted for batches (sweeps write n_bound_states); a single state counts on demand
-    counts_bound = bound_state_counts(model, points, *evaluated.h_and_V()) if quantities == "state" else None
+    counts_bound = bound_state_counts(evaluated) if quantities == "state" else None
     slices: list[np.ndarray] = []
     parts = []
     for group in groups:

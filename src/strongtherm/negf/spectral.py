@@ -19,13 +19,14 @@ continuum too.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 from scipy.optimize import brentq
 
+from .evaluated import EvaluatedModel
 from .greens import greens_denominator
 from .system import ModelPoint, OpenSystem
 
@@ -229,7 +230,7 @@ def _decoupled_states(point: ModelPoint) -> list[BoundState]:
     return states
 
 
-def bound_state_counts(model: OpenSystem, points: Sequence[Mapping[str, float]], h: np.ndarray, V: Sequence[np.ndarray]) -> np.ndarray:
+def bound_state_counts(evaluated: EvaluatedModel) -> np.ndarray:
     """Number of bound states per point, as :func:`.spectral.bound_states` would find them, without
     root finding: D(e) = e - h_S - Sigma(e) has eigenvalues rising with e outside the continuum,
     so each gap holds (#negative at its bottom) - (#negative at its top) of them (one stacked
@@ -238,17 +239,15 @@ def bound_state_counts(model: OpenSystem, points: Sequence[Mapping[str, float]],
 
     Parameters
     ----------
-    model : OpenSystem
-    points : sequence of mappings
-        Resolved parameter sets, P of them.
-    h, V : ndarray
-        h_S (P, n, n) and the couplings (P, m_r, n) at those points
-        (:meth:`.evaluated.EvaluatedModel.h_and_V`).
+    evaluated : EvaluatedModel
+        The model at P points (:func:`.evaluated.evaluate`).
 
     Returns
     -------
     ndarray of int, (P,)
     """
+    model = evaluated.model
+    h, V = evaluated.h_and_V()
     P, n = h.shape[0], h.shape[-1]
     scalar = n == 1  # one level: numbers, no eigensolver
     scale = 1.0 + np.abs(h).max(axis=(-2, -1)) + sum(np.abs(v).max(axis=(-2, -1)) ** 2 for v in V)
@@ -297,8 +296,7 @@ def bound_state_counts(model: OpenSystem, points: Sequence[Mapping[str, float]],
         weak[..., :-1] |= spacing < tol
     suspect = np.any(inside & weak, axis=-1)
     for p in np.flatnonzero(suspect):
-        point = ModelPoint(model, dict(points[int(p)]), h[p], tuple(v[p] for v in V))
-        counts[p] += len(_decoupled_states(point))
+        counts[p] += len(_decoupled_states(evaluated.point(int(p))))
     return counts
 
 
