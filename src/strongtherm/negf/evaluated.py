@@ -247,7 +247,7 @@ class OneLevel:
         return OneLevel(self.eps[idx], self.V[:, idx], pick(self.dh), pick(self.dV))
 
     def stack(self, names: Sequence[str]) -> ModelStack:
-        """The same as (P, 1, 1) matrices (:class:`.contour.ModelStack`)."""
+        """The same as (P, 1, 1) matrices (:class:`ModelStack`)."""
         P = self.eps.size
 
         def matrices(a: np.ndarray) -> np.ndarray:
