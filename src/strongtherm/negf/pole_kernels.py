@@ -4,11 +4,11 @@ share one Fermi expansion, from G_S at the poles and the line nodes (:class:`.fe
 G_S is assembled by :mod:`.greens` once on the poles and the line nodes together, and every pole
 sum (the log kernels' antiderivatives included) is a column of one product of a few node arrays
 with a fixed weight matrix. One level with one surface orbital per reservoir (every built-in
-one-level model) takes :func:`_one_level_integrals`, where every node function is a fixed
+one-level model) takes :func:`one_level_integrals`, where every node function is a fixed
 function of z times G_S or G_S^2 (Sigma = sum_r abs(V_r)^2 g_r): the weights are folded with g_r
 and g_r' once per set of nodes (:func:`one_level_weights`), and a single point runs in Python
 numbers wherever an array would hold one (~50 ns an operation against ~1 us). Anything else
-takes :func:`_matrix_integrals` (n x n algebra on the nodes). The formulas are in :mod:`.poles`.
+takes :func:`matrix_integrals` (n x n algebra on the nodes). The formulas are in :mod:`.poles`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from .greens import greens_denominator, invert_denominator
 from .system import OpenSystem
 
 __all__ = [
-    "STATE_SCALARS", "PointModel", "PoleGroup", "Surfaces", "kernel_columns", "node_surfaces", "one_level_weights",
+    "STATE_SCALARS", "PointModel", "PoleGroup", "Surfaces", "matrix_integrals", "node_surfaces", "one_level_integrals",
+    "one_level_weights",
 ]  # fmt: skip
 
 
@@ -164,7 +165,7 @@ def _state_scalars(n: int, T: float, mu: float, trace_h: Any, c: Any, e: Any, k:
     return N_S, mu * N_S + U_rel, S_S, Omega_S, dN_R, mu * dN_R + dU_rel, dS_R, dOmega_R
 
 class PoleGroup(NamedTuple):
-    """What the kernels of a group of points share (:func:`kernel_columns`; the road,
+    """What the kernels of a group of points share (:mod:`.poles` picks the kernel; the road,
     :mod:`.poles`, builds it): the points (evaluated), the expansion, its nodes and weights and
     the decades of line above them, and the rounding of the sums, dimensionless and in energy. A named tuple: built once per group, and for a single state
     a frozen dataclass's field-by-field set-up is a measurable share of the cost."""
@@ -184,7 +185,7 @@ class PoleGroup(NamedTuple):
 
 @lru_cache(maxsize=64)
 def one_level_weights(reservoirs: tuple, T: float, mu: float, n_poles: int, top: int) -> np.ndarray:
-    """The real weights of every pole sum of one level (:func:`_one_level_integrals`), (2 M, 3 + 8 R):
+    """The real weights of every pole sum of one level (:func:`one_level_integrals`), (2 M, 3 + 8 R):
     with G or G^2 at the M nodes (P, M), G.view(float) @ W gives the real parts of the sums,
     columns (w = :attr:`Functionals.weights`, g_r, g_r' = the surfaces, l = 1 / (z - mu) on the
     line, 0 at the poles; :func:`_one_level_columns` names their places):
@@ -283,7 +284,7 @@ def _one_level_batch_sums(D: np.ndarray, fn: Functionals, weights: _BatchWeights
     return sums
 
 
-def _one_level_integrals(group: PoleGroup) -> tuple[dict[str, Any], dict[str, np.ndarray], Any]:
+def one_level_integrals(group: PoleGroup) -> tuple[dict[str, Any], dict[str, np.ndarray], Any]:
     """The columns of :meth:`EnergyIntegrals.from_columns` (numbers for a single point, else (P,)
     arrays) for one level with one surface orbital per reservoir, no (P, n, n) matrices, and the
     log quadrature's error estimate.
@@ -394,7 +395,7 @@ def _contract(weights: Sequence[Any], values: Sequence[Any]) -> Any:
     return sum(map(operator.mul, weights, values))
 
 
-def _matrix_integrals(group: PoleGroup) -> tuple[dict[str, Any], dict[str, np.ndarray], np.ndarray]:
+def matrix_integrals(group: PoleGroup) -> tuple[dict[str, Any], dict[str, np.ndarray], np.ndarray]:
     """The columns of :meth:`EnergyIntegrals.from_columns` for any number of levels and surface
     orbitals (n x n matrix algebra on the nodes), the (P, n, n) matrices, and the log
     quadrature's error estimate per point."""
@@ -492,12 +493,3 @@ def _nonlocal_integrand(
     dG_dz = -alg.mm(G, alg.eye - dSigma_dz, G)
     return alg.tr_mm(dG_dt, dSigma_dz) - alg.tr_mm(dG_dz, Sigma_dot)
 
-
-def kernel_columns(group: PoleGroup) -> tuple[dict[str, Any], dict[str, np.ndarray], Any]:
-    """Every energy integral of ``group``'s points as the flat columns of
-    :meth:`.EnergyIntegrals.from_columns` (numbers for a single point, else (P,) arrays, plus
-    ``scale`` = 1 + sum abs(V)^2 for the error estimates), the (P, n, n) matrices, and the log
-    quadrature's error estimate: one level with one surface orbital per reservoir by
-    :func:`_one_level_integrals`, anything else by :func:`_matrix_integrals`."""
-    kernel = _one_level_integrals if group.evaluated.one_level is not None else _matrix_integrals
-    return kernel(group)

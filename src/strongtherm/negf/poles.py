@@ -112,8 +112,9 @@ from .pole_kernels import (
     PointModel,
     PoleGroup,
     Surfaces,
-    kernel_columns,
+    matrix_integrals,
     node_surfaces,
+    one_level_integrals,
     one_level_weights,
 )
 from .reservoirs import TightBindingChain, WideBand
@@ -256,7 +257,7 @@ def single_point(
 ) -> PointColumns | None:
     """The pole road for one resolved point of a one-level model affine in its parameters (every
     built-in one-level model), in Python numbers wherever an array would hold one number: the
-    same kernel as a batch (:func:`.pole_kernels.kernel_columns`) without the batch's set-up, which costs
+    same kernel as a batch (:func:`.pole_kernels.one_level_integrals`) without the batch's set-up, which costs
     more than the physics for one point, and with what the states of a model share kept per
     reach bucket (:class:`_SingleRoad`). None where anything else applies (a matrix model, a
     reservoir without continuation, ``method="contour"``, or, for the default road, a point the
@@ -489,9 +490,10 @@ def _group_columns(group: PoleGroup, atol: float) -> tuple[dict[str, Any], dict[
     log kernels' antiderivatives included, see :class:`.fermi_poles.Functionals`) is a column of one product
     of a few node arrays with a fixed weight matrix. One level with one surface orbital per
     reservoir (the common case) takes the one-level kernel, anything else the matrix kernel
-    (:func:`.pole_kernels.kernel_columns`).
+    (:func:`.pole_kernels.one_level_integrals`, :func:`.pole_kernels.matrix_integrals`).
     """
-    columns, matrices, log_quadrature_error = kernel_columns(group)
+    kernel = one_level_integrals if group.evaluated.one_level is not None else matrix_integrals
+    columns, matrices, log_quadrature_error = kernel(group)
     errors = _error_estimates(group, log_quadrature_error, columns.pop("scale"))
     columns.update(errors)
     # the expansion meets its share of atol by construction; the log kernels' line quadrature is
