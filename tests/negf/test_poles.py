@@ -19,8 +19,9 @@ from scipy.special import expit
 
 import strongtherm as st
 from strongtherm.negf.energy_integrals import STATE_FIELDS, contour_integrals
+from strongtherm.negf.fermi_poles import fermi_pole_expansion
 from strongtherm.negf.partition import equilibria
-from strongtherm.negf.poles import fermi_pole_expansion, pole_integrals, supports_poles
+from strongtherm.negf.poles import pole_integrals, supports_poles
 
 AGREE = 1e-10  # issue 11: the two roads agree to <= 1e-10 on the test set
 
@@ -302,8 +303,8 @@ def test_bound_state_counts_match_the_root_search():
 def test_affine_models_are_evaluated_by_one_product_per_matrix():
     # the stacked evaluation (one matrix product per matrix, no per-point calls) against the
     # validated per-point road of the model: h_S, V, derivatives and realness, to rounding
-    from strongtherm.negf.contour import _stack
-    from strongtherm.negf.poles import evaluate
+    from strongtherm.negf.evaluated import _checked_stack as _stack
+    from strongtherm.negf.evaluated import evaluate
 
     rng = np.random.default_rng(5)
 
@@ -454,7 +455,7 @@ def test_small_batches_take_the_single_point_road():
 def test_partial_integrals_of_the_interpolant_are_exact_for_polynomials():
     # int_t^1 of the m-node interpolant: exact for degree < m (here against the antiderivative
     # of x^k), to rounding (1e-14: sums of ~m terms of size <= 1)
-    from strongtherm.negf.poles import _gauss_legendre, _partial_integrals
+    from strongtherm.negf.fermi_poles import _gauss_legendre, _partial_integrals
 
     m = 13
     t = (-1.0, -0.37, 0.0, 0.5, 0.999, 1.0)
@@ -474,7 +475,7 @@ def test_folded_line_rule_against_closed_forms(n_poles, top):
     # analyticity, not the poles; the old rule (one panel per pole gap, 2-3 x the nodes) gave the
     # same errors to two digits. Tolerance 1e-13 relative: rounding of sums of a few hundred
     # terms (the interpolation error target is 1e-16)
-    from strongtherm.negf.poles import _ozaki, _vertical_rule
+    from strongtherm.negf.fermi_poles import _ozaki, _vertical_rule
 
     zeta, residue = _ozaki(n_poles)
     y, folded = _vertical_rule(n_poles, top)

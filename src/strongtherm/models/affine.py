@@ -27,6 +27,9 @@ __all__ = ["AffineCouplings", "AffineMatrix", "affine_open_system", "matrix_open
 class AffineMatrix:
     """``lambda -> constant + sum_k lambda_k slopes[k]``, with the exact derivative.
 
+    It evaluates itself on a stack of points (:meth:`stacked`, one matrix product instead of one
+    call per point): the engine's :class:`strongtherm.negf.evaluated.StackedMatrix`.
+
     Parameters
     ----------
     constant : ndarray
@@ -89,10 +92,20 @@ class AffineMatrix:
             self._unit_derivatives[name] = d
         return d if n_points == 1 else np.broadcast_to(d[0], (n_points, *d.shape[1:]))
 
+    def level_form(self, names: Sequence[str]) -> tuple[complex, list[complex]] | None:
+        """For a 1 x 1 matrix: its value at lambda = 0 and its slope by each of ``names`` (0 for a
+        parameter that does not enter), as numbers; None for a larger matrix. (The engine's
+        one-level reduction, :class:`strongtherm.negf.evaluated.StackedMatrix`.)"""
+        if self.constant.shape != (1, 1):
+            return None
+        zero = np.zeros((1, 1))
+        return complex(self.constant[0, 0]), [complex(self.slopes.get(k, zero)[0, 0]) for k in names]
+
 
 @dataclass(frozen=True, eq=False)
 class AffineCouplings:
-    """One :class:`AffineMatrix` per reservoir, called together (an OpenSystem's ``couplings``)."""
+    """One :class:`AffineMatrix` per reservoir, called together (an OpenSystem's ``couplings``;
+    the engine's :class:`strongtherm.negf.evaluated.StackedCouplings`)."""
 
     parts: tuple[AffineMatrix, ...]
 

@@ -16,9 +16,9 @@ from ..core.warnings import NumericsError, NumericsWarning
 from . import fock, meanforce  # noqa: F401  (old module paths, kept importable)
 from . import quench as _quench_module  # noqa: F401  (the old path strongtherm.negf.quench keeps working)
 from .energy_integrals import EnergyIntegrals
+from .fermi_poles import FermiPoleExpansion, fermi_pole_expansion
 from .integrate import QuadratureOptions
 from .partition import Equilibrium, equilibria, equilibrium
-from .poles import FermiPoleExpansion, fermi_pole_expansion
 from .process import QuasistaticProcess, quasistatic
 from .reservoirs import CustomReservoir, LorentzianBand, Reservoir, TightBindingChain, WideBand
 from .spectral import BoundState, bound_states, greens_function, spectral_densities

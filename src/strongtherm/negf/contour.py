@@ -26,6 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..thermal import Bath, strip_kernels
+from .evaluated import EvaluatedModel, ModelStack, evaluate
+from .greens import system_greens_function
 from .integrate import DEFAULT_OPTIONS, QuadratureOptions, integrate_contour
 from .system import OpenSystem
 
@@ -46,26 +48,12 @@ class SpectralIntegrals:
     real_axis: bool
 
 
-@dataclass(frozen=True)
-class _Stack:
-    """Model matrices of all points, stacked: h (P, n, n), V_r (P, m_r, n), dh/dV per parameter."""
-
-    h: np.ndarray
-    V: tuple[np.ndarray, ...]
-    dh: Mapping[str, np.ndarray]
-    dV: Mapping[str, tuple[np.ndarray, ...]]
-
-
-def _stack(model: OpenSystem, points: Sequence[Mapping[str, float]], names: Sequence[str]) -> _Stack:
-    """The model evaluated once per point (:meth:`OpenSystem.at`: validated matrices and exact or
-    finite-difference derivatives), stacked over the points."""
-    records = [model.at(p) for p in points]
-    R = len(model.reservoirs)
-    h = np.array([r.h_S for r in records])
-    V = tuple(np.array([r.V[k] for r in records]) for k in range(R))
-    dh = {name: np.array([r.dh_S[name] for r in records]) for name in names}
-    dV = {name: tuple(np.array([r.dV[name][k] for r in records]) for k in range(R)) for name in names}
-    return _Stack(h, V, dh, dV)
+def _stack(model: OpenSystem, points: Sequence[Mapping[str, float]], names: Sequence[str]) -> ModelStack:
+    """Transitional, for :mod:`strongtherm.dynamics.friction` alone until its split (on another
+    branch) moves it to ``evaluate(model, points, mu).stack`` (:func:`.evaluated.evaluate`);
+    ``names`` must be the model's parameter names. Delete with that change."""
+    assert tuple(names) == model.parameter_names
+    return evaluate(model, points, 0.0).stack
 
 
 def check_request(quantities: str, directions: Sequence[Mapping[str, float]] | None, points: Sequence[Mapping[str, float]]) -> None:
@@ -83,7 +71,7 @@ def check_request(quantities: str, directions: Sequence[Mapping[str, float]] | N
 
 
 
-def _spectrum_bound(model: OpenSystem, stack: _Stack) -> tuple[float, float] | None:
+def _spectrum_bound(model: OpenSystem, stack: ModelStack) -> tuple[float, float] | None:
     edges = np.array([e for interval in model.continuum for e in interval])
     if not np.all(np.isfinite(edges)):
         return None
@@ -114,6 +102,7 @@ def spectral_integrals(
     directions: Sequence[Mapping[str, float]] | None = None,
     break_energies: Sequence[float] = (),
     options: QuadratureOptions | None = None,
+    evaluated: EvaluatedModel | None = None,
 ) -> SpectralIntegrals:
     """Energy integrals for every point of ``points`` (resolved parameter dicts of ``model``).
 
@@ -126,12 +115,14 @@ def spectral_integrals(
         d lambda/dt per point; required for "rates", optional for "state" (adds ``nonlocal``).
     break_energies : sequence of float
         Extra initial panel edges (levels, bound states).
+    evaluated : EvaluatedModel, optional
+        :func:`.evaluated.evaluate` of the same model and points, where the caller has it already.
     """
     options = options or DEFAULT_OPTIONS
     check_request(quantities, directions, points)
     n, P = model.n_levels, len(points)
     names = model.parameter_names
-    stack = _stack(model, points, names)
+    stack = (evaluated or evaluate(model, points, bath.mu)).stack
     if directions is not None:
         h_dot = np.array([sum((v * stack.dh[k][p] for k, v in d.items()), np.zeros((n, n), complex)) for p, d in enumerate(directions)])
         rate = {k: np.array([d.get(k, 0.0) for d in directions]) for k in names}
@@ -144,8 +135,7 @@ def spectral_integrals(
         kernels["one"] = np.ones_like(z)
         g = [res.surface_greens_function(z) for res in model.reservoirs]
         Sigma: np.ndarray = sum(_sandwich(V, g_r, V) for V, g_r in zip(stack.V, g, strict=True))  # type: ignore[assignment]  # a sum of arrays (at least one reservoir)
-        D = z[None, :, None, None] * eye - stack.h[:, None] - Sigma
-        G = 1.0 / D if n == 1 else np.linalg.inv(D)
+        G = system_greens_function(z, stack.h[:, None], Sigma)  # (P, N, n, n)
         dSigma = {
             k: sum(
                 _sandwich(dV, g_r, V) + _sandwich(V, g_r, dV)

@@ -22,7 +22,8 @@ from typing import Any
 import numpy as np
 
 from ..thermal import Bath
-from .contour import MATRIX_KERNELS, SCALAR_KERNELS, _stack, spectral_integrals
+from .contour import MATRIX_KERNELS, SCALAR_KERNELS, spectral_integrals
+from .evaluated import EvaluatedModel, evaluate
 from .integrate import QuadratureOptions
 from .spectral import BoundState
 from .system import OpenSystem
@@ -215,6 +216,7 @@ def contour_integrals(
     break_energies: Sequence[float] = (),
     options: QuadratureOptions | None = None,
     real_poles: Sequence[Sequence[BoundState]] | None = None,
+    evaluated: EvaluatedModel | None = None,
 ) -> EnergyIntegrals:
     """The lifted-contour road (:func:`.contour.spectral_integrals`) as :class:`EnergyIntegrals`.
 
@@ -225,10 +227,13 @@ def contour_integrals(
         continuum reaching infinity), where the decoupled states (V u = 0) are real poles that
         the axis cannot see: they are added by hand (no reservoir weight, no <H_SR>, no coupling
         power, no Eq. 21 term, since V u = 0).
+    evaluated : EvaluatedModel, optional
+        :func:`.evaluated.evaluate` of the same model and points, where the caller has it already.
     """
+    evaluated = evaluated or evaluate(model, points, bath.mu)
     raw = spectral_integrals(
         model, bath, points, quantities=quantities, directions=directions,
-        break_energies=break_energies, options=options,
+        break_energies=break_energies, options=options, evaluated=evaluated,
     )  # fmt: skip
     values = {k: np.array(v) for k, v in raw.values.items()}
     if raw.real_axis and real_poles is not None and quantities == "state":
@@ -266,7 +271,7 @@ def contour_integrals(
     if "nonlocal" in values:
         state["nonlocal_density"] = values["nonlocal"]
         errors["nonlocal_density"] = raw.errors["nonlocal"]
-    stack = _stack(model, points, names)
+    stack = evaluated.stack
     state["expectation_H_S"], state["powers_S"] = system_traces(stack.h, stack.dh, values["A:f"])
     return EnergyIntegrals(
         method="contour",

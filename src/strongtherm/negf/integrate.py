@@ -51,7 +51,7 @@ import numpy as np
 from .._validation import check_real
 from ..core.warnings import NumericsError, NumericsWarning
 
-__all__ = ["IntegralResult", "QuadratureOptions", "gauss_kronrod_panels", "integrate_contour"]
+__all__ = ["GAUSS_KRONROD_15", "GaussKronrodRule", "IntegralResult", "QuadratureOptions", "gauss_kronrod_panels", "integrate_contour"]
 
 # Gauss-Kronrod 15-point nodes (on [-1, 1]) and weights, with the embedded 7-point Gauss weights.
 _XGK = np.array([
@@ -70,10 +70,40 @@ _WG = np.array([
     0.129484966168869693270611432679082, 0.279705391489276667901467771423780,
     0.381830050505118944950369775488975, 0.417959183673469387755102040816327,
 ])
-_NODES = np.concatenate([-_XGK[:-1], _XGK[::-1]])  # 15 nodes, ascending
-_WEIGHTS_K = np.concatenate([_WGK[:-1], _WGK[::-1]])
-_WEIGHTS_G = np.zeros(15)
-_WEIGHTS_G[[1, 3, 5, 7, 9, 11, 13]] = np.concatenate([_WG[:-1], _WG[::-1]])
+
+
+@dataclass(frozen=True)
+class GaussKronrodRule:
+    """A Gauss-Kronrod rule on [-1, 1]: ``nodes`` (ascending), the Kronrod ``weights_kronrod`` and
+    the embedded Gauss rule's ``weights_gauss`` on the same nodes (0 where a node is Kronrod's
+    only); their difference on a panel is the panel's error estimate. Arrays read-only."""
+
+    nodes: np.ndarray
+    weights_gauss: np.ndarray
+    weights_kronrod: np.ndarray
+
+    def __post_init__(self) -> None:
+        for array in (self.nodes, self.weights_gauss, self.weights_kronrod):
+            array.setflags(write=False)
+
+    @property
+    def size(self) -> int:
+        """Nodes per panel."""
+        return int(self.nodes.size)
+
+
+def _gauss_kronrod_15() -> GaussKronrodRule:
+    weights_gauss = np.zeros(15)
+    weights_gauss[[1, 3, 5, 7, 9, 11, 13]] = np.concatenate([_WG[:-1], _WG[::-1]])
+    return GaussKronrodRule(np.concatenate([-_XGK[:-1], _XGK[::-1]]), weights_gauss, np.concatenate([_WGK[:-1], _WGK[::-1]]))
+
+
+#: The 15-point Gauss-Kronrod rule with its embedded 7-point Gauss rule (the engine's panels, the
+#: quasistatic power along a path, the friction tensor's path integrals).
+GAUSS_KRONROD_15 = _gauss_kronrod_15()
+# transitional: dynamics/friction.py (split on another branch) still imports these three; it
+# moves to GAUSS_KRONROD_15's fields. Delete with that change.
+_NODES, _WEIGHTS_G, _WEIGHTS_K = GAUSS_KRONROD_15.nodes, GAUSS_KRONROD_15.weights_gauss, GAUSS_KRONROD_15.weights_kronrod
 
 _EPS = float(np.finfo(float).eps)
 #: Bytes held per node and component while one batch is evaluated: the (N, K) float result plus
@@ -227,13 +257,14 @@ def gauss_kronrod_panels(
         while lo < len(a):
             h, m = half[lo : lo + chunk_panels], mid[lo : lo + chunk_panels]
             lo += chunk_panels
-            x = (m[:, None] + h[:, None] * _NODES[None, :]).ravel()
-            values = np.asarray(func(x, np.repeat(h, 15) * np.tile(_WEIGHTS_K, len(h))))
+            rule = GAUSS_KRONROD_15
+            x = (m[:, None] + h[:, None] * rule.nodes[None, :]).ravel()
+            values = np.asarray(func(x, np.repeat(h, rule.size) * np.tile(rule.weights_kronrod, len(h))))
             values = values.reshape(len(h), 15, -1)
             parts.append((
-                np.einsum("j,pjk->pk", _WEIGHTS_K, values) * h[:, None],
-                np.einsum("j,pjk->pk", _WEIGHTS_G, values) * h[:, None],
-                np.einsum("j,pjk->pk", _WEIGHTS_K, np.abs(values)) * h[:, None],
+                np.einsum("j,pjk->pk", rule.weights_kronrod, values) * h[:, None],
+                np.einsum("j,pjk->pk", rule.weights_gauss, values) * h[:, None],
+                np.einsum("j,pjk->pk", rule.weights_kronrod, np.abs(values)) * h[:, None],
             ))
             n_components = values.shape[2]
             del values

@@ -54,18 +54,10 @@ from .energy_integrals import (
     column_names,
     contour_integrals,
 )
+from .evaluated import EvaluatedModel, evaluate
 from .integrate import DEFAULT_OPTIONS, QuadratureOptions
-from .poles import (
-    EvaluatedModel,
-    PointColumns,
-    affordable,
-    bound_state_counts,
-    evaluate,
-    pole_integrals,
-    single_point,
-    supports_poles,
-)
-from .spectral import BoundState, bound_states
+from .poles import PointColumns, affordable, pole_integrals, single_point, supports_poles
+from .spectral import BoundState, bound_state_counts, bound_states
 from .system import OpenSystem, check_model_and_bath
 
 __all__ = ["METHODS", "Equilibrium", "NumericsWarning", "RegionState", "energy_integrals", "equilibria", "equilibrium"]
@@ -110,13 +102,12 @@ class Equilibrium(PartitionedState):
     @property
     def n_bound_states(self) -> int:
         """Number of bound states: from the search if it ran, else counted without root finding
-        (:func:`.poles.bound_state_counts`: eigenvalue signs of e - h_S - Sigma(e) at the gap edges)."""
+        (:func:`.spectral.bound_state_counts`: eigenvalue signs of e - h_S - Sigma(e) at the gap edges)."""
         if self._bound_states is not None:
             return len(self._bound_states)
         if self._n_bound_states is None:
-            h = self.model.h_S(self.params)[None]
-            V = tuple(v[None] for v in self.model.V(self.params))
-            object.__setattr__(self, "_n_bound_states", int(bound_state_counts(self.model, [self.params], h, V)[0]))
+            count = bound_state_counts(evaluate(self.model, [self.params], self.bath.mu))[0]
+            object.__setattr__(self, "_n_bound_states", int(count))
         return int(self._n_bound_states)  # type: ignore[arg-type]
 
     def __repr__(self) -> str:
@@ -267,8 +258,8 @@ def energy_integrals(
     """Energy integrals of resolved ``points`` by the chosen road, and the bound states that road
     had to search for (``None`` per point where it did not: they are then found on demand).
 
-    The model is evaluated once on the stack of points (:func:`.poles.evaluate`) where the pole
-    road applies: the choice of road and the pole sums share those matrices."""
+    The model is evaluated once on the stack of points (:func:`.evaluated.evaluate`): the choice
+    of road, the pole sums or the contour and its bound-state search share those matrices."""
     options = options or DEFAULT_OPTIONS
     evaluated = evaluate(model, points, bath.mu) if method != "contour" and supports_poles(model) else None
     method = _choose_method(model, method, bath, evaluated, options)
@@ -277,13 +268,14 @@ def energy_integrals(
             model, bath, points, quantities=quantities, directions=directions, options=options, evaluated=evaluated
         )
         return integrals, [None] * len(points)
-    states = [bound_states(model, p) for p in points]
+    evaluated = evaluated or evaluate(model, points, bath.mu)  # the contour and the bound states share it
+    states = [bound_states(evaluated.point(i)) for i in range(len(points))]
     single = len(points) == 1
-    breaks = [float(e) for e in np.linalg.eigvalsh(model.h_S(points[0]))] if single else []
+    breaks = [float(e) for e in np.linalg.eigvalsh(evaluated.stack.h[0])] if single else []
     breaks += [b.energy for b in states[0]] if single else []
     integrals = contour_integrals(
         model, bath, points, quantities=quantities, directions=directions,
-        break_energies=breaks, options=options, real_poles=states,
+        break_energies=breaks, options=options, real_poles=states, evaluated=evaluated,
     )  # fmt: skip
     return integrals, list(states)
 

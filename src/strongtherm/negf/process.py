@@ -30,7 +30,7 @@ from .._validation import check_alpha_partition, check_integer
 from ..core.display import html_of_values
 from ..path import Path
 from ..thermal import Bath
-from .integrate import _NODES, _WEIGHTS_G, _WEIGHTS_K, QuadratureOptions
+from .integrate import GAUSS_KRONROD_15, QuadratureOptions
 from .partition import Equilibrium, energy_integrals, equilibria
 from .system import OpenSystem
 
@@ -226,7 +226,8 @@ def quasistatic(
     # all GK15 nodes of all panels in one batch of energy integrals (rates only) ...
     half = 0.5 * np.diff(edges)
     mid = 0.5 * (edges[:-1] + edges[1:])
-    nodes = (mid[:, None] + half[:, None] * _NODES[None, :]).ravel()
+    rule = GAUSS_KRONROD_15
+    nodes = (mid[:, None] + half[:, None] * rule.nodes[None, :]).ravel()
     directions = [dict(path.derivative(float(s))) for s in nodes]
     node_points = model.resolve_along(path, nodes)
     rates_integrals, _ = energy_integrals(
@@ -243,9 +244,9 @@ def quasistatic(
     p_SR = np.array([sum(v * rates_integrals.powers_SR[k][i] for k, v in d.items()) for i, d in enumerate(directions)])
     assert rates_integrals.nonlocal_density is not None
     rates = np.stack([p_S + p_SR, p_S, p_SR, -0.5 * p_SR + rates_integrals.nonlocal_density], axis=1)  # Eq. (21)
-    rates = rates.reshape(len(half), 15, 4)
-    kronrod = np.einsum("j,pjc->pc", _WEIGHTS_K, rates) * half[:, None]
-    gauss = np.einsum("j,pjc->pc", _WEIGHTS_G, rates) * half[:, None]
+    rates = rates.reshape(len(half), rule.size, 4)
+    kronrod = np.einsum("j,pjc->pc", rule.weights_kronrod, rates) * half[:, None]
+    gauss = np.einsum("j,pjc->pc", rule.weights_gauss, rates) * half[:, None]
     columns = ("W_ext", "H_S", "H_SR", "nonlocal")
     cumulative = {c: np.concatenate([[0.0], np.cumsum(kronrod[:, i])]) for i, c in enumerate(columns)}
     errors = {c: float(np.abs(kronrod[:, i] - gauss[:, i]).sum()) for i, c in enumerate(columns)}

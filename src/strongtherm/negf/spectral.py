@@ -21,14 +21,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy.optimize import brentq
 
+from .evaluated import EvaluatedModel
+from .greens import greens_denominator
 from .system import ModelPoint, OpenSystem
 
 __all__ = [
     "BoundState",
+    "bound_state_counts",
     "bound_states",
     "greens_function",
     "spectral_densities",
@@ -112,7 +116,7 @@ def _gaps(model: OpenSystem | ModelPoint) -> list[tuple[float, float]]:
 
 
 def _D(point: ModelPoint, e: float) -> np.ndarray:
-    D = e * np.eye(point.n_levels) - point.h_S - point.self_energy(np.array(e))
+    D = greens_denominator(e, point.h_S, point.self_energy(np.array(e)))
     return 0.5 * (D + D.conj().T)  # Hermitian outside the continuum up to rounding
 
 
@@ -224,3 +228,77 @@ def _decoupled_states(point: ModelPoint) -> list[BoundState]:
             R = null @ null.conj().T
             states.append(BoundState(float(e), float(null.shape[1]), 0.0, R, null.shape[1], True))
     return states
+
+
+def bound_state_counts(evaluated: EvaluatedModel) -> np.ndarray:
+    """Number of bound states per point, as :func:`.spectral.bound_states` would find them, without
+    root finding: D(e) = e - h_S - Sigma(e) has eigenvalues rising with e outside the continuum,
+    so each gap holds (#negative at its bottom) - (#negative at its top) of them (one stacked
+    eigvalsh per gap edge). Decoupled levels inside a continuum are counted exactly by
+    :func:`_decoupled_states` for the points that may have one.
+
+    Parameters
+    ----------
+    evaluated : EvaluatedModel
+        The model at P points (:func:`.evaluated.evaluate`).
+
+    Returns
+    -------
+    ndarray of int, (P,)
+    """
+    model = evaluated.model
+    h, V = evaluated.h_and_V()
+    P, n = h.shape[0], h.shape[-1]
+    scalar = n == 1  # one level: numbers, no eigensolver
+    scale = 1.0 + np.abs(h).max(axis=(-2, -1)) + sum(np.abs(v).max(axis=(-2, -1)) ** 2 for v in V)
+    gaps = _gaps(model)
+    edges = [lo + 1e-12 * scale for lo, _ in gaps if np.isfinite(lo)] + [hi - 1e-12 * scale for _, hi in gaps if np.isfinite(hi)]
+    e = np.stack(edges, axis=1) if edges else np.zeros((P, 0))  # (P, E) energies, one reservoir call
+    Sigma: Any = 0.0
+    for res, v in zip(model.reservoirs, V, strict=True):
+        g = res.surface_greens_function(e)
+        if scalar and g.shape[-1] == 1:
+            Sigma = Sigma + (np.abs(v[:, 0, 0]) ** 2)[:, None] * g[..., 0, 0]
+        else:
+            Sigma_r = np.conj(np.swapaxes(v, -1, -2))[:, None] @ g @ v[:, None]
+            Sigma = Sigma + (Sigma_r[..., 0, 0] if scalar else Sigma_r)
+    D = greens_denominator(e, h[:, None, 0, 0] if scalar else h[:, None], Sigma, scalar=scalar)
+    if scalar:
+        negative = (D.real < 0.0).astype(int)
+    else:
+        negative = (np.linalg.eigvalsh(0.5 * (D + np.conj(np.swapaxes(D, -1, -2)))) < 0.0).sum(axis=-1)
+    counts = np.zeros(P, dtype=int)
+    k_lo, k_hi = 0, sum(1 for lo, _ in gaps if np.isfinite(lo))
+    for lo, hi in gaps:
+        if np.isfinite(lo):
+            counts += negative[:, k_lo]
+            k_lo += 1
+        else:
+            counts += n
+        if np.isfinite(hi):
+            counts -= negative[:, k_hi]
+            k_hi += 1
+    # decoupled levels: eigenstates of h_S inside a continuum with V u = 0 (degenerate ones too)
+    if scalar:
+        levels = h[:, :, 0].real
+        coupling = np.sqrt(sum((np.abs(v) ** 2).sum(axis=-2) for v in V))  # |V u| with u = 1
+    else:
+        levels, vectors = np.linalg.eigh(h)
+        coupling = np.linalg.norm(np.concatenate(list(V), axis=-2) @ vectors, axis=-2)  # |V u_k|
+    inside = np.zeros(levels.shape, dtype=bool)
+    for lo, hi in model.continuum:
+        inside |= (levels > lo) & (levels < hi)
+    tol = 1e-8 * (1.0 + np.abs(levels).max(axis=-1, keepdims=True))
+    weak = coupling < tol
+    if n > 1:  # degenerate levels (one level has none)
+        spacing = np.diff(levels, axis=-1)
+        weak[..., 1:] |= spacing < tol
+        weak[..., :-1] |= spacing < tol
+    suspect = np.any(inside & weak, axis=-1)
+    for p in np.flatnonzero(suspect):
+        counts[p] += len(_decoupled_states(evaluated.point(int(p))))
+    return counts
+
+
+#: The default road is the pole sum while its Fermi expansion stays short: beta x spectral radius
+#: <= this (~270 poles; the expansion's set-up grows fast beyond: 5 s at 1e5, minutes at 3e5) and

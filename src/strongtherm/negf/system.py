@@ -30,6 +30,7 @@ from .._validation import (
     check_real,
 )
 from ..thermal import Bath
+from .greens import system_greens_function
 from .reservoirs import Reservoir
 
 __all__ = ["ModelPoint", "OpenSystem", "check_model_and_bath"]
@@ -328,8 +329,7 @@ class ModelPoint:
     def greens_function(self, z: np.ndarray) -> np.ndarray:
         """G_S(z) = [z - h_S - Sigma(z)]^-1, shape z.shape + (n, n)."""
         z = np.asarray(z, dtype=complex)
-        D = z[..., None, None] * np.eye(self.n_levels) - self.h_S - self.self_energy(z)
-        return np.linalg.inv(D)
+        return system_greens_function(z, self.h_S, self.self_energy(z))
 
 
 def _sandwich_sum(
