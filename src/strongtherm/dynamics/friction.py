@@ -57,7 +57,7 @@ from scipy.special import expit
 from .._validation import check_real
 from ..core.display import html_of_values
 from ..core.warnings import NumericsWarning
-from ..negf.integrate import _NODES, _WEIGHTS_G, _WEIGHTS_K, gauss_kronrod_panels
+from ..negf.integrate import GAUSS_KRONROD_15, gauss_kronrod_panels
 from ..negf.spectral import bound_states
 from ..negf.system import OpenSystem, check_model_and_bath
 from ..path import Path
@@ -414,7 +414,7 @@ def friction(
         # energy integrals and bound-state search for the new panels only, in one batch
         lows = np.array([lo for lo, _ in pending])
         highs = np.array([hi for _, hi in pending])
-        nodes = (0.5 * (lows + highs)[:, None] + 0.5 * (highs - lows)[:, None] * _NODES[None, :]).ravel()
+        nodes = (0.5 * (lows + highs)[:, None] + 0.5 * (highs - lows)[:, None] * GAUSS_KRONROD_15.nodes[None, :]).ravel()
         points = model.resolve_along(path, nodes)
         # bound states appear at thresholds: searched at the panel edges and midpoints (a bound
         # state that appears and disappears inside a quarter panel would be missed)
@@ -443,8 +443,8 @@ def friction(
                            for d in (done[pn] for pn in panels)])  # fmt: skip
         panel_error = np.zeros(len(panels))
         for values in (metric, np.sqrt(np.maximum(metric, 0.0))):
-            total = float(np.abs(values @ _WEIGHTS_K) @ (0.5 * widths))
-            panel_error = np.maximum(panel_error, np.abs(values @ (_WEIGHTS_K - _WEIGHTS_G)) * 0.5 * widths / max(total, 1e-300))
+            total = float(np.abs(values @ GAUSS_KRONROD_15.weights_kronrod) @ (0.5 * widths))
+            panel_error = np.maximum(panel_error, np.abs(values @ (GAUSS_KRONROD_15.weights_kronrod - GAUSS_KRONROD_15.weights_gauss)) * 0.5 * widths / max(total, 1e-300))
         relative_error = float(panel_error.sum())
         if relative_error <= options.path_rtol or sweep == budget:
             break
@@ -479,9 +479,9 @@ def friction(
 
     def s_error(values: np.ndarray) -> float:
         v = values.reshape(len(half), 15)
-        return float(np.sum(np.abs((v @ _WEIGHTS_K - v @ _WEIGHTS_G) * half)))
+        return float(np.sum(np.abs((v @ GAUSS_KRONROD_15.weights_kronrod - v @ GAUSS_KRONROD_15.weights_gauss) * half)))
 
-    weights = (half[:, None] * _WEIGHTS_K[None, :]).ravel()
+    weights = (half[:, None] * GAUSS_KRONROD_15.weights_kronrod[None, :]).ravel()
     s_errors = {
         "work_coefficient": s_error(metric) + float(weights @ metric_error),
         # d sqrt(m) = dm / (2 sqrt(m)); where m ~ 0 the bound sqrt(dm) holds instead

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.polynomial import legendre
 
-from ..negf.integrate import _NODES
+from ..negf.integrate import GAUSS_KRONROD_15
 
 __all__ = ["Panels", "fit_inverse", "inverse_length"]
 
@@ -35,7 +35,7 @@ class Panels:
     def fit(cls, edges: np.ndarray, values: np.ndarray) -> Panels:
         K = len(edges) - 1
         values = values.reshape((K, 15) + values.shape[1:])
-        vandermonde_inverse = np.linalg.inv(legendre.legvander(_NODES, 14))
+        vandermonde_inverse = np.linalg.inv(legendre.legvander(GAUSS_KRONROD_15.nodes, 14))
         coefficients = np.einsum("cj,kj...->kc...", vandermonde_inverse, values)
         half = 0.5 * np.diff(edges)
         antiderivative = legendre.legint(coefficients, m=1, lbnd=-1.0, axis=1)
@@ -118,13 +118,13 @@ def fit_inverse(
     u_edges[0], u_edges[-1] = 0.0, 1.0
     pending = list(zip(u_edges[:-1].tolist(), u_edges[1:].tolist(), strict=True))
     accepted: dict[tuple[float, float], np.ndarray] = {}
-    vandermonde_inverse = np.linalg.inv(legendre.legvander(_NODES, 14))
-    between = 0.5 * (_NODES[:-1] + _NODES[1:])  # test points between the nodes
+    vandermonde_inverse = np.linalg.inv(legendre.legvander(GAUSS_KRONROD_15.nodes, 14))
+    between = 0.5 * (GAUSS_KRONROD_15.nodes[:-1] + GAUSS_KRONROD_15.nodes[1:])  # test points between the nodes
     worst = 0.0
     for sweep in range(budget + 1):
         a = np.array([lo for lo, _ in pending])
         b = np.array([hi for _, hi in pending])
-        nodes_s = solve(0.5 * (a + b)[:, None] + 0.5 * (b - a)[:, None] * _NODES[None, :])
+        nodes_s = solve(0.5 * (a + b)[:, None] + 0.5 * (b - a)[:, None] * GAUSS_KRONROD_15.nodes[None, :])
         test_s = solve(0.5 * (a + b)[:, None] + 0.5 * (b - a)[:, None] * between[None, :])
         coefficients = nodes_s @ vandermonde_inverse.T  # (K, 15)
         error = np.max(np.abs(coefficients @ legendre.legvander(between, 14).T - test_s), axis=1)

@@ -33,7 +33,8 @@ from scipy.special import expit
 
 from .._validation import check_real
 from ..core.warnings import NumericsWarning
-from ..negf.contour import _stack
+from ..negf.evaluated import evaluate
+from ..negf.greens import system_greens_function
 from ..negf.integrate import gauss_kronrod_panels
 from ..negf.system import OpenSystem, check_model_and_bath
 from ..thermal import Bath
@@ -120,12 +121,10 @@ def _projected_spectral_function(g: np.ndarray, V: np.ndarray, h: np.ndarray, e:
     g: (E, M, M) block-diagonal surface Green's functions; V: (P, M, n) stacked couplings;
     h: (P, n, n) system Hamiltonians.
     """
-    n = h.shape[-1]
     Vd = np.conj(np.swapaxes(V, -1, -2))[:, None]  # (P, 1, n, M)
     gV = g[None] @ V[:, None]  # (P, E, M, n)
     Vdg = Vd @ g[None]  # (P, E, n, M)
-    D = e[None, :, None, None] * np.eye(n) - h[:, None] - Vd @ gV
-    G_S = np.linalg.inv(D)
+    G_S = system_greens_function(e[None, :], h[:, None], Vd @ gV)
     G_SR = G_S @ Vdg
     G = np.concatenate(
         [np.concatenate([G_S, G_SR], axis=-1),
@@ -168,7 +167,7 @@ def friction_tensor(
         raise ValueError("points and names must be non-empty")
     points = [model.resolve(point) for point in points]
     P, p = len(points), len(names)
-    stack = _stack(model, points, names)
+    stack = evaluate(model, points, bath.mu).stack  # every parameter's derivatives; names picks
     n = model.n_levels
     h = stack.h
     V = np.concatenate(stack.V, axis=1)  # (P, M, n): all surfaces stacked

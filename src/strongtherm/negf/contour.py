@@ -48,14 +48,6 @@ class SpectralIntegrals:
     real_axis: bool
 
 
-def _stack(model: OpenSystem, points: Sequence[Mapping[str, float]], names: Sequence[str]) -> ModelStack:
-    """Transitional, for :mod:`strongtherm.dynamics.friction` alone until its split (on another
-    branch) moves it to ``evaluate(model, points, mu).stack`` (:func:`.evaluated.evaluate`);
-    ``names`` must be the model's parameter names. Delete with that change."""
-    assert tuple(names) == model.parameter_names
-    return evaluate(model, points, 0.0).stack
-
-
 def check_request(quantities: str, directions: Sequence[Mapping[str, float]] | None, points: Sequence[Mapping[str, float]]) -> None:
     """The one check of an energy-integral request, shared by both roads (poles and contour).
 

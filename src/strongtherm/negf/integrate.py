@@ -101,9 +101,6 @@ def _gauss_kronrod_15() -> GaussKronrodRule:
 #: The 15-point Gauss-Kronrod rule with its embedded 7-point Gauss rule (the engine's panels, the
 #: quasistatic power along a path, the friction tensor's path integrals).
 GAUSS_KRONROD_15 = _gauss_kronrod_15()
-# transitional: dynamics/friction.py (split on another branch) still imports these three; it
-# moves to GAUSS_KRONROD_15's fields. Delete with that change.
-_NODES, _WEIGHTS_G, _WEIGHTS_K = GAUSS_KRONROD_15.nodes, GAUSS_KRONROD_15.weights_gauss, GAUSS_KRONROD_15.weights_kronrod
 
 _EPS = float(np.finfo(float).eps)
 #: Bytes held per node and component while one batch is evaluated: the (N, K) float result plus

@@ -44,6 +44,7 @@ from .._validation import ArgumentTypeError, check_integer
 from ..core.display import html_table
 from ..core.warnings import BoundStateWarning, NumericsError
 from ..thermal import Bath
+from .greens import system_greens_function
 from .integrate import DEFAULT_OPTIONS, QuadratureOptions, gauss_kronrod_panels
 from .partition import equilibrium
 from .spectral import bound_states
@@ -54,6 +55,7 @@ __all__ = [
     "ProbeReading",
     "SteadyState",
     "check_baths",
+    "greens_and_self_energies",
     "level_widths",
     "linear_response",
     "probe",
@@ -118,6 +120,14 @@ def self_energies(point: ModelPoint, energies: np.ndarray) -> np.ndarray:
     return np.stack([V.conj().T @ res.surface_greens_function(e) @ V for res, V in zip(point.reservoirs, point.V, strict=True)])
 
 
+def greens_and_self_energies(point: ModelPoint, energies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """G_S(e + i0), shape (E, n, n), and the self-energies of :func:`self_energies` from one
+    evaluation of each reservoir's surface Green's function."""
+    e = np.asarray(energies, dtype=float)
+    sigmas = self_energies(point, e)
+    return system_greens_function(e.astype(complex), point.h_S, sigmas.sum(axis=0)), sigmas
+
+
 def level_widths(sigmas: np.ndarray) -> np.ndarray:
     """Gamma_a = i(Sigma_a - Sigma_a^dag) of the self-energies of :func:`self_energies`."""
     return 1j * (sigmas - np.swapaxes(sigmas.conj(), -1, -2))
@@ -145,9 +155,8 @@ def transmission(
     e = np.asarray(energies, dtype=float)
     if not np.all(np.isfinite(e)):
         raise ValueError("energies must be finite real numbers")
-    flat = e.reshape(-1)
-    G = point.greens_function(flat)
-    gammas = level_widths(self_energies(point, flat))
+    G, sigmas = greens_and_self_energies(point, e.reshape(-1))
+    gammas = level_widths(sigmas)
     GammaG = gammas @ G[None]  # Gamma_a G, (R, E, n, n)
     GammaGdag = gammas @ np.swapaxes(G.conj(), -1, -2)[None]  # Gamma_b G^dag
     T = np.einsum("aeij,beji->eab", GammaG, GammaGdag).real
@@ -375,9 +384,8 @@ def steady_state(
     energies = _bound_state_check(point, ordered, reference) if state else ()
 
     def integrand(e: np.ndarray, _w: np.ndarray) -> np.ndarray:
-        G = point.greens_function(e)
+        G, sigmas = greens_and_self_energies(point, e)  # (E, n, n), (R, E, n, n)
         Gdag = np.swapaxes(G.conj(), -1, -2)
-        sigmas = self_energies(point, e)  # (R, E, n, n)
         gammas = level_widths(sigmas)
         f = np.stack([_fermi(b, e) for b in ordered])  # (R, E)
         X = G[None] @ gammas @ Gdag[None]  # G Gamma_b G^dag, (R, E, n, n)
@@ -500,8 +508,8 @@ def linear_response(
         )
 
     def integrand(e: np.ndarray, _w: np.ndarray) -> np.ndarray:
-        G = point.greens_function(e)
-        gammas = level_widths(self_energies(point, e))
+        G, sigmas = greens_and_self_energies(point, e)
+        gammas = level_widths(sigmas)
         T_LR = np.einsum("eij,ejk,ekl,eli->e", gammas[0], G, gammas[1], np.swapaxes(G.conj(), -1, -2)).real
         x = (e - bath.mu) / bath.T
         minus_df = expit(x) * expit(-x) / bath.T
@@ -563,8 +571,8 @@ def _probe_equations(point: ModelPoint, baths: Sequence[Bath], k: int, options: 
         raise ValueError("probe: the Fermi window of the baths lies outside every band")
 
     def integrand(e: np.ndarray, _w: np.ndarray) -> np.ndarray:
-        G = point.greens_function(e)
-        gammas = level_widths(self_energies(point, e))
+        G, sigmas = greens_and_self_energies(point, e)
+        gammas = level_widths(sigmas)
         X = G[None] @ gammas @ np.swapaxes(G.conj(), -1, -2)[None]
         T_pb = np.einsum("eij,beji->be", gammas[k], X).real  # (R, E)
         f = np.stack([_fermi(b, e) for b in baths])
