@@ -13,7 +13,6 @@ matplotlib.use("Agg")  # no display needed
 import numpy as np
 
 import strongtherm as st
-from strongtherm.negf import transport
 
 out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("tutorial_figures")
 out.mkdir(parents=True, exist_ok=True)
@@ -32,7 +31,7 @@ dot = st.models.affine_open_system(
 
 # One bath per lead: a hot left lead and a cold right one, with a small reverse bias.
 hot, cold = st.Bath(T=0.1, mu=0.0), st.Bath(T=0.03, mu=0.02)
-ss = transport.steady_state(dot, [hot, cold], eps=0.25)
+ss = st.negf.steady_state(dot, [hot, cold], eps=0.25)
 print(ss)                                        # currents into the level from each lead
 print("heat currents", ss.heat_current, "power", ss.power, "efficiency", ss.efficiency)
 assert abs(sum(ss.particle_current)) < 1e-10     # a steady state: what enters leaves
@@ -40,7 +39,7 @@ assert ss.entropy_production >= 0.0              # second law, -sum J_Q/T >= 0
 print("steady N_S, U_S:", ss.N_S, ss.U_S)        # the level's state under the Hilbert-space partition
 
 # Linear response around a common state: conductance, thermopower, ZT, Onsager symmetric.
-lr = transport.linear_response(dot, st.Bath(T=0.05), eps=0.25)
+lr = st.negf.linear_response(dot, st.Bath(T=0.05), eps=0.25)
 print(lr, "Onsager matrix:", lr.onsager, sep="\n")
 
 # The local temperature the biased level shows to a weakly coupled probe (Stafford 2016):
@@ -49,7 +48,7 @@ probed = st.models.affine_open_system(
     h_S=zero, couplings=(np.array([[0.3]]), np.array([[0.3]]), np.array([[0.01]])),
     h_S_slopes={"eps": np.ones((1, 1))}, parameter_domain={"eps": (-3.0, 3.0)}, defaults={"eps": 0.0},
 )
-reading = transport.probe(probed, [st.Bath(T=0.05, mu=0.2), st.Bath(T=0.05, mu=-0.2), st.Bath(T=0.05)], 2)
+reading = st.negf.probe(probed, [st.Bath(T=0.05, mu=0.2), st.Bath(T=0.05, mu=-0.2), st.Bath(T=0.05)], 2)
 print("probe reads T_p =", reading.bath.T, "mu_p =", reading.bath.mu)  # hotter than the leads
 
 # A (gate, bias) map and the standard two-terminal pictures: I-V, dI/dV, power-efficiency loop.

@@ -63,7 +63,7 @@ from typing import Any
 import numpy as np
 
 from . import models
-from ._convert import to_array, to_builtin
+from .core.convert import to_array, to_builtin
 from .core.version import __version__
 from .exact.composite import Composite
 

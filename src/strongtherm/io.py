@@ -1,7 +1,7 @@
 """Files: the JSON and CSV writers of results and reproductions, and staged output folders.
 
 * :func:`write_json` - any plain data, NumPy arrays and QuTiP ``Qobj`` included (through the one
-  converter :func:`strongtherm._convert.to_builtin`); ``strict=True`` writes non-finite floats
+  converter :func:`strongtherm.core.convert.to_builtin`); ``strict=True`` writes non-finite floats
   as the strings ``"nan"``, ``"inf"``, ``"-inf"`` so that the file is strict JSON.
 * :func:`write_csv` - equal-length columns, ``# ...`` comment lines (units, parameters) on top,
   every number to 17 significant digits (``repr``), so that it reads back bit for bit.
@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from ._convert import to_builtin
+from .core.convert import to_builtin
 
 __all__ = ["staged_folder", "write_csv", "write_json"]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._validation import check_real
+from .core.validation import check_real
 
 __all__ = ["Path"]
 

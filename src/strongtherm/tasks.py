@@ -30,16 +30,21 @@ from typing import Any
 
 import numpy as np
 
-from . import exact, negf, plot
+from . import exact, negf, plot, sweep
 from .config import RunConfig
 from .core.quantities import REGISTRY, lookup
 from .dynamics import Protocol, drive
 from .io import staged_folder, write_csv, write_json
 from .negf.transport import steady_state
 from .path import Path
-from .sweeps import exact_equilibrium, exact_quench, negf_equilibrium, negf_steady_state, save
-from .sweeps._driver import sweep
-from .sweeps._grid import check_sweep
+from .sweeps import (
+    check_sweep,
+    exact_equilibrium,
+    exact_quench,
+    negf_equilibrium,
+    negf_steady_state,
+    save,
+)
 from .thermal import Bath
 
 __all__ = ["TASKS", "Plan", "execute", "format_summary", "prepare", "run", "summarize"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from ._validation import check_real
+from .core.validation import check_real
 
 __all__ = ["Bath", "state_functions_from_spectrum", "strip_kernels"]
 

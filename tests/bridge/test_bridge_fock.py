@@ -1,7 +1,7 @@
 """Jordan-Wigner road (issue 4): Gaussian formulas against the exact many-body engine on short chains.
 
 The same finite one-body Hamiltonian is fed (i) to the single-particle formulas of
-strongtherm.negf.meanforce / quench and (ii) in Fock space to strongtherm.exact. They must agree
+strongtherm.gaussian.meanforce / quench and (ii) in Fock space to strongtherm.exact. They must agree
 to 1e-10 (both are exact; what is left is rounding in 2^N-dimensional eigendecompositions).
 """
 

@@ -38,11 +38,11 @@ CASES = [
 def test_readme_example_runs():
     rlm = st.models.resonant_level(t0=1.25)
     bath = st.Bath(T=0.02, mu=0.0)
-    mf = st.negf.mean_force(rlm, bath, eps_s=0.0, V=0.6)
+    mf = st.gaussian.mean_force(rlm, bath, eps_s=0.0, V=0.6)
     values = [mf.F_S, mf.U["diff"], mf.U["H*"], mf.U["E*"], mf.S["diff"], mf.S["H*"]]
     assert all(math.isfinite(v) for v in values)
     assert mf.reduced_state.correlation_matrix.shape == (1, 1)
-    q = st.negf.quench(rlm, bath, start={"eps_s": 0.0, "V": 0.6}, end={"eps_s": 1.0, "V": 0.6})
+    q = st.gaussian.quench(rlm, bath, start={"eps_s": 0.0, "V": 0.6}, end={"eps_s": 1.0, "V": 0.6})
     assert all(math.isfinite(v) for v in (q.work["diff"], q.work["H*"], q.work["E*"], q.delta_F_S))
     text = str(q.second_law())
     assert "Eq.28" in text and "H*" in text
@@ -50,7 +50,7 @@ def test_readme_example_runs():
 
 @pytest.mark.parametrize(("model", "params"), CASES)
 def test_free_energy_equals_phase_formula(model, params):
-    mf = st.negf.mean_force(model, BATH, **params)
+    mf = st.gaussian.mean_force(model, BATH, **params)
     phase = free_energy_from_phase(model, BATH, **params)
     # contour quadrature at atol 1e-11 per integral vs real-axis quad at 1e-13: agree to 1e-9
     assert mf.F_S == pytest.approx(phase, abs=1e-9)
@@ -63,7 +63,7 @@ def test_free_energy_equals_phase_formula(model, params):
 @pytest.mark.parametrize("mu", [0.0, 0.15])
 def test_gibbs_state_identities(model, params, mu):
     bath = st.Bath(T=0.05, mu=mu)
-    mf = st.negf.mean_force(model, bath, **params)
+    mf = st.gaussian.mean_force(model, bath, **params)
     eq = mf.equilibrium
     # U_E* = U_diff in the Gibbs state (Davoudi App. B): an algebraic identity of the Gaussian
     # formulas through the Frechet derivative, so rounding only (1e-11 for C near 0 or 1)
@@ -78,9 +78,9 @@ def test_gibbs_state_identities(model, params, mu):
 
 
 def test_reduced_state_in_fock_space():
-    mf = st.negf.mean_force(TWO, BATH, eps_1=0.1, t_c=0.3, V_L=0.8, V_R=0.5)
+    mf = st.gaussian.mean_force(TWO, BATH, eps_1=0.1, t_c=0.3, V_L=0.8, V_R=0.5)
     rho = mf.reduced_state.fock()
-    N = st.negf.fock.number_operator(2)
+    N = st.gaussian.fock.number_operator(2)
     # unit trace, positive, <N> = Tr C (rounding)
     assert np.trace(rho).real == pytest.approx(1.0, abs=1e-13)
     assert np.linalg.eigvalsh(rho).min() > -1e-14
@@ -95,7 +95,7 @@ def test_reduced_state_in_fock_space():
 def test_weak_coupling_every_definition_gives_the_bare_system(model, params):
     coupling = {"V": 0.0} if model is RLM else {"V_L": 0.0, "V_R": 0.0}
     bath = st.Bath(T=0.1, mu=0.0)
-    mf = st.negf.mean_force(model, bath, **params, **coupling)
+    mf = st.gaussian.mean_force(model, bath, **params, **coupling)
     e = np.linalg.eigvalsh(model.h_S(model.resolve({**params, **coupling})))
     U0, S0 = float(np.sum(e * bath.fermi(e))), float(np.sum(bath.entropy_density(e)))
     table = mf.definitions(alphas=(0.0, 0.5, 1.0))
@@ -111,7 +111,7 @@ def test_weak_coupling_every_definition_gives_the_bare_system(model, params):
 
 def test_finite_chain_converges_to_infinite_reservoir():
     params = {"eps_s": 0.2, "V": 0.6}
-    ref = st.negf.mean_force(RLM, BATH, **params)
+    ref = st.gaussian.mean_force(RLM, BATH, **params)
     errors = []
     for L in (200, 400, 800):
         chain = mean_force_finite_chain(RLM, BATH, L, **params)
@@ -159,25 +159,25 @@ def test_rank_deficient_reduced_state_is_reported():
 
 
 def test_bad_input_names_the_argument():
-    mf = st.negf.mean_force(RLM, BATH, eps_s=0.0, V=0.6)
+    mf = st.gaussian.mean_force(RLM, BATH, eps_s=0.0, V=0.6)
     with pytest.raises(ValueError, match="alpha"):
         mf.definitions(alphas=(1.5,))
     with pytest.raises(ValueError, match="T must be"):
-        st.negf.mean_force(RLM, st.Bath(T=0.0), eps_s=0.0, V=0.6)
+        st.gaussian.mean_force(RLM, st.Bath(T=0.0), eps_s=0.0, V=0.6)
     with pytest.raises(ValueError, match="T must be"):
         st.Bath(T=-1.0)
     with pytest.raises(ValueError, match="eps_d"):
-        st.negf.mean_force(RLM, BATH, eps_d=0.0, V=0.6)
+        st.gaussian.mean_force(RLM, BATH, eps_d=0.0, V=0.6)
     with pytest.raises(ValueError, match="support_atol"):
-        st.negf.mean_force(RLM, BATH, eps_s=0.0, V=0.6, support_atol=0.7)
+        st.gaussian.mean_force(RLM, BATH, eps_s=0.0, V=0.6, support_atol=0.7)
     with pytest.raises(ValueError, match="bath"):
-        st.negf.mean_force(RLM, 0.02, eps_s=0.0, V=0.6)
+        st.gaussian.mean_force(RLM, 0.02, eps_s=0.0, V=0.6)
     with pytest.raises(ValueError, match="n_system"):
         mean_force_from_hamiltonian(np.eye(3), 3, BATH)
     with pytest.raises(ValueError, match="start"):
-        st.negf.quench(RLM, BATH, start={"eps": 0.0, "V": 0.6}, end={"eps_s": 1.0, "V": 0.6})
+        st.gaussian.quench(RLM, BATH, start={"eps": 0.0, "V": 0.6}, end={"eps_s": 1.0, "V": 0.6})
     with pytest.raises(ValueError, match="end"):
-        st.negf.quench(RLM, BATH, start={"eps_s": 0.0, "V": 0.6}, end={"eps_s": 1.0, "V": -0.6})
+        st.gaussian.quench(RLM, BATH, start={"eps_s": 0.0, "V": 0.6}, end={"eps_s": 1.0, "V": -0.6})
 
 
 def test_U_diff_is_U_S_plus_dU_R_and_U_K_subtracts_mu_N():

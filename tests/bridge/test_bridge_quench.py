@@ -41,7 +41,7 @@ def test_second_law_on_seeded_random_quenches():
 
 
 def test_audit_uses_the_exact_engines_types():
-    q = st.negf.quench(RLM, BATH, start={"eps_s": 0.0, "V": 0.6}, end={"eps_s": 1.0, "V": 0.6})
+    q = st.gaussian.quench(RLM, BATH, start={"eps_s": 0.0, "V": 0.6}, end={"eps_s": 1.0, "V": 0.6})
     audit = q.second_law()
     assert isinstance(audit, SecondLawAudit)
     assert q.kind == "system"
@@ -54,7 +54,7 @@ def test_audit_uses_the_exact_engines_types():
 
 
 def test_interaction_quench_from_zero_coupling():
-    q = st.negf.quench(RLM, BATH, start={"eps_s": 0.2, "V": 0.0}, end={"eps_s": 0.2, "V": 0.6})
+    q = st.gaussian.quench(RLM, BATH, start={"eps_s": 0.2, "V": 0.0}, end={"eps_s": 0.2, "V": 0.6})
     assert q.kind == "interaction"
     # product initial state: <H_SR>_A = 0, so W_diff = 0 exactly; H*^A = E*^A = H_S (trap 4)
     assert q.work["diff"] == 0.0
@@ -74,7 +74,7 @@ def test_interaction_quench_from_zero_coupling():
 )
 def test_infinite_reservoir_quench_is_the_long_chain_limit(model, start, end):
     bath = st.Bath(T=0.1, mu=0.0)  # errors fall like exp(-c T L / t0): T = 0.1, L = 200 reach ~1e-13
-    q = st.negf.quench(model, bath, start=start, end=end)
+    q = st.gaussian.quench(model, bath, start=start, end=end)
     chain = quench_finite_chain(model, bath, 200, start=start, end=end)
     # measured ~1e-13 (L = 200) and ~4e-11 (L = 100); the GF quadrature tolerance is 1e-11
     for key in ("diff", "H*", "E*"):
@@ -91,7 +91,7 @@ def test_infinite_reservoir_quench_is_the_long_chain_limit(model, start, end):
 )
 def test_quasistatic_work_equals_delta_free_energy_of_mean_force(start, end):
     slow = st.negf.quasistatic(RLM, BATH, st.Path.line(start, end))
-    sudden = st.negf.quench(RLM, BATH, start=start, end=end)
+    sudden = st.gaussian.quench(RLM, BATH, start=start, end=end)
     # W_ext from the integrated power (Kumar Eqs. 19-20), Delta F*_S from Omega's at the ends:
     # s-quadrature and energy quadrature errors ~1e-12
     assert slow.W_ext == pytest.approx(sudden.delta_F_S, abs=1e-9)
@@ -112,7 +112,7 @@ def test_non_affine_model_is_refused():
         parameter_domain={"x": (-np.inf, np.inf)},
     )
     with pytest.raises(ValueError, match="affine"):
-        st.negf.quench(model, BATH, start={"x": 0.0}, end={"x": 1.0})
+        st.gaussian.quench(model, BATH, start={"x": 0.0}, end={"x": 1.0})
 
 
 def test_compare_reproduction_smoke(tmp_path):

@@ -8,7 +8,6 @@ import pytest
 
 import strongtherm as st
 from strongtherm import plot
-from strongtherm._convert import variable_name
 from strongtherm.core import quantities as q
 
 BATH = st.Bath(T=0.02, mu=0.0)
@@ -32,8 +31,8 @@ def _every_to_dict() -> dict[str, dict[str, float]]:
         "negf.Equilibrium": st.negf.equilibrium(RLM, BATH, eps_s=-1.0, V=1.0).to_dict(ALPHAS),
         "negf.Equilibrium (two levels)": st.negf.equilibrium(two_level, BATH).to_dict(ALPHAS),
         "negf.QuasistaticProcess": st.negf.quasistatic(RLM, BATH, path, panels_per_segment=1).to_dict(ALPHAS),
-        "negf.MeanForce": st.negf.mean_force(RLM, BATH, eps_s=0.0, V=0.6).to_dict(),
-        "negf.FermionicQuench": st.negf.quench(RLM, BATH, start=start, end=end).to_dict(),
+        "negf.MeanForce": st.gaussian.mean_force(RLM, BATH, eps_s=0.0, V=0.6).to_dict(),
+        "negf.FermionicQuench": st.gaussian.quench(RLM, BATH, start=start, end=end).to_dict(),
         "exact.EquilibriumResult": st.exact.equilibrium(A, beta=1.0).to_dict(),
         "exact.QuenchResult (Gibbs)": st.exact.quench(A, B, beta=1.0).to_dict(),
         "exact.QuenchResult (unitary)": st.exact.quench(A, B, beta=1.0, t_f=1.0).to_dict(),
@@ -97,11 +96,11 @@ def test_one_name_per_quantity_and_plot_labels_from_the_registry():
 
 
 def test_keys_are_built_from_the_registry():
-    assert variable_name("alpha_entropy", alpha=0.5) == "alpha_entropy_0.5"
-    assert variable_name("work", definition="H*") == "work_Hstar"
+    assert q.key("alpha_entropy", alpha=0.5) == "alpha_entropy_0.5"
+    assert q.key("work", definition="H*") == "work_Hstar"
     assert q.key("power_H_S", parameter="eps_s") == "power_H_S_eps_s"
     with pytest.raises(KeyError, match="not a registered quantity"):
-        variable_name("nonsense")
+        q.key("nonsense")
     with pytest.raises(ValueError, match="definition must be one of"):
         q.key("work", definition="X*")
 

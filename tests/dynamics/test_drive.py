@@ -87,7 +87,7 @@ def test_particle_flow_is_the_rate_of_N_S(rlm):
 
 
 def test_initial_state_is_the_coupled_gibbs_state(rlm, ramp_and_hold):
-    mf = st.negf.mean_force(rlm, BATH, **A)
+    mf = st.gaussian.mean_force(rlm, BATH, **A)
     # reduced state at t = 0 against the Green's-function engine (infinite reservoir); finite size < 1e-20
     assert abs(ramp_and_hold.reduced_state[0, 0, 0].real - mf.reduced_state.N) < 1e-10
     assert ramp_and_hold.entropy_production[0] == 0.0
@@ -132,7 +132,7 @@ def test_results_do_not_move_when_L_grows(rlm):
 
 def test_relaxation_during_a_hold(rlm):
     run = dyn.drive(rlm, BATH, level_ramp(2.0, hold=30.0), times=np.array([0.0, 2.0, 12.0, 32.0]), mean_force_energies=False)
-    n_eq = st.negf.mean_force(rlm, BATH, **B).reduced_state.N
+    n_eq = st.gaussian.mean_force(rlm, BATH, **B).reduced_state.N
     gaps = np.abs(run.particle_number - n_eq)
     # the reduced state relaxes toward the mean-force state of the final parameters (width
     # Gamma = 2 V^2 / t0 ~ 0.58 at the band centre, band-edge tails ~ t^-3): 1e-3 after 30 time units

@@ -207,10 +207,10 @@ def test_low_temperature_sommerfeld(method):
 
 # ------------------------------------------------------------------ mean force
 def test_mean_force_at_very_low_temperature_matches_the_phase_formula():
-    from strongtherm.negf.meanforce import free_energy_from_phase
+    from strongtherm.gaussian.meanforce import free_energy_from_phase
 
     bath = st.Bath(1e-6)
-    mf = _quiet(st.negf.mean_force, RL, bath, eps_s=0.3, V=1.0)
+    mf = _quiet(st.gaussian.mean_force, RL, bath, eps_s=0.3, V=1.0)
     # F*_S = (1/pi) int f [phi - pi] de by real-axis quad: quad tolerance 1e-13
     assert mf.F_S == pytest.approx(free_energy_from_phase(RL, bath, eps_s=0.3, V=1.0), abs=1e-11)
     # T -> 0: U_diff - F*_S = T S_diff -> 0 like T (third law for the mean-force entropy)
@@ -218,10 +218,10 @@ def test_mean_force_at_very_low_temperature_matches_the_phase_formula():
 
 
 def test_mean_force_at_very_high_temperature_matches_the_finite_chain():
-    from strongtherm.negf.meanforce import mean_force_finite_chain
+    from strongtherm.gaussian.meanforce import mean_force_finite_chain
 
     bath = st.Bath(1e6, 0.1)
-    mf = _quiet(st.negf.mean_force, RL, bath, eps_s=0.3, V=1.0)
+    mf = _quiet(st.gaussian.mean_force, RL, bath, eps_s=0.3, V=1.0)
     chain = mean_force_finite_chain(RL, bath, 60, eps_s=0.3, V=1.0)
     # finite-size error ~ exp(-c T L / t0) = 0 here; rounding of F ~ -T ln 2 ~ 7e5: rel 1e-12
     mine, theirs = mf.to_dict(), chain.to_dict()
@@ -265,8 +265,8 @@ RUNAWAY_SCRIPT = textwrap.dedent(
             rng = np.random.default_rng(0)
             pts = [{"eps_s": float(e), "V": float(v)} for e, v in zip(rng.uniform(-2.6, 2.6, 20), rng.uniform(0.1, 2, 20))]
             st.negf.partition.equilibria(m, st.Bath(1e-3), pts, method=method)
-        st.negf.mean_force(m, st.Bath(1e-6), eps_s=0.3, V=1.0)
-        st.negf.mean_force(m, st.Bath(1e6), eps_s=0.3, V=1.0)
+        st.gaussian.mean_force(m, st.Bath(1e-6), eps_s=0.3, V=1.0)
+        st.gaussian.mean_force(m, st.Bath(1e6), eps_s=0.3, V=1.0)
     print("OK", len(caught), [str(w.message)[:200] for w in caught])
     """
 )

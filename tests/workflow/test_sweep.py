@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import strongtherm as st
-from strongtherm._convert import to_array
+from strongtherm.core.convert import to_array
 from strongtherm.sweeps import SweepWarning, load, save
 
 xr = pytest.importorskip("xarray")

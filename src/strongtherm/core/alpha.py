@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._validation import check_alpha_partition
+from .validation import check_alpha_partition
 
 __all__ = ["alpha_energy", "alpha_entropy", "entropy_coefficient"]
 

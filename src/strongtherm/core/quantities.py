@@ -165,7 +165,7 @@ def _q(key: str, symbol: str, unit: str, long_name: str, paper: str, equation: s
 
 _K, _D = "kumar2024", "davoudi2025"
 _NEGF_EQ, _NEGF_PROC = "negf.Equilibrium", "negf.QuasistaticProcess"
-_EXACT_EQ, _QUENCH, _MF = "exact.EquilibriumResult", "exact.QuenchResult", "negf.MeanForce"
+_EXACT_EQ, _QUENCH, _MF = "exact.EquilibriumResult", "exact.QuenchResult", "gaussian.MeanForce"
 
 
 def _regions() -> Iterator[Quantity]:

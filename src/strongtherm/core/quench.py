@@ -15,9 +15,10 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_real
 from .definitions import DEFINITIONS
 from .display import html_table
+from .quantities import key as quantity_key
+from .validation import check_real
 
 __all__ = ["QuenchThermodynamics", "SecondLawAudit", "SecondLawRow", "classify_quench"]
 
@@ -103,7 +104,7 @@ class SecondLawAudit:
 class QuenchThermodynamics:
     """What every quench result holds, whichever engine made it: the fields below, the
     second-law audit and the flat dict. :class:`QuenchResult` (finite systems) and
-    :class:`strongtherm.negf.FermionicQuench` (Gaussian fermions) extend it.
+    :class:`strongtherm.gaussian.FermionicQuench` (Gaussian fermions) extend it.
 
     Attributes
     ----------
@@ -169,16 +170,15 @@ class QuenchThermodynamics:
         Heats over an array of times are left out (they are not scalars). Energies in the
         Hamiltonian's unit.
         """
-        from .._convert import variable_name
 
         out: dict[str, float] = {"delta_F_S": float(self.delta_F_S)}
         for key in DEFINITIONS:
-            out[variable_name("work", definition=key)] = float(self.work[key])
-            out[variable_name("dissipated_work", definition=key)] = float(self.dissipated_work[key])
+            out[quantity_key("work", definition=key)] = float(self.work[key])
+            out[quantity_key("dissipated_work", definition=key)] = float(self.dissipated_work[key])
             if np.ndim(self.heat[key]) == 0:
-                out[variable_name("heat", definition=key)] = float(self.heat[key])
+                out[quantity_key("heat", definition=key)] = float(self.heat[key])
             if self.entropy_change is not None:
-                out[variable_name("entropy_change", definition=key)] = float(self.entropy_change[key])
+                out[quantity_key("entropy_change", definition=key)] = float(self.entropy_change[key])
         return out
 
     def _repr_html_(self) -> str:

@@ -18,9 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-import numpy as np
-
-from .._validation import check_real
+from ..core.validation import check_integer, check_real
 from ..negf.system import OpenSystem
 from ..negf.universe import LORENTZIAN_CUTOFF, ChainMapping, chain_mapping
 from ..thermal import Bath
@@ -132,9 +130,7 @@ def chain_length(
                 "shorten the window or raise max_sites"
             )
     else:
-        if isinstance(L, bool) or not isinstance(L, int | np.integer) or L < 8:
-            raise ValueError(f"L must be an integer >= 8, got {L!r}")
-        chosen = int(L)
+        chosen = check_integer("L", L, low=8)
         if chosen < ret:
             raise ValueError(
                 f"L = {chosen} is too short for the window [0, {window:g}]: the reflected wave front returns "

@@ -43,11 +43,11 @@ from typing import Any
 
 import numpy as np
 
-from .._convert import variable_name
-from .._validation import check_real
 from ..core.display import html_of_values
+from ..core.quantities import key as quantity_key
 from ..core.threads import single_threaded_blas
-from ..core.warnings import RankDeficientWarning
+from ..core.validation import check_integer, check_real
+from ..core.warnings import BoundStateWarning, RankDeficientWarning
 from ..gaussian.meanforce import mean_force, mean_force_from_hamiltonian
 from ..negf.spectral import bound_states
 from ..negf.system import OpenSystem, check_model_and_bath
@@ -64,11 +64,6 @@ __all__ = ["BoundStateWarning", "DriveResult", "drive"]
 #: Default step in units of 1 / (spectral half-width of h): r dt = 0.3.
 DEFAULT_STEP_SCALE = 0.3
 INITIAL_STATES = ("gibbs", "product")
-
-
-class BoundStateWarning(UserWarning):
-    """A bound state exists along the path: the driven system does not relax to equilibrium, so
-    the slow limit of the work depends on the history and differs from Delta F*_S."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -165,7 +160,7 @@ class DriveResult:
     def _energy_name(self, key: str) -> str:
         # system_energy keys as flat, file-safe names: hilbert, alpha_0.5, H_S, Hstar, Estar
         if key.startswith("alpha="):
-            return variable_name("system_energy_alpha", alpha=float(key.split("=")[1]))
+            return quantity_key("system_energy_alpha", alpha=float(key.split("=")[1]))
         return "system_energy_" + key.replace("*", "star")
 
     def to_dict(self) -> dict[str, float]:
@@ -262,12 +257,6 @@ def _check_times(times: Any, total: float) -> np.ndarray:
     return np.clip(arr, 0.0, total)
 
 
-def _check_int(name: str, value: Any, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
 def _check_arguments(
     model: OpenSystem, bath: Bath, protocol: Protocol, times: Any, initial: str, order: Any, max_steps: Any, max_sites: Any
 ) -> tuple[np.ndarray, int, int, int]:
@@ -277,11 +266,11 @@ def _check_arguments(
         raise ValueError(f"protocol must be a strongtherm.dynamics.Protocol, got {type(protocol).__name__}")
     if initial not in INITIAL_STATES:
         raise ValueError(f"initial must be one of {INITIAL_STATES}, got {initial!r}")
-    order = _check_int("order", order, 4)
+    order = check_integer("order", order, low=4)
     if order not in NODES:
         raise ValueError(f"order must be 4 or 6, got {order!r}")
-    max_steps = _check_int("max_steps", max_steps, 1)
-    max_sites = _check_int("max_sites", max_sites, 8)
+    max_steps = check_integer("max_steps", max_steps, low=1)
+    max_sites = check_integer("max_sites", max_sites, low=8)
     unknown = set(protocol.path.names) - set(model.parameter_names)
     if unknown:
         raise ValueError(f"protocol.path names parameter(s) {sorted(unknown)} that {model.name} does not have")

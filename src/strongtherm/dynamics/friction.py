@@ -54,8 +54,8 @@ from typing import Literal
 import numpy as np
 from scipy.special import expit
 
-from .._validation import check_real
 from ..core.display import html_of_values
+from ..core.validation import check_integer, check_real
 from ..core.warnings import NumericsWarning
 from ..negf.integrate import GAUSS_KRONROD_15, gauss_kronrod_panels
 from ..negf.spectral import bound_states
@@ -293,8 +293,7 @@ class FrictionResult:
             Points of the sampled table (>= 2).
         """
         tau = check_real("duration", duration, low=0.0, low_inclusive=False)
-        if int(n_table) < 2:
-            raise ValueError(f"n_table must be an integer >= 2, got {n_table!r}")
+        check_integer("n_table", n_table, low=2, integral_float=True)
         self._warn_if_bound("optimal_protocol")
         length = self._length
         if not length > 0.0:
@@ -392,9 +391,7 @@ def friction(
     unknown = set(path.names) - set(model.parameter_names)
     if unknown:
         raise ValueError(f"path names parameter(s) {sorted(unknown)} that {model.name} does not have")
-    n_panels = int(panels_per_segment)
-    if n_panels < 1 or n_panels != panels_per_segment:
-        raise ValueError(f"panels_per_segment must be a positive integer, got {panels_per_segment!r}")
+    n_panels = check_integer("panels_per_segment", panels_per_segment, low=1, integral_float=True)
     if on_bound_state not in ("raise", "report"):
         raise ValueError(f"on_bound_state must be 'raise' or 'report', got {on_bound_state!r}")
     options = options or FrictionOptions()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_real
+from ..core.validation import check_integer, check_real
 from ..core.warnings import NumericsWarning
 from ..negf.spectral import bound_states
 from ..negf.system import OpenSystem, check_model_and_bath
@@ -122,11 +122,8 @@ def geodesic(
         model._check_name(name)
     a = np.array([check_real(f"start[{n!r}]", start[n]) for n in names])
     b = np.array([check_real(f"end[{n!r}]", end[n]) for n in names])
-    n_grid, n_seg = int(grid_points), int(n_segments)
-    if n_grid < 6 or n_grid != grid_points:
-        raise ValueError(f"grid_points must be an integer >= 6, got {grid_points!r}")
-    if n_seg < 4 or n_seg != n_segments:
-        raise ValueError(f"n_segments must be an integer >= 4, got {n_segments!r}")
+    n_grid = check_integer("grid_points", grid_points, low=6, integral_float=True)
+    n_seg = check_integer("n_segments", n_segments, low=4, integral_float=True)
     if bounds is None:
         span = np.maximum(np.abs(b - a), 1e-3 * (1.0 + np.abs(a) + np.abs(b)))
         box = [(min(a[i], b[i]) - 0.5 * span[i], max(a[i], b[i]) + 0.5 * span[i]) for i in range(2)]

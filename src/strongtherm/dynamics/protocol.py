@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_real
+from ..core.validation import check_real
 from ..path import Path
 
 __all__ = ["Protocol", "Schedule"]

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from .._validation import check_real
+from ..core.validation import check_integer, check_real
 from ..core.warnings import NumericsWarning
 from ..negf.evaluated import evaluate
 from ..negf.greens import system_greens_function
@@ -82,14 +82,11 @@ class FrictionOptions:
         check_real("rtol", self.rtol, low=0.0, low_inclusive=False)
         check_real("atol", self.atol, low=0.0, low_inclusive=False)
         check_real("window", self.window, low=5.0)
-        if int(self.initial_panels) < 1:
-            raise ValueError(f"initial_panels must be a positive integer, got {self.initial_panels!r}")
-        if int(self.max_refinements) < 0:
-            raise ValueError(f"max_refinements must be a non-negative integer, got {self.max_refinements!r}")
+        check_integer("initial_panels", self.initial_panels, low=1, integral_float=True)
+        check_integer("max_refinements", self.max_refinements, low=0, integral_float=True)
         check_real("path_rtol", self.path_rtol, low=0.0, low_inclusive=False)
         check_real("schedule_tol", self.schedule_tol, low=0.0, low_inclusive=False)
-        if int(self.max_path_refinements) < 0:
-            raise ValueError(f"max_path_refinements must be a non-negative integer, got {self.max_path_refinements!r}")
+        check_integer("max_path_refinements", self.max_path_refinements, low=0, integral_float=True)
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .._convert import as_array, qobj_dims
-from .._validation import check_hermitian, check_real
+from ..core.convert import as_array, qobj_dims
+from ..core.validation import check_hermitian, check_real
 
 __all__ = ["Composite"]
 

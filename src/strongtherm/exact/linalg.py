@@ -21,7 +21,7 @@ from typing import Literal
 
 import numpy as np
 
-from .._convert import as_array  # one QuTiP detection for the package (re-exported here)
+from ..core.convert import as_array  # one QuTiP detection for the package (re-exported here)
 from ..core.linalg import (
     frechet_log,
     hermitian_function,

@@ -30,11 +30,12 @@ from typing import Any
 import numpy as np
 from scipy.linalg import eigh, eigvalsh
 
-from .._convert import to_qobj
-from .._validation import check_real
+from ..core.convert import to_qobj
 from ..core.definitions import DEFINITIONS
 from ..core.display import html_table
 from ..core.progress import stages
+from ..core.quantities import key as quantity_key
+from ..core.validation import check_real
 from ..core.warnings import RankDeficientWarning
 from .composite import Composite
 from .linalg import frechet_log, gibbs_weights, reduced_weighted_sums
@@ -136,11 +137,10 @@ class EquilibriumResult:
         ``U_SR``, ``U_R0``, ``ln_Z_SR``, ``ln_Z_R``, ``rank_deficient`` (0 or 1). Energies in the
         Hamiltonian's unit. The operators (``rho_S``, ``H_star``, ``E_star``) stay attributes.
         """
-        from .._convert import variable_name
 
         out = {name: float(getattr(self, name)) for name in ("F_S", "F_SR", "F_R")}
-        out.update({variable_name("U", definition=k): float(v) for k, v in self.U.items()})
-        out.update({variable_name("entropy", definition=k): float(v) for k, v in self.entropy.items()})
+        out.update({quantity_key("U", definition=k): float(v) for k, v in self.U.items()})
+        out.update({quantity_key("entropy", definition=k): float(v) for k, v in self.entropy.items()})
         out.update({name: float(getattr(self, name)) for name in ("U_SR", "U_R0", "ln_Z_SR", "ln_Z_R")})
         out["rank_deficient"] = float(self.rank_deficient)
         return out

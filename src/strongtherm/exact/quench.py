@@ -31,10 +31,10 @@ from typing import Any, Literal
 
 import numpy as np
 
-from .._convert import is_qobj
-from .._validation import check_hermitian, check_real
+from ..core.convert import is_qobj
 from ..core.progress import stages
 from ..core.quench import QuenchThermodynamics, SecondLawAudit, SecondLawRow, classify_quench
+from ..core.validation import check_hermitian, check_real
 from ..core.warnings import RankDeficientWarning
 from .composite import Composite
 from .linalg import as_array

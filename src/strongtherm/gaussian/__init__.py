@@ -6,9 +6,8 @@ of mean force, E*_S, the three internal energies and the quench thermodynamics o
 (:mod:`.meanforce`, :mod:`.quench`); :mod:`.fock` writes the same problem on a finite chain in
 Fock space (Jordan-Wigner) for the exact engine, the independent road.
 
-Builds on :mod:`strongtherm.negf` and :mod:`strongtherm.core`; neither engine imports it. The
-old paths ``st.negf.mean_force``, ``st.negf.quench``, ``st.negf.fock``,
-``strongtherm.negf.meanforce`` and ``strongtherm.negf.quench`` keep working.
+Builds on :mod:`strongtherm.negf` and :mod:`strongtherm.core`; neither engine imports it. Its
+names have this one path (the aliases under ``st.negf`` were removed: see the CHANGELOG).
 """
 
 from __future__ import annotations

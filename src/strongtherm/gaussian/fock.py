@@ -4,7 +4,7 @@ The bridge between the two engines (DESIGN.md, "The bridge"): a one-body Hamilto
 system + a short chain becomes a many-body operator ``H = sum_ij a_i^dag h_ij a_j`` on the
 ``2^N``-dimensional Fock space, which the exact mean-force engine of Davoudi et al. (2025)
 takes as it is (:func:`composite`). This is the second road to every Gaussian formula of
-:mod:`strongtherm.negf.meanforce` and :mod:`strongtherm.negf.quench`.
+:mod:`strongtherm.gaussian.meanforce` and :mod:`strongtherm.gaussian.quench`.
 
 Basis and sign conventions
 --------------------------
@@ -29,7 +29,7 @@ from functools import lru_cache
 import numpy as np
 import scipy.sparse as sp
 
-from .._validation import check_hermitian, check_real
+from ..core.validation import check_hermitian, check_integer, check_real
 from ..exact.composite import Composite
 
 __all__ = [
@@ -46,9 +46,8 @@ MAX_MODES = 12
 
 
 def _check_modes(n_modes: object) -> int:
-    if isinstance(n_modes, bool) or not isinstance(n_modes, int | np.integer) or not 1 <= int(n_modes) <= MAX_MODES:
-        raise ValueError(f"n_modes must be an integer in [1, {MAX_MODES}] (dense 2^n_modes matrices), got {n_modes!r}")
-    return int(n_modes)
+    # dense 2^n_modes matrices: MAX_MODES bounds their memory
+    return check_integer("n_modes", n_modes, low=1, high=MAX_MODES)
 
 
 @lru_cache(maxsize=16)
@@ -181,8 +180,7 @@ def composite(h: np.ndarray, n_system: int, *, mu: float = 0.0) -> Composite:
     """
     h = check_hermitian("h", h)
     N = _check_modes(h.shape[0])
-    if isinstance(n_system, bool) or not isinstance(n_system, int | np.integer) or not 1 <= n_system < N:
-        raise ValueError(f"n_system must be an integer in [1, {N - 1}] for h of shape {h.shape}, got {n_system!r}")
+    check_integer(f"n_system (for h of shape {h.shape})", n_system, low=1, high=N - 1)
     mu = check_real("mu", mu)
     n = int(n_system)
     k = h - mu * np.eye(N)

@@ -58,10 +58,11 @@ import numpy as np
 from scipy.integrate import quad
 from scipy.special import entr
 
-from .._validation import check_hermitian, check_real
 from ..core.definitions import DEFINITIONS
 from ..core.display import html_table
 from ..core.linalg import frechet_log
+from ..core.quantities import key as quantity_key
+from ..core.validation import check_hermitian, check_real
 from ..core.warnings import RankDeficientWarning
 from ..negf.finite_chain import universe_hamiltonian
 from ..negf.integrate import QuadratureOptions
@@ -105,7 +106,7 @@ class QuadraticOperator:
         return float(np.real(np.trace(self.matrix @ correlation_matrix))) + self.constant
 
     def fock(self) -> np.ndarray:
-        """The ``(2^n, 2^n)`` Fock-space matrix (Jordan-Wigner basis of :mod:`strongtherm.negf.fock`)."""
+        """The ``(2^n, 2^n)`` Fock-space matrix (Jordan-Wigner basis of :mod:`strongtherm.gaussian.fock`)."""
         from .fock import quadratic_operator
 
         return quadratic_operator(self.matrix, self.constant)
@@ -143,7 +144,7 @@ class GaussianState:
         return float(np.sum(entr(c) + entr(1.0 - c)))
 
     def fock(self) -> np.ndarray:
-        """The ``(2^n, 2^n)`` density matrix (Jordan-Wigner basis of :mod:`strongtherm.negf.fock`)."""
+        """The ``(2^n, 2^n)`` density matrix (Jordan-Wigner basis of :mod:`strongtherm.gaussian.fock`)."""
         from .fock import gaussian_density_matrix
 
         return gaussian_density_matrix(self.correlation_matrix)
@@ -251,14 +252,13 @@ class MeanForce:
     def to_dict(self) -> dict[str, float]:
         """Scalars as plain floats: ``F_S``, ``U_<d>``, ``U_K_<d>``, ``N_<d>``, ``entropy_<d>``,
         ``S_vN``, ``N_S`` (``<d>`` in diff, Hstar, Estar); energies in the model's unit."""
-        from .._convert import variable_name
 
         out = {"F_S": float(self.F_S), "S_vN": self.reduced_state.entropy, "N_S": self.reduced_state.N}
         for key in DEFINITIONS:
-            out[variable_name("U", definition=key)] = float(self.U[key])
-            out[variable_name("U_K", definition=key)] = float(self.U_K[key])
-            out[variable_name("N", definition=key)] = float(self.N[key])
-            out[variable_name("entropy", definition=key)] = float(self.S[key])
+            out[quantity_key("U", definition=key)] = float(self.U[key])
+            out[quantity_key("U_K", definition=key)] = float(self.U_K[key])
+            out[quantity_key("N", definition=key)] = float(self.N[key])
+            out[quantity_key("entropy", definition=key)] = float(self.S[key])
         return out
 
     def _repr_html_(self) -> str:
@@ -399,7 +399,7 @@ def mean_force(
     Examples
     --------
     >>> import strongtherm as st
-    >>> mf = st.negf.mean_force(st.models.resonant_level(t0=1.25), st.Bath(T=0.02), eps_s=0.0, V=0.6)
+    >>> mf = st.gaussian.mean_force(st.models.resonant_level(t0=1.25), st.Bath(T=0.02), eps_s=0.0, V=0.6)
     >>> abs(mf.U["E*"] - mf.U["diff"]) < 1e-12
     True
     """

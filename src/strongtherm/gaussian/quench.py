@@ -4,7 +4,7 @@ The universe starts in the grand-canonical Gibbs state of ``K^A = H^A - mu N`` (
 at ``t = 0`` the parameters jump from ``start`` to ``end`` (Davoudi et al. 2025, Sec. V, Table 1):
 a *system quench* changes ``h_S`` only (Eq. 14, e.g. ``eps_s``), an *interaction quench* changes
 the couplings only (Eq. 15, e.g. ``V: 0 -> V``). With the mean-force objects of
-:mod:`strongtherm.negf.meanforce` (``K*``, ``E*_K`` quadratic operators, ``rho_S^A`` Gaussian with
+:mod:`strongtherm.gaussian.meanforce` (``K*``, ``E*_K`` quadratic operators, ``rho_S^A`` Gaussian with
 correlation matrix ``C^A``), every trace is a one-body trace plus constants:
 
 * ``W_diff = Tr[(H^B - H^A) pi^A]`` (Eq. 22): ``sum_k (lambda_k^B - lambda_k^A) <dH/dlambda_k>_A``
@@ -22,7 +22,7 @@ The particle number is not quenched, so the works are the same for ``H`` and ``K
 here are those of ``K`` (``Q - mu Delta N`` in ``<H>`` terms: the heat of grand-canonical
 thermodynamics, the one bounded by ``T Delta S``).
 
-The many-body check is :func:`strongtherm.negf.fock.composite` fed to
+The many-body check is :func:`strongtherm.gaussian.fock.composite` fed to
 :func:`strongtherm.exact.quench` on the same finite chain (tests/bridge).
 """
 
@@ -35,9 +35,9 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import check_hermitian
 from ..core.definitions import DEFINITIONS
 from ..core.quench import QuenchThermodynamics, classify_quench
+from ..core.validation import check_hermitian
 from ..negf.finite_chain import universe_hamiltonian
 from ..negf.integrate import QuadratureOptions
 from ..negf.partition import equilibria
@@ -62,7 +62,7 @@ class FermionicQuench(QuenchThermodynamics):
     Attributes
     ----------
     A, B
-        :class:`~strongtherm.negf.meanforce.MeanForce` before and after the quench.
+        :class:`~strongtherm.gaussian.meanforce.MeanForce` before and after the quench.
     beta
         Inverse temperature.
     kind
@@ -139,7 +139,7 @@ def quench(
     options
         Quadrature tolerances.
     support_atol
-        As in :func:`strongtherm.negf.mean_force`.
+        As in :func:`strongtherm.gaussian.mean_force`.
 
     Returns
     -------
@@ -156,7 +156,7 @@ def quench(
     --------
     >>> import strongtherm as st
     >>> rlm = st.models.resonant_level(t0=1.25)
-    >>> q = st.negf.quench(rlm, st.Bath(T=0.02), start={"eps_s": 0.0, "V": 0.6}, end={"eps_s": 1.0, "V": 0.6})
+    >>> q = st.gaussian.quench(rlm, st.Bath(T=0.02), start={"eps_s": 0.0, "V": 0.6}, end={"eps_s": 1.0, "V": 0.6})
     >>> q.kind, q.second_law().verdicts["H*"]
     ('system', True)
     """
@@ -199,7 +199,7 @@ def quench_hamiltonian(
     """Sudden quench of a finite universe given by its one-body Hamiltonians (system modes first).
 
     ``W_diff = Tr[(h^B - h^A) f(h^A)]`` (Davoudi Eq. 22 for a Gaussian state); the rest as in
-    :func:`quench`, from :func:`strongtherm.negf.meanforce.mean_force_from_hamiltonian`.
+    :func:`quench`, from :func:`strongtherm.gaussian.meanforce.mean_force_from_hamiltonian`.
 
     Parameters
     ----------
@@ -211,7 +211,7 @@ def quench_hamiltonian(
     bath
         ``(T, mu)``, in units of energy.
     support_atol
-        As in :func:`strongtherm.negf.mean_force`.
+        As in :func:`strongtherm.gaussian.mean_force`.
     params
         Model parameters of A and B, recorded in ``A.params`` and ``B.params`` (optional).
 
@@ -250,7 +250,7 @@ def quench_finite_chain(
 
     The one-body Hamiltonians are :func:`strongtherm.negf.finite_chain.universe_hamiltonian`;
     with ``n + R L <= 12`` modes the same quench can be run in Fock space by the exact engine
-    (:func:`strongtherm.negf.fock.composite`).
+    (:func:`strongtherm.gaussian.fock.composite`).
     """
     if not isinstance(model, OpenSystem):
         raise ValueError(f"model must be an OpenSystem, got {type(model).__name__}")

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from .._convert import to_array
-from .._validation import check_hermitian, check_matrix, check_real
+from ..core.convert import to_array
+from ..core.validation import check_hermitian, check_matrix, check_real
 from ..negf.reservoirs import Reservoir, TightBindingChain
 from ..negf.system import OpenSystem
 

@@ -20,7 +20,7 @@ from functools import reduce
 
 import numpy as np
 
-from .._validation import check_integer, check_real
+from ..core.validation import check_integer, check_real
 from ..exact.composite import Composite
 
 __all__ = [

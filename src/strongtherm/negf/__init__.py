@@ -1,20 +1,15 @@
 """Quasistatic Green's-function engine for noninteracting fermions (Kumar, Webb & Stafford 2024).
 
 ``equilibrium(model, bath, **params)`` gives the state functions of system and reservoir under
-the Hilbert-space partition; ``quasistatic(model, bath, path)`` the works of a slow process.
+the Hilbert-space partition; ``quasistatic(model, bath, path)`` the works of a slow process;
+``steady_state(model, baths, **params)`` the currents between reservoirs at different (T, mu).
 
-The mean-force names ``mean_force``, ``MeanForce``, ``GaussianState``, ``QuadraticOperator``,
-``quench`` and ``FermionicQuench`` live in :mod:`strongtherm.gaussian` (the bridge, which builds on
-this engine); they are still reachable here, looked up lazily, so that this engine imports nothing
-from the bridge or from the exact engine.
+The mean-force names (``mean_force``, ``MeanForce``, ``quench``, ``FermionicQuench``, ``fock``, ...)
+live in :mod:`strongtherm.gaussian` (the bridge, which builds on this engine) and only there.
 """
-
-from typing import Any
 
 from ..core.results import RegionState
 from ..core.warnings import NumericsError, NumericsWarning
-from . import fock, meanforce  # noqa: F401  (old module paths, kept importable)
-from . import quench as _quench_module  # noqa: F401  (the old path strongtherm.negf.quench keeps working)
 from .energy_integrals import EnergyIntegrals
 from .fermi_poles import FermiPoleExpansion, fermi_pole_expansion
 from .integrate import QuadratureOptions
@@ -23,6 +18,15 @@ from .process import QuasistaticProcess, quasistatic
 from .reservoirs import CustomReservoir, LorentzianBand, Reservoir, TightBindingChain, WideBand
 from .spectral import BoundState, bound_states, greens_function, spectral_densities
 from .system import ModelPoint, OpenSystem
+from .transport import (
+    LinearResponse,
+    ProbeReading,
+    SteadyState,
+    linear_response,
+    probe,
+    steady_state,
+    transmission,
+)
 
 __all__ = [
     "BoundState",
@@ -30,52 +34,29 @@ __all__ = [
     "EnergyIntegrals",
     "Equilibrium",
     "FermiPoleExpansion",
-    "FermionicQuench",
-    "GaussianState",
+    "LinearResponse",
     "LorentzianBand",
-    "MeanForce",
     "ModelPoint",
     "NumericsError",
     "NumericsWarning",
     "OpenSystem",
-    "QuadraticOperator",
+    "ProbeReading",
     "QuadratureOptions",
     "QuasistaticProcess",
     "RegionState",
     "Reservoir",
+    "SteadyState",
     "TightBindingChain",
     "WideBand",
     "bound_states",
     "equilibria",
     "equilibrium",
     "fermi_pole_expansion",
-    "fock",
     "greens_function",
-    "mean_force",
+    "linear_response",
+    "probe",
     "quasistatic",
-    "quench",
     "spectral_densities",
+    "steady_state",
+    "transmission",
 ]
-
-# `from . import quench` above bound the old module path's shim to the name `quench`; the name
-# st.negf.quench is the quench function, as before the move (looked up by __getattr__ below)
-globals().pop("quench", None)
-
-_MOVED_TO_GAUSSIAN = {
-    "FermionicQuench": "quench",
-    "GaussianState": "meanforce",
-    "MeanForce": "meanforce",
-    "QuadraticOperator": "meanforce",
-    "mean_force": "meanforce",
-    "quench": "quench",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _MOVED_TO_GAUSSIAN:
-        from importlib import import_module
-
-        value = getattr(import_module(f"strongtherm.gaussian.{_MOVED_TO_GAUSSIAN[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'strongtherm.negf' has no attribute {name!r}")

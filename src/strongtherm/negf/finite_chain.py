@@ -45,13 +45,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from numbers import Integral
 from typing import Any
 
 import numpy as np
 
-from .._validation import ArgumentTypeError
 from ..core.results import PartitionedState, RegionState
+from ..core.validation import check_integer
 from ..thermal import Bath, state_functions_from_spectrum
 from .reservoirs import TightBindingChain
 from .system import OpenSystem
@@ -153,17 +152,6 @@ class FiniteChainResult(PartitionedState):
         return tuple(out)
 
 
-def _check_length(name: str, value: object, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, Integral | float | np.floating):
-        raise ArgumentTypeError(f"{name} must be an integer >= {low}, got {type(value).__name__} {value!r}")
-    if isinstance(value, float | np.floating) and not float(value).is_integer():
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    n = int(value)
-    if n < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return n
-
-
 def _check_chains(model: OpenSystem) -> tuple[TightBindingChain, ...]:
     if not isinstance(model, OpenSystem):
         raise ValueError(f"model must be an OpenSystem, got {type(model).__name__}")
@@ -189,7 +177,7 @@ def universe_hamiltonian(model: OpenSystem, L: int, params: Mapping[str, float])
     this road reproduces exactly).
     """
     _check_chains(model)
-    L = _check_length("L", L, 1)
+    L = check_integer("L", L, low=1, integral_float=True)
     return Universe(model, L).dense(model.resolve(params))  # defaults filled in and the domain checked (issue 13)
 
 
@@ -290,8 +278,8 @@ def equilibrium(
     0.5
     """
     chains = _check_chains(model)
-    L = _check_length("L", L, 1)
-    n_average = _check_length("n_average", n_average, 1)
+    L = check_integer("L", L, low=1, integral_float=True)
+    n_average = check_integer("n_average", n_average, low=1, integral_float=True)
     if not isinstance(bath, Bath):
         raise ValueError(f"bath must be a strongtherm.Bath, got {type(bath).__name__}")
     resolved = model.resolve(params)

@@ -48,7 +48,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._validation import check_real
+from ..core.validation import check_integer, check_real
 from ..core.warnings import NumericsError, NumericsWarning
 
 __all__ = ["GAUSS_KRONROD_15", "GaussKronrodRule", "IntegralResult", "QuadratureOptions", "gauss_kronrod_panels", "integrate_contour"]
@@ -162,11 +162,7 @@ class QuadratureOptions:
         check_real("rounding_factor", self.rounding_factor, low=1.0)
         for name, low in (("initial_panels", 1), ("max_refinements", 0), ("max_evaluations", 1000),
                           ("max_memory_bytes", 2**20)):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | np.integer):
-                raise TypeError(f"{name} must be an integer >= {low}, got {type(value).__name__} {value!r}")
-            if value < low:
-                raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+            check_integer(name, getattr(self, name), low=low)
         if not isinstance(self.strict, bool | np.bool_):
             raise TypeError(f"strict must be a bool, got {type(self.strict).__name__} {self.strict!r}")
 

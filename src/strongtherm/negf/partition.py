@@ -44,6 +44,7 @@ from typing import Any
 
 import numpy as np
 
+from ..core.quantities import key as quantity_key
 from ..core.results import PartitionedState, RegionState
 from ..core.warnings import NumericsWarning
 from ..thermal import Bath
@@ -134,7 +135,6 @@ class Equilibrium(PartitionedState):
         alphas : sequence of float
             Fractions of the alpha-partition, each in [0, 1] (not a model parameter).
         """
-        from .._convert import variable_name
 
         out = {
             **self.system.to_dict("system_"),
@@ -152,8 +152,8 @@ class Equilibrium(PartitionedState):
         out["sum_rule_g_S"] = float(self.sum_rule_residuals["int g_S - n"])
         out["sum_rule_dg_R"] = float(self.sum_rule_residuals["int delta g_R"])
         for a in alphas:
-            out[variable_name("alpha_energy", alpha=a)] = self.alpha_energy(a)
-            out[variable_name("alpha_entropy", alpha=a)] = self.alpha_entropy(a)
+            out[quantity_key("alpha_energy", alpha=a)] = self.alpha_energy(a)
+            out[quantity_key("alpha_entropy", alpha=a)] = self.alpha_entropy(a)
         return out
 
     def power(self, name: str) -> tuple[float, float]:

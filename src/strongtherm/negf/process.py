@@ -26,8 +26,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._validation import check_alpha_partition, check_integer
 from ..core.display import html_of_values
+from ..core.quantities import key as quantity_key
+from ..core.validation import check_alpha_partition, check_integer
 from ..path import Path
 from ..thermal import Bath
 from .integrate import GAUSS_KRONROD_15, QuadratureOptions
@@ -82,7 +83,6 @@ class QuasistaticProcess:
         alphas : sequence of float
             Fractions of the alpha-partition, each in [0, 1].
         """
-        from .._convert import variable_name
 
         names = (
             "W_ext", "W_S", "work_H_S", "work_H_SR", "nonlocal_work", "nonlocal_work_eq13",
@@ -92,9 +92,9 @@ class QuasistaticProcess:
         out = {name: float(getattr(self, name)) for name in names}
         out.update({f"error_{column}": float(e) for column, e in self.errors.items()})
         for a in alphas:
-            out[variable_name("alpha_work", alpha=a)] = self.alpha_work(a)
-            out[variable_name("entropy_change_EOG", alpha=a)] = self.entropy_change_EOG(a)
-            out[variable_name("alpha_entropy_change", alpha=a)] = self.alpha_entropy_change(a)
+            out[quantity_key("alpha_work", alpha=a)] = self.alpha_work(a)
+            out[quantity_key("entropy_change_EOG", alpha=a)] = self.entropy_change_EOG(a)
+            out[quantity_key("alpha_entropy_change", alpha=a)] = self.alpha_entropy_change(a)
         return out
 
     # ---------------------------------------------------------------- path integrals

@@ -23,7 +23,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
-from .._validation import check_integer, check_real
+from ..core.validation import check_integer, check_real
 
 __all__ = [
     "CustomReservoir",

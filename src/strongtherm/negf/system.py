@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .._validation import (
+from ..core.validation import (
     ArgumentTypeError,
     check_hermitian,
     check_integer,

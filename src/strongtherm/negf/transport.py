@@ -40,8 +40,8 @@ from typing import Any, cast
 import numpy as np
 from scipy.special import expit
 
-from .._validation import ArgumentTypeError, check_integer
 from ..core.display import html_table
+from ..core.validation import ArgumentTypeError, check_integer
 from ..core.warnings import BoundStateWarning, NumericsError
 from ..thermal import Bath
 from .greens import system_greens_function

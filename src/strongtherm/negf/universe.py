@@ -46,7 +46,7 @@ from typing import NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
-from .._validation import check_real
+from ..core.validation import check_real
 from .reservoirs import LorentzianBand, TightBindingChain, WideBand
 from .system import OpenSystem
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import plot
-from .._convert import to_builtin
+from ..core.convert import to_builtin
 from ..core.version import __version__
 from ..io import write_json
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import dynamics, exact, negf
+from .. import dynamics, exact, gaussian, negf
 from ._datasets import sweep_overview
 from ._results import drive_overview, path_works, second_law
 from ._style import dataset_type
@@ -28,7 +28,7 @@ def _drawers() -> list[tuple[type, Callable[[Any], Any]]]:
         (dynamics.DriveResult, drive_overview),
         (negf.QuasistaticProcess, path_works),
         (exact.QuenchResult, second_law),
-        (negf.FermionicQuench, second_law),
+        (gaussian.FermionicQuench, second_law),
         (exact.SecondLawAudit, second_law),
     ]
     dataset = dataset_type()

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import exact, negf
+from .. import exact, gaussian
 from ..dynamics import DriveResult
 from ._style import ENERGY, ENTROPY, new_axes, new_figure, parameter_label, with_unit
 
@@ -133,7 +133,7 @@ def path_works(
 
 
 def _is_quench(result: Any) -> bool:
-    return isinstance(result, exact.QuenchResult | negf.FermionicQuench)
+    return isinstance(result, exact.QuenchResult | gaussian.FermionicQuench)
 
 
 def second_law(audit: Any, *, ax: Axes | None = None, title: str | None = None) -> Axes:

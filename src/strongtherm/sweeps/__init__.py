@@ -47,6 +47,7 @@ from __future__ import annotations
 from ._backends import dask_client
 from ._driver import DEFAULT_CHUNK_SIZE, SweepError, SweepWarning
 from ._files import load, save
+from ._grid import check_sweep
 from ._ready import (
     ExactEquilibrium,
     ExactQuench,
@@ -72,6 +73,7 @@ __all__ = [
     "NegfSteadyState",
     "SweepError",
     "SweepWarning",
+    "check_sweep",
     "dask_client",
     "exact_equilibrium",
     "exact_quench",

@@ -33,7 +33,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
-from .._convert import to_float
+from ..core.convert import to_float
 from ..core.threads import limit_blas_threads_here
 
 __all__ = [

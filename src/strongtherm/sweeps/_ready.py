@@ -30,8 +30,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from .._validation import check_alpha_partition
 from ..core.quantities import parameter_unit
+from ..core.validation import check_alpha_partition
 from ..exact.composite import Composite
 from ..exact.meanforce import check_beta
 from ..exact.meanforce import equilibrium as exact_equilibrium_solver
@@ -507,7 +507,7 @@ class ExactQuench:
 
 
 def _json_safe(mapping: Mapping[str, Any]) -> dict[str, Any]:
-    from .._convert import to_builtin
+    from ..core.convert import to_builtin
 
     return to_builtin(mapping)
 

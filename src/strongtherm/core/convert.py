@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["as_array", "is_qobj", "qobj_dims", "to_array", "to_builtin", "to_float", "to_qobj", "variable_name"]
+__all__ = ["as_array", "is_qobj", "qobj_dims", "to_array", "to_builtin", "to_float", "to_qobj"]
 
 
 def is_qobj(value: Any) -> bool:
@@ -124,17 +124,3 @@ def to_builtin(value: Any) -> Any:
     if isinstance(value, complex):
         return value.real if value.imag == 0.0 else [value.real, value.imag]
     return value
-
-
-def variable_name(name: str, *, alpha: float | None = None, definition: str | None = None) -> str:
-    """Flat, file-safe name of a scalar result, as used by the ``to_dict`` methods and sweeps.
-
-    ``variable_name("alpha_entropy", alpha=0.5) == "alpha_entropy_0.5"`` (the alpha of the
-    alpha-partition); ``variable_name("work", definition="H*") == "work_Hstar"`` (the definitions
-    ``"diff"``, ``"H*"``, ``"E*"`` of Davoudi et al. 2025 become ``diff``, ``Hstar``, ``Estar``).
-    The name must be a row of the quantity registry (:func:`strongtherm.core.quantities.key`,
-    which this calls), so that every name a result writes has a symbol, a unit and an equation.
-    """
-    from .core.quantities import key
-
-    return key(name, alpha=alpha, definition=definition)

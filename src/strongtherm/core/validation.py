@@ -84,20 +84,33 @@ def check_real(
     return x
 
 
-def check_integer(name: str, value: Any, *, low: int | None = None, high: int | None = None) -> int:
-    """Return ``value`` as an int in [low, high]; ArgumentTypeError for str, bool, float, ... ."""
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral | np.integer):
-        raise ArgumentTypeError(f"{name} must be an integer, got {type(value).__name__} {value!r:.80}")
+def check_integer(
+    name: str, value: Any, *, low: int | None = None, high: int | None = None, integral_float: bool = False
+) -> int:
+    """Return ``value`` as an int in [low, high], or raise naming ``name`` and the range.
+
+    ``ArgumentTypeError`` for a str, bool, or (unless ``integral_float``) a float; with
+    ``integral_float`` a float with an integer value (``200.0``, as a TOML file or a NumPy
+    computation may give a length) is accepted and any other float is a ``ValueError``.
+    """
+    span = f"an integer >= {low}" if high is None and low is not None else (
+        f"an integer in [{'-inf' if low is None else low}, {'inf' if high is None else high}]")
+    if isinstance(value, bool | np.bool_):
+        raise ArgumentTypeError(f"{name} must be {span}, got {type(value).__name__} {value!r:.80}")
+    if integral_float and isinstance(value, float | np.floating):
+        if not float(value).is_integer():
+            raise ValueError(f"{name} must be {span}, got {value!r}")
+    elif not isinstance(value, numbers.Integral | np.integer):
+        raise ArgumentTypeError(f"{name} must be {span}, got {type(value).__name__} {value!r:.80}")
     n = int(value)
     if (low is not None and n < low) or (high is not None and n > high):
-        span = f"[{'-inf' if low is None else low}, {'inf' if high is None else high}]"
-        raise ValueError(f"{name} must be an integer in {span}, got {n}")
+        raise ValueError(f"{name} must be {span}, got {value!r}")
     return n
 
 
 def check_matrix(name: str, value: Any, shape: tuple[int | None, int | None] | None = None) -> np.ndarray:
     """Return ``value`` as a finite complex 2-D array of the given shape (``None`` = any)."""
-    from ._convert import is_qobj  # QuTiP in: a Qobj becomes its dense matrix
+    from .convert import is_qobj  # QuTiP in: a Qobj becomes its dense matrix
 
     arr = np.asarray(value.full() if is_qobj(value) else value)
     if arr.dtype == object:
@@ -128,7 +141,8 @@ def check_hermitian(name: str, value: Any, *, atol: float = 1e-12) -> np.ndarray
     deviation = float(np.max(np.abs(arr - arr.conj().T))) if arr.size else 0.0
     if deviation > atol * scale:
         raise ValueError(f"{name} must be Hermitian; max |{name} - {name}^dagger| = {deviation:.3g}")
-    return 0.5 * (arr + arr.conj().T)
+    hermitian: np.ndarray = 0.5 * (arr + arr.conj().T)
+    return hermitian
 
 
 def check_alpha_partition(alpha: Any) -> float:
