@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .core.validation import check_real
+from .core.validation import check_integer, check_real
 
 __all__ = ["Path"]
 
@@ -101,6 +101,13 @@ class Path:
     @property
     def end(self) -> dict[str, float]:
         return dict(self.function(1.0))
+
+    def panel_edges(self, panels_per_segment: int) -> np.ndarray:
+        """Edges of ``panels_per_segment`` equal panels in s on each smooth segment (sorted, the
+        corners included once): the panels of every Gauss-Kronrod rule along the path."""
+        n = check_integer("panels_per_segment", panels_per_segment, low=1, integral_float=True)
+        segments = zip(self.breakpoints[:-1], self.breakpoints[1:], strict=True)
+        return np.unique(np.concatenate([np.linspace(a, b, n + 1) for a, b in segments]))
 
     def nodes(self, n_per_segment: int) -> tuple[np.ndarray, np.ndarray]:
         """Gauss-Legendre nodes and weights in s, ``n_per_segment`` on each smooth segment."""

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit
 
-from .core.validation import check_real
+from .core.validation import ArgumentTypeError, check_real
 
-__all__ = ["Bath", "state_functions_from_spectrum", "strip_kernels"]
+__all__ = ["Bath", "check_bath", "state_functions_from_spectrum", "strip_kernels"]
 
 
 @dataclass(frozen=True)
@@ -88,10 +88,24 @@ class Bath:
             "df_dbeta": self.fermi_derivative_beta(e),
         }
 
+    def fermi_derivative(self, e: np.ndarray | float) -> np.ndarray:
+        """df/de = -f (1 - f) / T, written as -expit(x) expit(-x) / T: finite, and exactly 0 only
+        where f (1 - f) underflows (abs(x) > ~745)."""
+        x = self.x(e)
+        return -expit(x) * expit(-x) / self.T
+
     def fermi_derivative_beta(self, e: np.ndarray) -> np.ndarray:
         """d f / d beta at fixed mu: -(e - mu) f (1 - f)."""
         x = self.x(e)
         return -(np.asarray(e, dtype=float) - self.mu) * expit(x) * expit(-x)
+
+
+def check_bath(bath: object, name: str = "bath") -> Bath:
+    """``bath`` itself if it is a :class:`Bath`, else ``ArgumentTypeError`` (a TypeError and a
+    ValueError) naming the argument: the one bath check of every engine."""
+    if not isinstance(bath, Bath):
+        raise ArgumentTypeError(f"{name} must be a strongtherm.Bath(T, mu), got {type(bath).__name__}")
+    return bath
 
 
 def _log1p_exp(x: np.ndarray) -> np.ndarray:

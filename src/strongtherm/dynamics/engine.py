@@ -50,7 +50,7 @@ from ..core.validation import check_integer, check_real
 from ..core.warnings import BoundStateWarning, RankDeficientWarning
 from ..gaussian.meanforce import mean_force, mean_force_from_hamiltonian
 from ..negf.spectral import bound_states
-from ..negf.system import OpenSystem, check_model_and_bath
+from ..negf.system import OpenSystem, check_model_and_bath, check_path
 from ..negf.universe import LORENTZIAN_CUTOFF, Universe
 from ..thermal import Bath
 from .chain import ChainLength, chain_length
@@ -271,9 +271,7 @@ def _check_arguments(
         raise ValueError(f"order must be 4 or 6, got {order!r}")
     max_steps = check_integer("max_steps", max_steps, low=1)
     max_sites = check_integer("max_sites", max_sites, low=8)
-    unknown = set(protocol.path.names) - set(model.parameter_names)
-    if unknown:
-        raise ValueError(f"protocol.path names parameter(s) {sorted(unknown)} that {model.name} does not have")
+    check_path(model, protocol.path, "protocol.path")
     return _check_times(times, protocol.total_time), order, max_steps, max_sites
 
 
@@ -290,11 +288,7 @@ def _bound_states_along(model: OpenSystem, protocol: Protocol, nodes: int = 17) 
     """(s, energies) of the bound states at path nodes; a BoundStateWarning when there is one."""
     s_values = np.union1d(np.linspace(0.0, 1.0, nodes), np.asarray(protocol.path.breakpoints))
     found = []
-    for s in s_values:
-        try:
-            p = model.resolve(protocol.path.function(float(s)))
-        except ValueError as exc:
-            raise ValueError(f"protocol.path leaves the domain of {model.name} at s={s:.6g}: {exc}") from None
+    for s, p in zip(s_values, model.resolve_along(protocol.path, s_values), strict=True):
         energies = tuple(b.energy for b in bound_states(model, p))
         if energies:
             found.append((float(s), energies))

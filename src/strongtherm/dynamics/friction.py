@@ -52,14 +52,13 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
-from scipy.special import expit
 
 from ..core.display import html_of_values
 from ..core.validation import check_integer, check_real
 from ..core.warnings import NumericsWarning
 from ..negf.integrate import GAUSS_KRONROD_15, gauss_kronrod_panels
 from ..negf.spectral import bound_states
-from ..negf.system import OpenSystem, check_model_and_bath
+from ..negf.system import OpenSystem, check_model_and_bath, check_path
 from ..path import Path
 from ..thermal import Bath
 from .engine import BoundStateWarning  # one warning for the whole wing: a bound state never relaxes
@@ -386,11 +385,7 @@ def friction(
     FrictionResult
     """
     check_model_and_bath(model, bath)
-    if not isinstance(path, Path):
-        raise ValueError(f"path must be a strongtherm.Path, got {type(path).__name__}")
-    unknown = set(path.names) - set(model.parameter_names)
-    if unknown:
-        raise ValueError(f"path names parameter(s) {sorted(unknown)} that {model.name} does not have")
+    check_path(model, path)
     n_panels = check_integer("panels_per_segment", panels_per_segment, low=1, integral_float=True)
     if on_bound_state not in ("raise", "report"):
         raise ValueError(f"on_bound_state must be 'raise' or 'report', got {on_bound_state!r}")
@@ -399,9 +394,7 @@ def friction(
         raise ValueError(f"options must be a FrictionOptions, got {type(options).__name__}")
 
     names = tuple(path.names)
-    initial = np.unique(np.concatenate(
-        [np.linspace(a, b, n_panels + 1) for a, b in zip(path.breakpoints[:-1], path.breakpoints[1:], strict=True)]
-    ))  # fmt: skip
+    initial = path.panel_edges(n_panels)
     pending = list(zip(initial[:-1].tolist(), initial[1:].tolist(), strict=True))
     done: dict[tuple[float, float], dict[str, np.ndarray]] = {}
     found: list[BoundStateOnPath] = []
@@ -510,8 +503,8 @@ def _search_bound_states(
     found = []
     for s, point in sorted(zip(s_values, points, strict=True), key=lambda x: x[0]):
         for b in bound_states(model, point):
-            x = bath.x(b.energy)
-            found.append(BoundStateOnPath(float(s), b.energy, b.system_weight, float(expit(x) * expit(-x))))
+            thermal_weight = -bath.T * float(bath.fermi_derivative(b.energy))  # f (1 - f)
+            found.append(BoundStateOnPath(float(s), b.energy, b.system_weight, thermal_weight))
     return found
 
 

@@ -226,7 +226,7 @@ def friction_tensor(
         AX = A[:, :, None] @ X[:, None]  # (P, E, p, d, d)
         F = np.real(np.einsum("peiab,pejba->peij", AX, AX))  # Tr[A X_i A X_j]
         largest_F[0] = max(largest_F[0], float(np.max(np.abs(F))))
-        weight = np.pi * expit(bath.x(e)) * expit(-bath.x(e)) / bath.T * jac  # pi (-f') de/dt
+        weight = -np.pi * bath.fermi_derivative(e) * jac  # pi (-f') de/dt
         values = F[:, :, upper[0], upper[1]] * weight[None, :, None]  # (P, E, p(p+1)/2)
         return np.moveaxis(values, 1, 0).reshape(e.size, -1)
 

@@ -69,7 +69,7 @@ from ..negf.integrate import QuadratureOptions
 from ..negf.partition import Equilibrium, equilibria
 from ..negf.spectral import bound_states
 from ..negf.system import OpenSystem
-from ..thermal import Bath, state_functions_from_spectrum
+from ..thermal import Bath, check_bath, state_functions_from_spectrum
 
 __all__ = [
     "DEFINITIONS",
@@ -348,12 +348,6 @@ def _gaussian_mean_force(
     )
 
 
-def _check_bath(bath: Any) -> Bath:
-    if not isinstance(bath, Bath):
-        raise ValueError(f"bath must be a strongtherm.Bath(T, mu), got {type(bath).__name__}")
-    return bath
-
-
 def mean_force(
     model: OpenSystem,
     bath: Bath,
@@ -459,7 +453,7 @@ def mean_force_from_hamiltonian(
     MeanForce
         With ``universe_correlation_matrix = f(h)`` (``(N, N)``) and ``hamiltonian = h``.
     """
-    bath = _check_bath(bath)
+    bath = check_bath(bath)
     h = check_hermitian("h", h)
     N = h.shape[0]
     if isinstance(n_system, bool) or not isinstance(n_system, int | np.integer) or not 1 <= n_system < N:
@@ -555,7 +549,7 @@ def free_energy_from_phase(
     float
         ``F*_S`` in units of energy (should equal :attr:`MeanForce.F_S` to quadrature accuracy).
     """
-    bath = _check_bath(bath)
+    bath = check_bath(bath)
     p = model.resolve(params)
     n = model.n_levels
     h = model.h_S(p)

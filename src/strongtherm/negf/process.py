@@ -33,7 +33,7 @@ from ..path import Path
 from ..thermal import Bath
 from .integrate import GAUSS_KRONROD_15, QuadratureOptions
 from .partition import Equilibrium, energy_integrals, equilibria
-from .system import OpenSystem
+from .system import OpenSystem, check_path
 
 __all__ = ["QuasistaticProcess", "quasistatic"]
 
@@ -210,18 +210,8 @@ def quasistatic(
     method : {"poles", "contour"}, optional
         Road to the energy integrals (:func:`.partition.equilibrium`); default poles where it applies.
     """
-    if not isinstance(path, Path):
-        raise ValueError(f"path must be a strongtherm.Path, got {type(path).__name__}")
-    n_panels = check_integer("panels_per_segment", panels_per_segment, low=1)
-    unknown = set(path.names) - set(model.parameter_names)
-    if unknown:
-        raise ValueError(f"path names parameter(s) {sorted(unknown)} that {model.name} does not have")
-
-    edges = np.unique(
-        np.concatenate(
-            [np.linspace(a, b, n_panels + 1) for a, b in zip(path.breakpoints[:-1], path.breakpoints[1:], strict=True)]
-        )
-    )
+    check_path(model, path)
+    edges = path.panel_edges(check_integer("panels_per_segment", panels_per_segment, low=1))
 
     # all GK15 nodes of all panels in one batch of energy integrals (rates only) ...
     half = 0.5 * np.diff(edges)

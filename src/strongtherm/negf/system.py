@@ -29,11 +29,11 @@ from ..core.validation import (
     check_matrix,
     check_real,
 )
-from ..thermal import Bath
+from ..thermal import check_bath
 from .greens import system_greens_function
 from .reservoirs import Reservoir
 
-__all__ = ["ModelPoint", "OpenSystem", "check_model_and_bath"]
+__all__ = ["ModelPoint", "OpenSystem", "check_model_and_bath", "check_path"]
 
 Params = Mapping[str, float]
 _ABSENT = object()  # a parameter not given (OpenSystem.resolve)
@@ -370,5 +370,17 @@ def check_model_and_bath(model: object, bath: object) -> None:
     ``bath`` a :class:`~strongtherm.Bath`."""
     if not isinstance(model, OpenSystem):
         raise ArgumentTypeError(f"model must be an OpenSystem (e.g. st.models.resonant_level()), got {type(model).__name__}")
-    if not isinstance(bath, Bath):
-        raise ArgumentTypeError(f"bath must be a strongtherm.Bath(T, mu), got {type(bath).__name__}")
+    check_bath(bath)
+
+
+def check_path(model: OpenSystem, path: object, name: str = "path") -> None:
+    """Raise unless ``path`` is a :class:`strongtherm.Path` naming only parameters of ``model``
+    (the one check of a path's names; where it leaves the domain, :meth:`OpenSystem.resolve_along`
+    says at which ``s``)."""
+    names = getattr(path, "names", None)
+    if names is None or not callable(getattr(path, "function", None)):
+        raise ArgumentTypeError(f"{name} must be a strongtherm.Path, got {type(path).__name__}")
+    unknown = sorted(set(names) - set(model.parameter_names))
+    if unknown:
+        raise ValueError(f"{name} names parameter(s) {unknown} that {model.name} does not have; its parameters are "
+                         f"{list(model.parameter_names)}")

@@ -43,7 +43,7 @@ from scipy.special import expit
 from ..core.display import html_table
 from ..core.validation import ArgumentTypeError, check_integer
 from ..core.warnings import BoundStateWarning, NumericsError
-from ..thermal import Bath
+from ..thermal import Bath, check_bath
 from .greens import system_greens_function
 from .integrate import DEFAULT_OPTIONS, QuadratureOptions, gauss_kronrod_panels
 from .partition import equilibrium
@@ -497,8 +497,7 @@ def linear_response(
     point = _as_point(model, params, kwargs)
     if len(model.reservoirs) != 2:
         raise ValueError(f"linear_response needs exactly two reservoirs; {model.name} has {len(model.reservoirs)}")
-    if not isinstance(bath, Bath):
-        raise ArgumentTypeError(f"bath must be a strongtherm.Bath(T, mu), got {type(bath).__name__}")
+    check_bath(bath)
     options = options or DEFAULT_OPTIONS
     segments = _segments(point, _window([bath], WINDOW_WIDTH))
     if not segments:
@@ -511,8 +510,7 @@ def linear_response(
         G, sigmas = greens_and_self_energies(point, e)
         gammas = level_widths(sigmas)
         T_LR = np.einsum("eij,ejk,ekl,eli->e", gammas[0], G, gammas[1], np.swapaxes(G.conj(), -1, -2)).real
-        x = (e - bath.mu) / bath.T
-        minus_df = expit(x) * expit(-x) / bath.T
+        minus_df = -bath.fermi_derivative(e)
         d = e - bath.mu
         return (bath.T / (2.0 * np.pi)) * (T_LR * minus_df)[:, None] * np.stack([np.ones_like(d), d, d * d], axis=1)
 
@@ -577,8 +575,7 @@ def _probe_equations(point: ModelPoint, baths: Sequence[Bath], k: int, options: 
         T_pb = np.einsum("eij,beji->be", gammas[k], X).real  # (R, E)
         f = np.stack([_fermi(b, e) for b in baths])
         current = T_pb.sum(axis=0) * f[k] - np.einsum("be,be->e", T_pb, f)
-        x = (e - probe_bath.mu) / probe_bath.T
-        weight = T_pb.sum(axis=0) * expit(x) * expit(-x)  # w f_p (1 - f_p)
+        weight = -T_pb.sum(axis=0) * probe_bath.T * probe_bath.fermi_derivative(e)  # w f_p (1 - f_p)
         d = e - probe_bath.mu
         return np.stack([current, d * current, weight, weight * d, weight * d * d], axis=1) / (2.0 * np.pi)
 
