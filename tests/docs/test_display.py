@@ -20,17 +20,17 @@ def results():
         "negf.QuasistaticProcess": st.negf.quasistatic(RLM, BATH, PATH),
         "gaussian.MeanForce": st.gaussian.mean_force(RLM, BATH, eps_s=0.2, V=0.6),
         "gaussian.FermionicQuench": st.gaussian.quench(RLM, BATH, start={"eps_s": 0.0, "V": 0.6}, end={"eps_s": 0.5, "V": 0.6}),
-        "exact.EquilibriumResult": st.exact.equilibrium(A, beta=1.0),
-        "exact.QuenchResult": st.exact.quench(A, B, beta=1.0),
-        "dynamics.DriveResult": st.dynamics.drive(RLM, BATH, st.Protocol(PATH, 1.0), times=[0.0, 1.0]),
-        "dynamics.FrictionResult": st.dynamics.friction(RLM, BATH, PATH),
+        "exact.Equilibrium": st.exact.equilibrium(A, beta=1.0),
+        "exact.Quench": st.exact.quench(A, B, beta=1.0),
+        "dynamics.Drive": st.dynamics.drive(RLM, BATH, st.Protocol(PATH, 1.0), times=[0.0, 1.0]),
+        "dynamics.Friction": st.dynamics.friction(RLM, BATH, PATH),
     }
 
 
 @pytest.mark.parametrize(
     "name",
     ["negf.Equilibrium", "negf.QuasistaticProcess", "gaussian.MeanForce", "gaussian.FermionicQuench",
-     "exact.EquilibriumResult", "exact.QuenchResult", "dynamics.DriveResult", "dynamics.FrictionResult"],
+     "exact.Equilibrium", "exact.Quench", "dynamics.Drive", "dynamics.Friction"],
 )  # fmt: skip
 def test_every_result_has_a_concise_repr_and_a_table(results, name):
     result = results[name]

@@ -128,7 +128,7 @@ def test_second_law_bars_and_verdicts(eps_B, violates):
     verdicts = [t.get_text() for t in ax.texts]
     assert ("VIOLATES" in verdicts) == violates
     assert [t.get_text().split("\n")[0] for t in ax.get_xticklabels()] == ["U_diff", "U_H*", "U_E*"]
-    plot.second_law(q)  # a QuenchResult is accepted too
+    plot.second_law(q)  # a Quench is accepted too
 
 
 def test_second_law_unitary_final_state_has_work_bars_only():
@@ -296,7 +296,7 @@ def test_drive_overview_draws_works_energies_and_entropy_production():
     left, right = st.plot.draw(run).figure.axes[:2]
     assert "ħ" in left.get_xlabel() and "energy" in left.get_ylabel() and "nats" in right.get_ylabel()
     assert len(left.lines) >= 3 and len(right.lines) == 2
-    with pytest.raises(TypeError, match="DriveResult"):
+    with pytest.raises(TypeError, match="Drive"):
         st.plot.drive_overview(object())
     matplotlib.pyplot.close("all")
 

@@ -44,10 +44,10 @@ def load_reference() -> dict:
     return json.loads(REFERENCE_PATH.read_text())
 
 
-_RUNS: dict[str, st.dynamics.DriveResult] = {}
+_RUNS: dict[str, st.dynamics.Drive] = {}
 
 
-def engine_run(reference: dict, name: str) -> st.dynamics.DriveResult:
+def engine_run(reference: dict, name: str) -> st.dynamics.Drive:
     """strongtherm's engine on the protocol recorded in the reference (cached per protocol)."""
     if name not in _RUNS:
         proto = reference["protocols"][name]["protocol"]

@@ -224,4 +224,4 @@ def test_readme_api_runs_as_written():
     C = st.exact.Composite(H_S=np.diag([0.0, 1.0, 2.5]), H_R=np.diag([0.0, 0.7]), V=0.3 * np.ones((6, 6)))
     E_star = st.exact.equilibrium(C, beta=2.0).E_star
     assert E_star.shape == (3, 3) and np.all(np.isfinite(E_star))
-    assert "EquilibriumResult(" in repr(eq) and "QuenchResult(" in repr(q) and len(repr(q)) < 300
+    assert "Equilibrium(" in repr(eq) and "Quench(" in repr(q) and len(repr(q)) < 300

@@ -10,7 +10,7 @@ from scipy.linalg import expm, logm
 import strongtherm as st
 from strongtherm.exact import (
     Composite,
-    QuenchResult,
+    Quench,
     RankDeficientWarning,
     interaction_quench,
     quench,
@@ -185,7 +185,7 @@ def test_quench_into_rank_deficient_state_gives_infinite_H_star_work():
         q = quench(A, B, beta=1.0)
     assert q.work["H*"] == np.inf
     assert np.isfinite(q.work["diff"])
-    assert isinstance(q, QuenchResult)
+    assert isinstance(q, Quench)
 
 
 def test_second_law_table_reads_well():

@@ -165,7 +165,7 @@ def _q(key: str, symbol: str, unit: str, long_name: str, paper: str, equation: s
 
 _K, _D = "kumar2024", "davoudi2025"
 _NEGF_EQ, _NEGF_PROC = "negf.Equilibrium", "negf.QuasistaticProcess"
-_EXACT_EQ, _QUENCH, _MF = "exact.EquilibriumResult", "exact.QuenchResult", "gaussian.MeanForce"
+_EXACT_EQ, _QUENCH, _MF = "exact.Equilibrium", "exact.Quench", "gaussian.MeanForce"
 
 
 def _regions() -> Iterator[Quantity]:
@@ -220,7 +220,7 @@ def _definitions() -> Iterator[Quantity]:
                  _D, "33", f"{_QUENCH}.entropy_change[{d!r}]")  # fmt: skip
 
 
-_DRIVE = "dynamics.DriveResult"
+_DRIVE = "dynamics.Drive"
 
 
 def _transport() -> Iterator[Quantity]:
@@ -247,7 +247,7 @@ def _transport() -> Iterator[Quantity]:
 
 
 def _dynamics() -> Iterator[Quantity]:
-    """Finite-speed driving (the dynamics wing): end values of :class:`strongtherm.dynamics.DriveResult`."""
+    """Finite-speed driving (the dynamics wing): end values of :class:`strongtherm.dynamics.Drive`."""
     energies = {
         "hilbert": ("U_S(t)", "Hilbert-space system energy ⟨H_S⟩ + ½⟨H_SR⟩ at the end", _K, "14"),
         "H_S": ("⟨H_S⟩(t)", "bare system energy ⟨H_S⟩ at the end", "", ""),
@@ -290,13 +290,13 @@ def _dynamics() -> Iterator[Quantity]:
         yield _q(key, sym, unit, text, paper, eq, f"{_DRIVE}.{key}")
     friction_rows = (
         ("work_coefficient", "∫λ′ζλ′ds", "1", "friction prediction of τ·W_diss (slow driving), in units of ħ",
-         "dynamics.FrictionResult.predicted_dissipation(1)"),
+         "dynamics.Friction.predicted_dissipation(1)"),
         ("thermodynamic_length", "ℒ", "1", "thermodynamic length ∫√(λ′ζλ′) ds (W_diss ≥ ℒ²/τ), in units of √ħ",
-         "dynamics.FrictionResult.thermodynamic_length"),
+         "dynamics.Friction.thermodynamic_length"),
         ("error_work_coefficient", "ε(∫λ′ζλ′ds)", "1", "quadrature error estimate of the friction prediction",
-         "dynamics.FrictionResult.to_dict()"),
+         "dynamics.Friction.to_dict()"),
         ("error_thermodynamic_length", "ε(ℒ)", "1", "quadrature error estimate of the thermodynamic length",
-         "dynamics.FrictionResult.to_dict()"),
+         "dynamics.Friction.to_dict()"),
         ("T", "T", "energy", "temperature of the bath", "Bath.T"),
         ("mu", "μ", "energy", "chemical potential of the bath", "Bath.mu"),
     )

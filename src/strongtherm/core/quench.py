@@ -1,7 +1,7 @@
 """What every quench result holds, whichever engine made it (Davoudi et al. 2025, Sec. V).
 
 The second-law audit (Eqs. 28, 35), the quench-thermodynamics base class that the exact engine's
-:class:`~strongtherm.exact.QuenchResult` and the Gaussian bridge's
+:class:`~strongtherm.exact.Quench` and the Gaussian bridge's
 :class:`~strongtherm.gaussian.FermionicQuench` extend, and the classifier of a quench by what
 changes (system, Eq. 14; interaction, Eq. 15; or anything else). Energies are in the
 Hamiltonian's unit, entropies in nats; work done on and heat absorbed by the system positive.
@@ -103,7 +103,7 @@ class SecondLawAudit:
 @dataclass(frozen=True, eq=False)
 class QuenchThermodynamics:
     """What every quench result holds, whichever engine made it: the fields below, the
-    second-law audit and the flat dict. :class:`QuenchResult` (finite systems) and
+    second-law audit and the flat dict. :class:`Quench` (finite systems) and
     :class:`strongtherm.gaussian.FermionicQuench` (Gaussian fermions) extend it.
 
     Attributes

@@ -1,7 +1,7 @@
 """Result types shared by every road to the Hilbert-space partition (Kumar, Webb & Stafford 2024).
 
 The Green's-function engine (:class:`strongtherm.negf.Equilibrium`) and the exact finite chain
-(:class:`strongtherm.negf.finite_chain.FiniteChainResult`) compute the same quantities by two
+(:class:`strongtherm.negf.finite_chain.FiniteChainEquilibrium`) compute the same quantities by two
 independent roads; they hold them in the same types and combine them by one definition here.
 """
 

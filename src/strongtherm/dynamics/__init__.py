@@ -2,7 +2,7 @@
 
 ``Protocol(path, duration, schedule, hold)`` says how the parameters move; ``drive(model, bath,
 protocol, times=...)`` follows the exact Gaussian state of system + chain reservoirs and returns
-the works, energies, heat, reduced state and entropy production as a :class:`DriveResult`.
+the works, energies, heat, reduced state and entropy production as a :class:`Drive`.
 The sudden quench (duration 0) and the quasistatic process (duration -> infinity, no bound
 state along the path) are its limits.
 
@@ -12,12 +12,12 @@ thermodynamic length and the minimum-dissipation schedule (a schedule ``Protocol
 """
 
 from .chain import ChainLength, ChainMapping, chain_length, chain_mapping
-from .engine import BoundStateWarning, DriveResult, drive
+from .engine import BoundStateWarning, Drive, drive
 from .entropy import gaussian_entropy, mutual_information, relative_entropy_to_gibbs
 from .friction import (
     BoundStateOnPath,
+    Friction,
     FrictionOptions,
-    FrictionResult,
     OptimalSchedule,
     friction,
     friction_tensor,
@@ -30,9 +30,9 @@ __all__ = [
     "BoundStateWarning",
     "ChainLength",
     "ChainMapping",
-    "DriveResult",
+    "Drive",
+    "Friction",
     "FrictionOptions",
-    "FrictionResult",
     "Geodesic",
     "OptimalSchedule",
     "Protocol",

@@ -27,7 +27,7 @@ by :mod:`.evolve` is exact (up to the integrator's controlled error). Outputs (u
 :func:`drive` goes check -> build (the chains for the window: :mod:`.chain`; the universe:
 :class:`strongtherm.negf.universe.Universe`; the initial state) -> integrate (:class:`.integrator.Integrator`
 yields the state and the work at each output time) -> record (:class:`.observables.Recorder`
-measures them) -> wrap (:class:`DriveResult`).
+measures them) -> wrap (:class:`Drive`).
 
 A bound state anywhere along the path (:func:`strongtherm.negf.bound_states` on path nodes) does
 not relax: the slow limit then keeps a memory of the protocol and differs from Delta F*_S. The
@@ -59,7 +59,7 @@ from .integrator import Integrator, initial_state, protocol_parameters
 from .observables import Recorder
 from .protocol import Protocol
 
-__all__ = ["BoundStateWarning", "DriveResult", "drive"]
+__all__ = ["BoundStateWarning", "Drive", "drive"]
 
 #: Default step in units of 1 / (spectral half-width of h): r dt = 0.3.
 DEFAULT_STEP_SCALE = 0.3
@@ -67,7 +67,7 @@ INITIAL_STATES = ("gibbs", "product")
 
 
 @dataclass(frozen=True, eq=False)
-class DriveResult:
+class Drive:
     """Time series (at ``times``) and end values of one finite-speed protocol.
 
     Attributes
@@ -141,12 +141,12 @@ class DriveResult:
     bound_state_energies: tuple[tuple[float, tuple[float, ...]], ...] = ()
 
     def _repr_html_(self) -> str:
-        return html_of_values(f"DriveResult: {self.model.name}, {self.protocol.describe()} (end values)", self.to_dict())
+        return html_of_values(f"Drive: {self.model.name}, {self.protocol.describe()} (end values)", self.to_dict())
 
     def __repr__(self) -> str:
         flag = "; BOUND STATE along the path (no relaxation)" if self.bound_state_along_path else ""
         return (
-            f"DriveResult({self.model.name}; {self.protocol.describe()}; T={self.bath.T:g}, mu={self.bath.mu:g}; "
+            f"Drive({self.model.name}; {self.protocol.describe()}; T={self.bath.T:g}, mu={self.bath.mu:g}; "
             f"initial={self.initial}; {self.times.size} times; W_ext[-1]={self.W_ext[-1]:.10g}, "
             f"Sigma[-1]={self.entropy_production[-1]:.6g}; L={self.chain.L}, order {self.integrator.order}, "
             f"dt<={self.integrator.max_step:.3g}{flag})"
@@ -332,7 +332,7 @@ def drive(
     entropy: bool = True,
     reference: bool = True,
     lorentzian_cutoff: float = LORENTZIAN_CUTOFF,
-) -> DriveResult:
+) -> Drive:
     """Drive ``model`` in ``bath`` along ``protocol`` and follow the exact Gaussian state.
 
     Parameters
@@ -377,7 +377,7 @@ def drive(
 
     Returns
     -------
-    DriveResult
+    Drive
 
     Raises
     ------
@@ -417,7 +417,7 @@ def drive(
     observables = recorder.finish()
     end = model.resolve(protocol.path.function(1.0))
     delta_engine, difference = _engine_reference(model, bath, universe, start, end) if reference else (None, None)
-    return DriveResult(
+    return Drive(
         model=model,
         bath=bath,
         protocol=protocol,

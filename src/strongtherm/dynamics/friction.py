@@ -68,8 +68,8 @@ from .tensor import BoundStateOnPath, FrictionOptions, friction_tensor
 
 __all__ = [
     "BoundStateOnPath",
+    "Friction",
     "FrictionOptions",
-    "FrictionResult",
     "OptimalSchedule",
     "friction",
     "friction_tensor",
@@ -133,7 +133,7 @@ class OptimalSchedule:
 
 
 @dataclass(frozen=True, eq=False)
-class FrictionResult:
+class Friction:
     """Friction tensor along a path and what follows from it for slow driving.
 
     Attributes
@@ -174,12 +174,12 @@ class FrictionResult:
     _s_errors: Mapping[str, float] = field(repr=False)
 
     def _repr_html_(self) -> str:
-        return html_of_values(f"FrictionResult: {self.model.name}, {self.path.label}", self.to_dict())
+        return html_of_values(f"Friction: {self.model.name}, {self.path.label}", self.to_dict())
 
     def __repr__(self) -> str:
         flag = "  BOUND STATE ALONG PATH: predictions do not apply\n" if self.bound_state_along_path else ""
         return (
-            f"FrictionResult({self.model.name}; {self.path.label}; T={self.bath.T:g}, mu={self.bath.mu:g})\n"
+            f"Friction({self.model.name}; {self.path.label}; T={self.bath.T:g}, mu={self.bath.mu:g})\n"
             f"  zeta: {self.zeta.shape} over {len(self.s)} path nodes, parameters {list(self.names)}\n"
             f"{flag}"
             f"  tau * W_diss -> {self._work_coefficient:.10g}   thermodynamic length L = {self._length:.10g}"
@@ -363,7 +363,7 @@ def friction(
     panels_per_segment: int = 4,
     on_bound_state: Literal["raise", "report"] = "raise",
     options: FrictionOptions | None = None,
-) -> FrictionResult:
+) -> Friction:
     """Friction tensor of slow driving along ``path`` and the dissipation it predicts.
 
     Parameters
@@ -382,7 +382,7 @@ def friction(
 
     Returns
     -------
-    FrictionResult
+    Friction
     """
     check_model_and_bath(model, bath)
     check_path(model, path)
@@ -478,7 +478,7 @@ def friction(
         "thermodynamic_length": s_error(speed) + float(weights @ np.minimum(
             metric_error / np.maximum(2.0 * speed, 1e-300), np.sqrt(metric_error))),
     }  # fmt: skip
-    return FrictionResult(
+    return Friction(
         model=model,
         bath=bath,
         path=path,

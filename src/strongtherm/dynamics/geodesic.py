@@ -19,7 +19,7 @@ from ..negf.spectral import bound_states
 from ..negf.system import OpenSystem, check_model_and_bath
 from ..path import Path
 from ..thermal import Bath
-from .friction import FrictionResult, format_point, friction
+from .friction import Friction, format_point, friction
 from .tensor import FrictionOptions, friction_tensor
 
 __all__ = ["Geodesic", "geodesic"]
@@ -29,7 +29,7 @@ __all__ = ["Geodesic", "geodesic"]
 class Geodesic:
     """Shortest path in the friction metric between two points of a 2-parameter plane.
 
-    Along it, driven at constant metric speed (its :meth:`FrictionResult.optimal_protocol`), the
+    Along it, driven at constant metric speed (its :meth:`Friction.optimal_protocol`), the
     first-order dissipated work L^2 / tau is the smallest over all paths and schedules between the
     end points (Sivak & Crooks 2012).
 
@@ -44,10 +44,10 @@ class Geodesic:
         constant metric speed).
     length_estimate : float
         Length of the discrete geodesic in the interpolated metric (sqrt of N x discrete action).
-    friction : FrictionResult
+    friction : Friction
         The friction along ``path`` computed afresh by the engine (not from the interpolation):
         ``friction.thermodynamic_length`` is the length to trust.
-    straight : FrictionResult
+    straight : Friction
         The same along the straight line, for comparison.
     grid : tuple of (ndarray, ndarray)
         The grid on which zeta was computed and interpolated (bicubic).
@@ -60,8 +60,8 @@ class Geodesic:
     points: np.ndarray
     path: Path
     length_estimate: float
-    friction: FrictionResult
-    straight: FrictionResult
+    friction: Friction
+    straight: Friction
     grid: tuple[np.ndarray, np.ndarray]
     touches_bounds: bool
 

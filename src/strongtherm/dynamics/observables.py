@@ -2,7 +2,7 @@
 
 :class:`Recorder` takes the integrator's samples (t, Psi, W, lambda(t)) one at a time, in the
 spirit of qutip's ``Result.add``, and fills the time series of
-:class:`~strongtherm.dynamics.DriveResult` (units: energy, nats):
+:class:`~strongtherm.dynamics.Drive` (units: energy, nats):
 
 * the universe energy Tr[C h(t)] - Tr[C_0 h(0)] (the check of W_ext in a closed universe);
 * <H_S>, <H_SR> and the alpha-partitions <H_S + alpha H_SR> (Kumar, Webb & Stafford 2024,
@@ -154,7 +154,7 @@ class Recorder:
         return mf.F_S
 
     def finish(self) -> dict[str, Any]:
-        """The time series as :class:`~strongtherm.dynamics.DriveResult` fields (by name).
+        """The time series as :class:`~strongtherm.dynamics.Drive` fields (by name).
 
         Warns (RankDeficientWarning) if the reduced state was rank deficient at some output time.
         """

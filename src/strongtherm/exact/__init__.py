@@ -18,14 +18,14 @@ from .composite import Composite
 from .linalg import frechet_log, partial_trace
 from .meanforce import (
     DEFINITIONS,
-    EquilibriumResult,
+    Equilibrium,
     ExactOptions,
     RankDeficientWarning,
     equilibria,
     equilibrium,
 )
 from .quench import (
-    QuenchResult,
+    Quench,
     SecondLawAudit,
     SecondLawRow,
     interaction_quench,
@@ -36,9 +36,9 @@ from .quench import (
 __all__ = [
     "DEFINITIONS",
     "Composite",
-    "EquilibriumResult",
+    "Equilibrium",
     "ExactOptions",
-    "QuenchResult",
+    "Quench",
     "RankDeficientWarning",
     "SecondLawAudit",
     "SecondLawRow",

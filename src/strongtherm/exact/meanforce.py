@@ -42,7 +42,7 @@ from .linalg import frechet_log, gibbs_weights, reduced_weighted_sums
 
 __all__ = [
     "DEFINITIONS",
-    "EquilibriumResult",
+    "Equilibrium",
     "ExactOptions",
     "RankDeficientWarning",
     "bare_gibbs",
@@ -75,7 +75,7 @@ def check_beta(beta: Any) -> float:
 
 
 @dataclass(frozen=True, eq=False)
-class EquilibriumResult:
+class Equilibrium:
     """Mean-force quantities of the global Gibbs state at inverse temperature ``beta``.
 
     Attributes
@@ -148,7 +148,7 @@ class EquilibriumResult:
     def _repr_html_(self) -> str:
         rows = [(key, self.U[key], self.entropy[key]) for key in DEFINITIONS]
         return html_table(
-            "EquilibriumResult: mean-force energies and entropies (Davoudi et al. Eqs. 10, 11, 13, 33)",
+            "Equilibrium: mean-force energies and entropies (Davoudi et al. Eqs. 10, 11, 13, 33)",
             ("definition", "U", "S [nats]"),
             rows,
             {"beta": self.beta, "(d_S, d_R)": self.dims, "F_S": self.F_S, "rank deficient": self.rank_deficient},
@@ -158,7 +158,7 @@ class EquilibriumResult:
         d_S, d_R = self.dims
         U = ", ".join(f"{k}={v:.6g}" for k, v in self.U.items())
         extra = ", rank deficient" if self.rank_deficient else ""
-        return f"EquilibriumResult(beta={self.beta:g}, d_S={d_S}, d_R={d_R}, F_S={self.F_S:.6g}, U: {U}{extra})"
+        return f"Equilibrium(beta={self.beta:g}, d_S={d_S}, d_R={d_R}, F_S={self.F_S:.6g}, U: {U}{extra})"
 
 
 def bare_gibbs(H: np.ndarray, beta: float) -> tuple[float, float]:
@@ -209,7 +209,7 @@ def progress_for(model: Composite, progress: bool | None) -> bool | None:
 
 def equilibrium(
     model: Composite, *, beta: float, options: ExactOptions | None = None, progress: bool | None = None
-) -> EquilibriumResult:
+) -> Equilibrium:
     """Mean-force Hamiltonian, energy operator, free energy and internal energies (Eqs. 3-13, 33).
 
     Parameters
@@ -226,7 +226,7 @@ def equilibrium(
 
     Returns
     -------
-    EquilibriumResult
+    Equilibrium
 
     Raises
     ------
@@ -276,7 +276,7 @@ def equilibria(
     *,
     options: ExactOptions | None = None,
     progress: bool | None = None,
-) -> tuple[EquilibriumResult, ...]:
+) -> tuple[Equilibrium, ...]:
     """:func:`equilibrium` at many inverse temperatures from ONE eigendecomposition of ``H``.
 
     A beta scan of the exact engine costs one ``eigh`` of the d x d Hamiltonian plus, per beta,
@@ -296,7 +296,7 @@ def equilibria(
 
     Returns
     -------
-    tuple of EquilibriumResult
+    tuple of Equilibrium
         One per beta, in the given order.
     """
     _check_model(model)
@@ -323,7 +323,7 @@ def equilibrium_unchecked(
     reservoir: tuple[float, float] | None = None,
     *,
     spectrum: _Spectrum | None = None,
-) -> EquilibriumResult:
+) -> Equilibrium:
     """:func:`equilibrium` after validation; ``reservoir = (ln Z_R, U_R^0)`` and ``spectrum``
     (the eigendecomposition of ``H``) if already known.
 
@@ -348,7 +348,7 @@ def equilibrium_unchecked(
             f"the reduced Gibbs state pi_S is rank deficient: {int(np.sum(~keep))} of {d_S} eigenvalues of "
             f"Tr_R e^(-beta H) are below {options.support_rtol:g} x the largest (beta={beta:g}); H*_S has "
             "infinite eigenvalues there, so H_star and E_star are given on the support of pi_S "
-            "(zero on its kernel, see EquilibriumResult.support)",
+            "(zero on its kernel, see Equilibrium.support)",
             RankDeficientWarning,
             stacklevel=3,
         )
@@ -378,7 +378,7 @@ def equilibrium_unchecked(
     entropy = {k: beta * (u - F_S) for k, u in U.items()}
     for arr in (rho_S, H_star, E_star, Ux, E, vectors, p):
         arr.setflags(write=False)
-    return EquilibriumResult(
+    return Equilibrium(
         beta=beta,
         dims=(d_S, d_R),
         rho_S=rho_S,
@@ -401,7 +401,7 @@ def equilibrium_unchecked(
     )
 
 
-def _as_qobj(model: Composite, result: EquilibriumResult) -> EquilibriumResult:
+def _as_qobj(model: Composite, result: Equilibrium) -> Equilibrium:
     """QuTiP in, QuTiP out: rho_S, H_star, E_star as Qobj with the system's tensor factors when
     the model was built from Qobj (``model.qobj_dims``); otherwise ``result`` unchanged."""
     if model.qobj_dims is None:

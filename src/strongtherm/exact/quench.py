@@ -40,7 +40,7 @@ from .composite import Composite
 from .linalg import as_array
 from .meanforce import (
     DEFINITIONS,
-    EquilibriumResult,
+    Equilibrium,
     ExactOptions,
     bare_gibbs,
     check_beta,
@@ -49,7 +49,7 @@ from .meanforce import (
 )
 
 __all__ = [
-    "QuenchResult",
+    "Quench",
     "QuenchThermodynamics",
     "SecondLawAudit",
     "SecondLawRow",
@@ -60,7 +60,7 @@ __all__ = [
 
 
 @dataclass(frozen=True, eq=False, repr=False)  # keep the base class's short __repr__
-class QuenchResult(QuenchThermodynamics):
+class Quench(QuenchThermodynamics):
     """Work, heat, free-energy and entropy change of a quench A -> B at inverse temperature ``beta``.
 
     Attributes
@@ -99,7 +99,7 @@ def _classify(A: Composite, B: Composite) -> str:
     )
 
 
-def _expectation_in_gibbs(eq: EquilibriumResult, op: np.ndarray) -> float:
+def _expectation_in_gibbs(eq: Equilibrium, op: np.ndarray) -> float:
     """``Tr[op pi_SR]`` for a full operator, over the eigenvectors that carry weight only."""
     used = eq.weights > 0.0
     V = eq.vectors if np.all(used) else eq.vectors[:, used]
@@ -109,13 +109,13 @@ def _expectation_in_gibbs(eq: EquilibriumResult, op: np.ndarray) -> float:
     return float(np.dot(eq.weights[used], diag) / np.sum(eq.weights))
 
 
-def _gibbs_matrix(eq: EquilibriumResult) -> np.ndarray:
+def _gibbs_matrix(eq: Equilibrium) -> np.ndarray:
     used = eq.weights > 0.0
     V = eq.vectors[:, used]
     return (V * (eq.weights[used] / np.sum(eq.weights))) @ V.conj().T
 
 
-def _leaks_out_of_support(rho: np.ndarray, eq: EquilibriumResult, tol: float) -> bool:
+def _leaks_out_of_support(rho: np.ndarray, eq: Equilibrium, tol: float) -> bool:
     """True if ``rho`` has weight outside the support of ``eq.rho_S`` (then ``Tr H* rho = +inf``)."""
     if not eq.rank_deficient:
         return False
@@ -124,18 +124,18 @@ def _leaks_out_of_support(rho: np.ndarray, eq: EquilibriumResult, tol: float) ->
     return float(np.real(np.trace(rho))) - inside > tol
 
 
-def _side(name: str, item: Any) -> tuple[Composite, EquilibriumResult | None]:
+def _side(name: str, item: Any) -> tuple[Composite, Equilibrium | None]:
     """A quench side given as a model, or as its equilibrium already computed."""
-    if isinstance(item, EquilibriumResult):
+    if isinstance(item, Equilibrium):
         return item.model, item
     if isinstance(item, Composite):
         return item, None
     raise TypeError(
-        f"{name} must be a strongtherm.exact.Composite or its EquilibriumResult, got {type(item).__name__}"
+        f"{name} must be a strongtherm.exact.Composite or its Equilibrium, got {type(item).__name__}"
     )
 
 
-def _common_beta(beta: Any, given: list[EquilibriumResult]) -> float:
+def _common_beta(beta: Any, given: list[Equilibrium]) -> float:
     """``beta`` as given, or the equilibria's; they must agree (one temperature per quench)."""
     betas = {eq.beta for eq in given}
     if beta is None:
@@ -151,15 +151,15 @@ def _common_beta(beta: Any, given: list[EquilibriumResult]) -> float:
 
 
 def quench(
-    A: Composite | EquilibriumResult,
-    B: Composite | EquilibriumResult,
+    A: Composite | Equilibrium,
+    B: Composite | Equilibrium,
     *,
     beta: float | None = None,
     final: Literal["equilibrium", "unitary"] | None = None,
     t_f: Any = None,
     options: ExactOptions | None = None,
     progress: bool | None = None,
-) -> QuenchResult:
+) -> Quench:
     """Sudden quench ``H^A -> H^B`` from the Gibbs state of ``H^A`` (Davoudi et al. Sec. V, Table 1).
 
     Parameters
@@ -184,7 +184,7 @@ def quench(
 
     Returns
     -------
-    QuenchResult
+    Quench
 
     Raises
     ------
@@ -267,7 +267,7 @@ def quench(
                 heat[key] = float(heat[key])
         entropy_change = None
 
-    return QuenchResult(
+    return Quench(
         A=eqA,
         B=eqB,
         beta=beta,
@@ -283,7 +283,7 @@ def quench(
     )
 
 
-def _evolve_reduced(eqA: EquilibriumResult, eqB: EquilibriumResult, times: np.ndarray) -> tuple[np.ndarray, float]:
+def _evolve_reduced(eqA: Equilibrium, eqB: Equilibrium, times: np.ndarray) -> tuple[np.ndarray, float]:
     """``Tr_R[e^{-i H^B t} pi_SR^A e^{i H^B t}]`` for each ``t``, and ``Tr[H^B rho(t)]`` (conserved).
 
     In the eigenbasis of ``H^B`` the state only picks up phases ``e^{-i (E_i - E_j) t}``.
@@ -302,7 +302,7 @@ def _evolve_reduced(eqA: EquilibriumResult, eqB: EquilibriumResult, times: np.nd
     return (out[0] if times.ndim == 0 else out), energy_after
 
 
-def system_quench(model: Composite, H_S_B: Any, *, beta: float, **kwargs: Any) -> QuenchResult:
+def system_quench(model: Composite, H_S_B: Any, *, beta: float, **kwargs: Any) -> Quench:
     """System quench ``H_S^A -> H_S^B`` with ``H_R`` and ``V`` fixed (Eq. 14); ``model`` is state A."""
     H_S_B = check_hermitian("H_S_B", as_array(H_S_B))
     if H_S_B.shape != model.H_S.shape:
@@ -312,7 +312,7 @@ def system_quench(model: Composite, H_S_B: Any, *, beta: float, **kwargs: Any) -
 
 def interaction_quench(
     model: Composite, *, beta: float, lam_A: float = 0.0, lam_B: float = 1.0, **kwargs: Any
-) -> QuenchResult:
+) -> Quench:
     """Interaction quench ``H_S + H_R + lam_A V -> H_S + H_R + lam_B V`` (Eq. 15; the paper: 0 -> 1)."""
     lam_A = check_real("lam_A", lam_A)
     lam_B = check_real("lam_B", lam_B)
@@ -320,7 +320,7 @@ def interaction_quench(
 
 
 
-def _plain_arrays(eq: EquilibriumResult) -> EquilibriumResult:
+def _plain_arrays(eq: Equilibrium) -> Equilibrium:
     """An equilibrium given by the user may hold Qobj operators (QuTiP in, QuTiP out): compute
     with their arrays."""
     if not any(is_qobj(getattr(eq, name)) for name in ("rho_S", "H_star", "E_star")):

@@ -56,7 +56,7 @@ from .reservoirs import TightBindingChain
 from .system import OpenSystem
 from .universe import Universe
 
-__all__ = ["FiniteChainRegion", "FiniteChainResult", "equilibrium", "universe_hamiltonian"]
+__all__ = ["FiniteChainEquilibrium", "FiniteChainRegion", "equilibrium", "universe_hamiltonian"]
 
 
 #: The finite chain's regions are the engine's :class:`~strongtherm.core.results.RegionState`
@@ -65,7 +65,7 @@ FiniteChainRegion = RegionState
 
 
 @dataclass(frozen=True)
-class FiniteChainResult(PartitionedState):
+class FiniteChainEquilibrium(PartitionedState):
     """Equilibrium of system + finite chains at (T, mu); fields mirror the engine's result.
 
     Attributes
@@ -112,7 +112,7 @@ class FiniteChainResult(PartitionedState):
     def __repr__(self) -> str:
         p = ", ".join(f"{k}={v:g}" for k, v in self.params.items())
         return (
-            f"FiniteChainResult({self.model.name}; {p}; T={self.bath.T:g}, mu={self.bath.mu:g}; "
+            f"FiniteChainEquilibrium({self.model.name}; {p}; T={self.bath.T:g}, mu={self.bath.mu:g}; "
             f"L={self.L}, n_average={self.n_average})\n  system:    {self.system}\n  reservoir: {self.reservoir}"
         )
 
@@ -236,7 +236,7 @@ def _solve_one(
 
 def equilibrium(
     model: OpenSystem, bath: Bath, L: int, *, n_average: int = 1, **params: float
-) -> FiniteChainResult:
+) -> FiniteChainEquilibrium:
     """Quasistatic equilibrium of ``model`` with every chain cut to ``L`` sites (exact diagonalization).
 
     Parameters
@@ -254,7 +254,7 @@ def equilibrium(
 
     Returns
     -------
-    FiniteChainResult
+    FiniteChainEquilibrium
 
     Raises
     ------
@@ -296,7 +296,7 @@ def equilibrium(
 
     system = mean("system")
     reservoir = mean("reservoir")
-    return FiniteChainResult(
+    return FiniteChainEquilibrium(
         model=model,
         bath=bath,
         params=resolved,

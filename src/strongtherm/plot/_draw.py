@@ -25,9 +25,9 @@ __all__ = ["can_draw", "draw"]
 def _drawers() -> list[tuple[type, Callable[[Any], Any]]]:
     """Result type -> the plot that shows it (a Dataset only once xarray is loaded: none exists before)."""
     table: list[tuple[type, Callable[[Any], Any]]] = [
-        (dynamics.DriveResult, drive_overview),
+        (dynamics.Drive, drive_overview),
         (negf.QuasistaticProcess, path_works),
-        (exact.QuenchResult, second_law),
+        (exact.Quench, second_law),
         (gaussian.FermionicQuench, second_law),
         (exact.SecondLawAudit, second_law),
     ]
@@ -57,7 +57,7 @@ def can_draw(result: Any) -> bool:
 def draw(result: Any) -> Axes:
     """The standard plot of a result, chosen by its type.
 
-    ``QuasistaticProcess`` -> :func:`path_works`; ``QuenchResult``, ``FermionicQuench`` or
+    ``QuasistaticProcess`` -> :func:`path_works`; ``Quench``, ``FermionicQuench`` or
     ``SecondLawAudit`` -> :func:`second_law`; a sweep ``xarray.Dataset`` -> :func:`sweep_overview`
     (curves for a 1-D grid, maps for a 2-D grid, maps per slice beyond), or for a steady-state
     sweep over ``bias`` :func:`transport_overview` (I-V, conductance map, power-efficiency loop).

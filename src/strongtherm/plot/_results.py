@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import exact, gaussian
-from ..dynamics import DriveResult
+from ..dynamics import Drive
 from ._style import ENERGY, ENTROPY, new_axes, new_figure, parameter_label, with_unit
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -133,7 +133,7 @@ def path_works(
 
 
 def _is_quench(result: Any) -> bool:
-    return isinstance(result, exact.QuenchResult | gaussian.FermionicQuench)
+    return isinstance(result, exact.Quench | gaussian.FermionicQuench)
 
 
 def second_law(audit: Any, *, ax: Axes | None = None, title: str | None = None) -> Axes:
@@ -147,7 +147,7 @@ def second_law(audit: Any, *, ax: Axes | None = None, title: str | None = None) 
     ----------
     audit
         A :class:`strongtherm.exact.SecondLawAudit` (``quench.second_law()``); a
-        :class:`strongtherm.exact.QuenchResult` is accepted and its ``second_law()`` used.
+        :class:`strongtherm.exact.Quench` is accepted and its ``second_law()`` used.
     ax
         Axes to draw on (default: a new figure).
     title
@@ -361,7 +361,7 @@ def drive_overview(run: Any, *, title: str | None = None) -> Any:
     Parameters
     ----------
     run
-        A :class:`strongtherm.dynamics.DriveResult`.
+        A :class:`strongtherm.dynamics.Drive`.
     title
         Overrides the title.
 
@@ -370,8 +370,8 @@ def drive_overview(run: Any, *, title: str | None = None) -> Any:
     numpy.ndarray of Axes
         The two Axes.
     """
-    if not isinstance(run, DriveResult):
-        raise TypeError(f"run must be a strongtherm.dynamics.DriveResult, got {type(run).__name__}")
+    if not isinstance(run, Drive):
+        raise TypeError(f"run must be a strongtherm.dynamics.Drive, got {type(run).__name__}")
     _, axes = new_figure(1, 2, figsize=(11.0, 4.2), layout="constrained")
     left, right = axes
     t = run.times

@@ -1,7 +1,7 @@
 """State functions versus a parameter: :func:`state_functions`, for lists of results and sweeps.
 
 A list of equilibrium results of either engine is read through a small reader per result type
-(:class:`strongtherm.negf.Equilibrium`, :class:`strongtherm.exact.EquilibriumResult`); a sweep
+(:class:`strongtherm.negf.Equilibrium`, :class:`strongtherm.exact.Equilibrium`); a sweep
 :class:`xarray.Dataset` through its coordinates and data variables. Curves of one unit share an
 Axes, so energies, entropies and particle numbers are never drawn against one scale.
 """
@@ -74,7 +74,7 @@ class _NegfStates:
 
 
 class _ExactStates:
-    """How :func:`state_functions` reads a list of :class:`strongtherm.exact.EquilibriumResult`."""
+    """How :func:`state_functions` reads a list of :class:`strongtherm.exact.Equilibrium`."""
 
     defaults = ("U_diff", "U_H*", "U_E*", "F_S")
 
@@ -91,7 +91,7 @@ class _ExactStates:
         if x == "beta":
             return float(result.beta)
         raise ValueError(
-            f"x={x!r}: an exact EquilibriumResult knows only 'beta'; pass the parameter values as an array, "
+            f"x={x!r}: an exact Equilibrium knows only 'beta'; pass the parameter values as an array, "
             "e.g. x=np.linspace(...), and name them with xlabel="
         )
 
@@ -103,7 +103,7 @@ class _ExactStates:
 
 
 #: result type -> how to read it
-_STATE_READERS: dict[type, Any] = {negf.Equilibrium: _NegfStates, exact.EquilibriumResult: _ExactStates}
+_STATE_READERS: dict[type, Any] = {negf.Equilibrium: _NegfStates, exact.Equilibrium: _ExactStates}
 
 
 def _reader_of(result: Any) -> Any:
@@ -111,7 +111,7 @@ def _reader_of(result: Any) -> Any:
         if cls in _STATE_READERS:
             return _STATE_READERS[cls]
     raise TypeError(
-        "results must be strongtherm.negf.Equilibrium or strongtherm.exact.EquilibriumResult objects "
+        "results must be strongtherm.negf.Equilibrium or strongtherm.exact.Equilibrium objects "
         f"(or an xarray.Dataset from st.sweep), got {type(result).__name__}"
     )
 
@@ -177,7 +177,7 @@ def state_functions(
     ----------
     results
         A sequence of :class:`strongtherm.negf.Equilibrium` or of
-        :class:`strongtherm.exact.EquilibriumResult` (one per parameter value), or an
+        :class:`strongtherm.exact.Equilibrium` (one per parameter value), or an
         :class:`xarray.Dataset` from ``st.sweep`` (scalar data variables over coordinates).
     x
         The parameter on the x axis: a model parameter name (``"eps_s"``), ``"T"``, ``"mu"`` or
