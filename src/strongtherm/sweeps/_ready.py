@@ -97,17 +97,14 @@ def _describe_builder(build: Callable[..., Any]) -> str:
 
 # --------------------------------------------------------------------------- Green's-function engine
 @dataclass(frozen=True)
-class NegfEquilibrium:
-    """``st.negf.equilibrium(model, bath, **point).to_dict(alphas)`` at each grid point.
-
-    Grid keys: the model's parameters, and ``T`` or ``mu`` (replacing the bath's).
-    """
+class _ModelInOneBath:
+    """What every computation of one model in one bath shares: its grid keys (the model's
+    parameters and ``T``, ``mu``), the split of a grid point into a bath and parameters, and the
+    check of a point against the model's domain."""
 
     model: OpenSystem
     bath: Bath
     fixed: Mapping[str, float] = field(default_factory=dict)
-    alphas: tuple[float, ...] = ()
-    options: QuadratureOptions | None = None
 
     def __post_init__(self) -> None:
         check_model_and_bath(self.model, self.bath)
@@ -115,7 +112,6 @@ class NegfEquilibrium:
         if clash:
             raise ValueError(f"model parameter(s) {sorted(clash)} clash with the bath's T, mu in a sweep grid")
         object.__setattr__(self, "fixed", _check_fixed(self.fixed, self.model.parameter_names, self.model.name))
-        object.__setattr__(self, "alphas", _check_alphas(self.alphas))
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -124,10 +120,6 @@ class NegfEquilibrium:
     def units(self, name: str) -> str:
         """Unit code of the grid key ``name`` (``strongtherm.core.quantities.UNITS``)."""
         return _unit_of(name)
-
-    @property
-    def label(self) -> str:
-        return f"equilibrium of {self.model.name}"
 
     def _split(self, point: Mapping[str, float]) -> tuple[Bath, dict[str, float]]:
         bath = self.bath
@@ -140,6 +132,25 @@ class NegfEquilibrium:
         """Raise ``ValueError`` (naming the parameter) if ``point`` is outside the model's domain."""
         _, params = self._split(point)
         self.model.resolve(params)
+
+
+@dataclass(frozen=True)
+class NegfEquilibrium(_ModelInOneBath):
+    """``st.negf.equilibrium(model, bath, **point).to_dict(alphas)`` at each grid point.
+
+    Grid keys: the model's parameters, and ``T`` or ``mu`` (replacing the bath's).
+    """
+
+    alphas: tuple[float, ...] = ()
+    options: QuadratureOptions | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "alphas", _check_alphas(self.alphas))
+
+    @property
+    def label(self) -> str:
+        return f"equilibrium of {self.model.name}"
 
     def __call__(self, **point: float) -> dict[str, float]:
         bath, params = self._split(point)
@@ -312,48 +323,22 @@ class NegfSteadyState:
 
 
 @dataclass(frozen=True)
-class NegfLinearResponse:
+class NegfLinearResponse(_ModelInOneBath):
     """``st.negf.linear_response(model, bath, **point).to_dict()`` at each grid point (two reservoirs).
 
     Grid keys: the model's parameters, and ``T`` or ``mu`` (replacing the bath's).
     """
 
-    model: OpenSystem
-    bath: Bath
-    fixed: Mapping[str, float] = field(default_factory=dict)
     options: QuadratureOptions | None = None
 
     def __post_init__(self) -> None:
-        check_model_and_bath(self.model, self.bath)
+        super().__post_init__()
         if len(self.model.reservoirs) != 2:
             raise ValueError(f"linear response needs exactly two reservoirs; {self.model.name} has {len(self.model.reservoirs)}")
-        clash = set(self.model.parameter_names) & set(_BATH_KEYS)
-        if clash:
-            raise ValueError(f"model parameter(s) {sorted(clash)} clash with the bath's T, mu in a sweep grid")
-        object.__setattr__(self, "fixed", _check_fixed(self.fixed, self.model.parameter_names, self.model.name))
-
-    @property
-    def parameters(self) -> tuple[str, ...]:
-        return (*self.model.parameter_names, *_BATH_KEYS)
-
-    def units(self, name: str) -> str:
-        """Unit code of the grid key ``name`` (``strongtherm.core.quantities.UNITS``)."""
-        return _unit_of(name)
 
     @property
     def label(self) -> str:
         return f"linear response of {self.model.name}"
-
-    def _split(self, point: Mapping[str, float]) -> tuple[Bath, dict[str, float]]:
-        bath = self.bath
-        if any(k in point for k in _BATH_KEYS):
-            bath = Bath(T=point.get("T", bath.T), mu=point.get("mu", bath.mu))
-        return bath, {**self.fixed, **{k: v for k, v in point.items() if k not in _BATH_KEYS}}
-
-    def check(self, point: Mapping[str, float]) -> None:
-        """Raise ``ValueError`` (naming the parameter) if ``point`` is outside the model's domain."""
-        _, params = self._split(point)
-        self.model.resolve(params)
 
     def __call__(self, **point: float) -> dict[str, float]:
         bath, params = self._split(point)
