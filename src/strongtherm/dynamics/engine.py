@@ -49,6 +49,7 @@ from ..core.threads import single_threaded_blas
 from ..core.validation import check_integer, check_real
 from ..core.warnings import BoundStateWarning, RankDeficientWarning
 from ..gaussian.meanforce import mean_force, mean_force_from_hamiltonian
+from ..negf.evaluated import evaluate
 from ..negf.spectral import bound_states
 from ..negf.system import OpenSystem, check_model_and_bath, check_path
 from ..negf.universe import LORENTZIAN_CUTOFF, Universe
@@ -287,9 +288,11 @@ def _check_step(universe: Universe, start: dict[str, float], dt: float | None) -
 def _bound_states_along(model: OpenSystem, protocol: Protocol, nodes: int = 17) -> tuple[tuple[float, tuple[float, ...]], ...]:
     """(s, energies) of the bound states at path nodes; a BoundStateWarning when there is one."""
     s_values = np.union1d(np.linspace(0.0, 1.0, nodes), np.asarray(protocol.path.breakpoints))
+    # the nodes evaluated once, together (an affine model: one stacked product, no per-point checks)
+    evaluated = evaluate(model, model.resolve_along(protocol.path, s_values), 0.0)
     found = []
-    for s, p in zip(s_values, model.resolve_along(protocol.path, s_values), strict=True):
-        energies = tuple(b.energy for b in bound_states(model, p))
+    for i, s in enumerate(s_values):
+        energies = tuple(b.energy for b in bound_states(evaluated.point(i)))
         if energies:
             found.append((float(s), energies))
     if found:

@@ -127,7 +127,7 @@ class Recorder:
         self.N_S[i] = float(np.real(np.trace(Cl[:n, :n])))
         self.W_ext[i] = W
         self.S_S[i] = gaussian_entropy(Cl[:n, :n])
-        F_t = self._free_energy(universe.dense(p), Cl[:n, :n], p, i)
+        F_t = self._free_energy(universe.dense(p, B), Cl[:n, :n], p, i)
         self.dF[i] = F_t - self.F_A
         if self.entropy:
             C = (P * f) @ P.conj().T  # the one dense product per output time (never in the time loop)

@@ -336,13 +336,14 @@ class Universe:
                 B[:n, s] += rate * dV[0].conj()
         return B
 
-    def dense(self, params: Mapping[str, float]) -> np.ndarray:
+    def dense(self, params: Mapping[str, float], block: np.ndarray | None = None) -> np.ndarray:
         """The full one-body Hamiltonian, shape (size, size), complex (dense: outside a time loop only).
 
-        Coupling blocks h[chain_r surface, S] = V_r, h[S, chain_r surface] = V_r^dagger.
+        Coupling blocks h[chain_r surface, S] = V_r, h[S, chain_r surface] = V_r^dagger. ``block``:
+        :meth:`block` at ``params`` when the caller has it already (the model is not called again).
         """
         h = self.h_fixed.toarray()
-        h[np.ix_(self.ext, self.ext)] += self.block(params)
+        h[np.ix_(self.ext, self.ext)] += self.block(params) if block is None else block
         return h
 
     def apply(self, block: np.ndarray, X: np.ndarray) -> np.ndarray:
