@@ -332,3 +332,25 @@ def test_bias_gate_sweep_equals_direct_steady_states():
         st.sweeps.negf_steady_state(model, baths[:1])
     with pytest.raises(ValueError, match="T_7"):
         st.sweep(compute, {"T_7": [0.1]}, processes=1, progress=False)
+
+
+def test_one_level_road_equals_the_matrix_road(monkeypatch):
+    # one level in numbers (the fast road) against the same model through the matrix road, with
+    # mixed reservoir kinds, the state included (1e-12: both integrate the same functions to 1e-11
+    # tolerance on the same panels, so they differ by rounding and refinement only)
+    reservoirs = [st.negf.TightBindingChain(t0=1.2), st.negf.LorentzianBand(W=2.0, e0=0.3), st.negf.WideBand(D=6.0)]
+    model = level_between(reservoirs)
+    params = {"eps": 0.15, "V0": 0.5, "V1": 0.4, "V2": 0.3}
+    baths = [st.Bath(T=0.07, mu=0.2), st.Bath(T=0.03, mu=-0.1), st.Bath(T=0.1, mu=0.05)]
+    fast = transport.steady_state(model, baths, state=False, **params)
+    monkeypatch.setattr(transport, "_one_level_couplings", lambda point: None)
+    matrix = transport.steady_state(model, baths, state=False, **params)
+    assert np.max(np.abs(fast.particle_current - matrix.particle_current)) < 1e-12
+    assert np.max(np.abs(fast.energy_current - matrix.energy_current)) < 1e-12
+    # the state's corrections too (chain and flat band: the equilibrium reference's pole road)
+    model = level_between([st.negf.TightBindingChain(t0=1.2), st.negf.WideBand(D=6.0)])
+    params = {"eps": 0.15, "V0": 0.5, "V1": 0.3}
+    matrix = transport.steady_state(model, baths[:2], **params)
+    monkeypatch.undo()
+    fast = transport.steady_state(model, baths[:2], **params)
+    assert abs(fast.N_S - matrix.N_S) < 1e-12 and abs(fast.expectation_H_SR - matrix.expectation_H_SR) < 1e-12

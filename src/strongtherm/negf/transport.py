@@ -45,7 +45,7 @@ from ..core.validation import ArgumentTypeError, check_integer
 from ..core.warnings import BoundStateWarning, NumericsError
 from ..thermal import Bath, check_bath
 from .greens import system_greens_function
-from .integrate import DEFAULT_OPTIONS, QuadratureOptions, gauss_kronrod_panels
+from .integrate import DEFAULT_OPTIONS, GAUSS_KRONROD_15, QuadratureOptions, gauss_kronrod_panels
 from .partition import equilibrium
 from .spectral import bound_states
 from .system import ModelPoint, OpenSystem
@@ -178,28 +178,127 @@ def _segments(point: ModelPoint, window: tuple[float, float]) -> list[tuple[floa
     return [(max(a, lo), min(b, hi)) for a, b in point.continuum if min(b, hi) > max(a, lo)]
 
 
+#: Panels grow geometrically away from each feature: edges at x0 +- d 2^k (d its distance to the
+#: nearest singularity off the axis). Every panel then sees its nearest singularity at least one
+#: half-width beyond its own end, so GK15 converges to ~1e-12 on the first sweep (Bernstein
+#: ellipse rho >= 2 + sqrt 5 away from the feature, ~4.4 beside it).
+_GRADING = 2.0
+#: Toward a band edge (a branch point on the axis) the panels shrink by this factor, down to
+#: _EDGE_DEPTH of the segment's width: the 1/sqrt edge then holds an error below 1e-12.
+_EDGE_RATIO, _EDGE_DEPTH = 0.25, 1e-11
+#: Up to this many panels, the first sweep is one call of the integrand (memory ~ 15 x panels x
+#: components x 16 B, a few MB); more go to the adaptive rule's memory-bounded chunks.
+_SWEEP_PANELS = 2000
+
+
+def _resonances(point: ModelPoint, centre: float) -> np.ndarray:
+    """Complex poles of G_S near the axis: eigenvalues of h_S + Sigma(e) at their own real parts
+    (two fixed-point steps from ``centre``; close enough to grade panels, the adaptive rule
+    refines what is off)."""
+    strengths = _one_level_couplings(point)
+    if strengths is not None:  # one level: lambda = eps + sum_r |V_r|^2 g_r(Re lambda), in numbers
+        lam1 = complex(centre)
+        for _ in range(3):
+            lam1 = complex(point.h_S[0, 0]) + sum(
+                s * complex(res.surface_greens_function(np.array([lam1.real + 0j]))[0, 0, 0])
+                for s, res in zip(strengths, point.reservoirs, strict=True))
+        return np.array([lam1])
+    lam = np.linalg.eigvals(point.h_S + point.self_energy(np.array(centre, dtype=complex)))
+    for _ in range(2):
+        moved = np.linalg.eigvals(point.h_S + point.self_energy(lam.real.astype(complex)))  # (n, n) at each Re(lambda)
+        lam = moved[np.arange(lam.size), np.argmin(np.abs(moved - lam[:, None]), axis=1)]
+    return lam
+
+
+def _graded(x0: float, d: float, lo: float, hi: float) -> list[float]:
+    """Edges x0 +- d 2^k (k = -1, 0, 1, ...) inside [lo, hi], and x0."""
+    edges = [x0]
+    step = 0.5 * d
+    while x0 - step > lo or x0 + step < hi:
+        edges += [x0 - step, x0 + step]
+        step *= _GRADING
+    return [x for x in edges if lo < x < hi]
+
+
 def _break_points(point: ModelPoint, segments: list[tuple[float, float]], baths: Sequence[Bath]) -> np.ndarray:
-    """Panel edges: the segments, the chemical potentials and the resonances of G_S (positions of
-    the complex eigenvalues of h_S + Sigma(e) near e, at distances 0, 1, 4 and 16 widths), each
-    segment cut into at least 8 panels so that no feature of width ~T is missed."""
-    edges: list[float] = []
+    """Panel edges sized by analyticity: graded meshes around every chemical potential (the Fermi
+    functions' poles stand pi T off the axis), every resonance of G_S (|Im| of its pole off the
+    axis) and toward every band edge inside the window (a branch point on the axis)."""
     centre = float(np.mean([b.mu for b in baths]))
-    eig = np.linalg.eigvals(point.h_S + point.self_energy(np.array(centre, dtype=complex)))
+    features = [(b.mu, np.pi * b.T) for b in baths]
+    features += [(float(lam.real), max(abs(float(lam.imag)), 1e-12 * (1.0 + abs(lam.real)))) for lam in _resonances(point, centre)]
+    edges: list[float] = []
     for lo, hi in segments:
-        cuts = list(np.linspace(lo, hi, 9))
-        cuts += [b.mu for b in baths]
-        for lam in eig:
-            width = max(abs(lam.imag), 1e-300)
-            cuts += [lam.real + k * width for k in (-16.0, -4.0, -1.0, 0.0, 1.0, 4.0, 16.0)]
-        edges += [x for x in cuts if lo <= x <= hi]
+        width = hi - lo
+        edges += [lo, hi]
+        for x0, d in features:
+            if lo - 8 * d < x0 < hi + 8 * d:
+                edges += _graded(min(max(x0, lo), hi), d, lo, hi)
+        for edge, inward in ((lo, 1.0), (hi, -1.0)):
+            if any(edge == a or edge == b for a, b in point.continuum):  # a band edge, not the window's cut
+                k = width * 0.5
+                while k > _EDGE_DEPTH * width:
+                    edges.append(edge + inward * k)
+                    k *= _EDGE_RATIO
     return np.unique(np.asarray(edges, dtype=float))
 
 
 def _integrate(func: Any, points: np.ndarray, options: QuadratureOptions, what: str) -> tuple[np.ndarray, np.ndarray]:
-    """Real parts and error estimates of the adaptive Gauss-Kronrod integrals over the panels
-    ``points`` (a gap between two bands is one more panel, where Gamma = 0 makes the integrand 0)."""
+    """Real parts and error estimates of the Gauss-Kronrod integrals over the panels ``points``.
+
+    The panels are sized by analyticity (:func:`_break_points`), so one GK15 sweep over all of them
+    in one call of ``func`` usually meets the tolerance; only when its error estimate (the Kronrod
+    - Gauss difference, summed over panels) does not, the adaptive rule
+    (:func:`~strongtherm.negf.integrate.gauss_kronrod_panels`) refines from the same panels, with
+    its budgets. A gap between two bands is one more panel, where Gamma = 0 makes the integrand 0.
+    """
+    rule = GAUSS_KRONROD_15
+    half = 0.5 * np.diff(points)
+    mid = 0.5 * (points[:-1] + points[1:])
+    if points.size - 1 <= _SWEEP_PANELS:
+        nodes = (mid[:, None] + half[:, None] * rule.nodes[None, :]).ravel()
+        values = np.asarray(func(nodes, np.repeat(half, rule.size) * np.tile(rule.weights_kronrod, half.size)))
+        values = values.reshape(half.size, rule.size, -1)
+        kronrod = np.einsum("j,pjk->pk", rule.weights_kronrod, values) * half[:, None]
+        gauss = np.einsum("j,pjk->pk", rule.weights_gauss, values) * half[:, None]
+        absolute = np.einsum("j,pjk->k", rule.weights_kronrod, np.abs(values) * half[:, None, None])
+        error = np.abs(kronrod - gauss).sum(axis=0)
+        floor = options.rounding_factor * float(np.finfo(float).eps) * absolute
+        if np.all(error <= np.maximum(options.atol, floor)):
+            return np.real(kronrod.sum(axis=0)), np.maximum(error, floor)
     result = gauss_kronrod_panels(func, points, options=options, what=what)
     return np.real(result.value), result.error
+
+
+def _one_level_couplings(point: ModelPoint) -> np.ndarray | None:
+    """|V_r|^2 of a one-level model whose every reservoir has one surface orbital (the common case:
+    every matrix a number, see :func:`_one_level_integrand`), else None."""
+    if point.n_levels != 1 or any(V.shape != (1, 1) for V in point.V):
+        return None
+    return np.array([abs(complex(V[0, 0])) ** 2 for V in point.V])
+
+
+def _one_level_integrand(
+    point: ModelPoint, strengths: np.ndarray, baths: Sequence[Bath], reference: int, state: bool, e: np.ndarray
+) -> np.ndarray:
+    """The steady-state integrand of one level in numbers: Sigma_r = |V_r|^2 g_r, G = 1/(e - eps -
+    sum Sigma), Gamma_r = -2 Im Sigma_r, T_ab = Gamma_a Gamma_b |G|^2, so the current from a is
+    Gamma_a |G|^2 (f_a Gamma - sum_b Gamma_b f_b); the same columns as the matrix road."""
+    sigmas = np.stack([s * res.surface_greens_function(e.astype(complex))[:, 0, 0]
+                       for s, res in zip(strengths, point.reservoirs, strict=True)])  # fmt: skip
+    G = 1.0 / (e - point.h_S[0, 0] - sigmas.sum(axis=0))
+    G2 = G.real**2 + G.imag**2
+    gammas = -2.0 * sigmas.imag
+    f = np.stack([_fermi(b, e) for b in baths])
+    # sum_b Gamma_b (f_a - f_b) with the differences taken first: exactly 0 between equal baths
+    current = gammas * G2 * np.einsum("be,abe->ae", gammas, f[:, None, :] - f[None, :, :])
+    columns = [current.T, (e * current).T]
+    if state:
+        delta = f - f[reference]
+        dC = G2 * (delta * gammas).sum(axis=0)
+        h_sr = 2.0 * np.real(sigmas.sum(axis=0) * dC + np.conj(G) * (delta * gammas).sum(axis=0))
+        columns += [dC[:, None], np.zeros((e.size, 1)), h_sr[:, None]]
+    return np.concatenate(columns, axis=1) / (2.0 * np.pi)
 
 
 @dataclass(frozen=True)
@@ -383,7 +482,11 @@ def steady_state(
     n = point.n_levels
     energies = _bound_state_check(point, ordered, reference) if state else ()
 
+    one_level = _one_level_couplings(point)
+
     def integrand(e: np.ndarray, _w: np.ndarray) -> np.ndarray:
+        if one_level is not None:
+            return _one_level_integrand(point, one_level, ordered, reference, state, e)
         G, sigmas = greens_and_self_energies(point, e)  # (E, n, n), (R, E, n, n)
         Gdag = np.swapaxes(G.conj(), -1, -2)
         gammas = level_widths(sigmas)
