@@ -354,3 +354,29 @@ def test_one_level_road_equals_the_matrix_road(monkeypatch):
     monkeypatch.undo()
     fast = transport.steady_state(model, baths[:2], **params)
     assert abs(fast.N_S - matrix.N_S) < 1e-12 and abs(fast.expectation_H_SR - matrix.expectation_H_SR) < 1e-12
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=hs.integers(0, 2**32 - 1))
+def test_onsager_reciprocity_from_the_nonlinear_steady_state_on_random_models(seed):
+    # L12 (particle current under a temperature difference) = L21 (heat current under a voltage),
+    # each read off the nonlinear steady state by a central difference (step 1e-5: truncation
+    # ~ step^2 x third derivative, relative 1e-6 is generous), for random 1-2 level models between
+    # two chain or flat-band leads
+    base, _ = random_open_system(seed)
+    r = np.random.default_rng(seed)
+    kinds = [st.negf.TightBindingChain(t0=1.1), st.negf.WideBand(D=5.0)]
+    couplings = base.couplings({"g": 1.0})
+    V = (couplings[0], couplings[1 % len(couplings)])
+    model = st.negf.OpenSystem("random two-terminal", base.n_levels, (kinds[seed % 2], kinds[(seed // 2) % 2]),
+                               base.system_hamiltonian, lambda p: V, {})
+    T, mu, d = float(r.uniform(0.03, 0.2)), float(r.uniform(-0.4, 0.4)), 1e-5
+    by_T = transport.steady_state(model, [st.Bath(T=T + d / 2, mu=mu), st.Bath(T=T - d / 2, mu=mu)], state=False)
+    by_mu = transport.steady_state(model, [st.Bath(T=T, mu=mu + d / 2), st.Bath(T=T, mu=mu - d / 2)], state=False)
+    L12 = by_T.particle_current[0] * T**2 / d
+    L21 = (by_mu.energy_current[0] - mu * by_mu.particle_current[0]) * T / d
+    lr = transport.linear_response(model, st.Bath(T=T, mu=mu))
+    scale = abs(lr.onsager[0, 1]) + 1e-4 * np.sqrt(lr.onsager[0, 0] * lr.onsager[1, 1])
+    assert abs(L12 - L21) < 1e-5 * scale
+    assert abs(L12 - lr.onsager[0, 1]) < 1e-5 * scale
+    assert lr.onsager[0, 0] >= 0 and lr.onsager[0, 0] * lr.onsager[1, 1] - lr.onsager[0, 1] ** 2 >= -1e-12 * scale**2
