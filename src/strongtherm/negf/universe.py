@@ -30,7 +30,7 @@ Mappings
 * :class:`~strongtherm.negf.LorentzianBand` (rho Lorentzian of half-width W at e0): its moments
   diverge, so no chain reproduces it exactly. We map it onto its surface site (a_1 = e0) coupled by
   b_1 = sqrt(2 W D' / pi) to a flat band of half-width D' (the Legendre chain above), whose
-  self-energy -i pi b_1^2 / (2 D') = -i W is the Lorentzian's inside |e - e0| << D'. The relative
+  self-energy -i pi b_1^2 / (2 D') = -i W is the Lorentzian's inside abs(e - e0) << D'. The relative
   error of g is O(W / D') (real part of the flat band's self-energy and its edges); D' is the
   ``lorentzian_cutoff`` (default 20 W), reported in the mapping's description.
 """
@@ -298,7 +298,7 @@ class Universe:
         return sp.csr_matrix((data, pattern.indices, pattern.indptr), shape=(self.size, self.size))
 
     def block(self, params: Mapping[str, float], *, checked: bool = True) -> np.ndarray:
-        """The parameter-dependent part of h on ext: h_S and the couplings V_r, shape (|ext|, |ext|).
+        """The parameter-dependent part of h on ext: h_S and the couplings V_r, shape (len(ext), len(ext)).
 
         ``checked=False`` skips the model's shape and Hermiticity checks (the time loop, after the
         same functions passed them at t = 0).
