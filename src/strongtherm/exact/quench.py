@@ -124,7 +124,7 @@ def _leaks_out_of_support(rho: np.ndarray, eq: Equilibrium, tol: float) -> bool:
     return float(np.real(np.trace(rho))) - inside > tol
 
 
-def _side(name: str, item: Any) -> tuple[Composite, Equilibrium | None]:
+def equilibrium_side(name: str, item: Any) -> tuple[Composite, Equilibrium | None]:
     """A quench side given as a model, or as its equilibrium already computed."""
     if isinstance(item, Equilibrium):
         return item.model, item
@@ -135,7 +135,7 @@ def _side(name: str, item: Any) -> tuple[Composite, Equilibrium | None]:
     )
 
 
-def _common_beta(beta: Any, given: list[Equilibrium]) -> float:
+def common_beta(beta: Any, given: list[Equilibrium]) -> float:
     """``beta`` as given, or the equilibria's; they must agree (one temperature per quench)."""
     betas = {eq.beta for eq in given}
     if beta is None:
@@ -201,11 +201,11 @@ def quench(
     >>> q.kind, q.second_law().verdicts["H*"]
     ('system', True)
     """
-    A, given_A = _side("A", A)
-    B, given_B = _side("B", B)
+    A, given_A = equilibrium_side("A", A)
+    B, given_B = equilibrium_side("B", B)
     if A.dims != B.dims:
         raise ValueError(f"A and B must have the same dims (d_S, d_R), got {A.dims} and {B.dims}")
-    beta = _common_beta(beta, [eq for eq in (given_A, given_B) if eq is not None])
+    beta = common_beta(beta, [eq for eq in (given_A, given_B) if eq is not None])
     if final is None:
         final = "equilibrium" if t_f is None else "unitary"
     if final not in ("equilibrium", "unitary"):
