@@ -81,7 +81,8 @@ class WorkDistribution:
     def characteristic_function(self, u: np.ndarray | float) -> np.ndarray:
         """chi(u) = <e^{i u W}> at any u (units of 1/energy)."""
         u = np.asarray(u, dtype=float)
-        return np.exp(1j * u[..., None] * self.values) @ self.probabilities
+        chi: np.ndarray = np.exp(1j * u[..., None] * self.values) @ self.probabilities
+        return chi
 
     @property
     def jarzynski_average(self) -> float:

@@ -137,7 +137,7 @@ def work_statistics(
         evolution = (eq_B.vectors * phases) @ eq_B.vectors.conj().T
     else:
         evolution = None
-    d_S, d_R = model_A.dims
+    d_R = model_A.dims[1]
     if measure == "H_S+H_SR":
         x_A, iso_A = _spectral_projectors(np.kron(model_A.H_S, np.eye(d_R)) + model_A.V, resolution)
         x_B, iso_B = _spectral_projectors(np.kron(model_B.H_S, np.eye(d_R)) + model_B.V, resolution)
