@@ -28,7 +28,7 @@ import numpy as np
 from scipy.special import expit
 
 from ..core.statistics import CharacteristicFunction
-from ..core.validation import check_integer, check_real
+from ..core.validation import check_integer
 from ..negf.system import OpenSystem, check_model_and_bath
 from ..negf.universe import Universe
 from ..thermal import Bath
