@@ -65,6 +65,12 @@ REPRODUCTIONS: dict[str, Reproduction] = {
             "Esposito et al. EPL 85, 60010 (2009) (efficiency at maximum power) and Whitney PRL 112, 130601 (2014) (power bound)",
         ),
         Reproduction(
+            "fluctuations",
+            "fluctuations",
+            "Work statistics at strong coupling: two-point measurements of the universe against the system alone "
+            "(H_S, H*_S, E*_S), Jarzynski and Crooks, Anderson's orthogonality (the closing question of Davoudi et al.)",
+        ),
+        Reproduction(
             "compare",
             "compare",
             "Both papers on the same fermions: every definition of U_S and S_S side by side, third law, fermionic quenches",
