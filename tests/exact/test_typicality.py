@@ -77,3 +77,27 @@ def test_bad_input_is_named():
         typical_equilibrium(H_S, H_R, np.eye(3), beta=1.0)
     with pytest.raises(ValueError, match="H_R must be Hermitian"):
         typical_equilibrium(H_S, H_R + np.triu(np.ones((8, 8)), 1), V, beta=1.0)
+
+
+def test_xx_chain_boundary_spin_equals_the_gaussian_engine():
+    # a qubit on an XX chain is, by Jordan-Wigner, a level on a free-fermion chain: the reduced state
+    # (down = occupied) and F*_S (+ eps/2, the constant of H_S = (eps/2) Z) come from the Gaussian
+    # engine exactly; typicality at d = 2^12 (real vectors, 8 samples) within 5 error bars, and the
+    # dense engine at d = 2^7 to 1e-12 (the mapping itself)
+    from strongtherm.models.spin_chains import qubit_on_spin_chain, xx_chain_as_fermions
+
+    eps, J, J_c, beta = 0.7, 1.0, 0.4, 1.0
+
+    def gaussian(n):
+        return st.gaussian.mean_force_from_hamiltonian(xx_chain_as_fermions(n, eps=eps, J=J, J_c=J_c), 1,
+                                                       st.Bath(T=1.0 / beta, mu=0.0))
+
+    H_S, H_R, V = qubit_on_spin_chain(6, eps=eps, J=J, Jz=0.0, J_c=J_c, Jz_c=0.0)
+    dense = st.exact.equilibrium(st.exact.Composite(H_S=H_S, H_R=H_R.toarray(), V=V.toarray()), beta=beta)
+    assert dense.F_S == pytest.approx(gaussian(6).F_S + eps / 2, abs=1e-12)
+    assert dense.rho_S[1, 1].real == pytest.approx(gaussian(6).reduced_state.N, abs=1e-12)
+    H_S, H_R, V = qubit_on_spin_chain(11, eps=eps, J=J, Jz=0.0, J_c=J_c, Jz_c=0.0)
+    typical = typical_equilibrium(H_S, H_R, V, beta=beta, samples=8, rng=2)
+    exact = gaussian(11)
+    assert abs(typical.F_S - (exact.F_S + eps / 2)) < 5 * typical.errors["F_S"]
+    assert abs(typical.rho_S[1, 1] - exact.reduced_state.N) < 5 * typical.errors["rho_S"][1, 1]

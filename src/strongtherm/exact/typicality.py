@@ -77,7 +77,8 @@ class TypicalEquilibrium:
 
 
 def _as_sparse(name: str, value: Any, shape: tuple[int, int]) -> sp.csr_matrix:
-    matrix = sp.csr_matrix(value, dtype=complex)
+    matrix = sp.csr_matrix(value)
+    matrix = matrix.astype(float if np.isrealobj(matrix.data) else complex)
     if matrix.shape != shape:
         raise ValueError(f"{name} must have shape {shape}, but has shape {matrix.shape}")
     if not np.all(np.isfinite(matrix.data)):
@@ -142,7 +143,8 @@ def typical_equilibrium(
     """
     beta = check_beta(beta)
     samples = check_integer("samples", samples, low=4)
-    H_S = np.asarray(H_S, dtype=complex)
+    H_S = np.asarray(H_S)
+    H_S = H_S.astype(float if np.isrealobj(H_S) else complex)
     if H_S.ndim != 2 or H_S.shape[0] != H_S.shape[1]:
         raise ValueError(f"H_S must be a square matrix, but has shape {H_S.shape}")
     d_S = H_S.shape[0]
@@ -151,7 +153,7 @@ def typical_equilibrium(
     if 16 * d * (d_S + 2) > MAX_BYTES:
         raise ValueError(f"d = {d} needs more than {MAX_BYTES / 2**30:g} GiB for the propagated vectors")
     H_R = _as_sparse("H_R", H_R, (d_R, d_R))
-    H = sp.kron(sp.csr_matrix(H_S), sp.identity(d_R), format="csr") + sp.kron(sp.identity(d_S), H_R, format="csr")
+    H = sp.kron(sp.csr_matrix(H_S), sp.identity(d_R, dtype=H_R.dtype), format="csr") + sp.kron(sp.identity(d_S), H_R, format="csr")
     if V is not None:
         H = H + _as_sparse("V", V, (d, d))
     _as_sparse("H_S", H_S, (d_S, d_S))
@@ -159,9 +161,12 @@ def typical_equilibrium(
     shifted = (H - E0 * sp.identity(d, format="csr")).tocsr()
     shifted_R = (H_R - E0_R * sp.identity(d_R, format="csr")).tocsr()
     generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
+    # a real H keeps real vectors (E[phi phi^T] = 1 suffices for traces of real symmetric
+    # matrices): half the memory and a real sparse product, at twice the variance per sample
+    real = np.isrealobj(shifted.data) and np.isrealobj(shifted_R.data)
     Xs, Ys, zs, yRs = [], [], [], []
     for _ in range(samples):
-        phi = (generator.normal(size=d_R) + 1j * generator.normal(size=d_R)) / math.sqrt(2.0)
+        phi = generator.normal(size=d_R) if real else (generator.normal(size=d_R) + 1j * generator.normal(size=d_R)) / math.sqrt(2.0)
         start = np.kron(np.eye(d_S), phi[:, None])  # columns |s> (x) |phi>, (d, d_S)
         psi = expm_multiply(-0.5 * beta * shifted, start)
         Xs.append(psi.conj().T @ psi)
@@ -184,8 +189,8 @@ def typical_equilibrium(
         spread = np.sqrt((K - 1) / K * np.sum(np.abs(stack - stack.mean(0)) ** 2, axis=0))
         errors[key] = float(spread) if np.ndim(spread) == 0 else spread
     # effective dimension of the reservoir's Gibbs state: (sum p)^2 / sum p^2 from the samples'
-    # spread, Var(z_k) / <z>^2 = 1 / d_eff for Gaussian vectors
-    relative_variance = float(np.var(z, ddof=1)) / float(np.mean(z)) ** 2
+    # spread, Var(z_k) / <z>^2 = 1 / d_eff for complex Gaussian vectors (2 / d_eff for real ones)
+    relative_variance = float(np.var(z, ddof=1)) / float(np.mean(z)) ** 2 / (2.0 if real else 1.0)
     effective = 1.0 / relative_variance if relative_variance > 0 else math.inf
     return TypicalEquilibrium(
         beta=beta, dims=(d_S, d_R), rho_S=full["rho_S"], H_star=full["H_star"], E_star=full["E_star"],
