@@ -3,15 +3,16 @@
 A qubit (the system) coupled at one end of an open chain of ``n`` spins-1/2 (the reservoir): the
 Davoudi et al. (2025) setting of quantum simulation, where reservoirs of 20 spins are small for
 the physics and far too large for dense diagonalization (d = 2^21). Everything is real and sparse
-(scipy CSR), system first (``numpy.kron`` order), in Pauli matrices:
+(scipy CSR), system first (``numpy.kron`` order), in spin operators S = sigma / 2 (the usual
+Heisenberg convention, so that J is the energy of a bond):
 
-    H_R = sum_i [J (X_i X_{i+1} + Y_i Y_{i+1}) + Jz Z_i Z_{i+1}] + h sum_i Z_i,
-    V   = J_c (X_S X_1 + Y_S Y_1) + Jz_c Z_S Z_1,      H_S = (eps / 2) Z_S.
+    H_R = sum_i [J (S^x_i S^x_{i+1} + S^y_i S^y_{i+1}) + Jz S^z_i S^z_{i+1}] + h sum_i S^z_i,
+    V   = J_c (S^x_S S^x_1 + S^y_S S^y_1) + Jz_c S^z_S S^z_1,      H_S = eps S^z_S.
 
 With ``Jz = Jz_c = 0`` and ``h = 0`` the chain is an XX chain: a Jordan-Wigner transformation (site
-order S, 1, ..., n) makes it the free-fermion chain of hopping 2J (and 2 J_c to the system) with
-the system level at eps (Z = 1 - 2 n on each site up to sign conventions; see
-:func:`xx_chain_as_fermions`), which the Gaussian engine solves exactly: the second road at any n.
+order S, 1, ..., n) makes it the free-fermion chain of hopping J/2 (J_c/2 to the system) with the
+system level at -eps (see :func:`xx_chain_as_fermions`), which the Gaussian engine solves exactly:
+the second road at any n.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from ..core.validation import check_integer, check_real
 
 __all__ = ["qubit_on_spin_chain", "xx_chain_as_fermions"]
 
-_FLIP = sp.csr_matrix(np.array([[0, 0, 0, 0], [0, 0, 2.0, 0], [0, 2.0, 0, 0], [0, 0, 0, 0]]))  # XX + YY
-_ZZ = sp.csr_matrix(np.diag([1.0, -1.0, -1.0, 1.0]))
-_Z = np.array([1.0, -1.0])
+_FLIP = sp.csr_matrix(np.array([[0, 0, 0, 0], [0, 0, 0.5, 0], [0, 0.5, 0, 0], [0, 0, 0, 0]]))  # SxSx + SySy
+_ZZ = sp.csr_matrix(np.diag([0.25, -0.25, -0.25, 0.25]))  # SzSz
+_Z = np.array([0.5, -0.5])  # Sz
 
 
 def _bond(op: sp.csr_matrix, i: int, n: int) -> sp.csr_matrix:
@@ -62,22 +63,23 @@ def qubit_on_spin_chain(
             field += np.tile(np.repeat(_Z, 2 ** (n - i - 1)), 2**i)
         H_R = H_R + h * sp.diags(field, format="csr")
     V = J_c * _bond(_FLIP, 0, n + 1) + Jz_c * _bond(_ZZ, 0, n + 1)
-    H_S = 0.5 * eps * np.diag(_Z)
+    H_S = eps * np.diag(_Z)
     return H_S, H_R.tocsr(), V.tocsr()
 
 
 def xx_chain_as_fermions(n: int, *, eps: float, J: float, J_c: float) -> np.ndarray:
     """The one-body Hamiltonian, (n + 1) x (n + 1), of the XX qubit-chain after Jordan-Wigner.
 
-    With the occupied state |1> = spin down (Z = 1 - 2 c^dagger c), H_S = (eps/2) Z = eps/2 - eps n_S,
-    X_i X_{i+1} + Y_i Y_{i+1} = 2 (c_i^dagger c_{i+1} + h.c.): hopping 2 J (2 J_c to the system) and
-    the level at -eps (the constant eps/2 - ... shifts no reduced state: F*_S shifts by the system's
-    constant eps/2, which :func:`strongtherm.gaussian.mean_force_from_hamiltonian` does not hold).
+    With the occupied state = spin down (S^z = 1/2 - c^dagger c), H_S = eps S^z = eps/2 - eps n_S and
+    S^x_i S^x_{i+1} + S^y_i S^y_{i+1} = (c_i^dagger c_{i+1} + h.c.) / 2: hopping J/2 (J_c/2 to the
+    system) and the level at -eps. The constant eps/2 shifts no reduced state; F*_S of the spins is
+    that of the fermions plus eps/2 (:func:`strongtherm.gaussian.mean_force_from_hamiltonian` holds
+    no constant).
     """
     n = check_integer("n", n, low=1)
     h = np.zeros((n + 1, n + 1))
     h[0, 0] = -eps
-    h[0, 1] = h[1, 0] = 2.0 * J_c
+    h[0, 1] = h[1, 0] = 0.5 * J_c
     for i in range(1, n):
-        h[i, i + 1] = h[i + 1, i] = 2.0 * J
+        h[i, i + 1] = h[i + 1, i] = 0.5 * J
     return h
