@@ -47,7 +47,7 @@ from __future__ import annotations
 from ._backends import dask_client
 from ._driver import DEFAULT_CHUNK_SIZE, SweepError, SweepWarning
 from ._files import load, save
-from ._grid import check_sweep
+from ._grid import MAX_POINTS, check_sweep
 from ._ready import (
     ExactEquilibrium,
     ExactQuench,
@@ -65,6 +65,7 @@ from ._ready import (
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
+    "MAX_POINTS",
     "ExactEquilibrium",
     "ExactQuench",
     "NegfEquilibrium",
