@@ -64,6 +64,7 @@ def _with(pair: tuple[str, str], **task) -> dict:
 def test_valid_configs_cover_every_task_and_every_key_has_a_sample():
     assert set(VALID) == set(TASK_KEYS) == set(tasks.TASKS)
     assert set(SAMPLE) == {f.name for f in fields(TaskConfig)} - {"kind"}
+    assert all(set(keys) <= set(SAMPLE) for keys in TASK_KEYS.values())  # every row names real keys
     for pair in VALID:
         parse_config(VALID[pair])
 
