@@ -194,6 +194,14 @@ def test_friction_panels_and_budgets_are_bounded():
             st.dynamics.FrictionOptions(**{name: bad})
     with pytest.raises(ConfigError, match=r"task\.panels_per_segment must be an integer in \[1, 256\], got 100000"):
         parse_config(_with(("negf", "path"), panels_per_segment=100000))
+    # the rest of the friction wing's sizes: the schedule's table, the geodesic's grid and segments
+    fr = st.dynamics.friction(rlm, st.Bath(T=0.1), path, panels_per_segment=1)
+    with pytest.raises(ValueError, match=r"n_table must be an integer in \[2, 100000\], got 100000000"):
+        fr.optimal_protocol(1.0, n_table=10**8)
+    ends = ({"eps_s": -0.5, "V": 0.6}, {"eps_s": 1.0, "V": 0.4})
+    for name, bad, span in (("grid_points", 1000, r"\[6, 101\]"), ("n_segments", 10**6, r"\[4, 1024\]")):
+        with pytest.raises(ValueError, match=rf"{name} must be an integer in {span}, got {bad}"):
+            st.dynamics.geodesic(rlm, st.Bath(T=0.1), *ends, **{name: bad})
 
 
 def test_friction_refinement_stops_at_the_panel_limit(monkeypatch):

@@ -67,6 +67,7 @@ from .protocol import Protocol, Schedule
 from .tensor import BoundStateOnPath, FrictionOptions, friction_tensor
 
 __all__ = [
+    "MAX_TABLE_POINTS",
     "BoundStateOnPath",
     "Friction",
     "FrictionOptions",
@@ -74,6 +75,10 @@ __all__ = [
     "friction",
     "friction_tensor",
 ]
+
+#: Points of an optimal schedule's sampled table at most (``n_table``): the table is evaluated at
+#: once (a (n_table, 15) polynomial basis, 12 MB at the limit); a plot needs a few hundred.
+MAX_TABLE_POINTS = 100_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -289,10 +294,10 @@ class Friction:
         duration : float
             tau > 0, in units of 1/energy.
         n_table : int
-            Points of the sampled table (>= 2).
+            Points of the sampled table, in [2, 100 000] (:data:`MAX_TABLE_POINTS`).
         """
         tau = check_real("duration", duration, low=0.0, low_inclusive=False)
-        check_integer("n_table", n_table, low=2, integral_float=True)
+        check_integer("n_table", n_table, low=2, high=MAX_TABLE_POINTS, integral_float=True)
         self._warn_if_bound("optimal_protocol")
         length = self._length
         if not length > 0.0:
