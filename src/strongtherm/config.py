@@ -83,7 +83,7 @@ from .core.convert import to_array, to_builtin
 from .core.version import __version__
 from .dynamics.panels import MAX_PANELS_PER_SEGMENT
 from .exact.composite import Composite
-from .sweeps._grid import MAX_POINTS, check_grid
+from .sweeps import MAX_POINTS, check_grid
 
 __all__ = [
     "BUILTIN_MODELS",
