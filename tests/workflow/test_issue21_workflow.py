@@ -239,3 +239,16 @@ def test_a_corrupt_qutip_file_names_the_file_and_the_key(tmp_path, capsys):
     (tmp_path / "v2.qu").write_bytes(__import__("pickle").dumps("not a matrix"))
     with pytest.raises(ConfigError, match=r"model\.args\.couplings\[1\] .*\(read from the matrix file .*v2\.qu\)"):
         load_config(tmp_path / "c.toml").model.build()
+
+
+def test_a_quasistatic_sweep_bounds_its_panels_and_never_truncates_them():
+    # int(panels_per_segment) turned 2.7 into 2 in silence; and nothing bounded it
+    rlm = st.models.resonant_level(t0=1.25)
+
+    def line(V: float) -> st.Path:
+        return st.Path.line({"eps_s": 0.0, "V": V}, {"eps_s": 1.0, "V": V})
+
+    for bad in (2.7, 100000):
+        with pytest.raises(ValueError, match=rf"panels_per_segment must be an integer in \[1, 256\], got {bad}"):
+            st.sweeps.negf_quasistatic(rlm, st.Bath(T=0.1), line, panels_per_segment=bad)
+    assert st.sweeps.negf_quasistatic(rlm, st.Bath(T=0.1), line, panels_per_segment=8.0).panels_per_segment == 8
