@@ -39,6 +39,21 @@ baths: ``baths = [{T = ..., mu = ...}, ...]``, one table per reservoir, each key
 ``[bath]``; with a ``grid`` over model parameters, ``T_k``, ``mu_k`` and, for two reservoirs,
 ``bias``, a sweep of it; ``state = true`` adds N_S and U_S). ``--set key=value`` overrides any key (``ast.literal_eval``, never eval).
 
+Each task reads only its own keys (:data:`TASK_KEYS`, one row per engine and kind); any other key
+is an error naming the kinds that read it, never silently ignored. A ``grid`` belongs to
+``sweep`` and ``transport``: a drive is a time series, not the scalars a sweep holds, so several
+durations are several runs (``--set task.duration=...``) or ``st.sweep`` over a function that calls
+``st.dynamics.drive``. ``output.formats`` is drawn from what the task writes
+(:data:`OUTPUT_FORMATS`: json for state, quench and transport; json and csv for path and drive;
+json, csv and netcdf for a task with a grid) and defaults to all of it; any other format is refused.
+
+Sizes are bounded before anything is allocated (generous for a 24 GiB, 2-core machine):
+``n_times`` <= :data:`MAX_OUTPUT_TIMES` (20 000 output times), a grid axis's ``num`` and the
+grid's number of points <= :data:`strongtherm.sweeps.MAX_POINTS` (1 000 000), and
+``panels_per_segment`` <= :data:`strongtherm.dynamics.panels.MAX_PANELS_PER_SEGMENT` (256). A matrix
+file that cannot be read (missing, truncated, a ``.qu`` that does not unpickle) is a ConfigError
+naming the file and the key.
+
 This module only parses and checks: it owns the schema, :data:`TASK_KINDS` (which task kinds each
 engine offers) included, and imports nothing of the running side. The tasks themselves are small
 functions in :mod:`strongtherm.tasks` (a table from engine and task kind to the one library call
@@ -54,6 +69,7 @@ import ast
 import inspect
 import json
 import os
+import pickle
 import tomllib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -65,11 +81,16 @@ import numpy as np
 from . import models
 from .core.convert import to_array, to_builtin
 from .core.version import __version__
+from .dynamics.panels import MAX_PANELS_PER_SEGMENT
 from .exact.composite import Composite
+from .sweeps import MAX_POINTS, check_grid
 
 __all__ = [
     "BUILTIN_MODELS",
     "MATRIX_MODELS",
+    "MAX_OUTPUT_TIMES",
+    "OUTPUT_FORMATS",
+    "TASK_KEYS",
     "TASK_KINDS",
     "BathConfig",
     "ConfigError",
@@ -118,12 +139,42 @@ _BUILTINS: dict[str, tuple[str, Callable[..., Any]]] = {
 #: Model names a config may use (their engine and builder are in the table above).
 BUILTIN_MODELS: tuple[str, ...] = tuple(_BUILTINS)
 
-#: Task kinds each engine offers (``task.kind``); :data:`strongtherm.tasks.TASKS` has one task
-#: function for each pair, and a test checks that the two tables agree.
-TASK_KINDS: Mapping[str, tuple[str, ...]] = {
-    "negf": ("state", "path", "drive", "sweep", "transport"),
-    "exact": ("state", "quench", "sweep"),
+#: The ``[task]`` keys each (engine, task kind) reads, beside ``kind``. Any other key is refused
+#: with a ConfigError naming the kinds that read it: a key no task reads would otherwise be
+#: silently ignored (``grid`` on a drive, ``hold`` on a state). :data:`TASK_KINDS` is read off
+#: this table, and :data:`strongtherm.tasks.TASKS` has one task function for each of its rows.
+TASK_KEYS: Mapping[tuple[str, str], tuple[str, ...]] = {
+    ("negf", "state"): ("params", "alphas"),
+    ("negf", "path"): ("params", "points", "panels_per_segment", "alphas"),
+    ("negf", "drive"): ("params", "points", "duration", "schedule", "hold", "n_times", "initial"),
+    ("negf", "sweep"): ("params", "grid", "of", "alphas", "processes"),
+    ("negf", "transport"): ("params", "grid", "processes", "baths", "state"),
+    ("exact", "state"): ("params",),
+    ("exact", "quench"): ("params", "A", "B"),
+    ("exact", "sweep"): ("params", "grid", "of", "A", "B", "processes"),
 }
+
+#: Task kinds each engine offers (``task.kind``), in the order of :data:`TASK_KEYS`.
+TASK_KINDS: Mapping[str, tuple[str, ...]] = {
+    engine: tuple(kind for (e, kind) in TASK_KEYS if e == engine) for engine in dict.fromkeys(e for e, _ in TASK_KEYS)
+}
+
+#: The data files each task writes (``output.formats`` is drawn from its row, and defaults to
+#: all of it). A task with a ``grid`` (kind ``sweep``, or ``transport`` over a grid) writes a
+#: sweep: its Dataset as NetCDF, CSV and JSON.
+OUTPUT_FORMATS: Mapping[str, tuple[str, ...]] = {
+    "state": ("json",),
+    "path": ("json", "csv"),
+    "drive": ("json", "csv"),
+    "quench": ("json",),
+    "transport": ("json",),
+    "sweep": ("json", "csv", "netcdf"),
+}
+
+#: Output times of a drive (``task.n_times``) at most: each costs about 7 ms and 70 kB on the
+#: example resonant-level drive (``examples/resonant_level_drive.toml``), so the largest run
+#: stays within minutes and about 1.5 GB; a figure needs a few hundred.
+MAX_OUTPUT_TIMES = 20_000
 
 
 # --------------------------------------------------------------------------- typed config
@@ -133,10 +184,14 @@ def _number(value: Any, key: str) -> float:
     return float(value)
 
 
-def _integer(value: Any, key: str, minimum: int = 1) -> int:
-    """An integer >= ``minimum`` (a bool is not an integer here); ConfigError naming ``key``."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
-        wanted = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
+def _integer(value: Any, key: str, minimum: int = 1, maximum: int | None = None) -> int:
+    """An integer in [``minimum``, ``maximum``] (a bool is not an integer here); ConfigError naming
+    ``key`` and the range. ``maximum`` bounds what a size allocates before anything is allocated."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum or (maximum is not None and value > maximum):
+        if maximum is not None:
+            wanted = f"an integer in [{minimum}, {maximum}]"
+        else:
+            wanted = "a positive integer" if minimum == 1 else f"an integer >= {minimum}"
         raise ConfigError(f"{key} must be {wanted}, got {value!r}")
     return value
 
@@ -176,7 +231,8 @@ def _grid_axis(value: Any, key: str) -> tuple[float, ...]:
         missing = [k for k in ("start", "stop", "num") if k not in value]
         if missing:
             raise ConfigError(f"{key} needs start, stop and num (missing {missing})")
-        num = _integer(value["num"], f"{key}.num")
+        # bounded before np.linspace allocates it (the sweep bounds the product of all axes)
+        num = _integer(value["num"], f"{key}.num", maximum=MAX_POINTS)
         return tuple(np.linspace(_number(value["start"], f"{key}.start"), _number(value["stop"], f"{key}.stop"), num).tolist())
     axis = _numbers(value, key)
     if not axis:
@@ -190,12 +246,24 @@ MATRIX_MODELS: tuple[str, ...] = ("negf_matrices", "exact_matrices")
 _MATRIX_ARGUMENTS: dict[str, tuple[str, ...]] = {"negf_matrices": ("h_S", "couplings"), "exact_matrices": ("H_S", "H_R", "V")}
 
 
+#: What unpickling a corrupt or foreign file raises (the pickle module's documentation names
+#: these besides UnpicklingError; OSError and ValueError are caught for every format)
+_UNPICKLING_ERRORS = (pickle.UnpicklingError, EOFError, AttributeError, ImportError, IndexError, KeyError, TypeError)
+
+
 def load_matrix(reference: str, base_dir: str | FilePath | None, key: str) -> np.ndarray:
     """A matrix named by a file in a config, relative to the config's folder.
 
     ``"h.npy"`` (NumPy, no pickles), ``"m.npz:h_S"`` (one array of an ``.npz``; the name may be
     left out when the file holds one array), or ``"h.qu"`` (a QuTiP ``qsave`` file: a pickle, so
     load only files you made). The shape and hermiticity are checked by the model builder.
+
+    Raises
+    ------
+    ConfigError
+        Naming ``key`` and the file: a missing file, an unknown suffix, an ``.npz`` member that is
+        not there, or a file that cannot be read (a truncated or corrupt ``.npy``/``.npz``, or a
+        ``.qu`` that does not unpickle).
     """
     text, member = reference, ""
     head, sep, tail = reference.rpartition(":")
@@ -223,14 +291,23 @@ def load_matrix(reference: str, base_dir: str | FilePath | None, key: str) -> np
         elif suffix == ".qu":
             import qutip
 
-            value = qutip.qload(str(path.with_suffix("")))
+            try:
+                value = qutip.qload(str(path.with_suffix("")))
+            except _UNPICKLING_ERRORS as exc:  # a truncated or foreign file: name it, not the pickle internals
+                raise ConfigError(
+                    f"{key}: matrix file {path} is not a readable QuTiP qsave file "
+                    f"({type(exc).__name__}: {exc}); save it again with qutip.qsave"
+                ) from None
         else:
             raise ConfigError(f"{key}: matrix file {path.name} must end in .npy, .npz or .qu (QuTiP qsave)")
     except (OSError, ValueError) as exc:
         if isinstance(exc, ConfigError):
             raise
         raise ConfigError(f"{key}: cannot read matrix file {path}: {exc}") from None
-    return to_array(value, name=key, ndim=2)
+    try:
+        return to_array(value, name=key, ndim=2)
+    except (ValueError, TypeError) as exc:  # it read, but holds no matrix: say which file
+        raise ConfigError(f"{exc} (read from the matrix file {path})") from None
 
 
 def _load_files(value: Any, base_dir: str | FilePath | None, key: str) -> Any:
@@ -355,10 +432,16 @@ class TaskConfig:
         kinds = TASK_KINDS[engine]
         if kind not in kinds:
             raise ConfigError(f"task.kind must be one of {list(kinds)} for a {engine} model, got {kind!r}")
+        _only_used(table, engine, kind)
         out: dict[str, Any] = {"kind": kind}
         out["params"] = _table(table.get("params", {}), "task.params")
         grid = _table(table.get("grid", {}), "task.grid")
         out["grid"] = {k: _grid_axis(v, f"task.grid.{k}") for k, v in grid.items()}
+        if out["grid"]:
+            try:  # the sweep's own checks (distinct values, at most MAX_POINTS points), at parse time
+                check_grid(out["grid"])
+            except ValueError as exc:
+                raise ConfigError(f"task.{exc}") from None
         if kind == "sweep" and not out["grid"]:
             raise ConfigError("task.grid must name at least one parameter for kind = 'sweep'")
         of = table.get("of", "state")
@@ -380,9 +463,10 @@ class TaskConfig:
             out["duration"] = _number(table["duration"], "task.duration")
             out["hold"] = _number(table.get("hold", 0.0), "task.hold")
             out["schedule"] = _choice(table.get("schedule", "linear"), ("linear", "smooth"), "task.schedule", " in a config")
-            out["n_times"] = _integer(table.get("n_times", 101), "task.n_times", minimum=2)
+            out["n_times"] = _integer(table.get("n_times", 101), "task.n_times", minimum=2, maximum=MAX_OUTPUT_TIMES)
             out["initial"] = _choice(table.get("initial", "gibbs"), ("gibbs", "product"), "task.initial")
-        out["panels_per_segment"] = _integer(table.get("panels_per_segment", 4), "task.panels_per_segment")
+        out["panels_per_segment"] = _integer(table.get("panels_per_segment", 4), "task.panels_per_segment",
+                                             maximum=MAX_PANELS_PER_SEGMENT)  # fmt: skip
         for side in ("A", "B"):
             out[side] = _table(table.get(side, {}), f"task.{side}")
         if kind == "quench" or out["of"] == "quench":
@@ -405,11 +489,38 @@ class TaskConfig:
             if not isinstance(state, bool):
                 raise ConfigError(f"task.state must be true or false, got {state!r}")
             out["state"] = state
-        else:
-            for key in ("baths", "state"):
-                if key in table:
-                    raise ConfigError(f"task.{key} is used only by kind = 'transport', not {kind!r}")
+        if "processes" in table and not out["grid"]:
+            raise ConfigError(f"task.processes sets the worker processes of a sweep: it needs task.grid (kind = {kind!r})")
+        if kind == "sweep" and out["of"] != "quench" and any(side in table for side in ("A", "B")):
+            raise ConfigError("task.A and task.B are the two states of a quench: a sweep reads them only with of = 'quench'")
         return cls(**out)
+
+    @property
+    def output_kind(self) -> str:
+        """What the task writes (a row of :data:`OUTPUT_FORMATS`): ``"sweep"`` when it has a grid."""
+        return "sweep" if self.grid else self.kind
+
+
+def _only_used(table: Mapping[str, Any], engine: str, kind: str) -> None:
+    """ConfigError for a key of ``[task]`` that this (engine, kind) does not read (see :data:`TASK_KEYS`),
+    naming the kinds that read it."""
+    used = TASK_KEYS[(engine, kind)]
+    for key in table:
+        if key == "kind" or key in used:
+            continue
+        readers = [k for (e, k), keys in TASK_KEYS.items() if e == engine and key in keys]
+        if readers:
+            by = " or ".join(repr(k) for k in readers)
+            raise ConfigError(f"task.{key} is used only by kind = {by}, not {kind!r}{_DRIVE_GRID if (key, kind) == ('grid', 'drive') else ''}")
+        others = sorted({e for (e, _), keys in TASK_KEYS.items() if key in keys})
+        raise ConfigError(f"task.{key} is not used by the {engine} engine (only by {' and '.join(others)} models)")
+
+
+#: why a grid over a drive is refused rather than run as a sweep of drives
+_DRIVE_GRID = (
+    ": a drive is a time series, not the scalars a sweep's grid holds; run one config per duration "
+    "(--set task.duration=...), or st.sweep over a function that calls st.dynamics.drive"
+)
 
 
 def _lead_bath(raw: Any, key: str) -> dict[str, float]:
@@ -424,18 +535,25 @@ def _lead_bath(raw: Any, key: str) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class OutputConfig:
-    """``[output]``: data ``formats`` (json, csv, netcdf) and whether to ``plot``."""
+    """``[output]``: data ``formats`` and whether to ``plot``.
+
+    ``formats`` is drawn from what the task writes (:data:`OUTPUT_FORMATS`: json for state,
+    quench and transport; json and csv for path and drive; json, csv and netcdf for a sweep) and
+    defaults to all of it; a format the task cannot write is refused, never skipped.
+    """
 
     formats: tuple[str, ...] = ("json", "csv", "netcdf")
     plot: bool = True
 
     @classmethod
-    def parse(cls, raw: Any) -> OutputConfig:
+    def parse(cls, raw: Any, task: TaskConfig) -> OutputConfig:
         table = _table(raw, "output")
         _only(table, ("formats", "plot"), "output")
-        formats = table.get("formats", list(cls.formats))
-        if not isinstance(formats, list) or any(f not in ("json", "csv", "netcdf") for f in formats):
-            raise ConfigError(f"output.formats must be a list drawn from json, csv, netcdf, got {formats!r}")
+        writes = OUTPUT_FORMATS[task.output_kind]
+        formats = table.get("formats", list(writes))
+        if not isinstance(formats, list) or any(f not in writes for f in formats):
+            what = f"kind = {task.kind!r}{' with a grid' if task.grid else ''}"
+            raise ConfigError(f"output.formats must be a list drawn from {', '.join(writes)} (what {what} writes), got {formats!r}")
         plot = table.get("plot", True)
         if not isinstance(plot, bool):
             raise ConfigError(f"output.plot must be true or false, got {plot!r}")
@@ -470,11 +588,13 @@ def parse_config(raw: Mapping[str, Any], base_dir: str | FilePath | None = None)
         if required not in table:
             raise ConfigError(f"the config needs a [{required}] table")
     model = ModelConfig.parse(table["model"], None if base_dir is None else str(FilePath(base_dir).resolve()))
+    bath = BathConfig.parse(table["bath"], model.engine)
+    task = TaskConfig.parse(table["task"], model.engine)
     return RunConfig(
         model=model,
-        bath=BathConfig.parse(table["bath"], model.engine),
-        task=TaskConfig.parse(table["task"], model.engine),
-        output=OutputConfig.parse(table.get("output", {})),
+        bath=bath,
+        task=task,
+        output=OutputConfig.parse(table.get("output", {}), task),
     )
 
 

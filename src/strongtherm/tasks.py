@@ -62,6 +62,18 @@ class Plan:
     write: Callable[[Any, FilePath, Log], list[FilePath]]
 
 
+def _json_file(config: RunConfig, name: str, content: Callable[[Any, Log], Any]) -> Callable[[Any, FilePath, Log], list[FilePath]]:
+    """The writer of a task whose one data file is the JSON ``name``: ``content(result, log)``,
+    written when ``output.formats`` lists json (the only format such a task writes, see
+    :data:`strongtherm.config.OUTPUT_FORMATS`)."""
+
+    def write(result: Any, out: FilePath, log: Log) -> list[FilePath]:
+        data = content(result, log)  # always: it may log (the quench's second-law audit)
+        return [write_json(out / name, data)] if "json" in config.output.formats else []
+
+    return write
+
+
 # --------------------------------------------------------------------------- Green's-function engine
 def _bath(config: RunConfig) -> Bath:
     assert config.bath.T is not None  # BathConfig.parse resolves T from beta
@@ -72,12 +84,12 @@ def _negf_state(config: RunConfig, progress: bool) -> Plan:
     model, bath, task = config.model.build(), _bath(config), config.task
     model.resolve(task.params)  # names and domain, before anything is computed
 
-    def write(eq: Any, out: FilePath, log: Log) -> list[FilePath]:
+    def content(eq: Any, log: Log) -> dict[str, Any]:
         bound = [{"energy": b.energy, "system_weight": b.system_weight, "reservoir_weight": b.reservoir_weight}
                  for b in eq.bound_states]  # fmt: skip
-        return [write_json(out / "state.json", {"parameters": eq.params, "results": eq.to_dict(task.alphas), "bound_states": bound})]
+        return {"parameters": eq.params, "results": eq.to_dict(task.alphas), "bound_states": bound}
 
-    return Plan("state", lambda: negf.equilibrium(model, bath, **task.params), write)
+    return Plan("state", lambda: negf.equilibrium(model, bath, **task.params), _json_file(config, "state.json", content))
 
 
 def _negf_path(config: RunConfig, progress: bool) -> Plan:
@@ -164,14 +176,14 @@ def _negf_transport(config: RunConfig, progress: bool) -> Plan:
         return _sweep_plan(config, compute, progress)
     model.resolve(task.params)
 
-    def write(ss: Any, out: FilePath, log: Log) -> list[FilePath]:
+    def content(ss: Any, log: Log) -> dict[str, Any]:
         leads = [{"T": b.T, "mu": b.mu, "I": float(i), "J_E": float(e), "J_Q": float(q)}
                  for b, i, e, q in zip(ss.baths, ss.particle_current, ss.energy_current, ss.heat_current, strict=True)]
-        payload = {"parameters": ss.params, "results": ss.to_dict(), "reservoirs": leads, "errors": dict(ss.errors),
-                   "convention": "currents into the system from each reservoir; J_Q = J_E - mu I"}  # fmt: skip
-        return [write_json(out / "transport.json", payload)]
+        return {"parameters": ss.params, "results": ss.to_dict(), "reservoirs": leads, "errors": dict(ss.errors),
+                "convention": "currents into the system from each reservoir; J_Q = J_E - mu I"}  # fmt: skip
 
-    return Plan("transport", lambda: steady_state(model, baths, task.params, state=task.state), write)
+    return Plan("transport", lambda: steady_state(model, baths, task.params, state=task.state),
+                _json_file(config, "transport.json", content))  # fmt: skip
 
 
 # --------------------------------------------------------------------------- exact engine
@@ -190,23 +202,22 @@ def _beta(config: RunConfig) -> float:
 def _exact_state(config: RunConfig, progress: bool) -> Plan:
     model, beta = _exact_model(config, config.task.params), _beta(config)
 
-    def write(eq: Any, out: FilePath, log: Log) -> list[FilePath]:
-        data = {"results": eq.to_dict(), "rho_S": eq.rho_S, "H_star": eq.H_star, "E_star": eq.E_star}
-        return [write_json(out / "state.json", data)]
+    def content(eq: Any, log: Log) -> dict[str, Any]:
+        return {"results": eq.to_dict(), "rho_S": eq.rho_S, "H_star": eq.H_star, "E_star": eq.E_star}
 
-    return Plan("state", lambda: exact.equilibrium(model, beta=beta), write)
+    return Plan("state", lambda: exact.equilibrium(model, beta=beta), _json_file(config, "state.json", content))
 
 
 def _exact_quench(config: RunConfig, progress: bool) -> Plan:
     task, beta = config.task, _beta(config)
     A, B = _exact_model(config, task.params, task.A), _exact_model(config, task.params, task.B)
 
-    def write(q: Any, out: FilePath, log: Log) -> list[FilePath]:
+    def content(q: Any, log: Log) -> dict[str, Any]:
         audit = q.second_law()
         log(str(audit))
-        return [write_json(out / "quench.json", {"kind": q.kind, "results": q.to_dict(), "second_law": audit.verdicts})]
+        return {"kind": q.kind, "results": q.to_dict(), "second_law": audit.verdicts}
 
-    return Plan("quench", lambda: exact.quench(A, B, beta=beta), write)
+    return Plan("quench", lambda: exact.quench(A, B, beta=beta), _json_file(config, "quench.json", content))
 
 
 def _exact_sweep(config: RunConfig, progress: bool) -> Plan:

@@ -62,11 +62,12 @@ from ..negf.system import OpenSystem, check_model_and_bath, check_path
 from ..path import Path
 from ..thermal import Bath
 from .engine import BoundStateWarning  # one warning for the whole wing: a bound state never relaxes
-from .panels import Panels, fit_inverse, inverse_length
+from .panels import MAX_PANELS_PER_SEGMENT, MAX_PATH_PANELS, Panels, fit_inverse, inverse_length
 from .protocol import Protocol, Schedule
 from .tensor import BoundStateOnPath, FrictionOptions, friction_tensor
 
 __all__ = [
+    "MAX_TABLE_POINTS",
     "BoundStateOnPath",
     "Friction",
     "FrictionOptions",
@@ -74,6 +75,10 @@ __all__ = [
     "friction",
     "friction_tensor",
 ]
+
+#: Points of an optimal schedule's sampled table at most (``n_table``): the table is evaluated at
+#: once (a (n_table, 15) polynomial basis, 12 MB at the limit); a plot needs a few hundred.
+MAX_TABLE_POINTS = 100_000
 
 
 @dataclass(frozen=True, eq=False)
@@ -289,10 +294,10 @@ class Friction:
         duration : float
             tau > 0, in units of 1/energy.
         n_table : int
-            Points of the sampled table (>= 2).
+            Points of the sampled table, in [2, 100 000] (:data:`MAX_TABLE_POINTS`).
         """
         tau = check_real("duration", duration, low=0.0, low_inclusive=False)
-        check_integer("n_table", n_table, low=2, integral_float=True)
+        check_integer("n_table", n_table, low=2, high=MAX_TABLE_POINTS, integral_float=True)
         self._warn_if_bound("optimal_protocol")
         length = self._length
         if not length > 0.0:
@@ -374,7 +379,9 @@ def friction(
     path : Path
         The parameter path lambda(s), s in [0, 1]; its names must be parameters of ``model``.
     panels_per_segment : int
-        GK15 panels in s on each smooth segment of the path.
+        GK15 panels in s on each smooth segment of the path, in [1, 256]
+        (:data:`~strongtherm.dynamics.panels.MAX_PANELS_PER_SEGMENT`); refined adaptively up to
+        :data:`~strongtherm.dynamics.panels.MAX_PATH_PANELS` (2048) panels along the whole path.
     on_bound_state : {"raise", "report"}
         What to do when a bound state exists at a path node: raise ``ValueError`` (default), or
         return a result flagged ``bound_state_along_path`` whose predictions warn.
@@ -383,10 +390,17 @@ def friction(
     Returns
     -------
     Friction
+
+    Raises
+    ------
+    ValueError
+        For a bad model, bath or path, ``panels_per_segment`` outside [1, 256], more than 2048
+        initial panels along the path, or a bound state along the path (``on_bound_state="raise"``).
     """
     check_model_and_bath(model, bath)
     check_path(model, path)
-    n_panels = check_integer("panels_per_segment", panels_per_segment, low=1, integral_float=True)
+    n_panels = check_integer("panels_per_segment", panels_per_segment, low=1, high=MAX_PANELS_PER_SEGMENT,
+                             integral_float=True)  # fmt: skip
     if on_bound_state not in ("raise", "report"):
         raise ValueError(f"on_bound_state must be 'raise' or 'report', got {on_bound_state!r}")
     options = options or FrictionOptions()
@@ -395,11 +409,17 @@ def friction(
 
     names = tuple(path.names)
     initial = path.panel_edges(n_panels)
+    if len(initial) - 1 > MAX_PATH_PANELS:
+        raise ValueError(
+            f"panels_per_segment={n_panels} on the path's {len(path.breakpoints) - 1} smooth segments gives "
+            f"{len(initial) - 1} panels; at most {MAX_PATH_PANELS} (MAX_PATH_PANELS): use fewer panels per segment"
+        )
     pending = list(zip(initial[:-1].tolist(), initial[1:].tolist(), strict=True))
     done: dict[tuple[float, float], dict[str, np.ndarray]] = {}
     found: list[BoundStateOnPath] = []
     relative_error = np.inf
     budget = int(options.max_path_refinements)
+    stop_reason = f"their budget of {budget} refinements"
     for sweep in range(budget + 1):
         # energy integrals and bound-state search for the new panels only, in one batch
         lows = np.array([lo for lo, _ in pending])
@@ -438,8 +458,16 @@ def friction(
         relative_error = float(panel_error.sum())
         if relative_error <= options.path_rtol or sweep == budget:
             break
-        # bisect the panels above their share of the tolerance (at least the worst one)
+        # bisect the panels above their share of the tolerance (at least the worst one), the
+        # worst first as far as MAX_PATH_PANELS allows; none fitting ends the refinement
         split = (panel_error > options.path_rtol * widths) | (panel_error == panel_error.max())
+        room = MAX_PATH_PANELS - len(panels)
+        if room <= 0:
+            stop_reason = f"the limit of {MAX_PATH_PANELS} panels (MAX_PATH_PANELS)"
+            break
+        if split.sum() > room:
+            split = np.zeros_like(split)
+            split[np.argsort(-panel_error)[:room]] = True
         pending = []
         for (lo, hi), bad in zip(panels, split, strict=True):
             if bad:
@@ -447,7 +475,7 @@ def friction(
                 pending += [(lo, 0.5 * (lo + hi)), (0.5 * (lo + hi), hi)]
     if relative_error > options.path_rtol:
         warnings.warn(
-            f"path integrals stopped at their budget of {budget} refinements with relative error "
+            f"path integrals stopped at {stop_reason} with relative error "
             f"{relative_error:.3g} (target {options.path_rtol:.3g})",
             NumericsWarning,
             stacklevel=2,

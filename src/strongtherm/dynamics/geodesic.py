@@ -22,7 +22,15 @@ from ..thermal import Bath
 from .friction import Friction, format_point, friction
 from .tensor import FrictionOptions, friction_tensor
 
-__all__ = ["Geodesic", "geodesic"]
+__all__ = ["MAX_GRID_POINTS", "MAX_SEGMENTS", "Geodesic", "geodesic"]
+
+#: Grid points per axis of the friction metric at most: 101 x 101 = 10 201 friction tensors and
+#: bound-state searches, about 25 s for the resonant level (2 ms a point); the bicubic interpolant
+#: is smooth long before that.
+MAX_GRID_POINTS = 101
+
+#: Segments of the discrete geodesic at most (2 x 1023 variables for L-BFGS-B, each step cheap).
+MAX_SEGMENTS = 1024
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,15 +109,16 @@ def geodesic(
     bounds : mapping name -> (low, high), optional
         The box searched; it must contain both end points and hold no bound state.
     grid_points : int
-        Grid points per axis (>= 6).
+        Grid points per axis, in [6, 101] (:data:`MAX_GRID_POINTS`).
     n_segments : int
-        Segments of the discrete geodesic (>= 4).
+        Segments of the discrete geodesic, in [4, 1024] (:data:`MAX_SEGMENTS`).
     options : FrictionOptions, optional
 
     Raises
     ------
     ValueError
-        Bad end points or bounds, or a bound state on the grid (its friction is infinite).
+        Bad end points or bounds, ``grid_points`` or ``n_segments`` outside their range, or a
+        bound state on the grid (its friction is infinite).
     """
     from scipy.interpolate import CubicSpline, RectBivariateSpline
     from scipy.optimize import minimize
@@ -122,8 +131,8 @@ def geodesic(
         model._check_name(name)
     a = np.array([check_real(f"start[{n!r}]", start[n]) for n in names])
     b = np.array([check_real(f"end[{n!r}]", end[n]) for n in names])
-    n_grid = check_integer("grid_points", grid_points, low=6, integral_float=True)
-    n_seg = check_integer("n_segments", n_segments, low=4, integral_float=True)
+    n_grid = check_integer("grid_points", grid_points, low=6, high=MAX_GRID_POINTS, integral_float=True)
+    n_seg = check_integer("n_segments", n_segments, low=4, high=MAX_SEGMENTS, integral_float=True)
     if bounds is None:
         span = np.maximum(np.abs(b - a), 1e-3 * (1.0 + np.abs(a) + np.abs(b)))
         box = [(min(a[i], b[i]) - 0.5 * span[i], max(a[i], b[i]) + 0.5 * span[i]) for i in range(2)]

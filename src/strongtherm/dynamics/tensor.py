@@ -56,14 +56,18 @@ class FrictionOptions:
         Half-width of the energy window around mu in units of T; the weight of -f' outside it is
         2 / (1 + e^window) (4e-18 at the default 40) and enters the error estimate.
     initial_panels : int
-        Panels in phi per continuum piece before the graded break points around mu are added.
+        Panels in phi per continuum piece before the graded break points around mu are added, in
+        [1, 1024].
     max_refinements : int
-        Bisection sweeps of the adaptive energy rule (its budget); hitting it warns with NumericsWarning.
+        Bisection sweeps of the adaptive energy rule (its budget), in [0, 60] (2^-60 of a panel is
+        below double precision); hitting it warns with NumericsWarning. The rule's evaluation and
+        memory budgets (:class:`~strongtherm.negf.integrate.QuadratureOptions`) bound it too.
     path_rtol : float
         Target relative error (abs(K15 - G7) summed over panels) of the two path integrals, the work
         coefficient int lambda'^T zeta lambda' ds and the length int sqrt(...) ds.
     max_path_refinements : int
-        Sweeps of panel bisection in s (its budget); hitting it warns with NumericsWarning.
+        Sweeps of panel bisection in s (its budget), in [0, 30]; hitting it, or
+        :data:`~strongtherm.dynamics.panels.MAX_PATH_PANELS` panels, warns with NumericsWarning.
     schedule_tol : float
         Largest error in s of the optimal schedule's polynomial representation; where it cannot be
         met the schedule inverts the length by Newton at every call (exact, slower).
@@ -82,11 +86,11 @@ class FrictionOptions:
         check_real("rtol", self.rtol, low=0.0, low_inclusive=False)
         check_real("atol", self.atol, low=0.0, low_inclusive=False)
         check_real("window", self.window, low=5.0)
-        check_integer("initial_panels", self.initial_panels, low=1, integral_float=True)
-        check_integer("max_refinements", self.max_refinements, low=0, integral_float=True)
+        # budgets are bounded above, so that no option can ask for unbounded time or memory
+        for name, low, high in (("initial_panels", 1, 1024), ("max_refinements", 0, 60), ("max_path_refinements", 0, 30)):
+            check_integer(name, getattr(self, name), low=low, high=high, integral_float=True)
         check_real("path_rtol", self.path_rtol, low=0.0, low_inclusive=False)
         check_real("schedule_tol", self.schedule_tol, low=0.0, low_inclusive=False)
-        check_integer("max_path_refinements", self.max_path_refinements, low=0, integral_float=True)
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ names as keyword arguments and returning a mapping of real numbers or a result o
 Every public name is imported from this package (``st.sweeps.X``); its private modules do one job
 each:
 
-* ``_grid`` - grid checks (names, finite, distinct values);
+* ``_grid`` - grid checks (names, finite, distinct values, at most ``MAX_POINTS`` points);
 * ``_backends`` - serial, local processes and Dask, one ``map`` signature; :func:`dask_client`
   starts a local Dask cluster after checking the main-script guard;
 * ``_ready`` - the ready-made computations (:func:`negf_equilibrium`, :func:`negf_quasistatic`,
@@ -47,7 +47,7 @@ from __future__ import annotations
 from ._backends import dask_client
 from ._driver import DEFAULT_CHUNK_SIZE, SweepError, SweepWarning
 from ._files import load, save
-from ._grid import check_sweep
+from ._grid import MAX_POINTS, check_grid, check_sweep
 from ._ready import (
     ExactEquilibrium,
     ExactQuench,
@@ -65,6 +65,7 @@ from ._ready import (
 
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
+    "MAX_POINTS",
     "ExactEquilibrium",
     "ExactQuench",
     "NegfEquilibrium",
@@ -73,6 +74,7 @@ __all__ = [
     "NegfSteadyState",
     "SweepError",
     "SweepWarning",
+    "check_grid",
     "check_sweep",
     "dask_client",
     "exact_equilibrium",

@@ -30,7 +30,8 @@ _PROGRESS_DELAY_S = 1.0
 
 
 class SweepWarning(UserWarning):
-    """Some grid points of a sweep failed; see ``ds.attrs["failures"]``."""
+    """Some grid points of a sweep failed (see ``ds.attrs["failures"]``), or the sweep ran serially
+    although ``processes`` asked for more (too few chunks to share)."""
 
 
 class SweepError(RuntimeError):
@@ -158,7 +159,8 @@ def sweep(
     Warns
     -----
     SweepWarning
-        If some points failed; their parameters and errors are in ``attrs["failures"]``.
+        If some points failed; their parameters and errors are in ``attrs["failures"]``. Also
+        when ``processes > 1`` was given but the grid fits in one chunk, which runs serially.
 
     Notes
     -----
@@ -207,6 +209,16 @@ def sweep(
             if workers > 1 and len(pending) > 1:
                 backend = Processes(min(workers, len(pending)))
                 task = ChunkTask(picklable(compute), vectorize)
+            elif processes is not None and processes > 1:
+                # a chunk is the unit of work: one chunk cannot be shared, and starting a process
+                # for it would only add its start-up; say so, since the caller asked for processes
+                warnings.warn(
+                    f"processes={processes} was given, but the sweep's {len(points)} points make one chunk "
+                    f"(chunk_size={size}): it ran serially in this process (ds.attrs['backend'] = 'serial'); "
+                    "pass a smaller chunk_size to share it between processes",
+                    SweepWarning,
+                    stacklevel=2,
+                )
         for i, chunk_results in backend.map(task, pending):
             results[i] = chunk_results
             bar.update(len(chunk_results))

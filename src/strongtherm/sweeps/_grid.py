@@ -4,20 +4,27 @@ A grid is a mapping ``name -> 1-D values``; its points are the Cartesian product
 the mapping (C order, the last name fastest). Values must be real, finite, at least one, and
 distinct (a repeated value would make two points of one coordinate). A name must be one the
 computation accepts (its ``parameters`` attribute, else its signature), and every required name
-must be there.
+must be there. A sweep has at most :data:`MAX_POINTS` points, refused before any point is built.
 """
 
 from __future__ import annotations
 
 import inspect
 import itertools
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["Grid", "accepted_names", "check_grid", "check_names", "check_sweep", "describe_computation"]
+__all__ = ["MAX_POINTS", "Grid", "accepted_names", "check_grid", "check_names", "check_sweep", "describe_computation"]
+
+#: Points of one sweep (the product of the grid's sizes) at most. Each point holds a parameter
+#: dict and a result of a few dozen floats, about 3 kB measured on a Green's-function sweep, so the
+#: largest sweep keeps about 3 GB; a config's ``num`` is bounded by it too. A larger study is
+#: several sweeps (each point is independent).
+MAX_POINTS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -71,6 +78,13 @@ def check_grid(grid: Mapping[str, Any]) -> Grid:
             raise ValueError(f"grid[{name!r}] repeats the value(s) {repeated!r:.120}: give each value once")
         values[name] = as_float
         integer[name] = bool(np.issubdtype(raw.dtype, np.integer))
+    # the product of the sizes, before itertools.product builds a dict per point
+    if math.prod(v.size for v in values.values()) > MAX_POINTS:
+        sizes = " x ".join(f"{n}: {v.size}" for n, v in values.items())
+        raise ValueError(
+            f"grid has {math.prod(v.size for v in values.values())} points ({sizes}); a sweep takes at most "
+            f"{MAX_POINTS} (st.sweeps.MAX_POINTS): split it into several sweeps"
+        )
     return Grid(values, integer)
 
 

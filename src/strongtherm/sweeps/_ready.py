@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..core.quantities import parameter_unit
-from ..core.validation import check_alpha_partition
+from ..core.validation import check_alpha_partition, check_integer
+from ..dynamics.panels import MAX_PANELS_PER_SEGMENT
 from ..exact.composite import Composite
 from ..exact.meanforce import check_beta
 from ..exact.meanforce import equilibrium as exact_equilibrium_solver
@@ -202,6 +203,10 @@ class NegfQuasistatic:
         names, _ = _signature_names(self.path, "path")
         object.__setattr__(self, "fixed", _check_fixed(self.fixed, names, "path"))
         object.__setattr__(self, "alphas", _check_alphas(self.alphas))
+        # bounded like every path's panels (each is 15 equilibrium points at every grid point)
+        panels = check_integer("panels_per_segment", self.panels_per_segment, low=1, high=MAX_PANELS_PER_SEGMENT,
+                               integral_float=True)  # fmt: skip
+        object.__setattr__(self, "panels_per_segment", panels)
 
     @property
     def parameters(self) -> tuple[str, ...]:
@@ -605,11 +610,12 @@ def negf_quasistatic(
     alphas : sequence of float
         alpha-partition fractions for ``alpha_work_<a>``, ``entropy_change_EOG_<a>``, ...
     panels_per_segment : int
-        GK15 panels in s per smooth path segment.
+        GK15 panels in s per smooth path segment, in [1, 256]
+        (:data:`strongtherm.dynamics.panels.MAX_PANELS_PER_SEGMENT`).
     **fixed
         Arguments of ``path`` held fixed.
     """
-    return NegfQuasistatic(model, bath, path, fixed, tuple(alphas), int(panels_per_segment), options)
+    return NegfQuasistatic(model, bath, path, fixed, tuple(alphas), panels_per_segment, options)
 
 
 def exact_equilibrium(build: Callable[..., Composite], *, beta: float | None = None, **fixed: Any) -> ExactEquilibrium:
