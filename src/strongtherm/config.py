@@ -50,7 +50,7 @@ json, csv and netcdf for a task with a grid) and defaults to all of it; any othe
 Sizes are bounded before anything is allocated (generous for a 24 GiB, 2-core machine):
 ``n_times`` <= :data:`MAX_OUTPUT_TIMES` (20 000 output times), a grid axis's ``num`` and the
 grid's number of points <= :data:`strongtherm.sweeps.MAX_POINTS` (1 000 000), and
-``panels_per_segment`` <= :data:`strongtherm.dynamics.panels.MAX_PANELS_PER_SEGMENT` (256). A matrix
+``panels_per_segment`` <= :data:`strongtherm.path.MAX_PANELS_PER_SEGMENT` (256). A matrix
 file that cannot be read (missing, truncated, a ``.qu`` that does not unpickle) is a ConfigError
 naming the file and the key.
 
@@ -81,8 +81,8 @@ import numpy as np
 from . import models
 from .core.convert import to_array, to_builtin
 from .core.version import __version__
-from .dynamics.panels import MAX_PANELS_PER_SEGMENT
 from .exact.composite import Composite
+from .path import MAX_PANELS_PER_SEGMENT
 from .sweeps import MAX_POINTS, check_grid
 
 __all__ = [

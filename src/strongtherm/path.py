@@ -15,7 +15,13 @@ import numpy as np
 
 from .core.validation import check_integer, check_real
 
-__all__ = ["Path"]
+__all__ = ["MAX_PANELS_PER_SEGMENT", "Path"]
+
+#: GK15 panels per smooth segment of a path at most (``panels_per_segment`` of every path
+#: quadrature: quasistatic processes, friction, configs): 256 panels are 3840 nodes a segment, each
+#: an energy integral (about 8 s for the resonant level); adaptive rules refine further only where
+#: the integrand needs it.
+MAX_PANELS_PER_SEGMENT = 256
 
 
 @dataclass(frozen=True)
@@ -104,8 +110,9 @@ class Path:
 
     def panel_edges(self, panels_per_segment: int) -> np.ndarray:
         """Edges of ``panels_per_segment`` equal panels in s on each smooth segment (sorted, the
-        corners included once): the panels of every Gauss-Kronrod rule along the path."""
-        n = check_integer("panels_per_segment", panels_per_segment, low=1, integral_float=True)
+        corners included once): the panels of every Gauss-Kronrod rule along the path, at most
+        :data:`MAX_PANELS_PER_SEGMENT` a segment."""
+        n = check_integer("panels_per_segment", panels_per_segment, low=1, high=MAX_PANELS_PER_SEGMENT, integral_float=True)
         segments = zip(self.breakpoints[:-1], self.breakpoints[1:], strict=True)
         return np.unique(np.concatenate([np.linspace(a, b, n + 1) for a, b in segments]))
 

@@ -252,3 +252,10 @@ def test_a_quasistatic_sweep_bounds_its_panels_and_never_truncates_them():
         with pytest.raises(ValueError, match=rf"panels_per_segment must be an integer in \[1, 256\], got {bad}"):
             st.sweeps.negf_quasistatic(rlm, st.Bath(T=0.1), line, panels_per_segment=bad)
     assert st.sweeps.negf_quasistatic(rlm, st.Bath(T=0.1), line, panels_per_segment=8.0).panels_per_segment == 8
+
+
+def test_a_quasistatic_path_called_directly_is_bounded_too():
+    # the bound lives on Path.panel_edges, which every path quadrature takes its panels from
+    path = st.Path.line({"eps_s": 0.0, "V": 0.6}, {"eps_s": 1.0, "V": 0.6})
+    with pytest.raises(ValueError, match=r"panels_per_segment must be an integer in \[1, 256\]"):
+        st.negf.quasistatic(st.models.resonant_level(t0=1.25), st.Bath(T=0.1), path, panels_per_segment=100000)

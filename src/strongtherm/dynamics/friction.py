@@ -59,10 +59,10 @@ from ..core.warnings import NumericsWarning
 from ..negf.integrate import GAUSS_KRONROD_15, gauss_kronrod_panels
 from ..negf.spectral import bound_states
 from ..negf.system import OpenSystem, check_model_and_bath, check_path
-from ..path import Path
+from ..path import MAX_PANELS_PER_SEGMENT, Path
 from ..thermal import Bath
 from .engine import BoundStateWarning  # one warning for the whole wing: a bound state never relaxes
-from .panels import MAX_PANELS_PER_SEGMENT, MAX_PATH_PANELS, Panels, fit_inverse, inverse_length
+from .panels import MAX_PATH_PANELS, Panels, fit_inverse, inverse_length
 from .protocol import Protocol, Schedule
 from .tensor import BoundStateOnPath, FrictionOptions, friction_tensor
 
@@ -380,7 +380,7 @@ def friction(
         The parameter path lambda(s), s in [0, 1]; its names must be parameters of ``model``.
     panels_per_segment : int
         GK15 panels in s on each smooth segment of the path, in [1, 256]
-        (:data:`~strongtherm.dynamics.panels.MAX_PANELS_PER_SEGMENT`); refined adaptively up to
+        (:data:`~strongtherm.path.MAX_PANELS_PER_SEGMENT`); refined adaptively up to
         :data:`~strongtherm.dynamics.panels.MAX_PATH_PANELS` (2048) panels along the whole path.
     on_bound_state : {"raise", "report"}
         What to do when a bound state exists at a path node: raise ``ValueError`` (default), or

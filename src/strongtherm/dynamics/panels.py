@@ -18,13 +18,7 @@ from numpy.polynomial import legendre
 
 from ..negf.integrate import GAUSS_KRONROD_15
 
-__all__ = ["MAX_PANELS_PER_SEGMENT", "MAX_PATH_PANELS", "Panels", "fit_inverse", "inverse_length"]
-
-#: GK15 panels per smooth segment of a path at most (``panels_per_segment`` of
-#: :func:`strongtherm.dynamics.friction` and of a config's path task): 256 panels are 3840 nodes
-#: a segment, each an energy integral (about 8 s for the resonant level); the adaptive bisection
-#: refines further only where the integrand needs it.
-MAX_PANELS_PER_SEGMENT = 256
+__all__ = ["MAX_PATH_PANELS", "Panels", "fit_inverse", "inverse_length"]
 
 #: Panels in s of one friction computation at most, initial and refined together: 2048 panels
 #: are 30 720 path nodes, about a minute; the energy integrals of a batch stay within the

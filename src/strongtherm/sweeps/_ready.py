@@ -32,7 +32,6 @@ from typing import Any
 
 from ..core.quantities import parameter_unit
 from ..core.validation import check_alpha_partition, check_integer
-from ..dynamics.panels import MAX_PANELS_PER_SEGMENT
 from ..exact.composite import Composite
 from ..exact.meanforce import check_beta
 from ..exact.meanforce import equilibrium as exact_equilibrium_solver
@@ -42,7 +41,7 @@ from ..negf.partition import equilibria
 from ..negf.process import quasistatic
 from ..negf.system import OpenSystem, check_model_and_bath
 from ..negf.transport import check_baths, linear_response, steady_state
-from ..path import Path
+from ..path import MAX_PANELS_PER_SEGMENT, Path
 from ..thermal import Bath
 
 __all__ = [
@@ -611,7 +610,7 @@ def negf_quasistatic(
         alpha-partition fractions for ``alpha_work_<a>``, ``entropy_change_EOG_<a>``, ...
     panels_per_segment : int
         GK15 panels in s per smooth path segment, in [1, 256]
-        (:data:`strongtherm.dynamics.panels.MAX_PANELS_PER_SEGMENT`).
+        (:data:`strongtherm.path.MAX_PANELS_PER_SEGMENT`).
     **fixed
         Arguments of ``path`` held fixed.
     """
