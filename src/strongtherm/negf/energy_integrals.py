@@ -22,10 +22,9 @@ from typing import Any
 import numpy as np
 
 from ..thermal import Bath
-from .contour import MATRIX_KERNELS, SCALAR_KERNELS, spectral_integrals
+from .contour import spectral_integrals
 from .evaluated import EvaluatedModel, evaluate
 from .integrate import QuadratureOptions
-from .spectral import BoundState
 from .system import OpenSystem
 
 __all__ = ["MATRIX_FIELDS", "STATE_FIELDS", "ColumnLayout", "EnergyIntegrals", "column_layout", "column_names", "contour_integrals", "system_traces"]
@@ -215,18 +214,15 @@ def contour_integrals(
     directions: Sequence[Mapping[str, float]] | None = None,
     break_energies: Sequence[float] = (),
     options: QuadratureOptions | None = None,
-    real_poles: Sequence[Sequence[BoundState]] | None = None,
     evaluated: EvaluatedModel | None = None,
 ) -> EnergyIntegrals:
     """The lifted-contour road (:func:`.contour.spectral_integrals`) as :class:`EnergyIntegrals`.
 
+    Real poles (bound states, decoupled levels) lie inside the contour on every model, a
+    continuum reaching infinity included, and are never added by hand.
+
     Parameters
     ----------
-    real_poles : sequence of sequences of BoundState, optional
-        Bound states of each point. Used only when the contour runs on the real axis (a
-        continuum reaching infinity), where the decoupled states (V u = 0) are real poles that
-        the axis cannot see: they are added by hand (no reservoir weight, no <H_SR>, no coupling
-        power, no Eq. 21 term, since V u = 0).
     evaluated : EvaluatedModel, optional
         :func:`.evaluated.evaluate` of the same model and points, where the caller has it already.
     """
@@ -236,15 +232,6 @@ def contour_integrals(
         break_energies=break_energies, options=options, evaluated=evaluated,
     )  # fmt: skip
     values = {k: np.array(v) for k, v in raw.values.items()}
-    if raw.real_axis and real_poles is not None and quantities == "state":
-        for i, states in enumerate(real_poles):
-            for b in states:
-                kernels = {"one": 1.0, **bath.kernels(np.array(b.energy))}
-                at_pole = {k: float(np.real(np.asarray(v))) for k, v in kernels.items()}
-                for k in SCALAR_KERNELS:
-                    values[f"g_S:{k}"][i] += b.system_weight * at_pole[k]
-                for k in MATRIX_KERNELS:
-                    values[f"A:{k}"][i] += at_pole[k] * b.residue
     names = model.parameter_names
     errors: dict[str, np.ndarray] = {"correlation_matrix": raw.errors["A:f"]}
     errors.update({f"powers_SR:{k}": raw.errors[f"power_SR:{k}"] for k in names})

@@ -275,7 +275,7 @@ def energy_integrals(
     breaks += [b.energy for b in states[0]] if single else []
     integrals = contour_integrals(
         model, bath, points, quantities=quantities, directions=directions,
-        break_energies=breaks, options=options, real_poles=states, evaluated=evaluated,
+        break_energies=breaks, options=options, evaluated=evaluated,
     )  # fmt: skip
     return integrals, list(states)
 
