@@ -171,3 +171,74 @@ def test_two_levels_on_a_chain_and_a_lorentzian_match_a_real_axis_quad(params):
     for region, ref in (("system", system), ("reservoir", reservoir)):
         for q in ("N", "U", "S", "Omega"):
             assert getattr(getattr(eq, region), q) == pytest.approx(ref[q], abs=1e-9), (region, q)
+
+
+def test_a_sum_rule_off_beyond_the_quadrature_error_raises_the_estimates_and_warns():
+    # a user reservoir whose dg/dz has a pole in the upper half plane (not causal; check=False lets
+    # it in): the quadrature of the
+    # wrong delta g_R converges (its panels cannot know), but int delta g_R != 0. The reported errors
+    # of dN_R ... dOmega_R must cover the residual (they were 1e-12 while the sum rule failed at 1e-1)
+    chain = st.negf.TightBindingChain(t0=1.0)
+    wrong = st.negf.CustomReservoir(
+        chain.surface_greens_function,
+        lambda z: chain.surface_greens_function_derivative(z)[..., 0, 0] + 0.1 / (z - (0.5 + 0.5j)) ** 2,
+        continuum=chain.continuum, check=False,
+    )  # fmt: skip
+    model = _one_level((wrong,))
+    bath = st.Bath(T=0.1, mu=0.2)
+    with pytest.warns(NumericsWarning, match="sum rules .* violated beyond their quadrature errors"):
+        eq = st.negf.equilibrium(model, bath, method="contour", eps_s=0.3, V=0.8)
+    residual = abs(eq.sum_rule_residuals["int delta g_R"])
+    assert residual > 1e-3
+    assert eq.reservoir.errors["N"] >= residual and eq.quadrature_error >= residual
+    assert eq.reservoir.errors["Omega"] >= residual * bath.T * math.log(2.0)
+    assert eq.system.errors["N"] < 1e-9  # the system's sum rule holds: its estimates stay as they were
+    with pytest.raises(st.core.warnings.NumericsError, match="sum rules"):
+        st.negf.equilibrium(model, bath, method="contour", options=st.negf.QuadratureOptions(strict=True), eps_s=0.3, V=0.8)
+
+
+def test_a_mixed_reservoir_sweep_is_finite_and_clean():
+    # issue 21: every point was NaN with n_failures = 0 and the warnings only in ds.attrs
+    model = _one_level((st.negf.TightBindingChain(t0=1.0), st.negf.LorentzianBand(W=1.0)))
+    compute = st.sweeps.negf_equilibrium(model, st.Bath(T=0.05, mu=0.3))
+    ds = st.sweep(compute, {"eps_s": np.linspace(-1.0, 1.0, 3), "V": [1.0]}, processes=1, progress=False)
+    assert ds.attrs["n_failures"] == 0 and ds.attrs["warnings"] == "[]"
+    for key in ("system_N", "reservoir_N", "reservoir_Omega", "quadrature_error"):
+        assert np.all(np.isfinite(ds[key].values)), key
+    assert float(ds["quadrature_error"].max()) < 1e-9  # atol 1e-11 per integral, rounding included
+    assert float(np.abs(ds["sum_rule_dg_R"]).max()) < 1e-10
+
+
+def test_a_non_finite_integrand_is_an_error_not_a_nan_result():
+    # the guard behind the NaN sweeps: a NaN anywhere on the path stops the quadrature at once
+    from strongtherm.negf.integrate import DEFAULT_OPTIONS, integrate_contour
+
+    def integrand(z, dz):  # NaN on part of the path, as a division by zero at a band edge gave
+        return np.where(np.abs(z.real - 0.5) < 0.1, np.nan, 0.0)[:, None]
+
+    with pytest.raises(st.core.warnings.NumericsError, match="not finite"):
+        integrate_contour(integrand, spectrum=(-1.0, 1.0), center=0.0, scale=1.0, eta=0.01, break_energies=(),
+                          options=DEFAULT_OPTIONS, tails=True)  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- far chemical potential
+def test_a_far_chemical_potential_warns_and_its_errors_cover_the_rounding():
+    # issue 21: at mu = 1e12 the whole universe sits ~1e12 below mu (fully occupied), so
+    # Omega_S = eps_s - mu + O(e^-1e13) and Delta F* of a level shifted by 1 is exactly 1, but
+    # Omega_S ~ -1e12 holds only ~1e-4 in a double: the engine returned 1.000122 in silence
+    rlm = st.models.resonant_level(t0=1.25)
+    bath = st.Bath(T=0.02, mu=1e12)
+    with pytest.warns(NumericsWarning, match="rounding limits the state functions"):
+        a = st.negf.equilibrium(rlm, bath, eps_s=0.0, V=1.0)
+    with pytest.warns(NumericsWarning, match="rounding limits the state functions"):
+        b = st.negf.equilibrium(rlm, bath, eps_s=1.0, V=1.0)
+    for eq, eps_s in ((a, 0.0), (b, 1.0)):
+        assert abs(eq.system.Omega - (eps_s - bath.mu)) <= eq.system.errors["Omega"]
+        assert abs(eq.system.N - 1.0) <= eq.system.errors["N"] + 1e-15
+    delta_F = b.universe.Omega - a.universe.Omega
+    covered = sum(eq.system.errors["Omega"] + eq.reservoir.errors["Omega"] for eq in (a, b))
+    assert abs(delta_F - 1.0) <= covered
+    # near mu = 0 the same model is silent (the regime tests hold every warning as an error)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", NumericsWarning)
+        st.negf.equilibrium(rlm, st.Bath(T=0.02, mu=0.3), method="contour", eps_s=0.0, V=1.0)
