@@ -489,8 +489,8 @@ def integrate_contour(
       notch, and the real axis beyond them (smooth there) is integrated as two mapped tails of
       length scale ``scale``. Real poles need no adding: they lie inside the path.
 
-    ``center`` is mu, ``eta`` the height of the crossing (< pi T), ``scale`` the spectral scale;
-    ``break_energies`` (band edges, mu, levels) become panel edges where the contour runs low,
+    ``center`` is mu, ``eta`` the height of the crossing (< pi T), ``scale`` the length scale of
+    the tails' map (the spectrum's width; unused without tails); ``break_energies`` (band edges, mu, levels) become panel edges where the contour runs low,
     graded by powers of 4 in eta.
 
     Raises
