@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import warnings
 
@@ -242,3 +243,15 @@ def test_a_far_chemical_potential_warns_and_its_errors_cover_the_rounding():
     with warnings.catch_warnings():
         warnings.simplefilter("error", NumericsWarning)
         st.negf.equilibrium(rlm, st.Bath(T=0.02, mu=0.3), method="contour", eps_s=0.0, V=1.0)
+
+
+def test_a_far_chemical_potential_sweep_does_not_look_clean():
+    # every point rounds: the warnings go to ds.attrs (the sweep's machinery), and each point's own
+    # quadrature_error column covers the rounding, so the numbers say what they are worth
+    rlm = st.models.resonant_level(t0=1.25)
+    bath = st.Bath(T=0.02, mu=1e12)
+    ds = st.sweep(st.sweeps.negf_equilibrium(rlm, bath), {"eps_s": [0.0, 1.0], "V": [1.0]}, processes=1, progress=False)
+    assert len(json.loads(ds.attrs["warnings"])) >= 2
+    exact = ds["eps_s"].values[:, None] - bath.mu  # Omega_S of a fully occupied level
+    assert np.all(np.abs(ds["system_Omega"].values - exact) <= ds["quadrature_error"].values)
+    assert np.all(ds["quadrature_error"].values > 1e-6)  # not the 1e-11 of a clean point
