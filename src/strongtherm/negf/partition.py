@@ -25,7 +25,10 @@ Two roads compute the energy integrals, both handing over an :class:`.energy_int
   :func:`.poles.single_point`, the same sums in Python numbers wherever an array would hold one;
 * ``method="contour"``: one adaptive wedge-contour integral (:mod:`.integrate`), which includes
   bound states without sampling delta functions, within an evaluation and memory budget; the two
-  sum rules are checked on every call. The default wherever the pole road would be long.
+  sum rules are checked on every call (a residual beyond the quadrature's own error raises the
+  error estimates to cover it, and warns), and rounding at energies far above T and the
+  spectrum's width warns. The default wherever the pole road would be long, and for a continuum
+  reaching infinity (see :func:`.integrate.integrate_contour`).
 
 :func:`.spectral.bound_states` finds the bound states independently (on first access of
 ``Equilibrium.bound_states``: the pole road never needs them).
