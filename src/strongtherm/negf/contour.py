@@ -14,8 +14,8 @@ points. Quantities (per point p):
 
 The contour encloses a rigorous bound of the universe's spectrum (Weyl): within ||V|| (V the
 whole coupling block) of spec(h_S) and the bands, so every bound state lies inside it without
-being searched for. A reservoir whose continuum reaches
-infinity puts the contour on the real axis instead (see :func:`.integrate.integrate_contour`).
+being searched for. A reservoir whose continuum reaches infinity adds the real axis beyond
+every finite feature, where the integrand is smooth (see :func:`.integrate.integrate_contour`).
 """
 
 from __future__ import annotations
@@ -45,7 +45,9 @@ class SpectralIntegrals:
     errors: Mapping[str, np.ndarray]
     n_evaluations: int
     converged: bool
-    real_axis: bool
+    #: (low, high): the interval that holds every real-axis feature of the points (the contour's
+    #: extent; the scale of the energies whose rounding the integrals carry)
+    spectrum: tuple[float, float]
 
 
 def check_request(quantities: str, directions: Sequence[Mapping[str, float]] | None, points: Sequence[Mapping[str, float]]) -> None:
@@ -63,18 +65,29 @@ def check_request(quantities: str, directions: Sequence[Mapping[str, float]] | N
 
 
 
-def _spectrum_bound(model: OpenSystem, stack: ModelStack) -> tuple[float, float] | None:
-    edges = np.array([e for interval in model.continuum for e in interval])
-    if not np.all(np.isfinite(edges)):
-        return None
+def _band_edges(model: OpenSystem) -> list[float]:
+    """The edges of every reservoir's own continuum: the model's merged continuum hides a chain's
+    edges inside a Lorentzian's (-inf, inf), and they are where Sigma is singular."""
+    return [e for res in model.reservoirs for interval in res.continuum for e in interval]
+
+
+def _spectrum_bound(model: OpenSystem, stack: ModelStack) -> tuple[float, float, bool]:
+    """(low, high, unbounded): an interval holding every real-axis feature of all points, and
+    whether a continuum reaches infinity. Bounded: Weyl's bound of the universe's spectrum.
+    Unbounded: the same bound with the finite band edges only; it still holds every real pole
+    (a real pole u of G_S has V_r u = 0 for each reservoir r whose continuum covers its energy, so
+    it is an eigenstate of the universe without those reservoirs) and every band edge."""
+    edges = np.array(_band_edges(model))
+    finite = edges[np.isfinite(edges)]
     # Weyl: spec(h) lies within ||V|| of spec(h_S) U spec(h_R); one-sided, so that a level far
     # above the band does not stretch the contour far below it (and vice versa)
     levels = np.linalg.eigvalsh(stack.h)  # (P, n)
     coupling = sum(np.conj(np.swapaxes(V, 1, 2)) @ V for V in stack.V)  # (P, n, n): V^dag V
     coupling_norm = np.sqrt(np.linalg.norm(coupling, ord=2, axis=(1, 2)))
-    low = np.minimum(levels[:, 0], edges.min()) - coupling_norm
-    high = np.maximum(levels[:, -1], edges.max()) + coupling_norm
-    return float(low.min()), float(high.max())
+    low, high = levels[:, 0], levels[:, -1]
+    if finite.size:
+        low, high = np.minimum(low, finite.min()), np.maximum(high, finite.max())
+    return float((low - coupling_norm).min()), float((high + coupling_norm).max()), finite.size < edges.size
 
 
 def _sandwich(V: np.ndarray, g: np.ndarray, W: np.ndarray) -> np.ndarray:
@@ -165,21 +178,22 @@ def spectral_integrals(
         flat = [c[..., None] if c.ndim == 2 else c for c in cols]
         return np.concatenate(flat, axis=2).transpose(1, 0, 2).reshape(len(z), -1)
 
-    spectrum = _spectrum_bound(model, stack)
+    *spectrum, unbounded = _spectrum_bound(model, stack)
     scale = max(
         1.0,
         max((hi - lo for lo, hi in model.continuum if np.isfinite(hi - lo)), default=1.0),
         float(np.max(np.abs(np.linalg.eigvalsh(stack.h) - bath.mu))),
     )
-    breaks = [bath.mu, *break_energies, *(e for iv in model.continuum for e in iv)]
+    breaks = [bath.mu, *break_energies, *_band_edges(model)]
     result = integrate_contour(
         integrand,
-        spectrum=spectrum,
+        spectrum=(spectrum[0], spectrum[1]),
         center=bath.mu,
         scale=scale,
         eta=options.eta_fraction * np.pi * bath.T,
         break_energies=breaks,
         options=options,
+        tails=unbounded,
     )
     value = np.real(result.value).reshape(P, -1)
     error = np.asarray(result.error).reshape(P, -1)
@@ -209,4 +223,4 @@ def spectral_integrals(
     for k in matrix_kernels:
         M = values.pop(f"A:{k}:re") + 1j * values.pop(f"A:{k}:im")
         values[f"A:{k}"] = 0.5 * (M + np.conj(np.swapaxes(M, 1, 2)))
-    return SpectralIntegrals(values, errors, result.n_evaluations, result.converged, spectrum is None)
+    return SpectralIntegrals(values, errors, result.n_evaluations, result.converged, (spectrum[0], spectrum[1]))

@@ -14,6 +14,8 @@ parameter points of one model at one (T, mu):
 from __future__ import annotations
 
 import contextlib
+import math
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,11 +23,11 @@ from typing import Any
 
 import numpy as np
 
+from ..core.warnings import NumericsError, NumericsWarning
 from ..thermal import Bath
-from .contour import MATRIX_KERNELS, SCALAR_KERNELS, spectral_integrals
+from .contour import SpectralIntegrals, spectral_integrals
 from .evaluated import EvaluatedModel, evaluate
-from .integrate import QuadratureOptions
-from .spectral import BoundState
+from .integrate import DEFAULT_OPTIONS, QuadratureOptions
 from .system import OpenSystem
 
 __all__ = ["MATRIX_FIELDS", "STATE_FIELDS", "ColumnLayout", "EnergyIntegrals", "column_layout", "column_names", "contour_integrals", "system_traces"]
@@ -201,6 +203,106 @@ def system_traces(
     return tr(h), {k: tr(d) for k, d in dh.items()}
 
 
+def _cover_sum_rules(
+    model: OpenSystem,
+    bath: Bath,
+    points: Sequence[Mapping[str, float]],
+    raw: SpectralIntegrals,
+    residuals: Mapping[str, np.ndarray],
+    errors: dict[str, np.ndarray],
+    options: QuadratureOptions,
+) -> None:
+    """Raise the error estimates of a region whose sum rule (int g_S = n, int delta g_R = 0) is off
+    by more than its own quadrature error allows, and say so: weight the quadrature missed (or
+    made up) enters each state function of that region times its kernel, and a panel estimate
+    cannot see weight that no node resolved (issue 21: 5e-8 reported while int delta g_R = -0.066).
+
+    Off means ``abs(residual) > max(1e3 atol, 10 x the estimate of the zeroth moment)``. The
+    missing weight sits somewhere in the contour's extent [low, high], where abs(f) <= 1,
+    abs(e f) <= max(abs(low), abs(high)), s <= ln 2, abs(omega) <= max(abs(e - mu)) + T ln 2: each
+    error becomes at least abs(residual) times that bound. A NumericsWarning names the points, or
+    with ``options.strict`` a NumericsError.
+    """
+    low, high = raw.spectrum
+    ln2 = math.log(2.0)
+    bound = {
+        "N": 1.0,
+        "U": max(abs(low), abs(high)),
+        "S": ln2,
+        "Omega": max(abs(low - bath.mu), abs(high - bath.mu)) + bath.T * ln2,
+    }
+    bad: list[str] = []
+    for rule, moment, template in (("int g_S - n", "g_S:one", "{}_S"), ("int delta g_R", "dg_R:one", "d{}_R")):
+        residual = np.abs(residuals[rule])
+        off = residual > np.maximum(1e3 * options.atol, 10.0 * raw.errors[moment])
+        if not np.any(off):
+            continue
+        for q, kernel_bound in bound.items():
+            key = template.format(q)
+            errors[key] = np.where(off, np.maximum(errors[key], residual * kernel_bound), errors[key])
+        if rule == "int g_S - n":
+            errors["correlation_matrix"] = np.where(off, np.maximum(errors["correlation_matrix"], residual), errors["correlation_matrix"])
+        i = int(np.argmax(np.where(off, residual, -1.0)))
+        bad.append(
+            f"{rule} = {residuals[rule][i]:.3g} at {dict(points[i])} while its quadrature estimate is "
+            f"{raw.errors[moment][i]:.2g} ({int(off.sum())} of {off.size} points)"
+        )
+    if bad:
+        message = (
+            f"spectral sum rules of {model.name} violated beyond their quadrature errors: {'; '.join(bad)}. "
+            "The error estimates of that region's N, U, S, Omega now cover the missing weight. The quadrature "
+            "may have stopped early (see its warning), or a user reservoir may break causality "
+            "(CustomReservoir(check=True) tests it)"
+        )
+        if options.strict:
+            raise NumericsError(message)
+        warnings.warn(message, NumericsWarning, stacklevel=5)
+
+
+#: The relative accuracy, at the scale of the physics (T and the width of the spectrum), below which
+#: the contour road says that rounding took over: a state function at mu = 1e12 with every
+#: feature within a few units of 0 carries an error ~1e-2 (64 eps x 1e12) against that scale's 10,
+#: a level at -1e8 only 1e-14 of its own scale (|eps_s| is the width there).
+RELATIVE_ROUNDING_LIMIT = 1e-12
+
+
+def _warn_of_rounding(
+    model: OpenSystem,
+    bath: Bath,
+    points: Sequence[Mapping[str, float]],
+    raw: SpectralIntegrals,
+    errors: Mapping[str, np.ndarray],
+    options: QuadratureOptions,
+) -> None:
+    """NumericsWarning where the rounding of large energies, not the quadrature, sets an error
+    estimate above both ``atol`` and :data:`RELATIVE_ROUNDING_LIMIT` times the scale of the physics.
+
+    The state functions depend on energies only through e - mu, but they are sums of energies of
+    size abs(mu) or abs(e) (Omega_S ~ -mu at mu = 1e12, where the contour also rises to a height
+    ~ abs(mu - e)), and a double holds those to eps x that size: their error estimates carry it
+    (the quadrature's rounding floor), and so does every difference between two states (Delta F*
+    of a level shifted by 1 at mu = 1e12 came out 1 + 1.2e-4; issue 21). Silence here would let
+    W - Delta F* < 0 pass as physics.
+    """
+    low, high = raw.spectrum
+    scale = max(bath.T, high - low)
+    limit = max(options.atol, RELATIVE_ROUNDING_LIMIT * scale)
+    worst = np.max([errors[f"{q}_S"] for q in _CONTOUR_SCALARS] + [errors[f"d{q}_R"] for q in _CONTOUR_SCALARS], axis=0)
+    if np.all(worst <= limit):
+        return
+    i = int(np.argmax(worst))
+    largest = max(abs(low), abs(high), abs(bath.mu))
+    warnings.warn(
+        f"{model.name} at {dict(points[i])}, T={bath.T:g}, mu={bath.mu:g}: energies up to {largest:.3g} are "
+        f"{largest / scale:.2g} times the scale of the physics (T and the spectrum's width, {scale:.3g}), and their "
+        f"rounding limits the state functions to errors up to {float(worst[i]):.2g} (in .errors; atol={options.atol:g}). "
+        "Differences of state functions between such states (Delta F*, W - Delta F*) carry that rounding too; "
+        "the physics depends only on e - mu, so a model written near mu = 0 avoids it",
+        NumericsWarning,
+        stacklevel=5,
+    )
+
+
 _CONTOUR_SCALARS = {
     "N": "f", "U": "ef", "S": "s", "Omega": "omega",
 }  # fmt: skip
@@ -215,18 +317,15 @@ def contour_integrals(
     directions: Sequence[Mapping[str, float]] | None = None,
     break_energies: Sequence[float] = (),
     options: QuadratureOptions | None = None,
-    real_poles: Sequence[Sequence[BoundState]] | None = None,
     evaluated: EvaluatedModel | None = None,
 ) -> EnergyIntegrals:
     """The lifted-contour road (:func:`.contour.spectral_integrals`) as :class:`EnergyIntegrals`.
 
+    Real poles (bound states, decoupled levels) lie inside the contour on every model, a
+    continuum reaching infinity included, and are never added by hand.
+
     Parameters
     ----------
-    real_poles : sequence of sequences of BoundState, optional
-        Bound states of each point. Used only when the contour runs on the real axis (a
-        continuum reaching infinity), where the decoupled states (V u = 0) are real poles that
-        the axis cannot see: they are added by hand (no reservoir weight, no <H_SR>, no coupling
-        power, no Eq. 21 term, since V u = 0).
     evaluated : EvaluatedModel, optional
         :func:`.evaluated.evaluate` of the same model and points, where the caller has it already.
     """
@@ -236,15 +335,6 @@ def contour_integrals(
         break_energies=break_energies, options=options, evaluated=evaluated,
     )  # fmt: skip
     values = {k: np.array(v) for k, v in raw.values.items()}
-    if raw.real_axis and real_poles is not None and quantities == "state":
-        for i, states in enumerate(real_poles):
-            for b in states:
-                kernels = {"one": 1.0, **bath.kernels(np.array(b.energy))}
-                at_pole = {k: float(np.real(np.asarray(v))) for k, v in kernels.items()}
-                for k in SCALAR_KERNELS:
-                    values[f"g_S:{k}"][i] += b.system_weight * at_pole[k]
-                for k in MATRIX_KERNELS:
-                    values[f"A:{k}"][i] += at_pole[k] * b.residue
     names = model.parameter_names
     errors: dict[str, np.ndarray] = {"correlation_matrix": raw.errors["A:f"]}
     errors.update({f"powers_SR:{k}": raw.errors[f"power_SR:{k}"] for k in names})
@@ -264,10 +354,11 @@ def contour_integrals(
         ):
             state[name] = values[key]
             errors[name] = raw.errors[key]
-        state["sum_rule_residuals"] = {
-            "int g_S - n": values["g_S:one"] - model.n_levels,
-            "int delta g_R": values["dg_R:one"],
-        }
+        residuals = {"int g_S - n": values["g_S:one"] - model.n_levels, "int delta g_R": values["dg_R:one"]}
+        state["sum_rule_residuals"] = residuals
+        if raw.converged:  # else the quadrature warned already, with its own error estimate
+            _warn_of_rounding(model, bath, points, raw, errors, options or DEFAULT_OPTIONS)
+        _cover_sum_rules(model, bath, points, raw, residuals, errors, options or DEFAULT_OPTIONS)
     if "nonlocal" in values:
         state["nonlocal_density"] = values["nonlocal"]
         errors["nonlocal_density"] = raw.errors["nonlocal"]

@@ -229,11 +229,13 @@ class OneLevel:
 
     @classmethod
     def from_stack(cls, stack: ModelStack, names: Sequence[str]) -> OneLevel:
+        # the point count named, not inferred (-1): a model without parameters has K = 0
+        P = stack.h.shape[0]
         return cls(
             stack.h[:, 0, 0].real,
             np.array([v[:, 0, 0] for v in stack.V]),
-            np.array([stack.dh[k][:, 0, 0].real for k in names]).reshape(len(names), -1),
-            np.array([[d[:, 0, 0] for d in stack.dV[k]] for k in names]).reshape(len(names), len(stack.V), -1),
+            np.array([stack.dh[k][:, 0, 0].real for k in names]).reshape(len(names), P),
+            np.array([[d[:, 0, 0] for d in stack.dV[k]] for k in names]).reshape(len(names), len(stack.V), P),
         )
 
     def point(self) -> OnePoint:

@@ -26,8 +26,17 @@ No delta-function is ever sampled and bound states are included without being se
 (DESIGN.md, traps 1-2). Matrix integrals of the spectral function follow from M = int K G:
 int K A = (i / 2 pi)(M - M^dagger), since G(z*) = G(z)^dagger and K(z*) = K(z)*.
 
-A continuum that reaches infinity puts the path on the real axis instead, mapped to
-phi in (-pi/2, pi/2) by e = mu + c tan(phi).
+A continuum that reaches infinity (a Lorentzian band) leaves weight on the real axis beyond every
+a, b. The path then runs on the real axis only where nothing happens: from -inf to a, mapped by
+e = a - c tan(pi (1 - u) / 2), and from b to +inf; in between it takes the same notched wedge from
+a to b, where [a, b] holds every finite feature (band edges, levels within the coupling's norm,
+bound states, the notch around mu). A band edge is then seen from a height ~ its distance from
+mu, never sampled on the axis: at the edges of a tight-binding chain Sigma' has 1/sqrt
+singularities (sampled exactly, a division by zero), at those of a flat band a log that leaves
+weight ~ 1/ln(distance) within any distance of the edge (a real-axis quadrature misses it while
+its panel estimates look converged). Every reservoir is analytic in the upper half plane
+(causality; the Reservoir protocol evaluates it there), so the lift is always allowed, and real
+poles inside [a, b] (decoupled states) are inside the path as in the bounded case.
 
 Quadrature: vectorized, globally adaptive Gauss-Kronrod (7, 15); all panels of one refinement
 sweep are evaluated in batched calls. The error estimate is the sum over panels of |K15 - G7|, a
@@ -359,7 +368,10 @@ class _Segment:
     ``kind`` "line": z = start + u (end - start). ``kind`` "ray": z = mu + d(u) direction with
     d(u) = d0 (d1 / d0)^u, geometric in the distance d from mu, so that a ray from d ~ T to
     d ~ 1e8 keeps the relative resolution of u everywhere (a linear map would resolve z only
-    to eps x length, far coarser than the features near its start).
+    to eps x length, far coarser than the features near its start). ``kind`` "tail": the real
+    axis from the finite end ``start`` to infinity on the side of ``direction`` (+1 or -1), with
+    z = start + direction c tan(pi v / 2), c = ``center``, v = u (right) or 1 - u (left), so that
+    u runs from left to right on both tails.
     """
 
     kind: str
@@ -372,6 +384,14 @@ class _Segment:
         if self.kind == "line":
             dz = np.full(u.shape, self.end - self.start)
             return self.start + u * dz, dz
+        if self.kind == "tail":
+            sign = self.direction.real
+            v = u if sign > 0.0 else 1.0 - u
+            c = self.center
+            angle = 0.5 * np.pi * v
+            # GK nodes are interior, so v < 1 and tan stays finite (~1e16 c at the last node)
+            e = self.start.real + sign * c * np.tan(angle)
+            return e.astype(complex), (0.5 * np.pi * c / np.cos(angle) ** 2).astype(complex)
         d0, d1 = self.start.real, self.end.real
         rate = math.log(d1 / d0)
         d = d0 * np.exp(rate * u)
@@ -382,6 +402,8 @@ class _Segment:
     ) -> list[float]:
         """Initial panel edges in u: graded where this segment meets its features."""
         edges = [0.0, 1.0]
+        if self.kind == "tail":  # smooth by construction (every feature lies between the tails)
+            return edges + list(np.linspace(0.0, 1.0, max(2, int(options.initial_panels) // 2) + 1))
         if self.kind == "ray":
             d0, d1 = self.start.real, self.end.real
             rate = math.log(d1 / d0)
@@ -444,47 +466,40 @@ def _wedge_path(a: float, b: float, center: float, delta: float | None, eta: flo
 def integrate_contour(
     func: Callable[[np.ndarray, np.ndarray], np.ndarray],
     *,
-    spectrum: tuple[float, float] | None,
+    spectrum: tuple[float, float],
     center: float,
     scale: float,
     eta: float,
     break_energies: Sequence[float],
     options: QuadratureOptions,
+    tails: bool = False,
 ) -> IntegralResult:
     """Integrate ``func(z, dz) -> (N, K)`` (real) along the contour that replaces e + i0.
 
     ``func`` receives the nodes z (N,) and the line elements dz/dt (N,) of the contour
     parameter t, and returns the real projection of K(z) F(z) dz/dt (e.g. -Im[...] / pi).
 
-    * Bounded spectrum ``(low, high)`` (all spectral weight, bound states included, inside):
-      the real axis outside [a, b] = [low - m, high + m] carries no weight (m = margin), so the
-      integral runs along the notched wedge of the module docstring: up from a to the wedge
-      Im z = |Re z - center|, along it, down to eta in the notch |Re z - center| <= delta, across,
-      up again, along the wedge and down to b.
-    * ``spectrum=None`` (a continuum reaching infinity): the real axis itself, mapped by
-      e = center + scale tan(phi). Real poles must then be added by the caller.
+    * Bounded spectrum (``tails=False``): ``spectrum = (low, high)`` holds all spectral weight,
+      bound states included, so the real axis outside [a, b] = [low - m, high + m] carries no
+      weight (m = margin), and the integral runs along the notched wedge of the module docstring:
+      up from a to the wedge Im z = |Re z - center|, along it, down to eta in the notch
+      |Re z - center| <= delta, across, up again, along the wedge and down to b.
+    * ``tails=True`` (a continuum reaching infinity): ``spectrum`` holds every finite feature
+      (band edges, levels, real poles); the same wedge runs from a to b, now always with its
+      notch, and the real axis beyond them (smooth there) is integrated as two mapped tails of
+      length scale ``scale``. Real poles need no adding: they lie inside the path.
 
-    ``center`` is mu, ``eta`` the height of the crossing (< pi T), ``scale`` the spectral scale;
-    ``break_energies`` (band edges, mu, levels) become panel edges where the contour runs low,
+    ``center`` is mu, ``eta`` the height of the crossing (< pi T), ``scale`` the length scale of
+    the tails' map (the spectrum's width; unused without tails); ``break_energies`` (band edges, mu, levels) become panel edges where the contour runs low,
     graded by powers of 4 in eta.
+
+    Raises
+    ------
+    NumericsError
+        ``func`` returned NaN or inf at a node: never a silent NaN result.
     """
     breaks = [e for e in break_energies if np.isfinite(e)]
     temperature = eta / (options.eta_fraction * np.pi)
-    if spectrum is None:
-        # graded panels: mu +- eta 4^k out to the spectral scale (the Fermi edge has width ~eta),
-        # and a few graded levels around each other break energy (band edges, levels, bound states)
-        points = breaks + _graded(center, center - scale, eta) + _graded(center, center + scale, eta)
-        points += [e + s * eta * 4.0**k for e in breaks for k in range(3) for s in (-1.0, 1.0)]
-        t_edges = np.linspace(-0.5 * np.pi, 0.5 * np.pi, int(options.initial_panels) + 1)
-        t_edges = np.unique(np.concatenate([t_edges, np.arctan((np.asarray(points) - center) / scale)]))
-
-        def mapped(t: np.ndarray, _w: np.ndarray) -> np.ndarray:
-            e = center + scale * np.tan(t)
-            dz = (scale / np.cos(t) ** 2).astype(complex)
-            return np.asarray(func(e + 0.0j, dz))
-
-        return gauss_kronrod_panels(mapped, t_edges, options=options, what="energy quadrature (real axis)")
-
     # a margin that grows with the distance from mu keeps the outer sides far from every pole:
     # near a pole of a large-scale G (|eps_s| or V huge) its evaluation cancels digits in
     # proportion to |z| / distance. (Not a margin ~ the global scale: a level at 1e8 would then
@@ -494,10 +509,17 @@ def integrate_contour(
     top = max(abs(a - center), abs(b - center), eta)
     # notch: the only place where the contour must run below pi T
     delta = temperature * (_NOTCH_EXPONENT + max(0.0, math.log(_SLOPE * top / temperature)))
-    notch = a - delta <= center <= b + delta
+    # with tails the Fermi edge is always crossed in the notch, never on a tail
+    notch = tails or a - delta <= center <= b + delta
     if notch:
         a, b = min(a, center - delta), max(b, center + delta)
     segments = _wedge_path(a, b, center, delta if notch else None, eta)
+    if tails:
+        segments = [
+            _Segment("tail", complex(a), complex(-np.inf), scale, complex(-1.0)),
+            *segments,
+            _Segment("tail", complex(b), complex(np.inf), scale, complex(1.0)),
+        ]
     n_seg = len(segments)
 
     contour_edges: list[float] = []
@@ -514,6 +536,14 @@ def integrate_contour(
             on = k == j
             if np.any(on):
                 z[on], dz[on] = segment.at(u[on])
-        return np.asarray(func(z, dz))
+        values = np.asarray(func(z, dz))
+        finite = np.isfinite(values)
+        if not finite.all():  # a NaN would spend the whole budget and come back as the result
+            bad = int(np.argwhere(~finite)[0][0])
+            raise NumericsError(
+                f"the energy integrand is not finite at z = {complex(z[bad]):.10g} (a singular point of the "
+                "model's Green's function on the path); no result is returned rather than NaN"
+            )
+        return values
 
     return gauss_kronrod_panels(on_path, t_grid, options=options, what="energy quadrature")
