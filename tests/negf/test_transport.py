@@ -376,3 +376,25 @@ def test_onsager_reciprocity_from_the_nonlinear_steady_state_on_random_models(se
     assert abs(L12 - L21) < 1e-5 * scale
     assert abs(L12 - lr.onsager[0, 1]) < 1e-5 * scale
     assert lr.onsager[0, 0] >= 0 and lr.onsager[0, 0] * lr.onsager[1, 1] - lr.onsager[0, 1] ** 2 >= -1e-12 * scale**2
+
+
+def test_baths_by_reservoir_name():
+    chain = st.negf.TightBindingChain(t0=1.0)
+    zero = np.zeros((1, 1))
+    model = st.models.affine_open_system(
+        name="named dot", reservoirs=(chain, chain), h_S=zero, couplings=(np.array([[0.5]]), np.array([[0.4]])),
+        h_S_slopes={"eps": np.ones((1, 1))}, parameter_domain={"eps": (-3.0, 3.0)}, defaults={"eps": 0.1},
+        reservoir_names=("L", "R"))
+    hot, cold = st.Bath(T=0.1, mu=0.2), st.Bath(T=0.02, mu=-0.1)
+    by_name = transport.steady_state(model, {"R": cold, "L": hot}, state=False)
+    by_order = transport.steady_state(model, [hot, cold], state=False)
+    assert np.array_equal(by_name.particle_current, by_order.particle_current)
+    with pytest.raises(ValueError, match=r"reservoir\(s\) \['X'\].*\['L', 'R'\]"):
+        transport.steady_state(model, {"L": hot, "X": cold})
+    with pytest.raises(ValueError, match="no Bath for reservoir 'R'"):
+        transport.steady_state(model, {"L": hot})
+    with pytest.raises(ValueError, match="twice"):
+        transport.steady_state(model, {"L": hot, 0: hot, "R": cold})
+    with pytest.raises(ValueError, match="reservoir_names must name each"):
+        st.models.affine_open_system(name="x", reservoirs=(chain, chain), h_S=zero, couplings=(zero, zero),
+                                     parameter_domain={}, reservoir_names=("L",))

@@ -139,6 +139,7 @@ def affine_open_system(
     h_S_slopes: Mapping[str, np.ndarray] | None = None,
     coupling_slopes: Mapping[str, Sequence[np.ndarray]] | None = None,
     defaults: Mapping[str, float] | None = None,
+    reservoir_names: Sequence[str] = (),
 ) -> OpenSystem:
     """An :class:`~strongtherm.negf.OpenSystem` affine in its parameters, from matrices.
 
@@ -160,6 +161,8 @@ def affine_open_system(
         ``name -> (dV_r/dname for each reservoir)``.
     defaults : mapping, optional
         Default parameter values.
+    reservoir_names : sequence of str, optional
+        A name per reservoir (``("L", "R")``), for baths given by name and for error messages.
 
     Raises
     ------
@@ -201,6 +204,7 @@ def affine_open_system(
         defaults=dict(defaults or {}),
         system_hamiltonian_derivative=system_hamiltonian.derivative,
         couplings_derivative=coupling_fn.derivative,
+        reservoir_names=tuple(reservoir_names),
     )
 
 

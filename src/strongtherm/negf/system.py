@@ -61,6 +61,9 @@ class OpenSystem:
         Default value of each parameter (optional per parameter).
     system_hamiltonian_derivative, couplings_derivative : callable, optional
         Exact derivatives ``d h_S / d name`` and ``d V_r / d name`` as ``f(params, name)``.
+    reservoir_names : tuple of str, optional
+        A name for each reservoir (e.g. ``("L", "R")``): baths may then be given by name
+        (:func:`strongtherm.negf.steady_state`), and errors name the reservoir.
     """
 
     name: str
@@ -73,6 +76,7 @@ class OpenSystem:
     system_hamiltonian_derivative: Callable[[Params, str], np.ndarray] | None = None
     couplings_derivative: Callable[[Params, str], tuple[np.ndarray, ...]] | None = None
     finite_difference_step: float = 1e-3
+    reservoir_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         check_integer("n_levels", self.n_levels, low=1)
@@ -89,6 +93,18 @@ class OpenSystem:
             low, high = self.parameter_domain[key]
             check_real(f"defaults[{key!r}]", value, low=low, high=high)
         object.__setattr__(self, "reservoirs", tuple(self.reservoirs))
+        names = tuple(self.reservoir_names)
+        if names:
+            if len(names) != len(self.reservoirs) or len(set(names)) != len(names):
+                raise ValueError(f"reservoir_names must name each of the {len(self.reservoirs)} reservoirs once, got {list(names)}")
+            for name in names:
+                if not isinstance(name, str) or not name.isidentifier():
+                    raise ValueError(f"reservoir_names must be identifiers (they become sweep keys), got {name!r}")
+        object.__setattr__(self, "reservoir_names", names)
+
+    def reservoir_label(self, index: int) -> str:
+        """``'name'`` of reservoir ``index`` (its position where no names were given), as errors and keys show it."""
+        return self.reservoir_names[index] if self.reservoir_names else str(index)
 
     # ------------------------------------------------------------------ parameters
     @cached_property

@@ -79,14 +79,16 @@ def _as_point(model: object, params: Mapping[str, float] | None, kwargs: Mapping
 
 def _reservoir_label(model: OpenSystem, index: int) -> str:
     res = model.reservoirs[index]
-    return f"reservoir {index} ({getattr(res, 'describe', lambda: repr(res))()})"
+    kind = getattr(res, "describe", lambda: repr(res))()
+    return f"reservoir {model.reservoir_label(index)!r} ({kind})" if model.reservoir_names else f"reservoir {index} ({kind})"
 
 
 def check_baths(model: OpenSystem, baths: object) -> tuple[Bath, ...]:
     """One :class:`~strongtherm.Bath` per reservoir, in the model's reservoir order.
 
-    ``baths`` is a sequence with one bath per reservoir, or a mapping {reservoir index: bath}
-    naming every reservoir. A single Bath is refused: it would silently be equilibrium.
+    ``baths`` is a sequence with one bath per reservoir, or a mapping naming every reservoir by
+    its index or, where the model has them, by its name (``{"L": Bath(...), "R": Bath(...)}``). A
+    single Bath is refused: it would silently be equilibrium.
     """
     n = len(model.reservoirs)
     if isinstance(baths, Bath):
@@ -95,13 +97,24 @@ def check_baths(model: OpenSystem, baths: object) -> tuple[Bath, ...]:
             "Bath(T=0.1, mu=-0.5)]; a single Bath is equilibrium: use st.negf.equilibrium for it"
         )
     if isinstance(baths, Mapping):
-        unknown = [k for k in baths if not (isinstance(k, int | np.integer) and not isinstance(k, bool) and 0 <= k < n)]
+        names = {name: k for k, name in enumerate(model.reservoir_names)}
+
+        def position(key: object) -> int | None:
+            if isinstance(key, int | np.integer) and not isinstance(key, bool) and 0 <= key < n:
+                return int(key)
+            return names.get(key) if isinstance(key, str) else None
+
+        unknown = [k for k in baths if position(k) is None]
         if unknown:
-            raise ValueError(f"baths names reservoir(s) {unknown} that {model.name} does not have; its reservoirs are 0..{n - 1}")
-        missing = [k for k in range(n) if k not in baths]
+            known = f"{list(model.reservoir_names)} or 0..{n - 1}" if names else f"0..{n - 1}"
+            raise ValueError(f"baths names reservoir(s) {unknown} that {model.name} does not have; its reservoirs are {known}")
+        given = {position(k): bath for k, bath in baths.items()}
+        if len(given) != len(baths):
+            raise ValueError("baths names a reservoir twice (by its index and by its name)")
+        missing = [k for k in range(n) if k not in given]
         if missing:
             raise ValueError(f"baths gives no Bath for {', '.join(_reservoir_label(model, k) for k in missing)}")
-        ordered = [baths[k] for k in range(n)]
+        ordered = [given[k] for k in range(n)]
     elif isinstance(baths, Sequence) and not isinstance(baths, str | bytes):
         if len(baths) != n:
             raise ValueError(f"baths must give one Bath per reservoir: {model.name} has {n}, got {len(baths)}")
