@@ -204,17 +204,22 @@ _EDGE_RATIO, _EDGE_DEPTH = 0.25, 1e-11
 _SWEEP_PANELS = 2000
 
 
-def _resonances(point: ModelPoint, centre: float) -> np.ndarray:
+def _resonances(point: ModelPoint, centre: float, broad: float) -> np.ndarray:
     """Complex poles of G_S near the axis: eigenvalues of h_S + Sigma(e) at their own real parts
-    (two fixed-point steps from ``centre``; close enough to grade panels, the adaptive rule
-    refines what is off)."""
+    (up to three fixed-point steps from ``centre``; close enough to grade panels, the adaptive
+    rule refines what is off). A one-level resonance wider than ``broad`` (a few pi T: the Fermi
+    functions' own grading resolves it) is not refined."""
     strengths = _one_level_couplings(point)
     if strengths is not None:  # one level: lambda = eps + sum_r |V_r|^2 g_r(Re lambda), in numbers
         lam1 = complex(centre)
         for _ in range(3):
-            lam1 = complex(point.h_S[0, 0]) + sum(
+            moved = complex(point.h_S[0, 0]) + sum(
                 s * complex(res.surface_greens_function(np.array([lam1.real + 0j]))[0, 0, 0])
                 for s, res in zip(strengths, point.reservoirs, strict=True))
+            done = abs(moved.imag) > broad or abs(moved - lam1) < 1e-3 * abs(moved.imag)
+            lam1 = moved
+            if done:
+                break
         return np.array([lam1])
     lam = np.linalg.eigvals(point.h_S + point.self_energy(np.array(centre, dtype=complex)))
     for _ in range(2):
@@ -239,7 +244,9 @@ def _break_points(point: ModelPoint, segments: list[tuple[float, float]], baths:
     axis) and toward every band edge inside the window (a branch point on the axis)."""
     centre = float(np.mean([b.mu for b in baths]))
     features = [(b.mu, np.pi * b.T) for b in baths]
-    features += [(float(lam.real), max(abs(float(lam.imag)), 1e-12 * (1.0 + abs(lam.real)))) for lam in _resonances(point, centre)]
+    broad = 4.0 * np.pi * max(b.T for b in baths)
+    features += [(float(lam.real), max(abs(float(lam.imag)), 1e-12 * (1.0 + abs(lam.real))))
+                 for lam in _resonances(point, centre, broad)]  # fmt: skip
     edges: list[float] = []
     for lo, hi in segments:
         width = hi - lo
