@@ -65,6 +65,11 @@ class CompositeDrive:
         sum_n p_n (E_n(B) - E_n(A)), the quantum-adiabatic limit (dense road only).
     errors : mapping
         Jackknife errors (typicality road): ``work`` (M,), ``rho_S`` (M, d_S, d_S).
+    propagated : ndarray or None
+        Dense road: U(tau) applied to the Gibbs-weighted eigenvectors of H(0), columns
+        sqrt(p_n) U |n> (d, m) for the m states of non-negligible weight, and ``initial_energies``
+        their E_n: what a two-point measurement at finite speed needs
+        (:func:`strongtherm.exact.statistics.driven_work_statistics`).
     """
 
     times: np.ndarray
@@ -75,6 +80,8 @@ class CompositeDrive:
     steps: int
     method: str
     errors: Mapping[str, np.ndarray] = field(default_factory=dict)
+    propagated: np.ndarray | None = field(default=None, repr=False)
+    initial_energies: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def dissipated_work(self) -> float:
@@ -241,7 +248,8 @@ def drive_composite(
         # followed levels, no crossing: the n-th level of A goes to the n-th of B
         p = eq_A.weights / np.sum(eq_A.weights)
         adiabatic = float(np.sum(p * (eq_B.energies - eq_A.energies)))
-        return CompositeDrive(outputs, total_work, total_rho, delta_F, adiabatic, grid.size - 1, method)
+        return CompositeDrive(outputs, total_work, total_rho, delta_F, adiabatic, grid.size - 1, method,
+                              propagated=states[0], initial_energies=eq_A.energies[keep])  # fmt: skip
     # typicality: rho ~ sum_k |psi_k><psi_k| / sum_k <psi_k|psi_k> (norms kept by the unitary steps)
     norm = np.array(norms)
     K = len(columns)
