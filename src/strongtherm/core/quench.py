@@ -112,9 +112,14 @@ class QuenchThermodynamics:
         The engine's equilibrium results before and after the quench.
     kind
         ``"system"`` (Eq. 14), ``"interaction"`` (Eq. 15) or ``"general"``.
-    work, heat, dissipated_work, entropy_change
-        Per definition ``diff``, ``H*``, ``E*`` (Eqs. 22-28, 33); ``entropy_change`` is ``None``
-        when the final state is not a Gibbs state.
+    work
+        W per definition ``diff``, ``H*``, ``E*`` (Eqs. 22-24).
+    heat
+        Q per definition (Eqs. 25-27).
+    dissipated_work
+        W - Delta F_S per definition (Eq. 28).
+    entropy_change
+        Delta S per definition (Eq. 33); ``None`` when the final state is not a Gibbs state.
     delta_F_S
         ``F_S^B - F_S^A`` (Eq. 7).
     final

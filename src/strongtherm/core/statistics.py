@@ -115,7 +115,7 @@ class WorkDistribution:
 
 
 def crooks_deviation(forward: WorkDistribution, backward: WorkDistribution, *, atol: float = 1e-12) -> float:
-    """Largest |ln[P_F(W) / P_B(-W)] - beta (W - Delta F)| over the outcomes both processes share.
+    """Largest abs(ln[P_F(W) / P_B(-W)] - beta (W - Delta F)) over the outcomes both processes share.
 
     The Crooks relation P_F(W) / P_B(-W) = e^{beta (W - Delta F)} (Crooks 1999; Talkner & Hanggi
     2007 for the TPM) makes this zero; outcomes with P below ``atol`` in either direction are left

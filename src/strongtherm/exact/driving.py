@@ -17,7 +17,7 @@ times. Two roads to rho(0):
 
 * ``method="dense"``: every eigenvector of H(0) with its Gibbs weight, evolved as one block (exact
   up to the time step; small d);
-* ``method="typicality"``: ``samples`` random vectors e^{-beta H(0)/2} |phi> (quantum typicality,
+* ``method="typicality"``: ``samples`` random vectors e^{-beta H(0)/2} phi (quantum typicality,
   :mod:`strongtherm.exact.typicality`) evolved instead, with jackknife error bars (large d).
 """
 
@@ -67,7 +67,7 @@ class CompositeDrive:
         Jackknife errors (typicality road): ``work`` (M,), ``rho_S`` (M, d_S, d_S).
     propagated : ndarray or None
         Dense road: U(tau) applied to the Gibbs-weighted eigenvectors of H(0), columns
-        sqrt(p_n) U |n> (d, m) for the m states of non-negligible weight, and ``initial_energies``
+        sqrt(p_n) U n (d, m) for the m eigenvectors n of non-negligible weight, and ``initial_energies``
         their E_n: what a two-point measurement at finite speed needs
         (:func:`strongtherm.exact.statistics.driven_work_statistics`).
     """

@@ -174,8 +174,8 @@ def driven_work_statistics(
 ) -> WorkDistribution:
     """The universe's TPM work distribution of a finite-speed protocol (:func:`.driving.drive_composite`).
 
-    P(W) = sum_{n, m} p_n |<m_B| U(tau) |n_A>|^2 delta(W - E^B_m + E^A_n), from the dense road's
-    propagated columns sqrt(p_n) U |n_A>. Unitary: the Jarzynski equality and the Crooks relation
+    P(W) = sum_{n, m} p_n abs(m_B^dagger U(tau) n_A)^2 delta(W - E^B_m + E^A_n), from the dense
+    road's propagated columns sqrt(p_n) U n_A. Unitary: the Jarzynski equality and the Crooks relation
     (with the time-reversed protocol) hold at every speed; tau = 0 is the sudden quench's
     :func:`work_statistics`.
     """

@@ -8,7 +8,7 @@ reduced matrices and two numbers,
 
 and each is a trace over R that quantum typicality estimates with random reservoir vectors phi
 (complex Gaussian, E[phi phi^dagger] = 1_R): X_ss' = E[<psi_s|psi_s'>] with
-psi_s = e^{-beta H / 2} (|s> (x) |phi>), Y_ss' = E[<psi_s|H|psi_s'>], and the same with H_R alone for
+psi_s = e^{-beta H / 2} (s (x) phi), Y_ss' = E[psi_s^dagger H psi_s'], and the same with H_R alone for
 Z_R. The propagation e^{-beta H / 2} acts on the d_S vectors of one sample at once
 (:func:`scipy.sparse.linalg.expm_multiply`, a truncated Taylor series with its own error control:
 the systematic, "Krylov" error is at rounding); H is never diagonalized, only applied (sparse).
