@@ -32,7 +32,9 @@ Matrices (real; nested lists, or QuTiP ``Qobj`` / arrays when built from Python)
 
 Tasks: ``state`` (equilibrium at ``params``), ``path`` (negf: quasistatic along the corners
 ``points``), ``drive`` (negf: the same corners at finite speed, exact dynamics: ``duration``,
-``schedule`` = linear | smooth, ``hold``, ``n_times`` output times, ``initial`` = gibbs | product), ``quench`` (exact: from ``A`` to ``B``, each a set of builder arguments), ``sweep``
+``schedule`` = linear | smooth, ``hold``, ``n_times`` output times, ``initial`` = gibbs | product), ``quench`` (exact: from ``A`` to ``B``, each a set of builder arguments), ``statistics`` (exact: the
+two-point-measurement work distribution of that quench, ``measure`` = universe | H_S | H* | E* |
+H_S+H_SR), ``sweep``
 (``grid`` over model parameters, ``T``/``mu`` or ``beta``; for the exact engine ``of = "state"``
 or ``of = "quench"``), ``transport`` (negf: the steady state between reservoirs at their own
 baths: ``baths = [{T = ..., mu = ...}, ...]``, one table per reservoir, each key defaulting to
@@ -82,6 +84,7 @@ from . import models
 from .core.convert import to_array, to_builtin
 from .core.version import __version__
 from .exact.composite import Composite
+from .exact.statistics import MEASURES
 from .path import MAX_PANELS_PER_SEGMENT
 from .sweeps import MAX_POINTS, check_grid
 
@@ -151,6 +154,7 @@ TASK_KEYS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("negf", "transport"): ("params", "grid", "processes", "baths", "state"),
     ("exact", "state"): ("params",),
     ("exact", "quench"): ("params", "A", "B"),
+    ("exact", "statistics"): ("params", "A", "B", "measure"),
     ("exact", "sweep"): ("params", "grid", "of", "A", "B", "processes"),
 }
 
@@ -167,6 +171,7 @@ OUTPUT_FORMATS: Mapping[str, tuple[str, ...]] = {
     "path": ("json", "csv"),
     "drive": ("json", "csv"),
     "quench": ("json",),
+    "statistics": ("json", "csv"),
     "transport": ("json",),
     "sweep": ("json", "csv", "netcdf"),
 }
@@ -423,6 +428,7 @@ class TaskConfig:
     initial: str = "gibbs"
     baths: tuple[Mapping[str, float], ...] = ()
     state: bool = False
+    measure: str = "universe"
 
     @classmethod
     def parse(cls, raw: Any, engine: str) -> TaskConfig:
@@ -469,7 +475,9 @@ class TaskConfig:
                                              maximum=MAX_PANELS_PER_SEGMENT)  # fmt: skip
         for side in ("A", "B"):
             out[side] = _table(table.get(side, {}), f"task.{side}")
-        if kind == "quench" or out["of"] == "quench":
+        if kind == "statistics":
+            out["measure"] = _choice(table.get("measure", "universe"), MEASURES, "task.measure")
+        if kind in ("quench", "statistics") or out["of"] == "quench":
             for side in ("A", "B"):
                 if not out[side]:
                     raise ConfigError(f"task.{side} must give the builder arguments of state {side} for a quench")

@@ -34,6 +34,7 @@ from . import exact, negf, plot, sweep
 from .config import RunConfig
 from .core.quantities import REGISTRY, lookup
 from .dynamics import Protocol, drive
+from .exact.statistics import work_statistics
 from .io import staged_folder, write_csv, write_json
 from .negf.transport import steady_state
 from .path import Path
@@ -220,6 +221,24 @@ def _exact_quench(config: RunConfig, progress: bool) -> Plan:
     return Plan("quench", lambda: exact.quench(A, B, beta=beta), _json_file(config, "quench.json", content))
 
 
+def _exact_statistics(config: RunConfig, progress: bool) -> Plan:
+    task, beta = config.task, _beta(config)
+    A, B = _exact_model(config, task.params, task.A), _exact_model(config, task.params, task.B)
+    formats = config.output.formats
+
+    def write(w: Any, out: FilePath, log: Log) -> list[FilePath]:
+        written = []
+        if "json" in formats:
+            written.append(write_json(out / "statistics.json", {
+                "measured": w.measured, "results": w.to_dict(), "values": w.values.tolist(),
+                "probabilities": w.probabilities.tolist(), "resolution": w.resolution}))  # fmt: skip
+        if "csv" in formats:
+            written.append(write_csv(out / "statistics.csv", {"W": w.values, "P": w.probabilities}))
+        return written
+
+    return Plan("statistics", lambda: work_statistics(A, B, beta=beta, measure=task.measure), write)  # type: ignore[arg-type]
+
+
 def _exact_sweep(config: RunConfig, progress: bool) -> Plan:
     task = config.task
     fixed = {**config.model.loaded_args(), **task.params}
@@ -241,6 +260,7 @@ TASKS: Mapping[tuple[str, str], Callable[[RunConfig, bool], Plan]] = {
     ("negf", "transport"): _negf_transport,
     ("exact", "state"): _exact_state,
     ("exact", "quench"): _exact_quench,
+    ("exact", "statistics"): _exact_statistics,
     ("exact", "sweep"): _exact_sweep,
 }
 
@@ -279,6 +299,7 @@ _SUMMARY_EXTRAS: dict[str, tuple[str, ...]] = {
               "delta_system_energy_hilbert", "bound_state_along_path"),
     "quench": ("delta_F_S", "dissipated_work_diff", "dissipated_work_Hstar", "dissipated_work_Estar"),
     "transport": ("I_0", "I_1", "J_Q_0", "J_Q_1", "power", "entropy_production_rate", "efficiency"),
+    "statistics": ("work_mean", "work_variance", "jarzynski_gap", "delta_F_S"),
 }
 
 

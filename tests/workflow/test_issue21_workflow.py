@@ -46,13 +46,15 @@ VALID: dict[tuple[str, str], dict] = {
     ("exact", "state"): {"model": SPIN, "bath": {"beta": 1.0}, "task": {"kind": "state"}},
     ("exact", "quench"): {"model": SPIN, "bath": {"beta": 1.0}, "task": {"kind": "quench", "A": {"eps": 0.0}, "B": {"eps": 2.0}}},
     ("exact", "sweep"): {"model": SPIN, "bath": {"beta": 1.0}, "task": {"kind": "sweep", "grid": {"eps": [0.0, 1.0]}}},
+    ("exact", "statistics"): {"model": SPIN, "bath": {"beta": 1.0}, "task": {
+        "kind": "statistics", "A": {"eps": 0.0}, "B": {"eps": 2.0}, "measure": "H*"}},
 }
 
 #: a value of the right type for every task key (what a user might leave in a config by mistake)
 SAMPLE = {"params": {}, "grid": {"eps_s": [0.5]}, "of": "state", "points": [{"eps_s": 0.0}, {"eps_s": 1.0}],
           "panels_per_segment": 4, "A": {"eps": 0.0}, "B": {"eps": 1.0}, "alphas": [0.5], "processes": 2,
           "duration": 1.0, "schedule": "linear", "hold": 1.0, "n_times": 11, "initial": "gibbs",
-          "baths": [{}, {}], "state": True}
+          "baths": [{}, {}], "state": True, "measure": "H_S"}
 
 
 def _with(pair: tuple[str, str], **task) -> dict:

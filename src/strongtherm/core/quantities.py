@@ -64,6 +64,9 @@ UNITS: Mapping[str, str] = MappingProxyType(
         "1/time": "units of energy / ħ",
         "energy/time": "units of energy² / ħ",
         "energy^2/time": "units of energy³ / ħ",
+        "energy^2": "units of energy²",
+        "energy^3": "units of energy³",
+        "energy^4": "units of energy⁴",
     }
 )
 
@@ -387,6 +390,14 @@ _ROWS: tuple[Quantity, ...] = (
     *_dynamics(),
     # ---------------------------------------------------------- two terminals (beyond the papers)
     *_transport(),
+    # ---------------------------------------------------------- work statistics (beyond the papers)
+    _q("work_mean", "⟨W⟩", "energy", "mean work of a two-point measurement", "", "", "core.statistics.WorkDistribution.mean"),
+    _q("work_variance", "Var W", "energy^2", "variance of the two-point-measurement work", "", "",
+       "core.statistics.WorkDistribution.variance"),
+    _q("work_cumulant_3", "κ₃(W)", "energy^3", "third cumulant of the work", "", "", "core.statistics.WorkDistribution.cumulant(3)"),
+    _q("work_cumulant_4", "κ₄(W)", "energy^4", "fourth cumulant of the work", "", "", "core.statistics.WorkDistribution.cumulant(4)"),
+    _q("jarzynski_gap", "ln⟨e^{−βW}⟩ + βΔF*_S", "1", "Jarzynski gap of the measured observable (0 where the equality holds)",
+       "", "", "core.statistics.WorkDistribution.jarzynski_gap", kind="residual"),
 )  # fmt: skip
 
 #: Every quantity by key (family stems for families).

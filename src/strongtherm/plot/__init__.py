@@ -46,6 +46,7 @@ from ._datasets import sweep_map, sweep_overview
 from ._draw import can_draw, draw
 from ._results import drive_overview, ldos, path_works, second_law
 from ._states import state_functions
+from ._statistics import work_distribution
 from ._style import AxisLabel, new_figure, save_figure
 from ._transport import conductance_map, iv_curves, power_efficiency, transport_overview
 
@@ -67,6 +68,7 @@ __all__ = [
     "sweep_map",
     "sweep_overview",
     "transport_overview",
+    "work_distribution",
 ]
 
 #: Labels of the quantities :func:`state_functions` knows by their short names (``N_S``,

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import dynamics, exact, gaussian, negf
+from ..core.statistics import WorkDistribution
 from ._datasets import sweep_overview
 from ._results import drive_overview, path_works, second_law
+from ._statistics import work_distribution
 from ._style import dataset_type
 from ._transport import is_transport_sweep, transport_overview
 
@@ -30,6 +32,7 @@ def _drawers() -> list[tuple[type, Callable[[Any], Any]]]:
         (exact.Quench, second_law),
         (gaussian.FermionicQuench, second_law),
         (exact.SecondLawAudit, second_law),
+        (WorkDistribution, work_distribution),
     ]
     dataset = dataset_type()
     if dataset is not None:

@@ -1,0 +1,31 @@
+"""Work statistics as pictures: :func:`work_distribution` of a two-point measurement."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ._style import new_axes
+
+if TYPE_CHECKING:  # pragma: no cover
+    from matplotlib.axes import Axes
+
+__all__ = ["work_distribution"]
+
+
+def work_distribution(distribution: Any, *, ax: Axes | None = None) -> Axes:
+    """P(W) of a :class:`strongtherm.core.statistics.WorkDistribution` as stems, with <W> and
+    Delta F*_S marked and the Jarzynski gap in the title."""
+    ax = new_axes(ax)
+    values, probabilities = np.asarray(distribution.values), np.asarray(distribution.probabilities)
+    ax.vlines(values, 0.0, probabilities, lw=2.0)
+    ax.plot(values, probabilities, "o", ms=3)
+    ax.axvline(distribution.mean, color="k", ls="--", lw=0.8, label=f"<W> = {distribution.mean:.4g}")
+    ax.axvline(distribution.delta_F, color="C3", ls=":", lw=1.0, label=f"Delta F*_S = {distribution.delta_F:.4g}")
+    ax.set_xlabel("W (units of energy)")
+    ax.set_ylabel("P(W)")
+    ax.set_title(f"Two-point measurement of {distribution.measured}: Jarzynski gap {distribution.jarzynski_gap:+.3g}",
+                 fontsize=9)  # fmt: skip
+    ax.legend(fontsize=8)
+    return ax
