@@ -35,6 +35,9 @@ SCHEDULE_ATOL = 1e-12
 _CHECK_POINTS = 16385
 #: A change of s across two adjacent floats larger than this is a jump (a discontinuity of s).
 JUMP_ATOL = 1e-9
+#: Most intervals of the check grid bisected in search of a jump (the largest changes first): a
+#: noisy schedule must not cost 16384 bisections; a jump missed shows in drive's energy balance.
+MAX_JUMP_CANDIDATES = 256
 #: Finite-difference derivative of a user schedule: points and spacing of the Lagrange stencil.
 STENCIL_POINTS = 7
 STENCIL_SPACING = 1e-3
@@ -97,7 +100,9 @@ def _jumps(function: Callable[[np.ndarray], np.ndarray], grid: np.ndarray, value
     step = np.abs(np.diff(values))
     neighbours = np.maximum(np.concatenate([[0.0], step[:-1]]), np.concatenate([step[1:], [0.0]]))
     found = []
-    for i in np.flatnonzero((step > 4.0 * neighbours) & (step > JUMP_ATOL)):
+    candidates = np.flatnonzero((step > 4.0 * neighbours) & (step > JUMP_ATOL))
+    candidates = np.sort(candidates[np.argsort(-step[candidates], kind="stable")[:MAX_JUMP_CANDIDATES]])
+    for i in candidates:
         lo, hi, s_lo, s_hi = float(grid[i]), float(grid[i + 1]), float(values[i]), float(values[i + 1])
         while True:
             mid = 0.5 * (lo + hi)
@@ -143,7 +148,8 @@ class _StencilDerivative:
         k = np.clip(np.searchsorted(self.starts, x, side="right") - 1, 0, len(self.starts) - 1)
         lo, hi = self.intervals[k, 0], self.intervals[k, 1]
         half = 0.5 * (STENCIL_POINTS - 1)
-        h = np.minimum(STENCIL_SPACING, (hi - lo) / (STENCIL_POINTS - 1))
+        # an interval of no width (u = 0 before a jump there) has no slope: 0, never 0 / 0
+        h = np.maximum(np.minimum(STENCIL_SPACING, (hi - lo) / (STENCIL_POINTS - 1)), np.finfo(float).tiny)
         centre = np.clip(x, lo + half * h, hi - half * h)
         offsets = np.arange(STENCIL_POINTS) - half
         nodes = np.clip(centre[:, None] + h[:, None] * offsets[None, :], lo[:, None], hi[:, None])
@@ -284,15 +290,20 @@ class Schedule:
             )
         values = guarded(grid)
         jumps = _jumps(guarded, grid, values)
-        # smooth intervals of u: between kinks, each jump's left side ending at u_lo, its right at u_hi
-        left_of = {hi: lo for lo, hi, _, _ in jumps}
-        bounds = sorted({*knots, *left_of})
-        intervals = [(a, left_of.get(b, b)) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        # a jump is placed at u_hi (s(u_hi) is the value after it), one right after s(0) = 0 at u = 0
+        # (a sudden quench at t = 0); smooth intervals of u run between kinks and jumps, the
+        # interval left of a jump ending at u_lo, the one right of it starting at u_hi
+        at = {(0.0 if lo == 0.0 else hi): (lo, hi) for lo, hi, _, _ in jumps}
+        bounds = sorted({*knots, *at})
+        intervals = [
+            (at[a][1] if a in at else a, at[b][0] if b in at and b > 0.0 else b)
+            for a, b in zip(bounds[:-1], bounds[1:], strict=True)
+        ]
         if derivative is None:
             slope: Callable[[np.ndarray], np.ndarray] = _StencilDerivative(guarded, intervals)
         else:
             slope = _Guarded(derivative, label, "ds/du", bounded=False)
-        jump_table = tuple((hi, s_lo, s_hi) for _, hi, s_lo, s_hi in jumps)
+        jump_table = tuple((0.0 if lo == 0.0 else hi, s_lo, s_hi) for lo, hi, s_lo, s_hi in jumps)
         return cls(guarded, slope, tuple(bounds), (), label, jump_table)
 
     @classmethod
