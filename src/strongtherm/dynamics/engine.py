@@ -119,7 +119,8 @@ class Drive:
     chain : ChainLength
         L, the estimated finite-size error, the return time and the mappings.
     integrator : IntegratorInfo
-        Order, largest step, steps, sparse products, energy-balance residual max|W - Delta E|.
+        Order, largest step, steps, sparse products, energy-balance residual max|W - Delta E|,
+        the error control's ``work_tol``, its estimate and the passes it redid.
     bound_state_along_path : bool
         A bound state with thermal weight above ``BOUND_STATE_WEIGHT_THRESHOLD`` along the path.
     bound_state_energies : tuple of (s, energies)

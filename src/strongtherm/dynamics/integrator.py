@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import warnings
 from typing import NamedTuple
-from typing import Protocol as Protocol_
+from typing import Protocol as Protocol_  # typing's, apart from the driving Protocol
 
 import numpy as np
 
@@ -92,7 +92,8 @@ class GaussianOrbitals(NamedTuple):
 
 
 class Sample(NamedTuple):
-    """The state at one output time (its work is :attr:`Integrator.work`)."""
+    """The state at one output time (its work is :attr:`Integrator.work`); ``orbitals`` is the
+    integrator's own array, valid while the observer's ``add`` runs."""
 
     t: float
     orbitals: np.ndarray
@@ -266,6 +267,8 @@ class Integrator:
         self.work_error_estimate = 0.0
         #: W_ext at the output times (filled by :meth:`run`).
         self.work = np.zeros(outputs.size)
+        self._pending: set[float] = set()
+        self._jump_times = {float(piece.edges[0]) for piece in self.pieces if piece.kind == "jump"}
         smooth = [piece.edges for piece in self.pieces if piece.kind == "smooth"]
         self.smooth_time = float(sum(edges[-1] - edges[0] for edges in smooth))
 
@@ -299,7 +302,6 @@ class Integrator:
         """Hand the samples at the output times to ``observer`` in increasing order, each once
         (a rejected pass of a smooth piece is rolled back), and fill :attr:`work`."""
         self._pending = set(self.outputs.tolist())
-        self._jump_times = {float(piece.edges[0]) for piece in self.pieces if piece.kind == "jump"}
         Psi, W = self.state.orbitals, 0.0
         for piece in self.pieces:
             if piece.kind == "jump":
@@ -316,7 +318,7 @@ class Integrator:
         if t in self._pending:
             self._pending.discard(t)
             self.work[np.searchsorted(self.outputs, t)] = W
-            observer.add(Sample(t, Psi.copy(), params))
+            observer.add(Sample(t, Psi, params))  # measured at once: no copy of Psi is kept
 
     def _ends_at_jump(self, t: float) -> bool:
         # an output at a jump's instant shows the state after the jump: the jump piece reports it
