@@ -45,6 +45,8 @@ CHEBYSHEV_TOL = 1e-16
 CHEBYSHEV_MAX_ARGUMENT = 40.0
 #: Points of the sliding Lagrange rule of the power quadrature.
 QUADRATURE_POINTS = 8
+#: Intervals whose quadrature weights are solved for together.
+_WEIGHT_BLOCK = 8192
 
 _GL2 = np.array([0.5 - math.sqrt(3.0) / 6.0, 0.5 + math.sqrt(3.0) / 6.0])
 _GL3 = np.array([0.5 - math.sqrt(15.0) / 10.0, 0.5, 0.5 + math.sqrt(15.0) / 10.0])
@@ -226,17 +228,20 @@ def lagrange_interval_weights(t: np.ndarray, points: int = QUADRATURE_POINTS) ->
     p = min(points, m + 1)
     if m < 1:
         return np.zeros(0, dtype=int), np.zeros((0, max(p, 0)))
-    j = np.arange(m)
-    starts = np.clip(j - p // 2 + 1, 0, m + 1 - p)
-    nodes = t[starts[:, None] + np.arange(p)[None, :]]  # (m, p)
-    centre = 0.5 * (t[:-1] + t[1:])
-    scale = np.maximum(nodes[:, -1] - nodes[:, 0], 1e-300)
-    x = (nodes - centre[:, None]) / scale[:, None]
-    a, b = (t[:-1] - centre) / scale, (t[1:] - centre) / scale
+    starts = np.clip(np.arange(m) - p // 2 + 1, 0, m + 1 - p)
+    weights = np.empty((m, p))
     k = np.arange(p)
-    V = x[:, None, :] ** k[None, :, None]  # V[j, k, i] = x_i^k
-    moments = (b[:, None] ** (k + 1) - a[:, None] ** (k + 1)) / (k + 1)
-    weights = np.linalg.solve(V, moments[:, :, None])[:, :, 0] * scale[:, None]
+    # in blocks: the (block, p, p) Vandermonde stack stays small (4 MiB) whatever m is
+    for lo in range(0, m, _WEIGHT_BLOCK):
+        j = np.arange(lo, min(lo + _WEIGHT_BLOCK, m))
+        nodes = t[starts[j, None] + k[None, :]]  # (block, p)
+        centre = 0.5 * (t[j] + t[j + 1])
+        scale = np.maximum(nodes[:, -1] - nodes[:, 0], 1e-300)
+        x = (nodes - centre[:, None]) / scale[:, None]
+        a, b = (t[j] - centre) / scale, (t[j + 1] - centre) / scale
+        V = x[:, None, :] ** k[None, :, None]  # V[j, k, i] = x_i^k
+        moments = (b[:, None] ** (k + 1) - a[:, None] ** (k + 1)) / (k + 1)
+        weights[j] = np.linalg.solve(V, moments[:, :, None])[:, :, 0] * scale[:, None]
     return starts, weights
 
 
