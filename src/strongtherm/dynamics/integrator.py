@@ -18,8 +18,9 @@ from output to output. Elsewhere steps of at most dt (and at least ``MIN_STEPS_P
 piece) carry Psi, every output time being a node.
 
 Error control (``work_tol``): a smooth piece is accepted when its energy balance |Delta W -
-Delta E| (E = Tr[C h], a closed universe) is within its share of ``work_tol`` (its fraction of
-the smooth time); otherwise it is redone from its start with a step smaller by
+Delta E| (E = Tr[C h], a closed universe), measured from the piece's start at its output times,
+its end and every ``BALANCE_STRIDE`` nodes, stays within its share of ``work_tol`` (its fraction
+of the smooth time); otherwise it is redone from its start with a step smaller by
 (residual / share)^(1/order) (at least 2, at most 16), as long as the step budget allows, after
 which a :class:`~strongtherm.core.warnings.NumericsWarning` (``strict``: a
 :class:`~strongtherm.core.warnings.NumericsError`) gives the residual reached. The balance sees
@@ -69,6 +70,8 @@ MIN_STEPS_PER_PIECE = 8
 MAX_REFINEMENT = 16
 #: Safety factor on the step predicted to meet a piece's share of ``work_tol``.
 REFINEMENT_SAFETY = 1.25
+#: The energy balance of a pass is measured at its output times, its end and every this many nodes.
+BALANCE_STRIDE = 8
 
 
 class GaussianOrbitals(NamedTuple):
@@ -353,14 +356,13 @@ class Integrator:
         lo, hi = float(edges[0]), float(edges[-1])
         self._emit(observer, lo, Psi, W, self.parameters(lo))
         share = None if self.work_tol is None else self.work_tol * (hi - lo) / self.smooth_time
-        E_start = self._energy(Psi, piece.s_start) if share is not None else 0.0
+        E_start = None if share is None else self._energy(Psi, piece.s_start)
         mark = observer.count
         while True:
             self.n_steps += int(steps.sum())
-            Psi_end, W_end, nodes, reported = self._pass(Psi, W, _nodes(edges, steps), observer)
-            if share is None:
+            Psi_end, W_end, nodes, reported, residual = self._pass(Psi, W, _nodes(edges, steps), piece.s_end, E_start, observer)
+            if share is None or E_start is None:
                 break
-            residual = abs((W_end - W) - (self._energy(Psi_end, piece.s_end) - E_start))
             # rounding of Tr[C h] (~1e-16 per unit of energy) is the floor no step can beat
             if residual <= max(share, 1e-14 * max(1.0, abs(E_start))):
                 break
@@ -373,8 +375,7 @@ class Integrator:
             self._pending.update(reported)
             self.refinements += 1
             steps = finer
-        if share is not None:
-            self.work_error_estimate += residual
+        self.work_error_estimate += residual
         self.max_step = max(self.max_step, float(np.max(np.diff(nodes))))
         return Psi_end, W_end
 
@@ -388,29 +389,43 @@ class Integrator:
             raise NumericsError(message)
         warnings.warn(message, NumericsWarning, stacklevel=4)
 
-    def _pass(self, Psi: np.ndarray, W: float, nodes: np.ndarray, observer: Observer) -> tuple[np.ndarray, float, np.ndarray, list[float]]:
-        """Magnus steps over the nodes of one smooth piece, the samples reported as they come; the
-        work at its output times follows from the power samples of the whole pass (8-point
-        Lagrange rule), so :attr:`work` is filled at its end. Returns Psi and W at the end, the
-        nodes, and the output times reported."""
+    def _pass(
+        self, Psi: np.ndarray, W: float, nodes: np.ndarray, s_end: float, E_start: float | None, observer: Observer
+    ) -> tuple[np.ndarray, float, np.ndarray, list[float], float]:
+        """Magnus steps over the nodes of one smooth piece, the samples reported as they come.
+
+        The work at its output times follows from the power samples of the whole pass (8-point
+        Lagrange rule), so :attr:`work` is filled at its end. With ``E_start`` (the energy at the
+        piece's start), the energy balance is measured at every output time, every
+        ``BALANCE_STRIDE``-th node and the end (an error made early may cancel by the end).
+        Returns Psi and W at the end, the nodes, the output times reported and the largest
+        energy-balance residual (0 without ``E_start``).
+        """
         universe = self.universe
         lo, hi = float(nodes[0]), float(nodes[-1])
+        last = nodes.size - 1
         P_samples = np.empty(nodes.size)
         P_samples[0] = self._power(Psi, lo, lo, hi)
         reported = []
+        energies: dict[int, float] = {}
         for j, (a, b) in enumerate(zip(nodes[:-1], nodes[1:], strict=True)):
             h_step = b - a
             blocks = [universe.block(self._fast_parameters(a + c * h_step), checked=False) for c in NODES[self.order]]
             Psi = self.propagate(Psi, magnus_block(universe.h_fixed_ext, blocks, h_step, self.order), h_step)
             P_samples[j + 1] = self._power(Psi, float(b), lo, hi)
             t = float(b)
-            if t in self._pending and not self._ends_at_jump(t):
+            output = t in self._pending and not self._ends_at_jump(t)
+            if output:
                 reported.append(j + 1)
                 self._emit(observer, t, Psi, float("nan"), self.parameters(t))
+            if E_start is not None and (output or (j + 1) % BALANCE_STRIDE == 0 or j + 1 == last):
+                # the end may be a jump's instant: h there from inside the piece (s_end)
+                energies[j + 1] = self._energy(Psi, s_end if j + 1 == last else float(self.protocol.progress(t)))
         cumulative = W + np.concatenate([[0.0], np.cumsum(interval_integrals(*lagrange_interval_weights(nodes), P_samples))])
         for j in reported:
             self.work[np.searchsorted(self.outputs, nodes[j])] = cumulative[j]
-        return Psi, float(cumulative[-1]), nodes, [float(nodes[j]) for j in reported]
+        residual = max((abs(cumulative[j] - W - (E - E_start)) for j, E in energies.items()), default=0.0) if E_start is not None else 0.0
+        return Psi, float(cumulative[-1]), nodes, [float(nodes[j]) for j in reported], residual
 
     def info(self, energy_balance_residual: float) -> IntegratorInfo:
         """What the integrator did, with the energy-balance residual measured on its samples."""
