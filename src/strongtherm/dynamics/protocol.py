@@ -134,7 +134,8 @@ class _StencilDerivative:
     to stay inside the interval between the schedule's kinks and jumps near its ends (s is not
     smooth, or not defined, across them): truncation ~ 5e-20 |s^(7)| centred, ~ 1e-17 |s^(7)|
     one-sided, rounding ~ 1e-13 |s| centred and ~ 3e-13 |s| at the ends (measured: 5e-13 at
-    u = 0 and 1, 1e-13 inside, for s = u + 4u(1-u) sum_k a_k sin((k+1) pi u), |a_k| ~ 0.1).
+    u = 0 and 1 before the differences were taken from the middle node, 2e-13 after, for s = u +
+    4u(1-u) sum_k a_k sin((k+1) pi u), |a_k| ~ 0.1; 4e-13 for sin^2(pi u / 2)).
     """
 
     def __init__(self, function: Callable[[np.ndarray], np.ndarray], intervals: Sequence[tuple[float, float]]) -> None:
