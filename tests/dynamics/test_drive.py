@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import warnings
 
 import numpy as np
 import pytest
@@ -140,13 +141,27 @@ def test_relaxation_during_a_hold(rlm):
 
 
 def test_bound_state_along_the_path_is_flagged(rlm, ramp_and_hold):
-    # resonant level: bound state above the band once eps_s > 2 t0 - V^2/t0 = 2.212
+    # resonant level: bound state above the band once eps_s > 2 t0 - V^2/t0 = 2.212; with mu = 2.5
+    # its thermal weight f(1-f) is large, so its frozen occupation remembers the drive
     proto = dyn.Protocol(st.Path.line({"eps_s": 0.0, "V": 0.6}, {"eps_s": 3.0, "V": 0.6}), duration=1.0)
     with pytest.warns(dyn.BoundStateWarning, match="not Delta F"):
-        run = dyn.drive(rlm, BATH, proto, times=[0.0, 1.0], mean_force_energies=False, entropy=False, reference=False)
+        run = dyn.drive(rlm, st.Bath(T=0.1, mu=2.5), proto, times=[0.0, 1.0], mean_force_energies=False, entropy=False, reference=False)
     assert run.bound_state_along_path
     assert run.bound_state_energies[0][1][0] > 2 * T0  # above the band
+    assert run.bound_state_weight > dyn.engine.BOUND_STATE_WEIGHT_THRESHOLD
     assert not ramp_and_hold.bound_state_along_path
+
+
+def test_issue21_bound_state_without_thermal_weight_does_not_warn(rlm):
+    # issue 21 (item 3): the same bound state at mu = 0, T = 0.1 lies >= 2.5 above mu, f(1-f) <= e^-25
+    # ~ 1e-11: it stays empty, as equilibrium wants it, and does not trap (no warning, no flag)
+    proto = dyn.Protocol(st.Path.line({"eps_s": 0.0, "V": 0.6}, {"eps_s": 3.0, "V": 0.6}), duration=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", dyn.BoundStateWarning)
+        run = dyn.drive(rlm, BATH, proto, times=[0.0, 1.0], mean_force_energies=False, entropy=False, reference=False)
+    assert not run.bound_state_along_path
+    assert run.bound_state_energies[0][1][0] > 2 * T0  # found and listed all the same
+    assert 0.0 < run.bound_state_weight < 1e-10
 
 
 def test_to_dict_is_flat_json_and_series(ramp_and_hold):

@@ -30,8 +30,17 @@ yields the state and the work at each output time) -> record (:class:`.observabl
 measures them) -> wrap (:class:`Drive`).
 
 A bound state anywhere along the path (:func:`strongtherm.negf.bound_states` on path nodes) does
-not relax: the slow limit then keeps a memory of the protocol and differs from Delta F*_S. The
-result says so (``bound_state_along_path``) and a :class:`BoundStateWarning` is issued.
+not relax: the slow limit then keeps a memory of the protocol and differs from Delta F*_S, unless
+its thermal weight f (1 - f) at its energy is negligible (it then stays filled or empty, as
+equilibrium wants it). Where the largest weight along the path exceeds
+``BOUND_STATE_WEIGHT_THRESHOLD`` (1e-8: a memory of at most ~1e-8 of an occupation, below the
+default work_tol) the result says so (``bound_state_along_path``) and a
+:class:`BoundStateWarning` gives the weight; lighter bound states are only listed
+(``bound_state_energies``, ``bound_state_weight``).
+
+The step is error controlled (``work_tol``, :mod:`.integrator`); a schedule's jumps are sudden
+quenches at their instants. Memory grows linearly with the steps and the output times, both
+bounded before anything is allocated (``max_steps``, ``max_outputs``).
 """
 
 from __future__ import annotations
@@ -47,7 +56,7 @@ from ..core.display import html_of_values
 from ..core.quantities import key as quantity_key
 from ..core.threads import single_threaded_blas
 from ..core.validation import check_integer, check_real
-from ..core.warnings import BoundStateWarning, RankDeficientWarning
+from ..core.warnings import BoundStateWarning, NumericsError, NumericsWarning, RankDeficientWarning
 from ..gaussian.meanforce import mean_force, mean_force_from_hamiltonian
 from ..negf.evaluated import evaluate
 from ..negf.spectral import bound_states
@@ -60,10 +69,12 @@ from .integrator import Integrator, initial_state, protocol_parameters
 from .observables import Recorder
 from .protocol import Protocol
 
-__all__ = ["BoundStateWarning", "Drive", "drive"]
+__all__ = ["BOUND_STATE_WEIGHT_THRESHOLD", "BoundStateWarning", "Drive", "NumericsError", "NumericsWarning", "drive"]
 
 #: Default step in units of 1 / (spectral half-width of h): r dt = 0.3.
 DEFAULT_STEP_SCALE = 0.3
+#: A bound state traps (warns) only where its thermal weight f (1 - f) exceeds this somewhere on the path.
+BOUND_STATE_WEIGHT_THRESHOLD = 1e-8
 INITIAL_STATES = ("gibbs", "product")
 
 
@@ -108,9 +119,14 @@ class Drive:
     chain : ChainLength
         L, the estimated finite-size error, the return time and the mappings.
     integrator : IntegratorInfo
-        Order, largest step, steps, sparse products, energy-balance residual max|W - Delta E|.
+        Order, largest step, steps, sparse products, energy-balance residual max|W - Delta E|,
+        the error control's ``work_tol``, its estimate and the passes it redid.
     bound_state_along_path : bool
+        A bound state with thermal weight above ``BOUND_STATE_WEIGHT_THRESHOLD`` along the path.
     bound_state_energies : tuple of (s, energies)
+        Every bound state found at the path nodes, whatever its weight.
+    bound_state_weight : float
+        The largest f (1 - f) of a bound state along the path (0 without one).
     """
 
     model: OpenSystem = field(repr=False)
@@ -140,6 +156,7 @@ class Drive:
     integrator: IntegratorInfo
     bound_state_along_path: bool
     bound_state_energies: tuple[tuple[float, tuple[float, ...]], ...] = ()
+    bound_state_weight: float = 0.0
 
     def _repr_html_(self) -> str:
         return html_of_values(f"Drive: {self.model.name}, {self.protocol.describe()} (end values)", self.to_dict())
@@ -237,15 +254,20 @@ class Drive:
 
 
 # ---------------------------------------------------------------------------------------- check
-def _check_times(times: Any, total: float) -> np.ndarray:
+def _check_times(times: Any, total: float, max_outputs: int) -> np.ndarray:
     if times is None:
         return np.linspace(0.0, total, 51) if total > 0.0 else np.array([0.0])
+    size = np.size(times) if isinstance(times, np.ndarray | Sequence) else None
+    if size is not None and size > max_outputs:  # before any copy: each output time costs memory and a measurement
+        raise ValueError(f"times: {size} output times, more than max_outputs={max_outputs}; ask for fewer or raise max_outputs")
     try:
         arr = np.atleast_1d(np.asarray(times, dtype=float))
     except (TypeError, ValueError):
         raise ValueError(f"times must be a 1-D array of real times in [0, {total:g}], got {times!r}") from None
     if arr.ndim != 1 or arr.size == 0:
         raise ValueError(f"times must be a non-empty 1-D array, got shape {arr.shape}")
+    if arr.size > max_outputs:
+        raise ValueError(f"times: {arr.size} output times, more than max_outputs={max_outputs}; ask for fewer or raise max_outputs")
     if not np.all(np.isfinite(arr)):
         raise ValueError("times must be finite")
     slack = 1e-12 * max(1.0, total)
@@ -259,9 +281,17 @@ def _check_times(times: Any, total: float) -> np.ndarray:
 
 
 def _check_arguments(
-    model: OpenSystem, bath: Bath, protocol: Protocol, times: Any, initial: str, order: Any, max_steps: Any, max_sites: Any
-) -> tuple[np.ndarray, int, int, int]:
-    """The validated output times, order, max_steps and max_sites (``model`` and ``bath`` checked too)."""
+    model: OpenSystem,
+    bath: Bath,
+    protocol: Protocol,
+    times: Any,
+    initial: str,
+    order: Any,
+    limits: Mapping[str, Any],
+    work_tol: Any,
+) -> tuple[np.ndarray, int, dict[str, int], float | None]:
+    """The validated output times, order, limits (max_steps, max_sites, max_outputs) and work_tol
+    (``model`` and ``bath`` checked too)."""
     check_model_and_bath(model, bath)
     if not isinstance(protocol, Protocol):
         raise ValueError(f"protocol must be a strongtherm.dynamics.Protocol, got {type(protocol).__name__}")
@@ -270,10 +300,15 @@ def _check_arguments(
     order = check_integer("order", order, low=4)
     if order not in NODES:
         raise ValueError(f"order must be 4 or 6, got {order!r}")
-    max_steps = check_integer("max_steps", max_steps, low=1)
-    max_sites = check_integer("max_sites", max_sites, low=8)
+    checked = {
+        "max_steps": check_integer("max_steps", limits["max_steps"], low=1),
+        "max_sites": check_integer("max_sites", limits["max_sites"], low=8),
+        "max_outputs": check_integer("max_outputs", limits["max_outputs"], low=1),
+    }
+    if work_tol is not None:
+        work_tol = check_real("work_tol", work_tol, low=0.0, low_inclusive=False)
     check_path(model, protocol.path, "protocol.path")
-    return _check_times(times, protocol.total_time), order, max_steps, max_sites
+    return _check_times(times, protocol.total_time, checked["max_outputs"]), order, checked, work_tol
 
 
 def _check_step(universe: Universe, start: dict[str, float], dt: float | None) -> float:
@@ -285,8 +320,11 @@ def _check_step(universe: Universe, start: dict[str, float], dt: float | None) -
     return check_real("dt", dt, low=0.0, low_inclusive=False)
 
 
-def _bound_states_along(model: OpenSystem, protocol: Protocol, nodes: int = 17) -> tuple[tuple[float, tuple[float, ...]], ...]:
-    """(s, energies) of the bound states at path nodes; a BoundStateWarning when there is one."""
+def _bound_states_along(
+    model: OpenSystem, bath: Bath, protocol: Protocol, nodes: int = 17
+) -> tuple[tuple[tuple[float, tuple[float, ...]], ...], float]:
+    """(s, energies) of the bound states at path nodes and their largest thermal weight f (1 - f);
+    a BoundStateWarning when that weight exceeds ``BOUND_STATE_WEIGHT_THRESHOLD``."""
     s_values = np.union1d(np.linspace(0.0, 1.0, nodes), np.asarray(protocol.path.breakpoints))
     # the nodes evaluated once, together (an affine model: one stacked product, no per-point checks)
     evaluated = evaluate(model, model.resolve_along(protocol.path, s_values), 0.0)
@@ -295,15 +333,18 @@ def _bound_states_along(model: OpenSystem, protocol: Protocol, nodes: int = 17) 
         energies = tuple(b.energy for b in bound_states(evaluated.point(i)))
         if energies:
             found.append((float(s), energies))
-    if found:
+    # f (1 - f) = -T df/de
+    weights = [(float(np.max(-bath.T * bath.fermi_derivative(np.array(e)))), s, e) for s, e in found]
+    weight, s_max, e_max = max(weights) if weights else (0.0, 0.0, ())
+    if weight > BOUND_STATE_WEIGHT_THRESHOLD:
         warnings.warn(
-            f"{model.name}: bound state(s) along the path (first at s={found[0][0]:.3g}, energies "
-            f"{np.round(found[0][1], 6).tolist()}): the driven system does not relax to equilibrium, and the slow "
-            "limit of the work depends on the history; it is not Delta F*_S",
+            f"{model.name}: bound state(s) along the path (at s={s_max:.3g}, energies {np.round(e_max, 6).tolist()}, "
+            f"thermal weight f(1-f) = {weight:.3g} > {BOUND_STATE_WEIGHT_THRESHOLD:g}): the driven system does not relax "
+            "to equilibrium, and the slow limit of the work depends on the history; it is not Delta F*_S",
             BoundStateWarning,
             stacklevel=3,  # drive's caller, as when this check was drive's own
         )
-    return tuple(found)
+    return tuple(found), weight
 
 
 def _engine_reference(model: OpenSystem, bath: Bath, universe: Universe, start: dict[str, float], end: dict[str, float]) -> tuple[float, float]:
@@ -331,6 +372,9 @@ def drive(
     dt: float | None = None,
     order: int = 6,
     max_steps: int = 1_000_000,
+    work_tol: float | None = 1e-8,
+    strict: bool = False,
+    max_outputs: int = 100_000,
     mean_force_energies: bool = True,
     entropy: bool = True,
     reference: bool = True,
@@ -359,13 +403,26 @@ def drive(
     max_sites : int
         Largest L allowed; a window that needs more is a ValueError.
     dt : float, optional
-        Largest time step; default 0.3 / r with r the spectral half-width of h (measured
-        energy-balance errors 1e-13 to 5e-11 on the built-in models; halve it for tighter work).
+        Largest time step of the first pass; default 0.3 / r with r the spectral half-width of h
+        (energy-balance errors 1e-13 to 5e-11 on well-resolved ramps of the built-in models; a
+        fast schedule needs less, which the error control finds).
         ``integrator.energy_balance_residual`` reports max|W - Delta E| for every run.
     order : {4, 6}
         Order of the Magnus integrator.
     max_steps : int
-        Budget of time steps; more is a ValueError before anything runs.
+        Budget of time steps, rejected passes included; a first pass beyond it is a ValueError
+        before anything runs.
+    work_tol : float or None
+        Error control on the work: each smooth piece of the protocol is redone with a smaller
+        step until its energy balance |Delta W - Delta E| is within its share of ``work_tol``
+        (in units of energy; default 1e-8); None accepts the first pass.
+        ``integrator.work_error_estimate`` sums the accepted residuals.
+    strict : bool
+        When ``work_tol`` is not met within ``max_steps``: a NumericsError if True, else a
+        NumericsWarning giving the residual reached (the result is the finest pass).
+    max_outputs : int
+        Most output times allowed (each costs a measurement, with an eigendecomposition of the
+        universe, and memory); more is a ValueError before anything is allocated.
     mean_force_energies : bool
         Compute U_H*, U_E* of lambda(t) on the reduced state at every output time (one
         eigendecomposition of the universe each).
@@ -385,9 +442,19 @@ def drive(
     Raises
     ------
     ValueError
-        Bad model, bath, protocol, times outside [0, tau + hold], unknown ``initial``, a window
-        beyond what ``max_sites`` sites represent, a step budget overrun, or a reservoir without a
-        chain representation.
+        Bad model, bath, protocol, times outside [0, tau + hold] or more than ``max_outputs``,
+        unknown ``initial``, a window beyond what ``max_sites`` sites represent, a first pass
+        beyond ``max_steps``, or a reservoir without a chain representation; a schedule that
+        fails or leaves [0, 1] where the integrator evaluates it.
+    NumericsError
+        With ``strict=True``, when ``work_tol`` is not met within ``max_steps``.
+
+    Warns
+    -----
+    NumericsWarning
+        When ``work_tol`` is not met within ``max_steps`` (``strict=False``).
+    BoundStateWarning
+        When a bound state with thermal weight above ``BOUND_STATE_WEIGHT_THRESHOLD`` lies on the path.
 
     Examples
     --------
@@ -399,25 +466,30 @@ def drive(
     True
     """
     # check
-    outputs, order, max_steps, max_sites = _check_arguments(model, bath, protocol, times, initial, order, max_steps, max_sites)
+    limits = {"max_steps": max_steps, "max_sites": max_sites, "max_outputs": max_outputs}
+    outputs, order, limits, work_tol = _check_arguments(model, bath, protocol, times, initial, order, limits, work_tol)
     # build: the chains for the time window, the universe, the step, the initial state
-    length = chain_length(model, bath, float(outputs[-1]), tol=tol, L=L, max_sites=max_sites, lorentzian_cutoff=lorentzian_cutoff)
+    length = chain_length(
+        model, bath, float(outputs[-1]), tol=tol, L=L, max_sites=limits["max_sites"], lorentzian_cutoff=lorentzian_cutoff
+    )
     universe = Universe(model, length.L, length.mappings)
     start = protocol_parameters(model, protocol, 0.0)
     dt = _check_step(universe, start, dt)
-    found = _bound_states_along(model, protocol)
+    found, weight = _bound_states_along(model, bath, protocol)
     h0 = universe.dense(start)
     state, spectrum0 = initial_state(h0, universe.n, bath, initial)
-    integrator = Integrator(universe, protocol, state, start, outputs, order=order, dt=dt, max_steps=max_steps)
+    integrator = Integrator(
+        universe, protocol, state, start, outputs,
+        order=order, dt=dt, max_steps=limits["max_steps"], work_tol=work_tol, strict=bool(strict),
+    )  # fmt: skip
     recorder = Recorder(
         universe, bath, state, start, h0, spectrum0, outputs.size,
         initial=initial, mean_force_energies=mean_force_energies, entropy=entropy,
     )  # fmt: skip
     # integrate and record
-    for sample in integrator.run():
-        recorder.add(sample)
+    integrator.run(recorder)
     # wrap
-    observables = recorder.finish()
+    observables = recorder.finish(integrator.work)
     end = model.resolve(protocol.path.function(1.0))
     delta_engine, difference = _engine_reference(model, bath, universe, start, end) if reference else (None, None)
     return Drive(
@@ -431,6 +503,7 @@ def drive(
         initial=initial,
         chain=length,
         integrator=integrator.info(recorder.energy_balance_residual),
-        bound_state_along_path=bool(found),
+        bound_state_along_path=weight > BOUND_STATE_WEIGHT_THRESHOLD,
         bound_state_energies=found,
+        bound_state_weight=weight,
     )

@@ -2,26 +2,43 @@
 
 The universe's state is Gaussian, C(t) = Psi(t) f Psi(t)^dagger: orbitals Psi (columns), occupied
 with the constant weights f_k of the initial state (:func:`initial_state`). :class:`Integrator`
-evolves Psi with the Magnus steps and Chebyshev exponentials of :mod:`.evolve` and integrates
-the power P(t) = Tr[C dh/dt] into the work W_ext(t) = int_0^t P dt' (Kumar, Webb & Stafford 2024,
-Eqs. 2, 19-20 at finite speed), and yields a :class:`Sample` (t, Psi, W, lambda(t)) at every
-output time, in the spirit of qutip's ``Solver.run``; what is measured on it is
-:class:`strongtherm.dynamics.observables.Recorder`'s job.
+evolves Psi with the Magnus steps and Chebyshev exponentials of :mod:`.evolve`, integrates the
+power P(t) = Tr[C dh/dt] into the work W_ext(t) = int_0^t P dt' (Kumar, Webb & Stafford 2024,
+Eqs. 2, 19-20 at finite speed), and hands a :class:`Sample` (t, Psi, lambda(t)) to an
+:class:`Observer` at every output time (what is measured on it is
+:class:`strongtherm.dynamics.observables.Recorder`'s job); the work at the output times is
+:attr:`Integrator.work`.
 
 The time axis is cut at the protocol's kinks (d lambda / dt may jump there, and the power
-quadrature never reaches across one). On a piece where lambda is constant (a hold) the exact
-exponential of the constant h is applied from output to output; elsewhere steps of at most dt
-(and at least ``MIN_STEPS_PER_PIECE`` per piece) carry Psi, every output time being a node.
+quadrature never reaches across one) and its jumps. A jump of lambda (the sudden quench, or a
+discontinuous schedule) is applied as a sudden quench at its instant: W += Tr[C (h_after -
+h_before)] in the current state, and an output at that instant shows the state right after it.
+On a piece where lambda is constant (a hold) the exact exponential of the constant h is applied
+from output to output. Elsewhere steps of at most dt (and at least ``MIN_STEPS_PER_PIECE`` per
+piece) carry Psi, every output time being a node.
+
+Error control (``work_tol``): a smooth piece is accepted when its energy balance |Delta W -
+Delta E| (E = Tr[C h], a closed universe), measured from the piece's start at its output times,
+its end and every ``BALANCE_STRIDE`` nodes, stays within its share of ``work_tol`` (its fraction
+of the smooth time); otherwise it is redone from its start with a step smaller by
+(residual / share)^(1/order) (at least 2, at most 16), as long as the step budget allows, after
+which a :class:`~strongtherm.core.warnings.NumericsWarning` (``strict``: a
+:class:`~strongtherm.core.warnings.NumericsError`) gives the residual reached. The balance sees
+both the Magnus error and the power quadrature's; it is blind only to errors that leave
+Tr[C h] unchanged to first order (an error made while C still commutes with h, at the Gibbs
+start, shows once it feeds into a later power).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+import warnings
 from typing import NamedTuple
+from typing import Protocol as Protocol_  # typing's, apart from the driving Protocol
 
 import numpy as np
 
+from ..core.warnings import NumericsError, NumericsWarning
 from ..negf.system import OpenSystem
 from ..negf.universe import Universe
 from ..thermal import Bath
@@ -29,6 +46,7 @@ from .evolve import (
     NODES,
     ChebyshevPropagator,
     IntegratorInfo,
+    interval_integrals,
     lagrange_interval_weights,
     magnus_block,
 )
@@ -38,6 +56,8 @@ __all__ = [
     "MIN_STEPS_PER_PIECE",
     "GaussianOrbitals",
     "Integrator",
+    "Observer",
+    "Piece",
     "Sample",
     "initial_state",
     "protocol_parameters",
@@ -46,6 +66,12 @@ __all__ = [
 
 #: Minimum number of steps on each smooth piece of the protocol (the 8-point power quadrature).
 MIN_STEPS_PER_PIECE = 8
+#: Largest factor by which one rejected pass shrinks the step (and the smallest: 2).
+MAX_REFINEMENT = 16
+#: Safety factor on the step predicted to meet a piece's share of ``work_tol``.
+REFINEMENT_SAFETY = 1.25
+#: The energy balance of a pass is measured at its output times, its end and every this many nodes.
+BALANCE_STRIDE = 8
 
 
 class GaussianOrbitals(NamedTuple):
@@ -69,12 +95,44 @@ class GaussianOrbitals(NamedTuple):
 
 
 class Sample(NamedTuple):
-    """What the integrator reports at one output time."""
+    """The state at one output time (its work is :attr:`Integrator.work`); ``orbitals`` is the
+    integrator's own array, valid while the observer's ``add`` runs."""
 
     t: float
     orbitals: np.ndarray
-    work: float
     params: dict[str, float]
+
+
+class Observer(Protocol_):
+    """What :meth:`Integrator.run` reports to: measures samples in time order, and forgets those
+    of a rejected pass (``rollback`` to an earlier ``count``)."""
+
+    count: int
+
+    def add(self, sample: Sample) -> None: ...
+
+    def rollback(self, count: int) -> None: ...
+
+
+class Piece(NamedTuple):
+    """One stretch of the time axis between kinks, or a jump.
+
+    Attributes
+    ----------
+    kind : {"smooth", "constant", "jump"}
+    edges : ndarray
+        Its ends and the output times inside (a jump: its one instant).
+    s_start, s_end : float
+        The schedule's value at its ends, taken from inside the piece (a jump: before, after).
+    steps : ndarray of int
+        Steps of the first pass between consecutive edges (smooth pieces).
+    """
+
+    kind: str
+    edges: np.ndarray
+    s_start: float
+    s_end: float
+    steps: np.ndarray
 
 
 def protocol_parameters(model: OpenSystem, protocol: Protocol, t: float) -> dict[str, float]:
@@ -103,32 +161,49 @@ def initial_state(h0: np.ndarray, n: int, bath: Bath, initial: str) -> tuple[Gau
     return GaussianOrbitals(np.ascontiguousarray(Psi, dtype=complex), f), e0
 
 
-def time_grid(protocol: Protocol, outputs: np.ndarray, dt: float, max_steps: int) -> list[tuple[np.ndarray, bool]]:
-    """Pieces between kinks, each as (nodes, constant?); every output time is a node.
+def _segment_steps(edges: np.ndarray, step: float) -> np.ndarray:
+    """Steps of at most ``step`` between consecutive edges (counted, nothing allocated per step)."""
+    return np.maximum(1, np.ceil(np.diff(edges) / step - 1e-9)).astype(np.int64)
+
+
+def _nodes(edges: np.ndarray, steps: np.ndarray) -> np.ndarray:
+    """Equal steps between consecutive edges, every edge a node."""
+    parts = [np.linspace(x, y, int(k) + 1)[:-1] for x, y, k in zip(edges[:-1], edges[1:], steps, strict=True)]
+    return np.concatenate([*parts, edges[-1:]])
+
+
+def time_grid(protocol: Protocol, outputs: np.ndarray, dt: float, max_steps: int) -> list[Piece]:
+    """The pieces of the time axis in order: jumps, constant pieces, smooth pieces (with the
+    steps of a first pass of at most ``dt``); every output time is an edge.
 
     Raises
     ------
     ValueError
-        If the pieces need more than ``max_steps`` steps of at most ``dt``.
+        If the smooth pieces need more than ``max_steps`` steps of at most ``dt`` (counted before
+        any array of nodes is built).
     """
     kinks = protocol.kinks()
     constants = protocol.constant_intervals()
-    pieces = []
+    jumps = {t: (before, after) for t, before, after in protocol.jumps()}
+    pieces: list[Piece] = []
+    no_steps = np.zeros(0, dtype=np.int64)
+    if 0.0 in jumps:
+        pieces.append(Piece("jump", np.array([0.0]), *jumps[0.0], no_steps))
     for a, b in zip(kinks[:-1], kinks[1:], strict=True):
         if b <= a:
             continue
-        inner = outputs[(outputs > a) & (outputs < b)]
-        edges = np.concatenate([[a], inner, [b]])
+        edges = np.concatenate([[a], outputs[(outputs > a) & (outputs < b)], [b]])
+        s_start = jumps[a][1] if a in jumps else float(protocol.progress(a))
+        s_end = jumps[b][0] if b in jumps else float(protocol.progress(b))
         # the hold after a sudden quench is one of the constant intervals too
-        constant = any(lo <= a and b <= hi for lo, hi in constants)
-        if constant:
-            nodes = edges
+        if any(lo <= a and b <= hi for lo, hi in constants):
+            pieces.append(Piece("constant", edges, s_start, s_end, no_steps))
         else:
             step = min(dt, (b - a) / MIN_STEPS_PER_PIECE)
-            parts = [np.linspace(x, y, max(1, math.ceil((y - x) / step - 1e-9)) + 1)[:-1] for x, y in zip(edges[:-1], edges[1:], strict=True)]
-            nodes = np.concatenate([*parts, [b]])
-        pieces.append((nodes, constant))
-    total_steps = sum(nodes.size - 1 for nodes, c in pieces if not c)
+            pieces.append(Piece("smooth", edges, s_start, s_end, _segment_steps(edges, step)))
+        if b in jumps:
+            pieces.append(Piece("jump", np.array([b]), *jumps[b], no_steps))
+    total_steps = sum(int(piece.steps.sum()) for piece in pieces)
     if total_steps > max_steps:
         raise ValueError(
             f"dt: the protocol needs {total_steps} steps of dt <= {dt:.3g}, more than max_steps={max_steps}; "
@@ -154,9 +229,14 @@ class Integrator:
     order : {4, 6}
         Order of the Magnus expansion.
     dt : float
-        Largest step.
+        Largest step (of the first pass: the error control may shrink it).
     max_steps : int
-        Budget of steps (a ValueError here, before anything runs, when exceeded).
+        Budget of steps, rejected passes included (a ValueError here, before anything runs,
+        when the first pass alone exceeds it).
+    work_tol : float or None
+        Tolerance on W of the error control (module docstring); None: every first pass accepted.
+    strict : bool
+        A NumericsError instead of a NumericsWarning when ``work_tol`` is not met within the budget.
     """
 
     def __init__(
@@ -170,6 +250,8 @@ class Integrator:
         order: int,
         dt: float,
         max_steps: int,
+        work_tol: float | None = None,
+        strict: bool = False,
     ) -> None:
         self.universe = universe
         self.protocol = protocol
@@ -177,19 +259,33 @@ class Integrator:
         self.start = start
         self.outputs = outputs
         self.order = order
+        self.max_steps = max_steps
+        self.work_tol = work_tol
+        self.strict = strict
         self.pieces = time_grid(protocol, outputs, dt, max_steps)
         self.propagate = ChebyshevPropagator(universe)
         self.n_steps = 0
         self.max_step = 0.0
+        self.refinements = 0
+        self.work_error_estimate = 0.0
+        #: W_ext at the output times (filled by :meth:`run`).
+        self.work = np.zeros(outputs.size)
+        self._pending: set[float] = set()
+        self._jump_times = {float(piece.edges[0]) for piece in self.pieces if piece.kind == "jump"}
+        smooth = [piece.edges for piece in self.pieces if piece.kind == "smooth"]
+        self.smooth_time = float(sum(edges[-1] - edges[0] for edges in smooth))
 
     # ------------------------------------------------------------------ parameters
     def parameters(self, t: float) -> dict[str, float]:
         """lambda(t), resolved and checked against the model's domain (outside the step loop)."""
         return protocol_parameters(self.universe.model, self.protocol, t)
 
-    def _fast_parameters(self, t: float) -> dict[str, float]:
+    def _at_progress(self, s: float) -> dict[str, float]:
         # inside the step loop: the path was checked against the model's domain at its nodes
-        return {**self.start, **self.protocol.path.function(float(self.protocol.progress(t)))}
+        return {**self.start, **self.protocol.path.function(float(s))}
+
+    def _fast_parameters(self, t: float) -> dict[str, float]:
+        return self._at_progress(float(self.protocol.progress(t)))
 
     def _power(self, Psi: np.ndarray, t: float, lo: float, hi: float) -> float:
         """P(t) = Tr[C dh/dt] on the piece [lo, hi]."""
@@ -199,65 +295,137 @@ class Integrator:
         dB = self.universe.block_derivative(self._fast_parameters(te), self.protocol.rates(te), checked=False)
         return float(np.real(np.sum(dB * self.state.local_correlation(Psi, self.universe.ext).T)))
 
-    def _jump(self) -> tuple[float, dict[str, float]]:
-        """W and lambda that t = 0 reports. The one place of the sudden quench (duration 0): h jumps
-        at t = 0, W = Tr[C_0 (h_B - h_A)] (= W_diff), and every output, t = 0 included, shows the
-        state right after the jump; its hold is then an ordinary constant piece at lambda(1)."""
-        if not self.protocol.sudden:
-            return 0.0, self.start
-        universe = self.universe
-        end = universe.model.resolve(self.protocol.path.function(1.0))
-        C_0 = self.state.local_correlation(self.state.orbitals, universe.ext)
-        return float(np.real(np.sum((universe.block(end) - universe.block(self.start)) * C_0.T))), end
+    def _energy(self, Psi: np.ndarray, s: float) -> float:
+        """Tr[C h(path(s))] (one sparse product with Psi)."""
+        block = self.universe.block(self._at_progress(s), checked=False)
+        return float(np.real(np.sum(np.conj(Psi) * self.universe.apply(block, Psi) * self.state.occupations)))
 
     # ------------------------------------------------------------------ the loop
-    def run(self) -> Iterator[Sample]:
-        """Samples at the output times, in increasing order, each once."""
-        pending = set(self.outputs.tolist())
-        Psi = self.state.orbitals
-        W, p = self._jump()
-        if 0.0 in pending:
-            pending.discard(0.0)
-            yield Sample(0.0, Psi.copy(), W, p)
-        for nodes, constant in self.pieces:
-            if constant:
-                p = self.parameters(0.5 * (nodes[0] + nodes[-1]))
-                B = self.universe.block(p)
-                for a, b in zip(nodes[:-1], nodes[1:], strict=True):
-                    Psi = self.propagate(Psi, B, b - a)
-                    if float(b) in pending:
-                        pending.discard(float(b))
-                        yield Sample(float(b), Psi.copy(), W, p)
-                continue
-            Psi, W, samples = self._smooth_piece(Psi, W, nodes, pending)
-            yield from samples
+    def run(self, observer: Observer) -> None:
+        """Hand the samples at the output times to ``observer`` in increasing order, each once
+        (a rejected pass of a smooth piece is rolled back), and fill :attr:`work`."""
+        self._pending = set(self.outputs.tolist())
+        Psi, W = self.state.orbitals, 0.0
+        for piece in self.pieces:
+            if piece.kind == "jump":
+                Psi, W = self._jump_piece(Psi, W, piece, observer)
+            elif piece.kind == "constant":
+                Psi = self._constant_piece(Psi, W, piece, observer)
+            else:
+                Psi, W = self._smooth_piece(Psi, W, piece, observer)
+        if 0.0 in self._pending:  # no piece at all: a sudden quench without a hold has none after its jump
+            self._emit(observer, 0.0, Psi, W, self.start)
 
-    def _smooth_piece(
-        self, Psi: np.ndarray, W: float, nodes: np.ndarray, pending: set[float]
-    ) -> tuple[np.ndarray, float, list[Sample]]:
-        """Magnus steps over the nodes of one smooth piece; the work at its output times follows
-        from the power samples of the whole piece (8-point Lagrange rule), so they come at its end."""
+    def _emit(self, observer: Observer, t: float, Psi: np.ndarray, W: float, params: dict[str, float]) -> None:
+        """Report the state at ``t`` if it is a pending output time."""
+        if t in self._pending:
+            self._pending.discard(t)
+            self.work[np.searchsorted(self.outputs, t)] = W
+            observer.add(Sample(t, Psi, params))  # measured at once: no copy of Psi is kept
+
+    def _ends_at_jump(self, t: float) -> bool:
+        # an output at a jump's instant shows the state after the jump: the jump piece reports it
+        return t in self._jump_times
+
+    def _jump_piece(self, Psi: np.ndarray, W: float, piece: Piece, observer: Observer) -> tuple[np.ndarray, float]:
+        """The sudden quench at one instant: W += Tr[C (h_after - h_before)], C the current state."""
+        t = float(piece.edges[0])
+        universe = self.universe
+        after = universe.model.resolve(self.protocol.path.function(piece.s_end))
+        before = universe.model.resolve(self.protocol.path.function(piece.s_start)) if t > 0.0 else self.start
+        C = self.state.local_correlation(Psi, universe.ext)
+        W += float(np.real(np.sum((universe.block(after) - universe.block(before)) * C.T)))
+        self._emit(observer, t, Psi, W, after)
+        return Psi, W
+
+    def _constant_piece(self, Psi: np.ndarray, W: float, piece: Piece, observer: Observer) -> np.ndarray:
+        """The exact exponential of the constant h from output to output."""
+        nodes = piece.edges
+        self._emit(observer, float(nodes[0]), Psi, W, self.parameters(float(nodes[0])))
+        p = self.parameters(0.5 * (nodes[0] + nodes[-1]))
+        B = self.universe.block(p)
+        for a, b in zip(nodes[:-1], nodes[1:], strict=True):
+            Psi = self.propagate(Psi, B, b - a)
+            if not self._ends_at_jump(float(b)):
+                self._emit(observer, float(b), Psi, W, p)
+        return Psi
+
+    def _smooth_piece(self, Psi: np.ndarray, W: float, piece: Piece, observer: Observer) -> tuple[np.ndarray, float]:
+        """Passes over one smooth piece until its energy balance meets its share of ``work_tol``."""
+        edges, steps = piece.edges, piece.steps
+        lo, hi = float(edges[0]), float(edges[-1])
+        self._emit(observer, lo, Psi, W, self.parameters(lo))
+        share = None if self.work_tol is None else self.work_tol * (hi - lo) / self.smooth_time
+        E_start = None if share is None else self._energy(Psi, piece.s_start)
+        mark = observer.count
+        while True:
+            self.n_steps += int(steps.sum())
+            Psi_end, W_end, nodes, reported, residual = self._pass(Psi, W, _nodes(edges, steps), piece.s_end, E_start, observer)
+            if share is None or E_start is None:
+                break
+            # rounding of Tr[C h] (~1e-16 per unit of energy) is the floor no step can beat
+            if residual <= max(share, 1e-14 * max(1.0, abs(E_start))):
+                break
+            factor = min(MAX_REFINEMENT, max(2, math.ceil(REFINEMENT_SAFETY * (residual / share) ** (1.0 / self.order))))
+            finer = steps * factor
+            if self.n_steps + int(finer.sum()) > self.max_steps:
+                self._not_met(residual, share, lo, hi, nodes.size - 1)
+                break
+            observer.rollback(mark)
+            self._pending.update(reported)
+            self.refinements += 1
+            steps = finer
+        self.work_error_estimate += residual
+        self.max_step = max(self.max_step, float(np.max(np.diff(nodes))))
+        return Psi_end, W_end
+
+    def _not_met(self, residual: float, share: float, lo: float, hi: float, steps: int) -> None:
+        message = (
+            f"drive: the work on [{lo:.6g}, {hi:.6g}] has energy-balance residual {residual:.3g} with {steps} steps, "
+            f"above its share {share:.3g} of work_tol={self.work_tol:g}: the next refinement exceeds "
+            f"max_steps={self.max_steps} (raise max_steps or work_tol)"
+        )
+        if self.strict:
+            raise NumericsError(message)
+        warnings.warn(message, NumericsWarning, stacklevel=4)
+
+    def _pass(
+        self, Psi: np.ndarray, W: float, nodes: np.ndarray, s_end: float, E_start: float | None, observer: Observer
+    ) -> tuple[np.ndarray, float, np.ndarray, list[float], float]:
+        """Magnus steps over the nodes of one smooth piece, the samples reported as they come.
+
+        The work at its output times follows from the power samples of the whole pass (8-point
+        Lagrange rule), so :attr:`work` is filled at its end. With ``E_start`` (the energy at the
+        piece's start), the energy balance is measured at every output time, every
+        ``BALANCE_STRIDE``-th node and the end (an error made early may cancel by the end).
+        Returns Psi and W at the end, the nodes, the output times reported and the largest
+        energy-balance residual (0 without ``E_start``).
+        """
         universe = self.universe
         lo, hi = float(nodes[0]), float(nodes[-1])
+        last = nodes.size - 1
         P_samples = np.empty(nodes.size)
         P_samples[0] = self._power(Psi, lo, lo, hi)
-        weights = lagrange_interval_weights(nodes)
-        states_at: dict[int, tuple[np.ndarray, dict[str, float]]] = {}
+        reported = []
+        energies: dict[int, float] = {}
         for j, (a, b) in enumerate(zip(nodes[:-1], nodes[1:], strict=True)):
             h_step = b - a
             blocks = [universe.block(self._fast_parameters(a + c * h_step), checked=False) for c in NODES[self.order]]
             Psi = self.propagate(Psi, magnus_block(universe.h_fixed_ext, blocks, h_step, self.order), h_step)
             P_samples[j + 1] = self._power(Psi, float(b), lo, hi)
-            self.n_steps += 1
-            self.max_step = max(self.max_step, h_step)
-            if float(b) in pending:
-                states_at[j + 1] = (Psi.copy(), self.parameters(float(b)))
-        cumulative = W + np.concatenate([[0.0], np.cumsum(weights @ P_samples)])
-        samples = []
-        for j, (P_saved, p) in states_at.items():
-            pending.discard(float(nodes[j]))
-            samples.append(Sample(float(nodes[j]), P_saved, float(cumulative[j]), p))
-        return Psi, float(cumulative[-1]), samples
+            t = float(b)
+            output = t in self._pending and not self._ends_at_jump(t)
+            if output:
+                reported.append(j + 1)
+                self._emit(observer, t, Psi, float("nan"), self.parameters(t))
+            if E_start is not None and (output or (j + 1) % BALANCE_STRIDE == 0 or j + 1 == last):
+                # the end may be a jump's instant: h there from inside the piece (s_end)
+                energies[j + 1] = self._energy(Psi, s_end if j + 1 == last else float(self.protocol.progress(t)))
+        cumulative = W + np.concatenate([[0.0], np.cumsum(interval_integrals(*lagrange_interval_weights(nodes), P_samples))])
+        for j in reported:
+            self.work[np.searchsorted(self.outputs, nodes[j])] = cumulative[j]
+        residual = max((abs(cumulative[j] - W - (E - E_start)) for j, E in energies.items()), default=0.0) if E_start is not None else 0.0
+        return Psi, float(cumulative[-1]), nodes, [float(nodes[j]) for j in reported], residual
 
     def info(self, energy_balance_residual: float) -> IntegratorInfo:
         """What the integrator did, with the energy-balance residual measured on its samples."""
@@ -267,4 +435,7 @@ class Integrator:
             n_steps=self.n_steps,
             n_matvec=self.propagate.n_matvec,
             energy_balance_residual=energy_balance_residual,
+            work_tol=self.work_tol,
+            work_error_estimate=self.work_error_estimate,
+            refinements=self.refinements,
         )

@@ -1,7 +1,8 @@
 """What :func:`strongtherm.dynamics.drive` measures on the Gaussian state at each output time.
 
 :class:`Recorder` takes the integrator's samples (t, Psi, W, lambda(t)) one at a time, in the
-spirit of qutip's ``Result.add``, and fills the time series of
+spirit of qutip's ``Result.add`` (a rejected pass of the integrator is forgotten with
+:meth:`Recorder.rollback`; the work comes with :meth:`Recorder.finish`), and fills the time series of
 :class:`~strongtherm.dynamics.Drive` (units: energy, nats):
 
 * the universe energy Tr[C h(t)] - Tr[C_0 h(0)] (the check of W_ext in a closed universe);
@@ -94,7 +95,7 @@ class Recorder:
         self.MI = np.full(n_t, np.nan) if initial == "product" else None
         self.D_R = np.full(n_t, np.nan) if initial == "product" else None
         self.params: dict[str, list[float]] = {k: [] for k in start}
-        self.rank_deficient = 0
+        self.rank_deficient = np.zeros(n_t, dtype=bool)
 
     def _reservoir_K(self, P: np.ndarray) -> float:
         """<H_R - mu N_R> (H_R: the chains, fixed)."""
@@ -104,7 +105,7 @@ class Recorder:
 
     def add(self, sample: Sample) -> None:
         """Measure the state of one output time (the next one)."""
-        i, (_, P, W, p) = self.count, sample
+        i, (_, P, p) = self.count, sample
         self.count += 1
         universe, bath, f, n = self.universe, self.bath, self.state.occupations, self.universe.n
         for k, series in self.params.items():
@@ -125,7 +126,6 @@ class Recorder:
         self.flow[i] = float(np.real(-1j * np.sum(X * Cl.T)))
         self.C_SS[i] = Cl[:n, :n]
         self.N_S[i] = float(np.real(np.trace(Cl[:n, :n])))
-        self.W_ext[i] = W
         self.S_S[i] = gaussian_entropy(Cl[:n, :n])
         F_t = self._free_energy(universe.dense(p, B), Cl[:n, :n], p, i)
         self.dF[i] = F_t - self.F_A
@@ -147,20 +147,31 @@ class Recorder:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", RankDeficientWarning)
             mf = mean_force_from_hamiltonian(h_t, self.universe.n, self.bath, params=p)
-        self.rank_deficient += sum(issubclass(w.category, RankDeficientWarning) for w in caught)
+        self.rank_deficient[i] = any(issubclass(w.category, RankDeficientWarning) for w in caught)
         if mf.frozen_modes == 0:
             self.U_H[i] = mf.H_star.expectation(C_SS)
             self.U_E[i] = mf.E_star.expectation(C_SS)
         return mf.F_S
 
-    def finish(self) -> dict[str, Any]:
-        """The time series as :class:`~strongtherm.dynamics.Drive` fields (by name).
+    def rollback(self, count: int) -> None:
+        """Forget the samples from the ``count``-th on (a pass of the integrator was rejected);
+        the next :meth:`add` measures the ``count``-th output time again."""
+        self.count = count
+        for series in self.params.values():
+            del series[count:]
+        self.rank_deficient[count:] = False
+        self.U_H[count:] = self.U_E[count:] = self.D_rel[count:] = np.nan
+
+    def finish(self, work: np.ndarray) -> dict[str, Any]:
+        """The time series as :class:`~strongtherm.dynamics.Drive` fields (by name), with
+        ``work`` (n_t,), the integrator's W_ext at the output times.
 
         Warns (RankDeficientWarning) if the reduced state was rank deficient at some output time.
         """
-        if self.rank_deficient:
+        self.W_ext[:] = work
+        if np.any(self.rank_deficient):
             warnings.warn(
-                f"the reduced state was rank deficient at {self.rank_deficient} output time(s): U_H*, U_E* are NaN there",
+                f"the reduced state was rank deficient at {int(np.sum(self.rank_deficient))} output time(s): U_H*, U_E* are NaN there",
                 RankDeficientWarning,
                 stacklevel=3,  # drive's caller, as when this loop was drive's own
             )
@@ -198,5 +209,5 @@ class Recorder:
 
     @property
     def energy_balance_residual(self) -> float:
-        """max |W_ext - (Tr[C h] - Tr[C_0 h_0])| over the recorded times."""
+        """max |W_ext - (Tr[C h] - Tr[C_0 h_0])| over the recorded times (after :meth:`finish`)."""
         return float(np.max(np.abs(self.W_ext - (self.E_univ - self.E_initial))))
