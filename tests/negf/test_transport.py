@@ -271,7 +271,7 @@ def probed_level(gamma_L=0.03, gamma_R=0.06, gamma_p=1e-6):
 def test_probe_reads_the_common_bath_in_equilibrium():
     model, params = probed_level()
     bath = st.Bath(T=0.07, mu=0.15)
-    reading = transport.probe(model, [bath, bath, st.Bath(T=0.2, mu=-0.1)], 2, eps=0.1, **params)
+    reading = st.negf.probe(model, [bath, bath, st.Bath(T=0.2, mu=-0.1)], 2, eps=0.1, **params)
     assert reading.bath.T == pytest.approx(0.07, rel=1e-9)
     assert reading.bath.mu == pytest.approx(0.15, abs=1e-9)
 
@@ -283,7 +283,7 @@ def test_probe_in_linear_response_reads_the_width_weighted_chemical_potential():
     model, params = probed_level()
     T, d = 0.05, 1e-4
     baths = [st.Bath(T=T, mu=d / 2), st.Bath(T=T, mu=-d / 2), st.Bath(T=T, mu=0.0)]
-    reading = transport.probe(model, baths, 2, eps=0.08, **params)
+    reading = st.negf.probe(model, baths, 2, eps=0.08, **params)
     expected_mu = (0.03 * d / 2 - 0.06 * d / 2) / 0.09
     assert reading.bath.mu == pytest.approx(expected_mu, abs=1e-8)
     assert reading.bath.T == pytest.approx(T, abs=1e-7)
@@ -295,7 +295,7 @@ def test_probe_symmetric_bias_reads_mu_zero_and_a_hotter_level():
     # nonequilibrium distribution (two Fermi steps) reads hotter than the leads
     model, params = probed_level(0.05, 0.05, 1e-5)
     baths = [st.Bath(T=0.05, mu=0.2), st.Bath(T=0.05, mu=-0.2), st.Bath(T=0.05, mu=0.05)]
-    reading = transport.probe(model, baths, 2, eps=0.0, **params)
+    reading = st.negf.probe(model, baths, 2, eps=0.0, **params)
     assert abs(reading.bath.mu) < 1e-9
     assert reading.bath.T > 0.05
 
@@ -304,9 +304,9 @@ def test_probe_bad_input():
     model, params = probed_level()
     bath = st.Bath(T=0.1)
     with pytest.raises(ValueError, match="probe_reservoir"):
-        transport.probe(model, [bath] * 3, 3, eps=0.0, **params)
+        st.negf.probe(model, [bath] * 3, 3, eps=0.0, **params)
     with pytest.raises(ValueError, match="max_evaluations"):
-        transport.probe(model, [bath] * 3, 2, max_evaluations=1, eps=0.0, **params)
+        st.negf.probe(model, [bath] * 3, 2, max_evaluations=1, eps=0.0, **params)
 
 
 # ----------------------------------------------------------------------------- sweeps
@@ -339,7 +339,7 @@ def test_one_level_road_equals_the_matrix_road(monkeypatch):
     params = {"eps": 0.15, "V0": 0.5, "V1": 0.4, "V2": 0.3}
     baths = [st.Bath(T=0.07, mu=0.2), st.Bath(T=0.03, mu=-0.1), st.Bath(T=0.1, mu=0.05)]
     fast = transport.steady_state(model, baths, state=False, **params)
-    monkeypatch.setattr(transport, "_one_level_couplings", lambda point: None)
+    monkeypatch.setattr(transport, "one_level_couplings", lambda point: None)
     matrix = transport.steady_state(model, baths, state=False, **params)
     assert np.max(np.abs(fast.particle_current - matrix.particle_current)) < 1e-12
     assert np.max(np.abs(fast.energy_current - matrix.energy_current)) < 1e-12

@@ -14,19 +14,12 @@ from .energy_integrals import EnergyIntegrals
 from .fermi_poles import FermiPoleExpansion, fermi_pole_expansion
 from .integrate import QuadratureOptions
 from .partition import Equilibrium, equilibria, equilibrium
+from .probe import ProbeReading, probe
 from .process import QuasistaticProcess, quasistatic
 from .reservoirs import CustomReservoir, LorentzianBand, Reservoir, TightBindingChain, WideBand
 from .spectral import BoundState, bound_states, greens_function, spectral_densities
 from .system import ModelPoint, OpenSystem
-from .transport import (
-    LinearResponse,
-    ProbeReading,
-    SteadyState,
-    linear_response,
-    probe,
-    steady_state,
-    transmission,
-)
+from .transport import LinearResponse, SteadyState, linear_response, steady_state, transmission
 
 __all__ = [
     "BoundState",

@@ -38,40 +38,43 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import numpy as np
-from scipy.special import expit
 
 from ..core.display import html_table
 from ..core.validation import ArgumentTypeError, check_integer
-from ..core.warnings import BoundStateWarning, NumericsError
+from ..core.warnings import BoundStateWarning
 from ..thermal import Bath, check_bath
-from .greens import system_greens_function
-from .integrate import DEFAULT_OPTIONS, GAUSS_KRONROD_15, QuadratureOptions, gauss_kronrod_panels
+from .fermi_window import (
+    WINDOW_WIDTH,
+    break_points,
+    fermi,
+    fermi_window,
+    greens_and_self_energies,
+    integrate_window,
+    level_widths,
+    one_level_couplings,
+    window_segments,
+)
+from .integrate import DEFAULT_OPTIONS, QuadratureOptions
 from .partition import equilibrium
 from .spectral import bound_states
 from .system import ModelPoint, OpenSystem
 
 __all__ = [
     "LinearResponse",
-    "ProbeReading",
     "SteadyState",
+    "as_point",
     "check_baths",
-    "greens_and_self_energies",
-    "level_widths",
     "linear_response",
-    "probe",
-    "self_energies",
     "steady_state",
     "transmission",
 ]
 
-#: The Fermi window reaches this many temperatures beyond the outermost chemical potentials:
-#: f(1 - f) < e^-40 ~ 4e-18 there, below the rounding of any current.
-WINDOW_WIDTH = 40.0
 #: A bound state whose occupation differs between two baths by less than this is not warned of.
 BOUND_OCCUPATION_TOLERANCE = 1e-12
 
 
-def _as_point(model: object, params: Mapping[str, float] | None, kwargs: Mapping[str, float]) -> ModelPoint:
+def as_point(model: object, params: Mapping[str, float] | None, kwargs: Mapping[str, float]) -> ModelPoint:
+    """The model evaluated at ``params`` and the keyword parameters (an OpenSystem is required)."""
     if not isinstance(model, OpenSystem):
         raise ArgumentTypeError(f"model must be an OpenSystem (e.g. st.models.resonant_level()), got {type(model).__name__}")
     return model.at({**(params or {}), **kwargs})
@@ -127,25 +130,6 @@ def check_baths(model: OpenSystem, baths: object) -> tuple[Bath, ...]:
     return tuple(ordered)
 
 
-def self_energies(point: ModelPoint, energies: np.ndarray) -> np.ndarray:
-    """Sigma_a(e + i0) = V_a^dag g_a(e + i0) V_a of every reservoir apart, shape (R, E, n, n)."""
-    e = np.asarray(energies, dtype=float).astype(complex)
-    return np.stack([V.conj().T @ res.surface_greens_function(e) @ V for res, V in zip(point.reservoirs, point.V, strict=True)])
-
-
-def greens_and_self_energies(point: ModelPoint, energies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """G_S(e + i0), shape (E, n, n), and the self-energies of :func:`self_energies` from one
-    evaluation of each reservoir's surface Green's function."""
-    e = np.asarray(energies, dtype=float)
-    sigmas = self_energies(point, e)
-    return system_greens_function(e.astype(complex), point.h_S, sigmas.sum(axis=0)), sigmas
-
-
-def level_widths(sigmas: np.ndarray) -> np.ndarray:
-    """Gamma_a = i(Sigma_a - Sigma_a^dag) of the self-energies of :func:`self_energies`."""
-    return 1j * (sigmas - np.swapaxes(sigmas.conj(), -1, -2))
-
-
 def transmission(
     model: OpenSystem, energies: np.ndarray | Sequence[float] | float, params: Mapping[str, float] | None = None, **kwargs: float
 ) -> np.ndarray:
@@ -164,7 +148,7 @@ def transmission(
         Real and non-negative; the row sums sum_b T_ab equal Tr[Gamma_a A] wherever no bound state
         sits (current conservation).
     """
-    point = _as_point(model, params, kwargs)
+    point = as_point(model, params, kwargs)
     e = np.asarray(energies, dtype=float)
     if not np.all(np.isfinite(e)):
         raise ValueError("energies must be finite real numbers")
@@ -174,128 +158,6 @@ def transmission(
     GammaGdag = gammas @ np.swapaxes(G.conj(), -1, -2)[None]  # Gamma_b G^dag
     T = np.einsum("aeij,beji->eab", GammaG, GammaGdag).real
     return T.reshape(e.shape + T.shape[-2:])
-
-
-def _fermi(bath: Bath, e: np.ndarray) -> np.ndarray:
-    return expit(-(e - bath.mu) / bath.T)
-
-
-def _window(baths: Sequence[Bath], width: float) -> tuple[float, float]:
-    """Energies outside which every f_a - f_b is below e^-width."""
-    return min(b.mu - width * b.T for b in baths), max(b.mu + width * b.T for b in baths)
-
-
-def _segments(point: ModelPoint, window: tuple[float, float]) -> list[tuple[float, float]]:
-    """The parts of the window inside the continuum (Gamma = 0 outside: no current there)."""
-    lo, hi = window
-    return [(max(a, lo), min(b, hi)) for a, b in point.continuum if min(b, hi) > max(a, lo)]
-
-
-#: Panels grow geometrically away from each feature: edges at x0 +- d 2^k (d its distance to the
-#: nearest singularity off the axis). Every panel then sees its nearest singularity at least one
-#: half-width beyond its own end, so GK15 converges to ~1e-12 on the first sweep (Bernstein
-#: ellipse rho >= 2 + sqrt 5 away from the feature, ~4.4 beside it).
-_GRADING = 2.0
-#: Toward a band edge (a branch point on the axis) the panels shrink by this factor, down to
-#: _EDGE_DEPTH of the segment's width: the 1/sqrt edge then holds an error below 1e-12.
-_EDGE_RATIO, _EDGE_DEPTH = 0.25, 1e-11
-#: Up to this many panels, the first sweep is one call of the integrand (memory ~ 15 x panels x
-#: components x 16 B, a few MB); more go to the adaptive rule's memory-bounded chunks.
-_SWEEP_PANELS = 2000
-
-
-def _resonances(point: ModelPoint, centre: float, broad: float) -> np.ndarray:
-    """Complex poles of G_S near the axis: eigenvalues of h_S + Sigma(e) at their own real parts
-    (up to three fixed-point steps from ``centre``; close enough to grade panels, the adaptive
-    rule refines what is off). A one-level resonance wider than ``broad`` (a few pi T: the Fermi
-    functions' own grading resolves it) is not refined."""
-    strengths = _one_level_couplings(point)
-    if strengths is not None:  # one level: lambda = eps + sum_r |V_r|^2 g_r(Re lambda), in numbers
-        lam1 = complex(centre)
-        for _ in range(3):
-            moved = complex(point.h_S[0, 0]) + sum(
-                s * complex(res.surface_greens_function(np.array([lam1.real + 0j]))[0, 0, 0])
-                for s, res in zip(strengths, point.reservoirs, strict=True))
-            done = abs(moved.imag) > broad or abs(moved - lam1) < 1e-3 * abs(moved.imag)
-            lam1 = moved
-            if done:
-                break
-        return np.array([lam1])
-    lam = np.linalg.eigvals(point.h_S + point.self_energy(np.array(centre, dtype=complex)))
-    for _ in range(2):
-        moved = np.linalg.eigvals(point.h_S + point.self_energy(lam.real.astype(complex)))  # (n, n) at each Re(lambda)
-        lam = moved[np.arange(lam.size), np.argmin(np.abs(moved - lam[:, None]), axis=1)]
-    return lam
-
-
-def _graded(x0: float, d: float, lo: float, hi: float) -> list[float]:
-    """Edges x0 +- d 2^k (k = -1, 0, 1, ...) inside [lo, hi], and x0."""
-    edges = [x0]
-    step = 0.5 * d
-    while x0 - step > lo or x0 + step < hi:
-        edges += [x0 - step, x0 + step]
-        step *= _GRADING
-    return [x for x in edges if lo < x < hi]
-
-
-def _break_points(point: ModelPoint, segments: list[tuple[float, float]], baths: Sequence[Bath]) -> np.ndarray:
-    """Panel edges sized by analyticity: graded meshes around every chemical potential (the Fermi
-    functions' poles stand pi T off the axis), every resonance of G_S (|Im| of its pole off the
-    axis) and toward every band edge inside the window (a branch point on the axis)."""
-    centre = float(np.mean([b.mu for b in baths]))
-    features = [(b.mu, np.pi * b.T) for b in baths]
-    broad = 4.0 * np.pi * max(b.T for b in baths)
-    features += [(float(lam.real), max(abs(float(lam.imag)), 1e-12 * (1.0 + abs(lam.real))))
-                 for lam in _resonances(point, centre, broad)]  # fmt: skip
-    edges: list[float] = []
-    for lo, hi in segments:
-        width = hi - lo
-        edges += [lo, hi]
-        for x0, d in features:
-            if lo - 8 * d < x0 < hi + 8 * d:
-                edges += _graded(min(max(x0, lo), hi), d, lo, hi)
-        for edge, inward in ((lo, 1.0), (hi, -1.0)):
-            if any(edge == a or edge == b for a, b in point.continuum):  # a band edge, not the window's cut
-                k = width * 0.5
-                while k > _EDGE_DEPTH * width:
-                    edges.append(edge + inward * k)
-                    k *= _EDGE_RATIO
-    return np.unique(np.asarray(edges, dtype=float))
-
-
-def _integrate(func: Any, points: np.ndarray, options: QuadratureOptions, what: str) -> tuple[np.ndarray, np.ndarray]:
-    """Real parts and error estimates of the Gauss-Kronrod integrals over the panels ``points``.
-
-    The panels are sized by analyticity (:func:`_break_points`), so one GK15 sweep over all of them
-    in one call of ``func`` usually meets the tolerance; only when its error estimate (the Kronrod
-    - Gauss difference, summed over panels) does not, the adaptive rule
-    (:func:`~strongtherm.negf.integrate.gauss_kronrod_panels`) refines from the same panels, with
-    its budgets. A gap between two bands is one more panel, where Gamma = 0 makes the integrand 0.
-    """
-    rule = GAUSS_KRONROD_15
-    half = 0.5 * np.diff(points)
-    mid = 0.5 * (points[:-1] + points[1:])
-    if points.size - 1 <= _SWEEP_PANELS:
-        nodes = (mid[:, None] + half[:, None] * rule.nodes[None, :]).ravel()
-        values = np.asarray(func(nodes, np.repeat(half, rule.size) * np.tile(rule.weights_kronrod, half.size)))
-        values = values.reshape(half.size, rule.size, -1)
-        kronrod = np.einsum("j,pjk->pk", rule.weights_kronrod, values) * half[:, None]
-        gauss = np.einsum("j,pjk->pk", rule.weights_gauss, values) * half[:, None]
-        absolute = np.einsum("j,pjk->k", rule.weights_kronrod, np.abs(values) * half[:, None, None])
-        error = np.abs(kronrod - gauss).sum(axis=0)
-        floor = options.rounding_factor * float(np.finfo(float).eps) * absolute
-        if np.all(error <= np.maximum(options.atol, floor)):
-            return np.real(kronrod.sum(axis=0)), np.maximum(error, floor)
-    result = gauss_kronrod_panels(func, points, options=options, what=what)
-    return np.real(result.value), result.error
-
-
-def _one_level_couplings(point: ModelPoint) -> np.ndarray | None:
-    """|V_r|^2 of a one-level model whose every reservoir has one surface orbital (the common case:
-    every matrix a number, see :func:`_one_level_integrand`), else None."""
-    if point.n_levels != 1 or any(V.shape != (1, 1) for V in point.V):
-        return None
-    return np.array([abs(complex(V[0, 0])) ** 2 for V in point.V])
 
 
 def _one_level_integrand(
@@ -309,7 +171,7 @@ def _one_level_integrand(
     G = 1.0 / (e - point.h_S[0, 0] - sigmas.sum(axis=0))
     G2 = G.real**2 + G.imag**2
     gammas = -2.0 * sigmas.imag
-    f = np.stack([_fermi(b, e) for b in baths])
+    f = np.stack([fermi(b, e) for b in baths])
     # sum_b Gamma_b (f_a - f_b) with the differences taken first: exactly 0 between equal baths
     current = gammas * G2 * np.einsum("be,abe->ae", gammas, f[:, None, :] - f[None, :, :])
     columns = [current.T, (e * current).T]
@@ -440,7 +302,7 @@ def _bound_state_check(point: ModelPoint, baths: Sequence[Bath], reference: int)
     found = bound_states(point)
     energies = tuple(b.energy for b in found)
     for state in found:
-        occupations = np.array([_fermi(bath, np.array(state.energy)) for bath in baths])
+        occupations = np.array([fermi(bath, np.array(state.energy)) for bath in baths])
         if state.system_weight > 0.0 and np.ptp(occupations) > BOUND_OCCUPATION_TOLERANCE:
             warnings.warn(
                 f"bound state at e = {state.energy:.6g} (system weight {state.system_weight:.3g}) carries no current and "
@@ -485,13 +347,13 @@ def steady_state(
     -------
     SteadyState
     """
-    point = _as_point(model, params, kwargs)
+    point = as_point(model, params, kwargs)
     ordered = check_baths(model, baths)
     R = len(ordered)
     reference = check_integer("bound_state_reference", bound_state_reference, low=0, high=R - 1)
     options = options or DEFAULT_OPTIONS
-    window = _window(ordered, WINDOW_WIDTH)
-    segments = _segments(point, window)
+    window = fermi_window(ordered, WINDOW_WIDTH)
+    segments = window_segments(point, window)
     differ = any(b.T != ordered[0].T or b.mu != ordered[0].mu for b in ordered)
     if differ and not segments:
         bands = "; ".join(f"{_reservoir_label(model, k)}: {model.reservoirs[k].continuum}" for k in range(R))
@@ -502,7 +364,7 @@ def steady_state(
     n = point.n_levels
     energies = _bound_state_check(point, ordered, reference) if state else ()
 
-    one_level = _one_level_couplings(point)
+    one_level = one_level_couplings(point)
 
     def integrand(e: np.ndarray, _w: np.ndarray) -> np.ndarray:
         if one_level is not None:
@@ -510,7 +372,7 @@ def steady_state(
         G, sigmas = greens_and_self_energies(point, e)  # (E, n, n), (R, E, n, n)
         Gdag = np.swapaxes(G.conj(), -1, -2)
         gammas = level_widths(sigmas)
-        f = np.stack([_fermi(b, e) for b in ordered])  # (R, E)
+        f = np.stack([fermi(b, e) for b in ordered])  # (R, E)
         X = G[None] @ gammas @ Gdag[None]  # G Gamma_b G^dag, (R, E, n, n)
         T = np.einsum("aeij,beji->eab", gammas, X).real  # T_ab(e)
         df = f[:, None, :] - f[None, :, :]  # f_a - f_b, (R, R, E)
@@ -530,7 +392,7 @@ def steady_state(
 
     size = 2 * R + (2 * n * n + 1 if state else 0)
     if segments:
-        values, errs = _integrate(integrand, _break_points(point, segments, ordered), options, "steady-state energy integral")
+        values, errs = integrate_window(integrand, break_points(point, segments, ordered), options, "steady-state energy integral")
     else:  # equal baths and no band in the window: nothing flows
         values, errs = np.zeros(size), np.zeros(size)
     errors = {"particle_current": float(np.max(errs[:R])), "energy_current": float(np.max(errs[R : 2 * R]))}
@@ -617,12 +479,12 @@ def linear_response(
 ) -> LinearResponse:
     """Conductance, thermopower, thermal conductance, ZT and the Onsager matrix of a two-terminal
     model around the common state ``bath`` (see :class:`LinearResponse`)."""
-    point = _as_point(model, params, kwargs)
+    point = as_point(model, params, kwargs)
     if len(model.reservoirs) != 2:
         raise ValueError(f"linear_response needs exactly two reservoirs; {model.name} has {len(model.reservoirs)}")
     check_bath(bath)
     options = options or DEFAULT_OPTIONS
-    segments = _segments(point, _window([bath], WINDOW_WIDTH))
+    segments = window_segments(point, fermi_window([bath], WINDOW_WIDTH))
     if not segments:
         raise ValueError(
             f"the thermal window [{bath.mu - WINDOW_WIDTH * bath.T:.6g}, {bath.mu + WINDOW_WIDTH * bath.T:.6g}] lies "
@@ -637,164 +499,7 @@ def linear_response(
         d = e - bath.mu
         return (bath.T / (2.0 * np.pi)) * (T_LR * minus_df)[:, None] * np.stack([np.ones_like(d), d, d * d], axis=1)
 
-    values, errs = _integrate(integrand, _break_points(point, segments, [bath]), options, "linear-response energy integral")
+    values, errs = integrate_window(integrand, break_points(point, segments, [bath]), options, "linear-response energy integral")
     L = np.array([[values[0], values[1]], [values[1], values[2]]])
     errors = {"L11": float(errs[0]), "L12": float(errs[1]), "L22": float(errs[2])}
     return LinearResponse(model.name, dict(point.params), bath, L, errors)
-
-
-@dataclass(frozen=True)
-class ProbeReading:
-    """What a probe reservoir reads when it draws neither particles nor heat from the system.
-
-    Attributes
-    ----------
-    reservoir : int
-        The probe's index among the model's reservoirs.
-    bath : Bath
-        The probe's (T_p, mu_p): the local temperature and chemical potential of the system where
-        the probe couples (Stafford, PRB 93, 245403 (2016); the unique zero of both currents).
-    steady_state : SteadyState
-        The steady state with the probe at that bath (its currents are the residuals).
-    iterations : int
-        Function evaluations of the root search.
-    """
-
-    reservoir: int
-    bath: Bath
-    steady_state: SteadyState
-    iterations: int
-
-    @property
-    def residuals(self) -> tuple[float, float]:
-        """(I_p, J_Q^p) at the reading: zero up to the root search's tolerance."""
-        k = self.reservoir
-        return float(self.steady_state.particle_current[k]), float(self.steady_state.heat_current[k])
-
-    def __repr__(self) -> str:
-        return f"ProbeReading(T={self.bath.T:.10g}, mu={self.bath.mu:.10g}, residuals={self.residuals})"
-
-
-def _probe_equations(point: ModelPoint, baths: Sequence[Bath], k: int, options: QuadratureOptions) -> tuple[np.ndarray, np.ndarray, float]:
-    """The probe's currents (I_p, J_E^p measured from its mu_p), the Hessian below, and their error.
-
-    With w = sum_b T_pb (the probe's transmission out) and F = sum_b T_pb f_b / w (the local
-    distribution the probe sees), I_p = int de/2pi w (f_p - F). In the variables (a, beta) of
-    f_p = 1 / (1 + exp(beta (e - mu_p) + a)), the probe's two currents are minus the gradient of
-    the convex function psi(a, beta) = int de/2pi w [ln(1 + e^{-x}) + x F], x = beta (e - mu_p) + a,
-    whose Hessian int de/2pi w f_p (1 - f_p) [[1, e - mu_p], [e - mu_p, (e - mu_p)^2]] is positive
-    definite: so the zero of both currents is unique (Stafford 2016) and Newton steps on psi with a
-    line search reach it from anywhere.
-    """
-    probe_bath = baths[k]
-    segments = _segments(point, _window(baths, WINDOW_WIDTH))
-    if not segments:
-        raise ValueError("probe: the Fermi window of the baths lies outside every band")
-
-    def integrand(e: np.ndarray, _w: np.ndarray) -> np.ndarray:
-        G, sigmas = greens_and_self_energies(point, e)
-        gammas = level_widths(sigmas)
-        X = G[None] @ gammas @ np.swapaxes(G.conj(), -1, -2)[None]
-        T_pb = np.einsum("eij,beji->be", gammas[k], X).real  # (R, E)
-        f = np.stack([_fermi(b, e) for b in baths])
-        current = T_pb.sum(axis=0) * f[k] - np.einsum("be,be->e", T_pb, f)
-        weight = -T_pb.sum(axis=0) * probe_bath.T * probe_bath.fermi_derivative(e)  # w f_p (1 - f_p)
-        d = e - probe_bath.mu
-        return np.stack([current, d * current, weight, weight * d, weight * d * d], axis=1) / (2.0 * np.pi)
-
-    values, errs = _integrate(integrand, _break_points(point, segments, baths), options, "probe energy integral")
-    hessian = np.array([[values[2], values[3]], [values[3], values[4]]])
-    return values[:2], hessian, float(max(errs[0], errs[1]))
-
-
-def probe(
-    model: OpenSystem,
-    baths: Sequence[Bath] | Mapping[int, Bath],
-    probe_reservoir: int,
-    params: Mapping[str, float] | None = None,
-    *,
-    rtol: float = 1e-12,
-    max_evaluations: int = 100,
-    options: QuadratureOptions | None = None,
-    **kwargs: float,
-) -> ProbeReading:
-    """Local temperature and chemical potential of a biased system, read by a probe reservoir.
-
-    The model's reservoir ``probe_reservoir`` is the probe (couple it weakly to read the system
-    without disturbing it); its entry in ``baths`` is the starting guess. The reading is the
-    (T_p, mu_p) at which the probe draws neither particles nor heat, I_p = J_Q^p = 0 (Stafford,
-    PRB 93, 245403 (2016), ref. [44] of Kumar et al. 2024). The two currents are the gradient of a
-    convex function of the probe's (a, beta) (see :func:`_probe_equations`): its unique minimum is
-    found by Newton steps with the exact Hessian and a line search along each step.
-
-    Parameters
-    ----------
-    rtol : float
-        Stop when both currents are below rtol x the probe's conductance scale, or below 10 x
-        their quadrature error.
-    max_evaluations : int
-        Budget of energy integrations (one per trial point).
-
-    Raises
-    ------
-    NumericsError
-        If the budget ends before the tolerance is reached.
-    """
-    point = _as_point(model, params, kwargs)
-    ordered = list(check_baths(model, baths))
-    k = check_integer("probe_reservoir", probe_reservoir, low=0, high=len(ordered) - 1)
-    budget = check_integer("max_evaluations", max_evaluations, low=2)
-    options = options or DEFAULT_OPTIONS
-    evaluations = 0
-
-    def evaluate(bath: Bath) -> tuple[np.ndarray, np.ndarray, float]:
-        nonlocal evaluations
-        if evaluations >= budget:
-            raise NumericsError(
-                f"probe: no zero of the probe's currents within max_evaluations={budget}; last trial "
-                f"T_p = {bath.T:.6g}, mu_p = {bath.mu:.6g}"
-            )
-        evaluations += 1
-        trial = list(ordered)
-        trial[k] = bath
-        return _probe_equations(point, trial, k, options)
-
-    def moved(bath: Bath, step: np.ndarray, t: float) -> Bath:
-        # f_p = 1/(1 + exp(beta (e - mu) + a)) with a = 0 at the current bath: beta' = beta + t db,
-        # a' = t da, so mu' = mu - a'/beta'
-        beta = 1.0 / bath.T + t * step[1]
-        return Bath(T=1.0 / beta, mu=bath.mu - t * step[0] / beta)
-
-    bath = ordered[k]
-    currents, hessian, error = evaluate(bath)
-    while True:
-        scale = hessian[0, 0] * bath.T
-        if np.max(np.abs(currents)) <= max(rtol * scale, 10.0 * error):
-            break
-        step = np.linalg.solve(hessian, currents)  # Newton step on psi: gradient is -currents
-        beta = 1.0 / bath.T
-        t = 1.0
-        while beta + t * step[1] <= 0.1 * beta:  # keep T_p positive and within 10x per step
-            t *= 0.5
-        longest = t
-        # psi is convex along the step: its slope -currents(t) . step rises from -currents . step < 0;
-        # accept t once the slope is at most half its start in size (bisect on the slope if it
-        # turned positive: the minimum along the step lies before t)
-        slope0 = -float(currents @ step)
-        low, high = 0.0, longest
-        while True:
-            trial_currents, trial_hessian, trial_error = evaluate(moved(bath, step, t))
-            slope = -float(trial_currents @ step)
-            if abs(slope) <= 0.5 * abs(slope0) or (slope < 0.0 and t == longest):
-                break
-            if slope > 0.0:
-                high = t
-                t = 0.5 * (low + t)
-            else:
-                low = t
-                t = 0.5 * (t + high)
-        bath = moved(bath, step, t)
-        currents, hessian, error = trial_currents, trial_hessian, trial_error
-    ordered[k] = bath
-    final = steady_state(model, ordered, point.params, state=False, options=options)
-    return ProbeReading(k, bath, final, evaluations)

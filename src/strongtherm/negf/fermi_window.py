@@ -1,0 +1,182 @@
+"""The Fermi window of reservoirs at different (T, mu): where currents flow, and the quadrature
+that integrates over it (:mod:`strongtherm.negf.transport`, :mod:`strongtherm.negf.probe`).
+
+Every steady-state integral is int de K(e) with K non-zero only where two Fermi functions differ
+(the window, :func:`fermi_window`) and inside a continuum (Gamma = 0 outside). Its panels are sized
+by analyticity (:func:`break_points`): graded meshes around every chemical potential (the Fermi
+functions' poles stand pi T off the axis), every resonance of G_S and toward every band edge, so
+that one GK15 sweep usually meets the tolerance (:func:`integrate_window`), the adaptive rule of
+:mod:`strongtherm.negf.integrate` refining only where it does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from scipy.special import expit
+
+from ..thermal import Bath
+from .greens import system_greens_function
+from .integrate import GAUSS_KRONROD_15, QuadratureOptions, gauss_kronrod_panels
+from .system import ModelPoint
+
+__all__ = [
+    "WINDOW_WIDTH",
+    "break_points",
+    "fermi",
+    "fermi_window",
+    "greens_and_self_energies",
+    "integrate_window",
+    "level_widths",
+    "one_level_couplings",
+    "resonances",
+    "self_energies",
+    "window_segments",
+]
+
+#: The Fermi window reaches this many temperatures beyond the outermost chemical potentials:
+#: f(1 - f) < e^-40 ~ 4e-18 there, below the rounding of any current.
+WINDOW_WIDTH = 40.0
+
+
+def self_energies(point: ModelPoint, energies: np.ndarray) -> np.ndarray:
+    """Sigma_a(e + i0) = V_a^dag g_a(e + i0) V_a of every reservoir apart, shape (R, E, n, n)."""
+    e = np.asarray(energies, dtype=float).astype(complex)
+    return np.stack([V.conj().T @ res.surface_greens_function(e) @ V for res, V in zip(point.reservoirs, point.V, strict=True)])
+
+
+def greens_and_self_energies(point: ModelPoint, energies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """G_S(e + i0), shape (E, n, n), and the self-energies of :func:`self_energies` from one
+    evaluation of each reservoir's surface Green's function."""
+    e = np.asarray(energies, dtype=float)
+    sigmas = self_energies(point, e)
+    return system_greens_function(e.astype(complex), point.h_S, sigmas.sum(axis=0)), sigmas
+
+
+def level_widths(sigmas: np.ndarray) -> np.ndarray:
+    """Gamma_a = i(Sigma_a - Sigma_a^dag) of the self-energies of :func:`self_energies`."""
+    return 1j * (sigmas - np.swapaxes(sigmas.conj(), -1, -2))
+
+
+def fermi(bath: Bath, e: np.ndarray) -> np.ndarray:
+    return expit(-(e - bath.mu) / bath.T)
+
+
+def fermi_window(baths: Sequence[Bath], width: float) -> tuple[float, float]:
+    """Energies outside which every f_a - f_b is below e^-width."""
+    return min(b.mu - width * b.T for b in baths), max(b.mu + width * b.T for b in baths)
+
+
+def window_segments(point: ModelPoint, window: tuple[float, float]) -> list[tuple[float, float]]:
+    """The parts of the window inside the continuum (Gamma = 0 outside: no current there)."""
+    lo, hi = window
+    return [(max(a, lo), min(b, hi)) for a, b in point.continuum if min(b, hi) > max(a, lo)]
+
+
+#: Panels grow geometrically away from each feature: edges at x0 +- d 2^k (d its distance to the
+#: nearest singularity off the axis). Every panel then sees its nearest singularity at least one
+#: half-width beyond its own end, so GK15 converges to ~1e-12 on the first sweep (Bernstein
+#: ellipse rho >= 2 + sqrt 5 away from the feature, ~4.4 beside it).
+_GRADING = 2.0
+#: Toward a band edge (a branch point on the axis) the panels shrink by this factor, down to
+#: _EDGE_DEPTH of the segment's width: the 1/sqrt edge then holds an error below 1e-12.
+_EDGE_RATIO, _EDGE_DEPTH = 0.25, 1e-11
+#: Up to this many panels, the first sweep is one call of the integrand (memory ~ 15 x panels x
+#: components x 16 B, a few MB); more go to the adaptive rule's memory-bounded chunks.
+_SWEEP_PANELS = 2000
+
+
+def resonances(point: ModelPoint, centre: float, broad: float) -> np.ndarray:
+    """Complex poles of G_S near the axis: eigenvalues of h_S + Sigma(e) at their own real parts
+    (up to three fixed-point steps from ``centre``; close enough to grade panels, the adaptive
+    rule refines what is off). A one-level resonance wider than ``broad`` (a few pi T: the Fermi
+    functions' own grading resolves it) is not refined."""
+    strengths = one_level_couplings(point)
+    if strengths is not None:  # one level: lambda = eps + sum_r |V_r|^2 g_r(Re lambda), in numbers
+        lam1 = complex(centre)
+        for _ in range(3):
+            moved = complex(point.h_S[0, 0]) + sum(
+                s * complex(res.surface_greens_function(np.array([lam1.real + 0j]))[0, 0, 0])
+                for s, res in zip(strengths, point.reservoirs, strict=True))
+            done = abs(moved.imag) > broad or abs(moved - lam1) < 1e-3 * abs(moved.imag)
+            lam1 = moved
+            if done:
+                break
+        return np.array([lam1])
+    lam = np.linalg.eigvals(point.h_S + point.self_energy(np.array(centre, dtype=complex)))
+    for _ in range(2):
+        moved = np.linalg.eigvals(point.h_S + point.self_energy(lam.real.astype(complex)))  # (n, n) at each Re(lambda)
+        lam = moved[np.arange(lam.size), np.argmin(np.abs(moved - lam[:, None]), axis=1)]
+    return lam
+
+
+def _graded(x0: float, d: float, lo: float, hi: float) -> list[float]:
+    """Edges x0 +- d 2^k (k = -1, 0, 1, ...) inside [lo, hi], and x0."""
+    edges = [x0]
+    step = 0.5 * d
+    while x0 - step > lo or x0 + step < hi:
+        edges += [x0 - step, x0 + step]
+        step *= _GRADING
+    return [x for x in edges if lo < x < hi]
+
+
+def break_points(point: ModelPoint, segments: list[tuple[float, float]], baths: Sequence[Bath]) -> np.ndarray:
+    """Panel edges sized by analyticity: graded meshes around every chemical potential (the Fermi
+    functions' poles stand pi T off the axis), every resonance of G_S (|Im| of its pole off the
+    axis) and toward every band edge inside the window (a branch point on the axis)."""
+    centre = float(np.mean([b.mu for b in baths]))
+    features = [(b.mu, np.pi * b.T) for b in baths]
+    broad = 4.0 * np.pi * max(b.T for b in baths)
+    features += [(float(lam.real), max(abs(float(lam.imag)), 1e-12 * (1.0 + abs(lam.real))))
+                 for lam in resonances(point, centre, broad)]  # fmt: skip
+    edges: list[float] = []
+    for lo, hi in segments:
+        width = hi - lo
+        edges += [lo, hi]
+        for x0, d in features:
+            if lo - 8 * d < x0 < hi + 8 * d:
+                edges += _graded(min(max(x0, lo), hi), d, lo, hi)
+        for edge, inward in ((lo, 1.0), (hi, -1.0)):
+            if any(edge == a or edge == b for a, b in point.continuum):  # a band edge, not the window's cut
+                k = width * 0.5
+                while k > _EDGE_DEPTH * width:
+                    edges.append(edge + inward * k)
+                    k *= _EDGE_RATIO
+    return np.unique(np.asarray(edges, dtype=float))
+
+
+def integrate_window(func: Any, points: np.ndarray, options: QuadratureOptions, what: str) -> tuple[np.ndarray, np.ndarray]:
+    """Real parts and error estimates of the Gauss-Kronrod integrals over the panels ``points``.
+
+    The panels are sized by analyticity (:func:`_break_points`), so one GK15 sweep over all of them
+    in one call of ``func`` usually meets the tolerance; only when its error estimate (the Kronrod
+    - Gauss difference, summed over panels) does not, the adaptive rule
+    (:func:`~strongtherm.negf.integrate.gauss_kronrod_panels`) refines from the same panels, with
+    its budgets. A gap between two bands is one more panel, where Gamma = 0 makes the integrand 0.
+    """
+    rule = GAUSS_KRONROD_15
+    half = 0.5 * np.diff(points)
+    mid = 0.5 * (points[:-1] + points[1:])
+    if points.size - 1 <= _SWEEP_PANELS:
+        nodes = (mid[:, None] + half[:, None] * rule.nodes[None, :]).ravel()
+        values = np.asarray(func(nodes, np.repeat(half, rule.size) * np.tile(rule.weights_kronrod, half.size)))
+        values = values.reshape(half.size, rule.size, -1)
+        kronrod = np.einsum("j,pjk->pk", rule.weights_kronrod, values) * half[:, None]
+        gauss = np.einsum("j,pjk->pk", rule.weights_gauss, values) * half[:, None]
+        absolute = np.einsum("j,pjk->k", rule.weights_kronrod, np.abs(values) * half[:, None, None])
+        error = np.abs(kronrod - gauss).sum(axis=0)
+        floor = options.rounding_factor * float(np.finfo(float).eps) * absolute
+        if np.all(error <= np.maximum(options.atol, floor)):
+            return np.real(kronrod.sum(axis=0)), np.maximum(error, floor)
+    result = gauss_kronrod_panels(func, points, options=options, what=what)
+    return np.real(result.value), result.error
+
+
+def one_level_couplings(point: ModelPoint) -> np.ndarray | None:
+    """|V_r|^2 of a one-level model whose every reservoir has one surface orbital (the common case:
+    every matrix a number, see :func:`_one_level_integrand`), else None."""
+    if point.n_levels != 1 or any(V.shape != (1, 1) for V in point.V):
+        return None
+    return np.array([abs(complex(V[0, 0])) ** 2 for V in point.V])
