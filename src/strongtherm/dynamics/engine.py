@@ -56,7 +56,7 @@ from ..core.display import html_of_values
 from ..core.quantities import key as quantity_key
 from ..core.threads import single_threaded_blas
 from ..core.validation import check_integer, check_real
-from ..core.warnings import BoundStateWarning, NumericsError, NumericsWarning, RankDeficientWarning
+from ..core.warnings import BoundStateWarning, RankDeficientWarning
 from ..gaussian.meanforce import mean_force, mean_force_from_hamiltonian
 from ..negf.evaluated import evaluate
 from ..negf.spectral import bound_states
@@ -69,7 +69,7 @@ from .integrator import Integrator, initial_state, protocol_parameters
 from .observables import Recorder
 from .protocol import Protocol
 
-__all__ = ["BOUND_STATE_WEIGHT_THRESHOLD", "BoundStateWarning", "Drive", "NumericsError", "NumericsWarning", "drive"]
+__all__ = ["BOUND_STATE_WEIGHT_THRESHOLD", "BoundStateWarning", "Drive", "drive"]
 
 #: Default step in units of 1 / (spectral half-width of h): r dt = 0.3.
 DEFAULT_STEP_SCALE = 0.3
@@ -414,7 +414,7 @@ def drive(
         before anything runs.
     work_tol : float or None
         Error control on the work: each smooth piece of the protocol is redone with a smaller
-        step until its energy balance |Delta W - Delta E| is within its share of ``work_tol``
+        step until its energy balance abs(Delta W - Delta E) is within its share of ``work_tol``
         (in units of energy; default 1e-8); None accepts the first pass.
         ``integrator.work_error_estimate`` sums the accepted residuals.
     strict : bool
@@ -446,14 +446,14 @@ def drive(
         unknown ``initial``, a window beyond what ``max_sites`` sites represent, a first pass
         beyond ``max_steps``, or a reservoir without a chain representation; a schedule that
         fails or leaves [0, 1] where the integrator evaluates it.
-    NumericsError
+    ~strongtherm.core.warnings.NumericsError
         With ``strict=True``, when ``work_tol`` is not met within ``max_steps``.
 
     Warns
     -----
-    NumericsWarning
+    ~strongtherm.core.warnings.NumericsWarning
         When ``work_tol`` is not met within ``max_steps`` (``strict=False``).
-    BoundStateWarning
+    ~strongtherm.core.warnings.BoundStateWarning
         When a bound state with thermal weight above ``BOUND_STATE_WEIGHT_THRESHOLD`` lies on the path.
 
     Examples

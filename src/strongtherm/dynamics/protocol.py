@@ -132,8 +132,9 @@ class _StencilDerivative:
 
     The stencil (spacing 1e-3, smaller on short intervals) is centred where it fits, and shifted
     to stay inside the interval between the schedule's kinks and jumps near its ends (s is not
-    smooth, or not defined, across them): truncation ~ 5e-20 |s^(7)| centred, ~ 1e-17 |s^(7)|
-    one-sided, rounding ~ 1e-13 |s| centred and ~ 3e-13 |s| at the ends (measured: 5e-13 at
+    smooth, or not defined, across them): truncation ~ 5e-20 max abs(s^(7)) centred,
+    ~ 1e-17 max abs(s^(7)) one-sided, rounding ~ 1e-13 max abs(s) centred and ~ 3e-13 max abs(s)
+    at the ends (measured: 5e-13 at
     u = 0 and 1 before the differences were taken from the middle node, 2e-13 after, for s = u +
     4u(1-u) sum_k a_k sin((k+1) pi u), |a_k| ~ 0.1; 4e-13 for sin^2(pi u / 2)).
     """
@@ -256,8 +257,8 @@ class Schedule:
         applies each as a sudden quench, W += <h_after - h_before> in the current state.
 
         Without ``derivative``, ds/du comes from a 7-point Lagrange stencil of spacing 1e-3 kept
-        inside each smooth interval (between kinks and jumps): error ~1e-13 |s| inside and
-        ~3e-13 |s| within 3e-3 of an interval's ends, plus ~1e-17 |s^(7)|.
+        inside each smooth interval (between kinks and jumps): error ~1e-13 max abs(s) inside and
+        ~3e-13 max abs(s) within 3e-3 of an interval's ends, plus ~1e-17 max abs(s^(7)).
 
         Parameters
         ----------
