@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-__all__ = ["BoundStateWarning", "NumericsError", "NumericsWarning", "RankDeficientWarning"]
+import warnings
+
+__all__ = ["BoundStateWarning", "NumericsError", "NumericsWarning", "RankDeficientWarning", "numerics_failed"]
 
 
 class NumericsWarning(UserWarning):
@@ -28,3 +30,12 @@ class BoundStateWarning(UserWarning):
     the problem fixes its occupation: along a driven path it never relaxes, so the slow limit of
     the work depends on the history and differs from Delta F*_S; between biased leads it carries
     no current and its occupation is a choice of the caller. The message says which was made."""
+
+
+def numerics_failed(message: str, *, strict: bool, stacklevel: int = 3) -> None:
+    """A tolerance or budget was not met: raise :class:`NumericsError` when the caller asked for
+    ``strict`` accuracy, else issue a :class:`NumericsWarning` (``stacklevel`` counted from the
+    caller of this function)."""
+    if strict:
+        raise NumericsError(message)
+    warnings.warn(message, NumericsWarning, stacklevel=stacklevel + 1)

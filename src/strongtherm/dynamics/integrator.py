@@ -32,13 +32,12 @@ start, shows once it feeds into a later power).
 from __future__ import annotations
 
 import math
-import warnings
 from typing import NamedTuple
 from typing import Protocol as Protocol_  # typing's, apart from the driving Protocol
 
 import numpy as np
 
-from ..core.warnings import NumericsError, NumericsWarning
+from ..core.warnings import numerics_failed
 from ..negf.system import OpenSystem
 from ..negf.universe import Universe
 from ..thermal import Bath
@@ -385,9 +384,7 @@ class Integrator:
             f"above its share {share:.3g} of work_tol={self.work_tol:g}: the next refinement exceeds "
             f"max_steps={self.max_steps} (raise max_steps or work_tol)"
         )
-        if self.strict:
-            raise NumericsError(message)
-        warnings.warn(message, NumericsWarning, stacklevel=4)
+        numerics_failed(message, strict=self.strict, stacklevel=4)
 
     def _pass(
         self, Psi: np.ndarray, W: float, nodes: np.ndarray, s_end: float, E_start: float | None, observer: Observer

@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from ..core.warnings import NumericsError, NumericsWarning
+from ..core.warnings import NumericsWarning, numerics_failed
 from ..thermal import Bath
 from .contour import SpectralIntegrals, spectral_integrals
 from .evaluated import EvaluatedModel, evaluate
@@ -254,9 +254,7 @@ def _cover_sum_rules(
             "may have stopped early (see its warning), or a user reservoir may break causality "
             "(CustomReservoir(check=True) tests it)"
         )
-        if options.strict:
-            raise NumericsError(message)
-        warnings.warn(message, NumericsWarning, stacklevel=5)
+        numerics_failed(message, strict=options.strict, stacklevel=5)
 
 
 #: The relative accuracy, at the scale of the physics (T and the width of the spectrum), below which

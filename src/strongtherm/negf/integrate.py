@@ -51,14 +51,13 @@ estimate reached, or a :class:`~strongtherm.core.warnings.NumericsError` with ``
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..core.validation import check_integer, check_real
-from ..core.warnings import NumericsError, NumericsWarning
+from ..core.warnings import NumericsError, numerics_failed
 
 __all__ = ["GAUSS_KRONROD_15", "GaussKronrodRule", "IntegralResult", "QuadratureOptions", "gauss_kronrod_panels", "integrate_contour"]
 
@@ -210,9 +209,7 @@ def _report(result: IntegralResult, options: QuadratureOptions, what: str) -> No
         f"(component {k}; budgets: max_evaluations={options.max_evaluations}, "
         f"max_memory_bytes={options.max_memory_bytes}, max_refinements={options.max_refinements})"
     )
-    if options.strict:
-        raise NumericsError(message)
-    warnings.warn(message, NumericsWarning, stacklevel=4)
+    numerics_failed(message, strict=options.strict, stacklevel=4)
 
 
 def gauss_kronrod_panels(
