@@ -14,6 +14,8 @@ Independent roads used here:
 
 from __future__ import annotations
 
+import warnings
+
 import mpmath
 import numpy as np
 import pytest
@@ -482,12 +484,18 @@ def test_geodesic_in_the_eps_V_plane_is_shorter_and_locally_shortest():
 
 
 def test_bound_state_along_path_is_never_silent():
-    # t0 = 1.25, V = 0.6: a bound state above the band once eps_s > 2 t0 - V^2 / t0 = 2.212
+    # t0 = 1.25, V = 0.6: a bound state above the band once eps_s > 2 t0 - V^2 / t0 = 2.212; at
+    # mu = 1.2 it has thermal weight f(1-f) ~ e^-13 (issue 21: at mu = 0 it has ~1e-11 and does not count,
+    # see test_a_bound_state_without_thermal_weight_does_not_stop_friction)
     rlm = st.models.resonant_level(T0)
+    bath = st.Bath(T=0.1, mu=1.2)
     path = st.Path.line({"eps_s": 1.5, "V": 0.6}, {"eps_s": 3.0, "V": 0.6})
     with pytest.raises(ValueError, match="bound state"):
-        friction(rlm, st.Bath(T=0.1), path)
-    fr = friction(rlm, st.Bath(T=0.1), path, on_bound_state="report")
+        friction(rlm, bath, path)
+    # the continuum's friction near the threshold, where the weighted bound state detaches, does
+    # not converge within the budgets: said, not hidden
+    with pytest.warns(st.negf.NumericsWarning):
+        fr = friction(rlm, bath, path, on_bound_state="report")
     assert fr.bound_state_along_path
     first = fr.bound_states[0]
     threshold_s = (2 * T0 - 0.6**2 / T0 - 1.5) / 1.5
@@ -499,7 +507,7 @@ def test_bound_state_along_path_is_never_silent():
             use()
     assert "BOUND STATE" in repr(fr)
     # below the threshold the same path is clean
-    assert not friction(rlm, st.Bath(T=0.1), st.Path.line({"eps_s": 1.5, "V": 0.6}, {"eps_s": 2.0, "V": 0.6})).bound_state_along_path
+    assert not friction(rlm, bath, st.Path.line({"eps_s": 1.5, "V": 0.6}, {"eps_s": 2.0, "V": 0.6})).bound_state_along_path
 
 
 # ------------------------------------------------------------------------------- bad input
@@ -551,3 +559,17 @@ def test_bad_input():
                              bounds={"eps_s": (0.0, 0.5), "V": (0.3, 0.7)})  # fmt: skip
     with pytest.raises(ValueError, match=r"allowed range|must be a finite"):
         friction_tensor(rlm, bath, [{"eps_s": 0.0, "V": -0.6}], ["V"])
+
+
+def test_a_bound_state_without_thermal_weight_does_not_stop_friction():
+    # issue 21: the resonant level's bound state above the band at mu = 0, T = 0.1 has f(1-f) ~ 1e-11;
+    # it stays empty as equilibrium wants it, so friction neither raises nor flags (it is listed)
+    rlm = st.models.resonant_level(t0=1.25)
+    path = st.Path.line({"eps_s": 2.6, "V": 0.6}, {"eps_s": 3.0, "V": 0.6})
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", st.dynamics.BoundStateWarning)
+        result = st.dynamics.friction(rlm, st.Bath(T=0.1, mu=0.0), path)
+    assert result.bound_states and not result.bound_state_along_path
+    assert max(b.thermal_weight for b in result.bound_states) < 1e-8
+    with pytest.raises(ValueError, match="thermal weight"):
+        st.dynamics.friction(rlm, st.Bath(T=0.1, mu=1.2), path)

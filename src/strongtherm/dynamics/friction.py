@@ -55,13 +55,13 @@ import numpy as np
 
 from ..core.display import html_of_values
 from ..core.validation import check_integer, check_real
-from ..core.warnings import NumericsWarning
+from ..core.warnings import BoundStateWarning, NumericsWarning
 from ..negf.integrate import GAUSS_KRONROD_15, gauss_kronrod_panels
 from ..negf.spectral import bound_states
 from ..negf.system import OpenSystem, check_model_and_bath, check_path
 from ..path import MAX_PANELS_PER_SEGMENT, Path
 from ..thermal import Bath
-from .engine import BoundStateWarning  # one warning for the whole wing: a bound state never relaxes
+from .engine import BOUND_STATE_WEIGHT_THRESHOLD  # one rule for the wing: which bound states trap
 from .panels import MAX_PATH_PANELS, Panels, fit_inverse, inverse_length
 from .protocol import Protocol, Schedule
 from .tensor import BoundStateOnPath, FrictionOptions, friction_tensor
@@ -192,13 +192,15 @@ class Friction:
 
     @property
     def bound_state_along_path(self) -> bool:
-        """True when a bound state exists somewhere on the path: its friction is infinite, it never
-        relaxes, and the slow-driving predictions do not hold."""
-        return len(self.bound_states) > 0
+        """True when a bound state with thermal weight f(1 - f) above
+        :data:`~strongtherm.dynamics.engine.BOUND_STATE_WEIGHT_THRESHOLD` exists on the path: its
+        friction is infinite, it never relaxes, and the slow-driving predictions do not hold. (One
+        without weight stays filled or empty, as equilibrium wants it: it is listed, not counted.)"""
+        return any(b.thermal_weight > BOUND_STATE_WEIGHT_THRESHOLD for b in self.bound_states)
 
     def _warn_if_bound(self, what: str) -> None:
         if self.bound_state_along_path:
-            first = self.bound_states[0]
+            first = next(b for b in self.bound_states if b.thermal_weight > BOUND_STATE_WEIGHT_THRESHOLD)
             warnings.warn(
                 f"{what}: a bound state exists along the path (first at s={first.s:.6g}, energy "
                 f"{first.energy:.6g}); it never relaxes, so the slow limit is not Delta F*_S and this "
@@ -431,11 +433,13 @@ def friction(
         check_s = np.unique(np.concatenate([lows, highs, 0.5 * (lows + highs), 0.25 * (3 * lows + highs),
                                             0.25 * (lows + 3 * highs)]))  # fmt: skip
         new_bound = _search_bound_states(model, bath, check_s, model.resolve_along(path, check_s))
-        if new_bound and on_bound_state == "raise":
-            first = new_bound[0]
+        trapping = [b for b in new_bound if b.thermal_weight > BOUND_STATE_WEIGHT_THRESHOLD]
+        if trapping and on_bound_state == "raise":
+            first = trapping[0]
             raise ValueError(
                 f"a bound state exists along the path (at s={first.s:.6g}, {format_point(path.function(first.s))}: "
-                f"energy {first.energy:.6g}, system weight {first.system_weight:.3g}); it never relaxes, its "
+                f"energy {first.energy:.6g}, system weight {first.system_weight:.3g}, thermal weight f(1-f) = "
+                f"{first.thermal_weight:.3g}); it never relaxes, its "
                 "friction is infinite and the slow limit differs from Delta F*_S. Choose a path without bound "
                 "states, or pass on_bound_state='report' to get the continuum part flagged."
             )
