@@ -573,3 +573,16 @@ def test_a_bound_state_without_thermal_weight_does_not_stop_friction():
     assert max(b.thermal_weight for b in result.bound_states) < 1e-8
     with pytest.raises(ValueError, match="thermal weight"):
         st.dynamics.friction(rlm, st.Bath(T=0.1, mu=1.2), path)
+
+
+def test_friction_draws_and_its_schedule_prints_briefly():
+    # issue 21 (what a new user missed): draw(Friction) was a TypeError, repr(OptimalSchedule) 4.7k chars
+    import matplotlib
+
+    matplotlib.use("Agg")
+    rlm = st.models.resonant_level(T0)
+    fr = friction(rlm, st.Bath(T=0.1), st.Path.line({"eps_s": 0.0, "V": 0.6}, {"eps_s": 1.0, "V": 0.6}))
+    text = repr(fr.optimal_protocol(10.0))
+    assert len(text) < 300 and "tau=10" in text
+    ax = st.plot.draw(fr)
+    assert "thermodynamic length" in ax.figure.axes[1].get_title()

@@ -125,6 +125,12 @@ class OptimalSchedule:
     def __call__(self, u: np.ndarray | float) -> np.ndarray:
         return self.schedule(u)
 
+    def __repr__(self) -> str:
+        # the tables (hundreds of values) and the path's callables stay out: a summary of shapes
+        return (f"OptimalSchedule({self.path.label}; tau={self.duration:g}; L={self.thermodynamic_length:.8g}, "
+                f"L^2/tau={self.predicted_dissipation:.6g}; table of {self.table_u.size} points, "
+                f"interpolation error {self.interpolation_error:.1e})")
+
     def protocol(self, hold: float = 0.0) -> Protocol:
         """The :class:`~strongtherm.dynamics.Protocol` that drives ``path`` with this schedule
         (exact derivative passed on), optionally followed by a hold, for :func:`~strongtherm.dynamics.drive`."""

@@ -44,7 +44,7 @@ from __future__ import annotations
 from . import _style
 from ._datasets import sweep_map, sweep_overview
 from ._draw import can_draw, draw
-from ._results import drive_overview, ldos, path_works, second_law
+from ._results import drive_overview, friction_overview, ldos, path_works, second_law
 from ._states import state_functions
 from ._statistics import work_distribution
 from ._style import AxisLabel, new_figure, save_figure
@@ -57,6 +57,7 @@ __all__ = [
     "conductance_map",
     "draw",
     "drive_overview",
+    "friction_overview",
     "iv_curves",
     "ldos",
     "new_figure",

@@ -14,7 +14,7 @@ import numpy as np
 from .. import dynamics, exact, gaussian, negf
 from ..core.statistics import WorkDistribution
 from ._datasets import sweep_overview
-from ._results import drive_overview, path_works, second_law
+from ._results import drive_overview, friction_overview, path_works, second_law
 from ._statistics import work_distribution
 from ._style import dataset_type
 from ._transport import is_transport_sweep, transport_overview
@@ -28,6 +28,7 @@ def _drawers() -> list[tuple[type, Callable[[Any], Any]]]:
     """Result type -> the plot that shows it (a Dataset only once xarray is loaded: none exists before)."""
     table: list[tuple[type, Callable[[Any], Any]]] = [
         (dynamics.Drive, drive_overview),
+        (dynamics.Friction, friction_overview),
         (negf.QuasistaticProcess, path_works),
         (exact.Quench, second_law),
         (gaussian.FermionicQuench, second_law),

@@ -393,3 +393,27 @@ def drive_overview(run: Any, *, title: str | None = None) -> Any:
     default = f"{run.model.name}: {p.path.label}, τ = {p.duration:g}, hold {p.hold:g}; T={run.bath.T:g}, μ={run.bath.mu:g}"
     left.figure.suptitle(textwrap.fill(title or default, width=110), fontsize="medium")
     return axes
+
+
+def friction_overview(result: Any) -> Any:
+    """A :class:`strongtherm.dynamics.Friction` result: the dissipation density lambda'^T zeta lambda'
+    along the path (the integrand of tau W_diss) and the cumulative thermodynamic length, with the
+    minimum-dissipation schedule s*(u) beside it."""
+    fig, axes = new_figure(1, 2, figsize=(10.0, 4.0))
+    s = np.linspace(0.0, 1.0, 201)
+    axes[0].plot(result.s, result.metric, "o", ms=2, label="nodes")
+    axes[0].plot(s, result.metric_at(s), "-", lw=1, label="interpolation")
+    axes[0].set_xlabel("path parameter s (1)")
+    axes[0].set_ylabel("lambda'^T zeta lambda' (units of energy x time)")
+    axes[0].legend(fontsize=8)
+    axes[0].set_title(f"tau W_diss -> {result.predicted_dissipation(1.0):.6g} (first order in 1/tau)", fontsize=9)
+    schedule = result.optimal_protocol(1.0)
+    axes[1].plot(schedule.table_u, schedule.table_s, label="s*(u), minimum dissipation")
+    axes[1].plot([0, 1], [0, 1], "k:", lw=0.8, label="linear")
+    axes[1].set_xlabel("u = t / tau (1)")
+    axes[1].set_ylabel("s (1)")
+    axes[1].set_title(f"thermodynamic length L = {result.thermodynamic_length:.6g}", fontsize=9)
+    axes[1].legend(fontsize=8)
+    fig.suptitle(f"Friction along {result.path.label}: {result.model.name}, T = {result.bath.T:g}, mu = {result.bath.mu:g}",
+                 fontsize=9)  # fmt: skip
+    return axes
