@@ -18,7 +18,7 @@ import strongtherm
 DOCS = Path(__file__).resolve().parent
 GALLERY = DOCS / "_static" / "gallery"
 REPRODUCTIONS = ("kumar2024", "davoudi2025", "finite_speed", "transport", "fluctuations")
-TUTORIALS = ("negf_resonant_level", "exact_two_spin", "sweep_maps", "two_terminals", "work_statistics", "your_own_fermionic_model", "your_own_finite_model")
+TUTORIALS = ("negf_resonant_level", "exact_two_spin", "sweep_maps", "finite_speed", "two_terminals", "work_statistics", "your_own_fermionic_model", "your_own_finite_model")
 
 project = "strongtherm"
 author = "the strongtherm authors"
