@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-from scipy.special import expit
 
 from ..thermal import Bath
 from .greens import system_greens_function
@@ -25,7 +24,6 @@ from .system import ModelPoint
 __all__ = [
     "WINDOW_WIDTH",
     "break_points",
-    "fermi",
     "fermi_window",
     "greens_and_self_energies",
     "integrate_window",
@@ -33,6 +31,7 @@ __all__ = [
     "one_level_couplings",
     "resonances",
     "self_energies",
+    "transmissions",
     "window_segments",
 ]
 
@@ -60,8 +59,19 @@ def level_widths(sigmas: np.ndarray) -> np.ndarray:
     return 1j * (sigmas - np.swapaxes(sigmas.conj(), -1, -2))
 
 
-def fermi(bath: Bath, e: np.ndarray) -> np.ndarray:
-    return expit(-(e - bath.mu) / bath.T)
+def transmissions(G: np.ndarray, gammas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """T_ab(e) = Tr[Gamma_a G Gamma_b G^dag], shape (E, R, R), and the products X_b = G Gamma_b G^dag,
+    shape (R, E, n, n), it is formed from (the steady state's correlation matrix reuses them).
+
+    Parameters
+    ----------
+    G : ndarray, shape (E, n, n)
+        G_S(e + i0).
+    gammas : ndarray, shape (R, E, n, n)
+        Gamma_a(e) of every reservoir (:func:`level_widths`).
+    """
+    X = G[None] @ gammas @ np.swapaxes(G.conj(), -1, -2)[None]
+    return np.einsum("aeij,beji->eab", gammas, X).real, X
 
 
 def fermi_window(baths: Sequence[Bath], width: float) -> tuple[float, float]:

@@ -14,11 +14,11 @@ from ..thermal import Bath
 from .fermi_window import (
     WINDOW_WIDTH,
     break_points,
-    fermi,
     fermi_window,
     greens_and_self_energies,
     integrate_window,
     level_widths,
+    transmissions,
     window_segments,
 )
 from .integrate import DEFAULT_OPTIONS, QuadratureOptions
@@ -78,10 +78,8 @@ def _probe_equations(point: ModelPoint, baths: Sequence[Bath], k: int, options: 
 
     def integrand(e: np.ndarray, _w: np.ndarray) -> np.ndarray:
         G, sigmas = greens_and_self_energies(point, e)
-        gammas = level_widths(sigmas)
-        X = G[None] @ gammas @ np.swapaxes(G.conj(), -1, -2)[None]
-        T_pb = np.einsum("eij,beji->be", gammas[k], X).real  # (R, E)
-        f = np.stack([fermi(b, e) for b in baths])
+        T_pb = transmissions(G, level_widths(sigmas))[0][:, k, :].T  # (R, E)
+        f = np.stack([b.fermi(e) for b in baths])
         current = T_pb.sum(axis=0) * f[k] - np.einsum("be,be->e", T_pb, f)
         weight = -T_pb.sum(axis=0) * probe_bath.T * probe_bath.fermi_derivative(e)  # w f_p (1 - f_p)
         d = e - probe_bath.mu

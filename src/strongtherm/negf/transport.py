@@ -46,12 +46,12 @@ from ..thermal import Bath, check_bath
 from .fermi_window import (
     WINDOW_WIDTH,
     break_points,
-    fermi,
     fermi_window,
     greens_and_self_energies,
     integrate_window,
     level_widths,
     one_level_couplings,
+    transmissions,
     window_segments,
 )
 from .integrate import DEFAULT_OPTIONS, QuadratureOptions
@@ -153,10 +153,7 @@ def transmission(
     if not np.all(np.isfinite(e)):
         raise ValueError("energies must be finite real numbers")
     G, sigmas = greens_and_self_energies(point, e.reshape(-1))
-    gammas = level_widths(sigmas)
-    GammaG = gammas @ G[None]  # Gamma_a G, (R, E, n, n)
-    GammaGdag = gammas @ np.swapaxes(G.conj(), -1, -2)[None]  # Gamma_b G^dag
-    T = np.einsum("aeij,beji->eab", GammaG, GammaGdag).real
+    T, _ = transmissions(G, level_widths(sigmas))
     return T.reshape(e.shape + T.shape[-2:])
 
 
@@ -171,7 +168,7 @@ def _one_level_integrand(
     G = 1.0 / (e - point.h_S[0, 0] - sigmas.sum(axis=0))
     G2 = G.real**2 + G.imag**2
     gammas = -2.0 * sigmas.imag
-    f = np.stack([fermi(b, e) for b in baths])
+    f = np.stack([b.fermi(e) for b in baths])
     # sum_b Gamma_b (f_a - f_b) with the differences taken first: exactly 0 between equal baths
     current = gammas * G2 * np.einsum("be,abe->ae", gammas, f[:, None, :] - f[None, :, :])
     columns = [current.T, (e * current).T]
@@ -302,7 +299,7 @@ def _bound_state_check(point: ModelPoint, baths: Sequence[Bath], reference: int)
     found = bound_states(point)
     energies = tuple(b.energy for b in found)
     for state in found:
-        occupations = np.array([fermi(bath, np.array(state.energy)) for bath in baths])
+        occupations = np.array([bath.fermi(np.array(state.energy)) for bath in baths])
         if state.system_weight > 0.0 and np.ptp(occupations) > BOUND_OCCUPATION_TOLERANCE:
             warnings.warn(
                 f"bound state at e = {state.energy:.6g} (system weight {state.system_weight:.3g}) carries no current and "
@@ -372,9 +369,8 @@ def steady_state(
         G, sigmas = greens_and_self_energies(point, e)  # (E, n, n), (R, E, n, n)
         Gdag = np.swapaxes(G.conj(), -1, -2)
         gammas = level_widths(sigmas)
-        f = np.stack([fermi(b, e) for b in ordered])  # (R, E)
-        X = G[None] @ gammas @ Gdag[None]  # G Gamma_b G^dag, (R, E, n, n)
-        T = np.einsum("aeij,beji->eab", gammas, X).real  # T_ab(e)
+        f = np.stack([b.fermi(e) for b in ordered])  # (R, E)
+        T, X = transmissions(G, gammas)  # T_ab(e), G Gamma_b G^dag
         df = f[:, None, :] - f[None, :, :]  # f_a - f_b, (R, R, E)
         current = np.einsum("eab,abe->ae", T, df)
         columns = [current.T, (e * current).T]
@@ -493,8 +489,7 @@ def linear_response(
 
     def integrand(e: np.ndarray, _w: np.ndarray) -> np.ndarray:
         G, sigmas = greens_and_self_energies(point, e)
-        gammas = level_widths(sigmas)
-        T_LR = np.einsum("eij,ejk,ekl,eli->e", gammas[0], G, gammas[1], np.swapaxes(G.conj(), -1, -2)).real
+        T_LR = transmissions(G, level_widths(sigmas))[0][:, 0, 1]
         minus_df = -bath.fermi_derivative(e)
         d = e - bath.mu
         return (bath.T / (2.0 * np.pi)) * (T_LR * minus_df)[:, None] * np.stack([np.ones_like(d), d, d * d], axis=1)
