@@ -18,7 +18,7 @@ import numpy as np
 
 from ..thermal import Bath
 from .greens import system_greens_function
-from .integrate import GAUSS_KRONROD_15, QuadratureOptions, gauss_kronrod_panels
+from .integrate import QuadratureOptions, gauss_kronrod_panels, panel_sums
 from .system import ModelPoint
 
 __all__ = [
@@ -166,18 +166,10 @@ def integrate_window(func: Any, points: np.ndarray, options: QuadratureOptions, 
     (:func:`~strongtherm.negf.integrate.gauss_kronrod_panels`) refines from the same panels, with
     its budgets. A gap between two bands is one more panel, where Gamma = 0 makes the integrand 0.
     """
-    rule = GAUSS_KRONROD_15
-    half = 0.5 * np.diff(points)
-    mid = 0.5 * (points[:-1] + points[1:])
     if points.size - 1 <= _SWEEP_PANELS:
-        nodes = (mid[:, None] + half[:, None] * rule.nodes[None, :]).ravel()
-        values = np.asarray(func(nodes, np.repeat(half, rule.size) * np.tile(rule.weights_kronrod, half.size)))
-        values = values.reshape(half.size, rule.size, -1)
-        kronrod = np.einsum("j,pjk->pk", rule.weights_kronrod, values) * half[:, None]
-        gauss = np.einsum("j,pjk->pk", rule.weights_gauss, values) * half[:, None]
-        absolute = np.einsum("j,pjk->k", rule.weights_kronrod, np.abs(values) * half[:, None, None])
+        kronrod, gauss, absolute = panel_sums(func, 0.5 * (points[:-1] + points[1:]), 0.5 * np.diff(points))
         error = np.abs(kronrod - gauss).sum(axis=0)
-        floor = options.rounding_factor * float(np.finfo(float).eps) * absolute
+        floor = options.rounding_factor * float(np.finfo(float).eps) * absolute.sum(axis=0)
         if np.all(error <= np.maximum(options.atol, floor)):
             return np.real(kronrod.sum(axis=0)), np.maximum(error, floor)
     result = gauss_kronrod_panels(func, points, options=options, what=what)

@@ -59,7 +59,7 @@ import numpy as np
 from ..core.validation import check_integer, check_real
 from ..core.warnings import NumericsError, numerics_failed
 
-__all__ = ["GAUSS_KRONROD_15", "GaussKronrodRule", "IntegralResult", "QuadratureOptions", "gauss_kronrod_panels", "integrate_contour"]
+__all__ = ["GAUSS_KRONROD_15", "GaussKronrodRule", "IntegralResult", "QuadratureOptions", "gauss_kronrod_panels", "integrate_contour", "panel_sums"]
 
 # Gauss-Kronrod 15-point nodes (on [-1, 1]) and weights, with the embedded 7-point Gauss weights.
 _XGK = np.array([
@@ -212,6 +212,23 @@ def _report(result: IntegralResult, options: QuadratureOptions, what: str) -> No
     numerics_failed(message, strict=options.strict, stacklevel=4)
 
 
+def panel_sums(
+    func: Callable[[np.ndarray, np.ndarray], np.ndarray], mid: np.ndarray, half: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One GK(7,15) sweep over the panels mid +- half in one call of ``func`` (as in
+    :func:`gauss_kronrod_panels`): per panel, the Kronrod and Gauss estimates and the Kronrod
+    integral of abs(func), each of shape (P, K)."""
+    rule = GAUSS_KRONROD_15
+    x = (mid[:, None] + half[:, None] * rule.nodes[None, :]).ravel()
+    values = np.asarray(func(x, np.repeat(half, rule.size) * np.tile(rule.weights_kronrod, half.size)))
+    values = values.reshape(half.size, rule.size, -1)
+    return (
+        np.einsum("j,pjk->pk", rule.weights_kronrod, values) * half[:, None],
+        np.einsum("j,pjk->pk", rule.weights_gauss, values) * half[:, None],
+        np.einsum("j,pjk->pk", rule.weights_kronrod, np.abs(values)) * half[:, None],
+    )
+
+
 def gauss_kronrod_panels(
     func: Callable[[np.ndarray, np.ndarray], np.ndarray],
     edges: Sequence[float] | np.ndarray,
@@ -256,17 +273,8 @@ def gauss_kronrod_panels(
         while lo < len(a):
             h, m = half[lo : lo + chunk_panels], mid[lo : lo + chunk_panels]
             lo += chunk_panels
-            rule = GAUSS_KRONROD_15
-            x = (m[:, None] + h[:, None] * rule.nodes[None, :]).ravel()
-            values = np.asarray(func(x, np.repeat(h, rule.size) * np.tile(rule.weights_kronrod, len(h))))
-            values = values.reshape(len(h), 15, -1)
-            parts.append((
-                np.einsum("j,pjk->pk", rule.weights_kronrod, values) * h[:, None],
-                np.einsum("j,pjk->pk", rule.weights_gauss, values) * h[:, None],
-                np.einsum("j,pjk->pk", rule.weights_kronrod, np.abs(values)) * h[:, None],
-            ))
-            n_components = values.shape[2]
-            del values
+            parts.append(panel_sums(func, m, h))
+            n_components = parts[-1][0].shape[1]
             chunk_panels = max(1, options.max_memory_bytes // (15 * n_components * _BYTES_PER_NODE_COMPONENT))
         n_eval += 15 * len(a)
         kronrod, gauss, absolute = (np.concatenate(p) for p in zip(*parts, strict=True))
