@@ -37,6 +37,7 @@ from ..core.validation import check_integer, check_real
 from ..path import Path
 from .composite import Composite
 from .meanforce import check_beta, equilibrium
+from .typicality import jackknife_error, random_vector
 
 __all__ = ["CompositeDrive", "drive_composite"]
 
@@ -203,7 +204,7 @@ def drive_composite(
         shifted = sp.csr_matrix(H0) - eq_A.energies[0] * sp.identity(H0.shape[0], format="csr")
         columns = []
         for _ in range(samples):
-            phi = (generator.normal(size=H0.shape[0]) + 1j * generator.normal(size=H0.shape[0])) / math.sqrt(2.0)
+            phi = random_vector(generator, H0.shape[0])
             columns.append(expm_multiply(-0.5 * beta * shifted, phi)[:, None])
     energy0 = [float(np.real(np.sum(np.conj(c) * (H0 @ c)))) for c in columns]
     norms = [float(np.real(np.sum(np.conj(c) * c))) for c in columns]
@@ -256,11 +257,6 @@ def drive_composite(
     total = norm.sum()
     leave_work = np.array([(work.sum(axis=0) - work[k]) / (total - norm[k]) for k in range(K)])
     leave_rho = np.array([(rho.sum(axis=0) - rho[k]) / (total - norm[k]) for k in range(K)])
-
-    def jackknife(stack: np.ndarray) -> np.ndarray:
-        spread: np.ndarray = np.sqrt((K - 1) / K * np.sum(np.abs(stack - stack.mean(0)) ** 2, axis=0))
-        return spread
-
-    errors = {"work": jackknife(leave_work), "rho_S": jackknife(leave_rho)}
+    errors = {"work": jackknife_error(leave_work), "rho_S": jackknife_error(leave_rho)}
     return CompositeDrive(outputs, work.sum(axis=0) / total, rho.sum(axis=0) / total, delta_F, None, grid.size - 1,
                           method, errors)  # fmt: skip

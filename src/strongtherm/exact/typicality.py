@@ -43,7 +43,7 @@ from ..core.linalg import frechet_log
 from ..core.validation import check_integer
 from .meanforce import check_beta
 
-__all__ = ["TypicalEquilibrium", "typical_equilibrium"]
+__all__ = ["TypicalEquilibrium", "jackknife_error", "random_vector", "typical_equilibrium"]
 
 #: Memory budget of one sample's propagated vectors (d x d_S complex) and of H itself.
 MAX_BYTES = 4 * 2**30
@@ -74,6 +74,22 @@ class TypicalEquilibrium:
     def __repr__(self) -> str:
         return (f"TypicalEquilibrium(d_S={self.dims[0]}, d_R={self.dims[1]}, beta={self.beta:g}, "
                 f"F_S={self.F_S:.8g} +- {self.errors.get('F_S', float('nan')):.2g}, samples={self.samples})")
+
+
+def random_vector(generator: np.random.Generator, dimension: int, real: bool = False) -> np.ndarray:
+    """A Gaussian random vector with E[phi phi^dag] = 1: real for real symmetric operators (traces
+    need no more), else complex with independent real and imaginary parts of variance 1/2."""
+    if real:
+        return generator.normal(size=dimension)
+    return (generator.normal(size=dimension) + 1j * generator.normal(size=dimension)) / math.sqrt(2.0)
+
+
+def jackknife_error(leave_one_out: np.ndarray) -> np.ndarray:
+    """One-sigma jackknife error sqrt((K - 1)/K sum_k abs(x_k - mean)^2) of K leave-one-out
+    estimates stacked along axis 0 (entrywise for arrays)."""
+    K = leave_one_out.shape[0]
+    spread: np.ndarray = np.sqrt((K - 1) / K * np.sum(np.abs(leave_one_out - leave_one_out.mean(0)) ** 2, axis=0))
+    return spread
 
 
 def _as_sparse(name: str, value: Any, shape: tuple[int, int]) -> sp.csr_matrix:
@@ -166,7 +182,7 @@ def typical_equilibrium(
     real = np.isrealobj(shifted.data) and np.isrealobj(shifted_R.data)
     Xs, Ys, zs, yRs = [], [], [], []
     for _ in range(samples):
-        phi = generator.normal(size=d_R) if real else (generator.normal(size=d_R) + 1j * generator.normal(size=d_R)) / math.sqrt(2.0)
+        phi = random_vector(generator, d_R, real)
         start = np.kron(np.eye(d_S), phi[:, None])  # columns |s> (x) |phi>, (d, d_S)
         psi = expm_multiply(-0.5 * beta * shifted, start)
         Xs.append(psi.conj().T @ psi)
@@ -185,8 +201,7 @@ def typical_equilibrium(
     ]  # fmt: skip
     errors: dict[str, Any] = {}
     for key in full:
-        stack = np.array([row[key] for row in leave_out])
-        spread = np.sqrt((K - 1) / K * np.sum(np.abs(stack - stack.mean(0)) ** 2, axis=0))
+        spread = jackknife_error(np.array([row[key] for row in leave_out]))
         errors[key] = float(spread) if np.ndim(spread) == 0 else spread
     # effective dimension of the reservoir's Gibbs state: (sum p)^2 / sum p^2 from the samples'
     # spread, Var(z_k) / <z>^2 = 1 / d_eff for complex Gaussian vectors (2 / d_eff for real ones)
