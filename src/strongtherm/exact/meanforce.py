@@ -354,15 +354,7 @@ def equilibrium_unchecked(
         )
     x, Ux = x[keep], Ux[:, keep]
 
-    # Eq. (4) on the support, the shift E0 restored exactly
-    h_star = E0 - np.log(x) / beta + ln_Z_R / beta
-    H_star = (Ux * h_star) @ Ux.conj().T
-    # Eq. (12): exact Fréchet derivative of ln at X~ applied to -dX~/dbeta = Y~ (restricted to support)
-    Y_support = Ux.conj().T @ Y @ Ux
-    E_support = frechet_log(x, np.eye(x.size), Y_support) + (E0 - U_R0) * np.eye(x.size)
-    E_star = Ux @ E_support @ Ux.conj().T
-    H_star = 0.5 * (H_star + H_star.conj().T)
-    E_star = 0.5 * (E_star + E_star.conj().T)
+    H_star, E_star = mean_force_operators(x, Ux, Y, beta, E0, ln_Z_R, U_R0)
     if model.is_real:  # real-symmetric H: the operators are real (no 1e-19 imaginary rounding)
         rho_S, H_star, E_star = rho_S.real.copy(), H_star.real.copy(), E_star.real.copy()
 
@@ -399,6 +391,34 @@ def equilibrium_unchecked(
         vectors=vectors,
         weights=p,
     )
+
+
+def mean_force_operators(
+    x: np.ndarray, Ux: np.ndarray, Y: np.ndarray, beta: float, E0: float, ln_Z_R: float, U_R0: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """H*_S (Eq. 4) and E*_S (Eq. 12) from the shifted partial traces, on the support of pi_S.
+
+    Parameters
+    ----------
+    x, Ux : ndarray
+        Eigenvalues (> 0) and eigenvectors (columns) of X~ = Tr_R e^{-beta (H - E0)} on the support.
+    Y : ndarray
+        Y~ = Tr_R[(H - E0) e^{-beta (H - E0)}] = -dX~/dbeta.
+    beta, E0, ln_Z_R, U_R0 : float
+        Inverse temperature, the shift E0, ln Z_R and U_R^0 of the bare reservoir.
+
+    Returns
+    -------
+    H_star, E_star : ndarray
+        Hermitian, zero on the kernel of pi_S; the shift E0 restored exactly.
+    """
+    h_star = E0 - np.log(x) / beta + ln_Z_R / beta
+    H_star = (Ux * h_star) @ Ux.conj().T
+    # exact Fréchet derivative of ln at X~ applied to -dX~/dbeta = Y~ (restricted to the support)
+    Y_support = Ux.conj().T @ Y @ Ux
+    E_support = frechet_log(x, np.eye(x.size), Y_support) + (E0 - U_R0) * np.eye(x.size)
+    E_star = Ux @ E_support @ Ux.conj().T
+    return 0.5 * (H_star + H_star.conj().T), 0.5 * (E_star + E_star.conj().T)
 
 
 def _as_qobj(model: Composite, result: Equilibrium) -> Equilibrium:

@@ -39,9 +39,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import eigsh, expm_multiply
 
-from ..core.linalg import frechet_log
 from ..core.validation import check_integer
-from .meanforce import check_beta
+from .meanforce import check_beta, mean_force_operators
 
 __all__ = ["TypicalEquilibrium", "jackknife_error", "random_vector", "typical_equilibrium"]
 
@@ -123,8 +122,7 @@ def _outputs(X: np.ndarray, Y: np.ndarray, z: float, y_R: float, beta: float, E0
     U_R0 = y_R / z + E0_R
     trace = float(np.sum(x))
     rho_S = X / trace
-    H_star = (U * (E0 - np.log(x) / beta + ln_Z_R / beta)) @ U.conj().T
-    E_star = U @ frechet_log(x, np.eye(x.size), U.conj().T @ Y @ U) @ U.conj().T + (E0 - U_R0) * np.eye(x.size)
+    H_star, E_star = mean_force_operators(x, U, Y, beta, E0, ln_Z_R, U_R0)
     F_S = -(math.log(trace) - beta * E0 - ln_Z_R) / beta
     U_SR = float(np.real(np.trace(Y))) / trace + E0
     energies = {"diff": U_SR - U_R0, "H*": float(np.real(np.trace(H_star @ rho_S))),
