@@ -92,7 +92,7 @@ def _probe_equations(point: ModelPoint, baths: Sequence[Bath], k: int, options: 
 
 def probe(
     model: OpenSystem,
-    baths: Sequence[Bath] | Mapping[int, Bath],
+    baths: Sequence[Bath] | Mapping[int | str, Bath],
     probe_reservoir: int,
     params: Mapping[str, float] | None = None,
     *,

@@ -313,7 +313,7 @@ def _bound_state_check(point: ModelPoint, baths: Sequence[Bath], reference: int)
 
 def steady_state(
     model: OpenSystem,
-    baths: Sequence[Bath] | Mapping[int, Bath],
+    baths: Sequence[Bath] | Mapping[int | str, Bath],
     params: Mapping[str, float] | None = None,
     *,
     bound_state_reference: int = 0,
@@ -327,8 +327,9 @@ def steady_state(
     ----------
     model : OpenSystem
         n levels and R reservoirs of any kind.
-    baths : sequence of Bath, or mapping {reservoir index: Bath}
-        One bath per reservoir (in the model's reservoir order).
+    baths : sequence of Bath, or mapping {reservoir index or name: Bath}
+        One bath per reservoir (in the model's reservoir order; a mapping may name a reservoir by
+        its index or by its name in ``model.reservoir_names``, e.g. ``{"L": ..., "R": ...}``).
     params, **kwargs
         Model parameters.
     bound_state_reference : int
