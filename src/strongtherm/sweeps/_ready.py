@@ -40,7 +40,7 @@ from ..negf.integrate import QuadratureOptions
 from ..negf.partition import equilibria
 from ..negf.process import quasistatic
 from ..negf.system import OpenSystem, check_model_and_bath
-from ..negf.transport import check_baths, linear_response, steady_state
+from ..negf.transport import check_baths, linear_response, steady_state, steady_states
 from ..path import MAX_PANELS_PER_SEGMENT, Path
 from ..thermal import Bath
 
@@ -271,6 +271,7 @@ class NegfSteadyState:
     fixed: Mapping[str, float] = field(default_factory=dict)
     state: bool = False
     options: QuadratureOptions | None = None
+    _resolved: set[tuple[tuple[str, float], ...]] = field(default_factory=set, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "baths", check_baths(self.model, self.baths))
@@ -304,17 +305,29 @@ class NegfSteadyState:
         if "bias" in point:
             half = 0.5 * float(point["bias"])
             baths = [Bath(T=baths[0].T, mu=baths[0].mu + half), Bath(T=baths[1].T, mu=baths[1].mu - half)]
-        params = {**self.fixed, **{k: v for k, v in point.items() if k not in self._bath_keys}}
+        bath_keys = self._bath_keys
+        params = {**self.fixed, **{k: v for k, v in point.items() if k not in bath_keys}}
         return baths, params
 
     def check(self, point: Mapping[str, float]) -> None:
         """Raise ``ValueError`` (naming the parameter) for a point outside the model's domain or a bad bath."""
         _, params = self._split(point)
-        self.model.resolve(params)
+        key = tuple(params.items())
+        if key not in self._resolved:  # a (gate, bias) map repeats each gate once per bias
+            self.model.resolve(params)
+            self._resolved.add(key)
 
     def __call__(self, **point: float) -> dict[str, float]:
         baths, params = self._split(point)
         return steady_state(self.model, baths, params, state=self.state, options=self.options).to_dict()
+
+    def batch(self, points: Sequence[Mapping[str, float]]) -> list[dict[str, float]]:
+        """All points of a chunk at once (:func:`~strongtherm.negf.steady_states`: vectorized
+        sweeps for a one-level model)."""
+        split = [self._split(p) for p in points]
+        results = steady_states(self.model, [b for b, _ in split], [p for _, p in split], state=self.state,
+                                options=self.options)
+        return [r.to_dict() for r in results]
 
     def attrs(self) -> dict[str, Any]:
         return {
