@@ -75,3 +75,34 @@ def test_bad_input():
         quench_work_statistics(RLM, bath, START, END, [0.0], L=1)
     with pytest.raises(ValueError, match="no parameter"):
         quench_work_statistics(RLM, bath, {"x": 1.0}, END, [0.0])
+
+
+def test_a_cold_wide_universe_leaves_jarzynski_unevaluated_not_nan():
+    # at T = 0.03 on 600 sites, det[1 - c + c e^{-beta h_B} e^{beta h_A}] overflows double precision
+    # although beta x spread < 600: the average must be None (with a clear error from the gap),
+    # not inf or NaN, and no RuntimeWarning may escape
+    import warnings
+
+    model = st.models.resonant_level(t0=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stats = quench_work_statistics(model, st.Bath(T=0.03, mu=0.3), {"eps_s": 0.0, "V": 1.0},
+                                       {"eps_s": 0.8, "V": 1.0}, [1.0], L=600)
+    assert stats.jarzynski_average is None
+    with pytest.raises(ValueError, match="higher temperature"):
+        _ = stats.jarzynski_gap
+
+
+def test_orthogonality_exponent_at_finite_temperature():
+    # a potential U on the end site of a chain: at T > 0, |chi(u)| ~ (pi T / sinh(pi T u))^{(delta/pi)^2}
+    # once u >> 1/(pi T); the fitted exponent is the phase shift's (delta/pi)^2 to 1e-3 (measured
+    # 6.5e-5 here at L = 400; band-curvature corrections ~ (T / bandwidth)^2 ~ 1e-3 bound it)
+    from strongtherm.papers.fluctuations import orthogonality_exponent
+
+    T, L = 0.1, 300
+    u = np.linspace(15.0, 100.0, 10)
+    stats = quench_work_statistics(st.models.resonant_level(t0=1.0), st.Bath(T=T, mu=0.3), {"eps_s": 0.0, "V": 1.0},
+                                   {"eps_s": 0.8, "V": 1.0}, u, L=L)
+    conformal = np.log(np.sinh(np.pi * T * u) / (np.pi * T))
+    slope = -np.polyfit(conformal, np.log(np.abs(stats.characteristic.values)), 1)[0]
+    assert abs(slope / orthogonality_exponent(0.8, 1.0, 0.3) - 1.0) < 1e-3

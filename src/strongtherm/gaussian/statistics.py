@@ -48,8 +48,9 @@ class FermionicWorkStatistics:
         chi(u) on the requested grid, with the exact mean and variance as its cumulants.
     jarzynski_average : float or None
         <e^{-beta W}> = chi(i beta), by the same determinant at imaginary u; None where
-        beta x (spectral spread) > 600 would overflow e^{-beta h} (the equality is then checked
-        at a higher temperature only).
+        beta x (spectral spread) > 600 would overflow e^{-beta h}, or where the determinant is not
+        a finite positive number in double precision (the equality is then checked at a higher
+        temperature only).
     delta_Omega : float
         Omega_B - Omega_A of the finite universe, from its two spectra (the Jarzynski equality's
         right-hand side for this universe), in units of energy.
@@ -66,7 +67,8 @@ class FermionicWorkStatistics:
     def jarzynski_gap(self) -> float:
         """ln<e^{-beta W}> + beta (Omega_B - Omega_A): zero where the Jarzynski equality holds."""
         if self.jarzynski_average is None:
-            raise ValueError("<e^{-beta W}> was not evaluated: beta x spectral spread > 600 overflows e^{-beta h}")
+            raise ValueError("<e^{-beta W}> was not evaluated: e^{-beta h} overflows double precision at this beta x "
+                             "spectral spread; check the equality at a higher temperature")
         return math.log(self.jarzynski_average) + self.characteristic.beta * self.delta_Omega
 
     @property
@@ -133,7 +135,13 @@ def quench_work_statistics(
     variance = float(np.real(np.sum((c[:, None] * (1.0 - c)[None, :]) * np.abs(dh.T) ** 2)))
     values = _chi(c, e_A, e_B, overlap, 1j * grid)
     spread = float(np.ptp(e_A) + np.ptp(e_B))
-    jarzynski = float(np.real(_chi(c, e_A, e_B, overlap, np.array([-bath.beta + 0j]))[0])) if bath.beta * spread < 600 else None
+    jarzynski = None
+    if bath.beta * spread < 600:
+        with np.errstate(over="ignore", invalid="ignore"):  # a cold, wide spectrum: judged below
+            average = complex(_chi(c, e_A, e_B, overlap, np.array([-bath.beta + 0j]))[0])
+        # e^{-beta h_B} e^{beta h_A} spans e^{beta x spread}: in double precision its determinant can
+        # still overflow (L = 600, T = 0.03) and is then not evaluated rather than returned as inf/NaN
+        jarzynski = average.real if np.isfinite(average) and average.real > 0.0 else None
     delta_Omega = state_functions_from_spectrum(bath, e_B, reference=e_A)["Omega"]
     characteristic = CharacteristicFunction(grid, values, bath.beta, delta_Omega, "universe",
                                             {"mean": mean, "variance": variance})  # fmt: skip
