@@ -439,3 +439,24 @@ def test_baths_by_reservoir_name():
     with pytest.raises(ValueError, match="reservoir_names must name each"):
         st.models.affine_open_system(name="x", reservoirs=(chain, chain), h_S=zero, couplings=(zero, zero),
                                      parameter_domain={}, reservoir_names=("L",))
+
+
+def test_whitney_efficiency_bound():
+    # the boxcar's closed-form current against quad (1e-12: both near rounding), the bound's two
+    # limits (Whitney 2014 prints 0.478 and 0.936: 1e-3), monotone in P, and its domain named
+    from strongtherm.papers.transport import whitney_boxcar, whitney_efficiency_at_power
+
+    V, e_1, Th, Tc = 0.7, 3.0, 1.0, 0.4
+    P, _ = whitney_boxcar(V, e_1, Th, Tc)
+    e_0 = V * Th / (Th - Tc)
+    direct = quad(lambda e: 1.0 / (1.0 + math.exp(e / Th)) - 1.0 / (1.0 + math.exp((e - V) / Tc)), e_0, e_1,
+                  epsabs=1e-15, epsrel=1e-13)[0]
+    assert P == pytest.approx(V * direct / (2 * math.pi), rel=1e-12)
+    assert whitney_boxcar(V, e_0 - 0.1, Th, Tc) == (0.0, 0.0)
+    at_max = whitney_efficiency_at_power(1.0, Th, Tc)["eta"]
+    assert at_max == pytest.approx((1 - Tc / Th) / (1 + 0.936 * (1 + Tc / Th)), rel=1e-3)
+    etas = [whitney_efficiency_at_power(x, Th, Tc)["eta"] for x in (1e-6, 0.1, 0.5, 0.9, 1.0)]
+    assert all(b < a for a, b in zip(etas, etas[1:], strict=False))
+    assert (1 - etas[0] / (1 - Tc / Th)) / math.sqrt(Tc * 1e-6 / Th) == pytest.approx(0.478, abs=1e-3)
+    with pytest.raises(ValueError, match="fraction"):
+        whitney_efficiency_at_power(1.5, Th, Tc)
