@@ -280,7 +280,7 @@ def _check_times(times: Any, total: float, max_outputs: int) -> np.ndarray:
     return np.clip(arr, 0.0, total)
 
 
-def _check_arguments(
+def check_arguments(
     model: OpenSystem,
     bath: Bath,
     protocol: Protocol,
@@ -311,7 +311,7 @@ def _check_arguments(
     return _check_times(times, protocol.total_time, checked["max_outputs"]), order, checked, work_tol
 
 
-def _check_step(universe: Universe, start: dict[str, float], dt: float | None) -> float:
+def check_step(universe: Universe, start: dict[str, float], dt: float | None) -> float:
     """dt as given, or DEFAULT_STEP_SCALE / r with r the spectral half-width of h(lambda(0))."""
     if dt is None:
         block = universe.block(start)
@@ -467,14 +467,14 @@ def drive(
     """
     # check
     limits = {"max_steps": max_steps, "max_sites": max_sites, "max_outputs": max_outputs}
-    outputs, order, limits, work_tol = _check_arguments(model, bath, protocol, times, initial, order, limits, work_tol)
+    outputs, order, limits, work_tol = check_arguments(model, bath, protocol, times, initial, order, limits, work_tol)
     # build: the chains for the time window, the universe, the step, the initial state
     length = chain_length(
         model, bath, float(outputs[-1]), tol=tol, L=L, max_sites=limits["max_sites"], lorentzian_cutoff=lorentzian_cutoff
     )
     universe = Universe(model, length.L, length.mappings)
     start = protocol_parameters(model, protocol, 0.0)
-    dt = _check_step(universe, start, dt)
+    dt = check_step(universe, start, dt)
     found, weight = _bound_states_along(model, bath, protocol)
     h0 = universe.dense(start)
     state, spectrum0 = initial_state(h0, universe.n, bath, initial)
