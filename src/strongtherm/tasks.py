@@ -165,7 +165,7 @@ def _negf_friction(config: RunConfig, progress: bool) -> Plan:
             columns: dict[str, Any] = {"s": fr.s, "metric": fr.metric}
             for i, a in enumerate(fr.names):
                 for j, b in enumerate(fr.names):
-                    columns[f"zeta[{a},{b}]"] = fr.zeta[:, i, j]
+                    columns[f"zeta[{a};{b}]"] = fr.zeta[:, i, j]  # no comma: it would split the CSV column
             written.append(write_csv(out / "friction.csv", columns))
         return written
 
