@@ -149,6 +149,17 @@ def test_a_drive_over_durations_writes_a_sweep_of_the_ramps_end_values(duration_
     assert np.all(W > dF[0]) and np.all(np.diff(W) < 0.0)
 
 
+def test_the_sweep_over_durations_pickles_for_worker_processes():
+    # what processes= and Dask send to workers: the computation must survive pickling (a Path of
+    # corners holds closures, so the corners are kept as numbers) and give the same numbers
+    import pickle
+
+    model = st.models.resonant_level(reservoir={"band": "flat", "D": 4.0})
+    compute = st.sweeps.dynamics_drive(model, st.Bath(T=0.1), CORNERS, schedule=[(0.0, 0.0), (0.5, 0.2), (1.0, 1.0)])
+    assert compute.parameters == ("duration",) and compute.units("duration") == "time"
+    assert pickle.loads(pickle.dumps(compute))(duration=0.5)["W_ext"] == compute(duration=0.5)["W_ext"]
+
+
 def test_the_durations_of_a_log_axis_are_spaced_evenly_in_ratio():
     config = parse_config(_drive(FLAT, grid={"duration": {"start": 0.5, "stop": 8.0, "num": 5, "scale": "log"}}))
     np.testing.assert_allclose(config.task.grid["duration"], [0.5, 1.0, 2.0, 4.0, 8.0], rtol=1e-14)
