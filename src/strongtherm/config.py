@@ -564,7 +564,8 @@ def _check_drive_grid(table: Mapping[str, Any], grid: Mapping[str, Any]) -> None
         raise ConfigError(f"task.grid of a drive sweeps the ramp duration only (grid = {{duration = [...]}}), got {other}; "
                           "fixed model parameters go in task.params or task.points")  # fmt: skip
     if "duration" in table:
-        raise ConfigError("task.duration and task.grid.duration both give the ramp time: keep one")
+        raise ConfigError("task.duration and task.grid.duration both give the ramp time: keep one "
+                          "(--set cannot remove a key: delete task.duration and task.n_times from the file)")  # fmt: skip
     if "n_times" in table:
         raise ConfigError("task.n_times sets the output times of one drive: a drive over task.grid.duration keeps "
                           "the end values of each ramp (W(tau), Delta F*_S, ...); leave n_times out")  # fmt: skip
