@@ -188,3 +188,13 @@ def test_a_users_own_sweep_over_duration_labels_tau_as_a_time():
 
     assert parameter_unit("duration") == parameter_unit("tau") == parameter_unit("hold") == "time"
     assert plot._style.parameter_label("duration") == "duration (units of ħ / energy)"
+
+
+def test_the_friction_plot_is_labelled_in_units_and_laid_out():
+    path = st.Path.line({"eps_s": 0.0, "V": 0.6}, {"eps_s": 1.0, "V": 0.6})
+    fr = st.dynamics.friction(RLM, BATH, path)
+    density, schedule = plot.draw(fr).figure.axes[:2]
+    assert density.get_ylabel() == "dissipation density λ′ᵀζλ′ (units of ħ)"
+    assert density.get_xlabel() == schedule.get_ylabel() == "path parameter s (dimensionless)"
+    assert f"{fr.predicted_dissipation(1.0):.6g}" in density.get_title().replace("\n", " ")
+    _assert_laid_out([density, schedule])

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .. import exact, gaussian
+from ..core.quantities import UNITS
 from ..dynamics import Drive
 from ._style import (
     ENERGY,
@@ -420,23 +421,36 @@ def drive_overview(run: Any, *, title: str | None = None) -> Any:
 
 def friction_overview(result: Any) -> Any:
     """A :class:`strongtherm.dynamics.Friction` result: the dissipation density lambda'^T zeta lambda'
-    along the path (the integrand of tau W_diss) and the cumulative thermodynamic length, with the
-    minimum-dissipation schedule s*(u) beside it."""
-    fig, axes = new_figure(1, 2, figsize=(10.0, 4.2), layout="constrained")
+    along the path (the integrand of tau W_diss) and the minimum-dissipation schedule s*(u).
+
+    Parameters
+    ----------
+    result
+        A :class:`strongtherm.dynamics.Friction` (``st.dynamics.friction(model, bath, path)``).
+
+    Returns
+    -------
+    numpy.ndarray of Axes
+        The two Axes.
+    """
+    fig, axes = new_figure(1, 2, figsize=(11.0, 4.4), layout="constrained")
     s = np.linspace(0.0, 1.0, 201)
-    axes[0].plot(result.s, result.metric, "o", ms=2, label="nodes")
-    axes[0].plot(s, result.metric_at(s), "-", lw=1, label="interpolation")
-    axes[0].set_xlabel("path parameter s (1)")
-    axes[0].set_ylabel("lambda'^T zeta lambda' (units of energy x time)")
-    axes[0].legend(fontsize=8)
-    axes[0].set_title(f"tau W_diss -> {result.predicted_dissipation(1.0):.6g} (first order in 1/tau)", fontsize=9)
+    # tau W_diss = int lambda'^T zeta lambda' ds is an energy times a time: the density is in units of hbar
+    axes[0].plot(result.s, result.metric, "o", ms=2, label="quadrature nodes")
+    axes[0].plot(s, result.metric_at(s), "-", lw=1, label="interpolation between them")
+    axes[0].set_xlabel(with_unit("path parameter s", UNITS["1"]))
+    axes[0].set_ylabel(with_unit("dissipation density λ′ᵀζλ′", "units of ħ"))
+    legend_beside(axes[0], width=24, fontsize="x-small")
+    axes[0].set_title(fit_title(f"τ·W_diss → ∫λ′ᵀζλ′ds = {result.predicted_dissipation(1.0):.6g} ħ "
+                                "(first order in 1/τ, linear schedule)", fig, fontsize=9, share=0.45), fontsize=9)  # fmt: skip
     schedule = result.optimal_protocol(1.0)
-    axes[1].plot(schedule.table_u, schedule.table_s, label="s*(u), minimum dissipation")
-    axes[1].plot([0, 1], [0, 1], "k:", lw=0.8, label="linear")
-    axes[1].set_xlabel("u = t / tau (1)")
-    axes[1].set_ylabel("s (1)")
-    axes[1].set_title(f"thermodynamic length L = {result.thermodynamic_length:.6g}", fontsize=9)
-    axes[1].legend(fontsize=8)
+    axes[1].plot(schedule.table_u, schedule.table_s, label="s*(u): minimum dissipation (constant speed in the ζ metric)")
+    axes[1].plot([0, 1], [0, 1], "k:", lw=0.8, label="linear schedule s = u")
+    axes[1].set_xlabel(with_unit("u = t / τ", UNITS["1"]))
+    axes[1].set_ylabel(with_unit("path parameter s", UNITS["1"]))
+    axes[1].set_title(fit_title(f"thermodynamic length ℒ = {result.thermodynamic_length:.6g} √ħ (W_diss ≥ ℒ²/τ)",
+                                fig, fontsize=9, share=0.45), fontsize=9)  # fmt: skip
+    legend_beside(axes[1], width=24, fontsize="x-small")
     fig.suptitle(fit_title(f"Friction along {result.path.label}: {result.model.name}, T = {result.bath.T:g}, "
-                           f"mu = {result.bath.mu:g}", fig, fontsize=9), fontsize=9)  # fmt: skip
+                           f"μ = {result.bath.mu:g}", fig), fontsize="medium")  # fmt: skip
     return axes
