@@ -47,7 +47,9 @@ are written as a sweep and drawn against a logarithmic tau axis), ``friction`` (
 friction tensor along the corners ``points``, its prediction of tau W_diss and the thermodynamic
 length; ``panels_per_segment``), ``quench`` (exact: from ``A`` to ``B``, each a set of builder arguments), ``statistics`` (exact: the
 two-point-measurement work distribution of that quench, ``measure`` = universe | H_S | H* | E* |
-H_S+H_SR), ``sweep``
+H_S+H_SR; negf: chi(u) and P(W) of the universe by determinants for a sudden quench between the
+two ``points``, or with ``duration`` (``schedule``, ``hold``) for a protocol through them at finite
+speed; ``u_max``, ``n_u`` the u grid, ``L`` sites per chain), ``sweep``
 (``grid`` over model parameters, ``T``/``mu`` or ``beta``; for the exact engine ``of = "state"``
 or ``of = "quench"``), ``transport`` (negf: the steady state between reservoirs at their own
 baths: ``baths = [{T = ..., mu = ...}, ...]``, one table per reservoir, each key defaulting to
@@ -83,6 +85,7 @@ from __future__ import annotations
 import ast
 import inspect
 import json
+import math
 import os
 import pickle
 import tomllib
@@ -169,6 +172,7 @@ TASK_KEYS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("negf", "friction"): ("params", "points", "panels_per_segment"),
     ("negf", "sweep"): ("params", "grid", "of", "alphas", "processes"),
     ("negf", "transport"): ("params", "grid", "processes", "baths", "state"),
+    ("negf", "statistics"): ("params", "points", "duration", "schedule", "hold", "u_max", "n_u", "L"),
     ("exact", "state"): ("params",),
     ("exact", "quench"): ("params", "A", "B"),
     ("exact", "statistics"): ("params", "A", "B", "measure"),
@@ -452,6 +456,9 @@ class TaskConfig:
     baths: tuple[Mapping[str, float], ...] = ()
     state: bool = False
     measure: str = "universe"
+    u_max: float = 30.0
+    n_u: int = 241
+    L: int = 100
 
     @classmethod
     def parse(cls, raw: Any, engine: str) -> TaskConfig:
@@ -486,6 +493,8 @@ class TaskConfig:
         )
         if kind in ("path", "drive", "friction") and len(out["points"]) < 2:
             raise ConfigError(f"task.points must list at least 2 parameter sets for kind = {kind!r}")
+        if kind == "statistics" and engine == "negf":
+            _fermionic_statistics(table, out)
         if kind == "drive":
             _check_drive_grid(table, out["grid"])
             if not out["grid"]:
@@ -498,9 +507,9 @@ class TaskConfig:
                                              maximum=MAX_PANELS_PER_SEGMENT)  # fmt: skip
         for side in ("A", "B"):
             out[side] = _table(table.get(side, {}), f"task.{side}")
-        if kind == "statistics":
+        if kind == "statistics" and engine == "exact":
             out["measure"] = _choice(table.get("measure", "universe"), MEASURES, "task.measure")
-        if kind in ("quench", "statistics") or out["of"] == "quench":
+        if kind == "quench" or (kind == "statistics" and engine == "exact") or out["of"] == "quench":
             for side in ("A", "B"):
                 if not out[side]:
                     raise ConfigError(f"task.{side} must give the builder arguments of state {side} for a quench")
@@ -530,6 +539,35 @@ class TaskConfig:
     def output_kind(self) -> str:
         """What the task writes (a row of :data:`OUTPUT_FORMATS`): ``"sweep"`` when it has a grid."""
         return "sweep" if self.grid else self.kind
+
+
+#: Largest u grid of a fermionic statistics task (each u is one N x N determinant, ~10 ms at N = 400).
+MAX_U_VALUES = 20_001
+#: Largest chain of a fermionic statistics task (the determinants are dense: N^3 per u).
+MAX_STATISTICS_SITES = 2000
+
+
+def _fermionic_statistics(table: Mapping[str, Any], out: dict[str, Any]) -> None:
+    """The keys of kind = "statistics" for fermions: a sudden quench from the first to the last of
+    ``points`` (no ``duration``) or a protocol through them; the u grid and the chain length."""
+    if "duration" in table:
+        out["duration"] = _number(table["duration"], "task.duration")
+        if not out["duration"] > 0.0:
+            raise ConfigError(f"task.duration must be > 0 (leave it out for a sudden quench), got {out['duration']!r}")
+        out["hold"] = _number(table.get("hold", 0.0), "task.hold")
+        out["schedule"] = _schedule(table.get("schedule", "linear"))
+    else:
+        for key in ("hold", "schedule"):
+            if key in table:
+                raise ConfigError(f"task.{key} belongs to a protocol: give task.duration too (without it the quench is sudden)")
+        if len(out["points"]) != 2:
+            raise ConfigError(f"task.points must list exactly 2 parameter sets (before, after) for a sudden quench, "
+                              f"got {len(out['points'])}")  # fmt: skip
+    out["u_max"] = _number(table.get("u_max", 30.0), "task.u_max")
+    if not 0.0 < out["u_max"] < math.inf:
+        raise ConfigError(f"task.u_max must be a finite number > 0 (units of 1/energy), got {out['u_max']!r}")
+    out["n_u"] = _integer(table.get("n_u", 241), "task.n_u", minimum=2, maximum=MAX_U_VALUES)
+    out["L"] = _integer(table.get("L", 100), "task.L", minimum=2, maximum=MAX_STATISTICS_SITES)
 
 
 def _only_used(table: Mapping[str, Any], engine: str, kind: str) -> None:

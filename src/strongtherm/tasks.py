@@ -37,6 +37,7 @@ from .config import RunConfig
 from .core.quantities import REGISTRY, lookup
 from .dynamics import Protocol, Schedule, drive, friction
 from .exact.statistics import work_statistics
+from .gaussian.statistics import driven_work_statistics, quench_work_statistics
 from .io import staged_folder, write_csv, write_json
 from .negf.transport import steady_state
 from .path import Path
@@ -148,6 +149,37 @@ def _negf_drive(config: RunConfig, progress: bool) -> Plan:
         return written
 
     return Plan("drive", lambda: drive(model, bath, protocol, times=times, initial=task.initial), write)
+
+
+def _negf_statistics(config: RunConfig, progress: bool) -> Plan:
+    """TPM work statistics of fermions by determinants: a sudden quench (no duration) or a protocol."""
+    model, bath, task = config.model.build(), _bath(config), config.task
+    corners = _corners(config, model)
+    u = np.linspace(0.0, task.u_max, task.n_u)
+    formats = config.output.formats
+    if task.duration is None:
+        def compute() -> Any:
+            return quench_work_statistics(model, bath, corners[0], corners[-1], u, L=task.L)
+    else:
+        schedule = task.schedule if isinstance(task.schedule, str) else Schedule.piecewise(task.schedule)
+        protocol = Protocol(Path.corners(corners), duration=task.duration, schedule=schedule, hold=task.hold)
+
+        def compute() -> Any:
+            return driven_work_statistics(model, bath, protocol, u, L=task.L)
+
+    def write(stats: Any, out: FilePath, log: Log) -> list[FilePath]:
+        W, density, resolution = stats.characteristic.distribution()
+        written = []
+        if "json" in formats:
+            chi = stats.characteristic.values
+            written.append(write_json(out / "statistics.json", {
+                "measured": "universe", "results": stats.to_dict(), "L": stats.length, "resolution": resolution,
+                "u": u.tolist(), "chi_real": chi.real.tolist(), "chi_imag": chi.imag.tolist()}))  # fmt: skip
+        if "csv" in formats:
+            written.append(write_csv(out / "statistics.csv", {"W": W, "P": density}))
+        return written
+
+    return Plan("statistics", compute, write)
 
 
 def _negf_friction(config: RunConfig, progress: bool) -> Plan:
@@ -294,6 +326,7 @@ TASKS: Mapping[tuple[str, str], Callable[[RunConfig, bool], Plan]] = {
     ("exact", "state"): _exact_state,
     ("exact", "quench"): _exact_quench,
     ("exact", "statistics"): _exact_statistics,
+    ("negf", "statistics"): _negf_statistics,
     ("exact", "sweep"): _exact_sweep,
 }
 

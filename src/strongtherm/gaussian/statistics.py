@@ -85,6 +85,12 @@ class FermionicWorkStatistics:
     def variance(self) -> float:
         return float(self.characteristic.cumulants["variance"])
 
+    def to_dict(self) -> dict[str, float]:
+        """Scalars: mean, variance, the Jarzynski gap (NaN where not evaluated) and ``delta_F_S`` =
+        Omega_B - Omega_A of the finite universe (Delta F*_S of the open system as L grows)."""
+        gap = math.nan if self.jarzynski_average is None else self.jarzynski_gap
+        return {"work_mean": self.mean, "work_variance": self.variance, "jarzynski_gap": gap, "delta_F_S": self.delta_Omega}
+
     def __repr__(self) -> str:
         gap = "not evaluated" if self.jarzynski_average is None else f"{self.jarzynski_gap:.3g}"
         return f"FermionicWorkStatistics(L={self.length}: <W>={self.mean:.6g}, var={self.variance:.6g}, Jarzynski gap={gap})"

@@ -49,7 +49,7 @@ from ._datasets import duration_overview, sweep_map, sweep_overview
 from ._draw import can_draw, draw
 from ._results import drive_overview, friction_overview, ldos, path_works, second_law
 from ._states import state_functions
-from ._statistics import work_distribution
+from ._statistics import work_density, work_distribution
 from ._style import AxisLabel, new_figure, save_figure
 from ._transport import conductance_map, iv_curves, power_efficiency, transport_overview
 
@@ -73,6 +73,7 @@ __all__ = [
     "sweep_map",
     "sweep_overview",
     "transport_overview",
+    "work_density",
     "work_distribution",
 ]
 

@@ -13,9 +13,10 @@ import numpy as np
 
 from .. import dynamics, exact, gaussian, negf
 from ..core.statistics import WorkDistribution
+from ..gaussian.statistics import FermionicWorkStatistics
 from ._datasets import duration_overview, is_duration_sweep, sweep_overview
 from ._results import drive_overview, friction_overview, path_works, second_law
-from ._statistics import work_distribution
+from ._statistics import work_density, work_distribution
 from ._style import dataset_type
 from ._transport import is_transport_sweep, transport_overview
 
@@ -34,6 +35,7 @@ def _drawers() -> list[tuple[type, Callable[[Any], Any]]]:
         (gaussian.FermionicQuench, second_law),
         (exact.SecondLawAudit, second_law),
         (WorkDistribution, work_distribution),
+        (FermionicWorkStatistics, work_density),
     ]
     dataset = dataset_type()
     if dataset is not None:
