@@ -80,7 +80,7 @@ def run_child(temperature: float, values_out: str | None = None) -> dict[str, fl
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3, help="fresh processes per temperature (best of)")
+    parser.add_argument("--repeat", type=int, default=5, help="fresh processes per temperature (best of)")
     parser.add_argument("--child", type=float, help=argparse.SUPPRESS)
     parser.add_argument("--values", help="(with --child) save the engine's values to this .npy file")
     args = parser.parse_args(argv)

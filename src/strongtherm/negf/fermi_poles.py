@@ -87,10 +87,11 @@ def _ozaki(n_poles: int) -> tuple[np.ndarray, np.ndarray]:
     lam = np.sort(np.sqrt(w))[::-1]  # descending: zeta ascending
     # v_{k-1} = (lambda v_k - b_k v_{k+1}) / b_{k-1} from v_{2N} = 1 (1-based), the sum of squares
     # alongside; rescaled every 16 steps (the growth past the turning point overflows otherwise)
-    after, current = np.ones_like(lam), lam / b[-1]
+    coupling = b.tolist()  # Python numbers: no array scalar made per step
+    after, current = np.ones_like(lam), lam / coupling[-1]
     squares = 1.0 + current * current
     for j in range(2 * n_poles - 2, 0, -1):
-        after, current = current, (lam * current - b[j] * after) / b[j - 1]
+        after, current = current, (lam * current - coupling[j] * after) / coupling[j - 1]
         squares += current * current
         if j % 16 == 0:
             scale = 1.0 / np.maximum(np.abs(current), np.abs(after))
