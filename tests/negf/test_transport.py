@@ -460,3 +460,28 @@ def test_whitney_efficiency_bound():
     assert (1 - etas[0] / (1 - Tc / Th)) / math.sqrt(Tc * 1e-6 / Th) == pytest.approx(0.478, abs=1e-3)
     with pytest.raises(ValueError, match="fraction"):
         whitney_efficiency_at_power(1.5, Th, Tc)
+
+
+def test_a_band_edge_inside_another_band_is_resolved():
+    # a level between a chain (band [-2.5, 2.5]) and a flat band of half-width 1: the flat band's
+    # logarithmic edges at +-1 lie inside the merged continuum. They used to be left to the adaptive
+    # rule, whose Gauss-Kronrod estimate was fooled: I was off by 6.0e-7 (relative 5e-5) with an
+    # error estimate of 6e-12. Now they are graded panel edges like the continuum's own; the
+    # reference is scipy quad with those edges as break points (1e-12: both are held near 1e-13)
+    eps, V, T_L, T_R, bias = -2.926116720881377, 0.6434002943045481, 0.17047548801369833, 0.10980299388191238, 0.9278733873551159
+    model = level_between([st.negf.TightBindingChain(t0=1.25), st.negf.WideBand(D=1.0)])
+    baths = [st.Bath(T=T_L, mu=bias / 2), st.Bath(T=T_R, mu=-bias / 2)]
+
+    def integrand(e):
+        s = [V * V * complex(r.surface_greens_function(np.array([e + 0j]))[0, 0, 0]) for r in model.reservoirs]
+        f = [1.0 / (1.0 + math.exp(min((e - b.mu) / b.T, 700.0))) for b in baths]
+        return 4 * s[0].imag * s[1].imag / abs(e - eps - sum(s)) ** 2 * (f[0] - f[1]) / (2 * math.pi)
+
+    lo, hi = -bias / 2 - 40 * T_L, bias / 2 + 40 * T_L
+    edges = [lo, -1.0, -bias / 2, bias / 2, 1.0, hi]
+    reference = sum(quad(integrand, a, b, epsabs=1e-15, epsrel=1e-13, limit=2000)[0] for a, b in zip(edges, edges[1:], strict=False))
+    single = transport.steady_state(model, baths, state=False, eps=eps, V0=V, V1=V)
+    (many,) = transport.steady_states(model, [baths], [{"eps": eps, "V0": V, "V1": V}])
+    assert abs(single.particle_current[0] - reference) < 1e-12
+    assert abs(many.particle_current[0] - reference) < 1e-12
+    assert single.errors["particle_current"] < 1e-11

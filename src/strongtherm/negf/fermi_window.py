@@ -30,6 +30,7 @@ __all__ = [
     "fermi_window",
     "graded_edges",
     "greens_and_self_energies",
+    "inner_band_edges",
     "integrate_window",
     "level_widths",
     "one_level_couplings",
@@ -184,8 +185,18 @@ def break_points(point: ModelPoint, segments: list[tuple[float, float]], baths: 
         for edge, inward in ((lo, 1.0), (hi, -1.0)):
             if any(edge == a or edge == b for a, b in point.continuum):  # a band edge, not the window's cut
                 edges.append(edge_grading(edge, inward, width))
+        for edge in inner_band_edges(point, lo, hi):  # one reservoir's edge inside another's band
+            inner = np.concatenate([[edge], edge_grading(edge, 1.0, width), edge_grading(edge, -1.0, width)])
+            edges.append(inner[(inner > lo) & (inner < hi)])
     flat = np.concatenate(edges)
     return np.unique(flat[np.isfinite(flat)])
+
+
+def inner_band_edges(point: ModelPoint, lo: float, hi: float) -> list[float]:
+    """Band edges of single reservoirs strictly inside (lo, hi): where the merged continuum goes on
+    but one reservoir's self-energy has a branch point on the axis (a chain's square root, a flat
+    band's logarithm), graded toward from both sides like the continuum's own edges."""
+    return sorted({x for res in point.reservoirs for interval in res.continuum for x in interval if lo < x < hi})
 
 
 def integrate_window(func: Any, points: np.ndarray, options: QuadratureOptions, what: str) -> tuple[np.ndarray, np.ndarray]:

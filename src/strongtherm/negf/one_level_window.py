@@ -159,6 +159,13 @@ def _sweep(
         np.where(np.isin(lo, boundaries)[:, None], edge_grading(lo, 1.0, width), np.nan),
         np.where(np.isin(hi, boundaries)[:, None], edge_grading(hi, -1.0, width), np.nan),
     ], axis=1)
+    inner = sorted({x for res in model_point.reservoirs for interval in res.continuum for x in interval
+                    if np.isfinite(x)})  # inner_band_edges of each point, below  # fmt: skip
+    for edge in inner:  # one reservoir's edge inside the merged band: graded from both sides
+        graded = np.concatenate([np.full((P, 1), edge), edge_grading(edge, 1.0, width), edge_grading(edge, -1.0, width)],
+                                axis=1)  # fmt: skip
+        keep = (lo[:, None] < edge) & (edge < hi[:, None]) & (graded > lo[:, None]) & (graded < hi[:, None])
+        edges = np.concatenate([edges, np.where(keep, graded, np.nan)], axis=1)
     edges.sort(axis=1)  # NaN last; equal neighbours are np.unique's duplicates: no panel between them
     a, b = edges[:, :-1], edges[:, 1:]
     panel = np.isfinite(b) & (b > a)
