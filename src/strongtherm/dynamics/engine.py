@@ -352,7 +352,7 @@ class Drive:
         }
         if self.mutual_information is not None:
             out["mutual_information"] = self.mutual_information
-            out["reservoir_relative_entropy"] = self.reservoir_relative_entropy  # type: ignore[assignment]
+            out["reservoir_relative_entropy"] = self.reservoir_relative_entropy
         return out
 
 
@@ -464,7 +464,7 @@ def lead_model(model: OpenSystem, shifts: Sequence[float] | np.ndarray) -> OpenS
     if not np.any(np.asarray(shifts)):
         return model
     reservoirs = tuple(
-        r if v == 0.0 else dataclasses.replace(r, e0=r.e0 + float(v))  # type: ignore[call-arg, attr-defined, type-var]
+        r if v == 0.0 else dataclasses.replace(r, e0=r.e0 + float(v))  # type: ignore[attr-defined, type-var]
         for r, v in zip(model.reservoirs, shifts, strict=True)
     )
     label = ", ".join(f"{v:+g}" for v in shifts)
