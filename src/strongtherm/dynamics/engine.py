@@ -56,10 +56,10 @@ yields the state and the work at each output time) -> record (:class:`.observabl
 measures them) -> wrap (:class:`Drive`).
 
 A bound state anywhere along the path (:func:`strongtherm.negf.bound_states` on path nodes) does
-not relax (with a bias: carries no current, and its occupation in the long-time state is the one
-the initial state and the protocol gave it, not a lead's; a BoundStateWarning says so for every
-bound state of a biased drive whose occupation the baths would set differently): the slow limit then keeps a memory of the protocol and differs from Delta F*_S, unless
-its thermal weight f (1 - f) at its energy is negligible (it then stays filled or empty, as
+not relax (with a bias: it carries no current, and its occupation in the long-time state is the
+one the initial state and the protocol gave it, not a lead's; a BoundStateWarning says so for
+every bound state of a biased drive that the baths would occupy differently): the slow limit
+then keeps a memory of the protocol and differs from Delta F*_S, unless its thermal weight f (1 - f) at its energy is negligible (it then stays filled or empty, as
 equilibrium wants it). Where the largest weight along the path exceeds
 ``BOUND_STATE_WEIGHT_THRESHOLD`` (1e-8: a memory of at most ~1e-8 of an occupation, below the
 default work_tol) the result says so (``bound_state_along_path``) and a
