@@ -395,7 +395,8 @@ def _check_arguments(
 ) -> tuple[np.ndarray, int, dict[str, int], float | None]:
     """The validated output times, order, limits (max_steps, max_sites, max_outputs) and work_tol
     (``model`` and ``protocol`` checked too; the baths by :func:`_check_baths`)."""
-    check_model_and_bath(model, bath if isinstance(bath, Bath) else Bath(T=1.0))
+    if isinstance(bath, Bath) or not isinstance(model, OpenSystem):
+        check_model_and_bath(model, bath)  # the model first; one Bath per reservoir is _check_baths's
     if not isinstance(protocol, Protocol):
         raise ValueError(f"protocol must be a strongtherm.dynamics.Protocol, got {type(protocol).__name__}")
     if initial not in INITIAL_STATES:
@@ -426,7 +427,10 @@ def _check_baths(model: OpenSystem, bath: object, initial: str, reference: Any) 
         the partition-free start (a shift of the leads' potential cannot set their temperatures).
     """
     R = len(model.reservoirs)
-    baths = (bath,) * R if isinstance(bath, Bath) else check_baths(model, bath)
+    try:
+        baths = (bath,) * R if isinstance(bath, Bath) else check_baths(model, bath)
+    except ValueError as exc:  # ArgumentTypeError too: the same type, named as drive's parameter
+        raise type(exc)(f"bath (one Bath, or one per reservoir): {exc}") from None
     reference = check_integer("reference_reservoir", reference, low=0, high=R - 1)
     ref = baths[reference]
     biased = any(b.T != ref.T or b.mu != ref.mu for b in baths)
