@@ -214,3 +214,20 @@ def test_cyclic_engine_first_law_and_heat_by_two_roads(engine):
     assert c.lead_heat[0] > 0.0 > c.lead_heat[1] and c.power > 0.0
     assert 0.0 < c.efficiency < 1.0 - COLD.T / HOT.T
     assert c.entropy_production > 0.0
+
+
+def test_cycle_bad_input_and_to_dict(partitioned):
+    with pytest.raises(ValueError, match=r"start = 0\.3 is not an output time"):
+        partitioned.cycle(0.3, 10.0)
+    with pytest.raises(ValueError, match=r"start \+ period = 70 is not an output time"):
+        partitioned.cycle(10.0, 60.0)
+    with pytest.raises(ValueError, match="period"):
+        partitioned.cycle(0.0, -1.0)
+    # without driving the power is the steady state's -sum mu I (both leads at +-0.3), W = 0
+    c = partitioned.cycle(50.0, 10.0)
+    assert c.work == 0.0
+    d = c.to_dict()
+    assert all(isinstance(v, float) for v in d.values()) and d["lead_heat_1"] == c.lead_heat[1]
+    ss = st.negf.steady_state(partitioned.model, BIAS, LEVEL)
+    # measured 3.6e-11: the late currents' oscillating deviation from Landauer averages out over the period
+    assert c.power == pytest.approx(ss.power, abs=1e-8)

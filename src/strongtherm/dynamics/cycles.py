@@ -29,14 +29,12 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from ..core.validation import check_real
-
-if TYPE_CHECKING:  # the Drive imports this module
-    from .engine import Drive
+from ..thermal import Bath
 
 __all__ = ["Cycle", "one_cycle"]
 
@@ -109,6 +107,28 @@ class Cycle:
         return {k: float(v) for k, v in out.items()}
 
 
+class _Run(Protocol):
+    """What a cycle reads of a :class:`~strongtherm.dynamics.Drive` (which imports this module)."""
+
+    # read-only members: the Drive is frozen
+    @property
+    def times(self) -> np.ndarray: ...
+    @property
+    def baths(self) -> tuple[Bath, ...]: ...
+    @property
+    def W_ext(self) -> np.ndarray: ...
+    @property
+    def lead_heat(self) -> np.ndarray: ...
+    @property
+    def pumped_charge(self) -> np.ndarray: ...
+    @property
+    def system_energy(self) -> Mapping[str, np.ndarray]: ...
+    @property
+    def system_entropy(self) -> np.ndarray: ...
+    @property
+    def particle_number(self) -> np.ndarray: ...
+
+
 def _index(times: np.ndarray, t: float, what: str) -> int:
     i = int(np.argmin(np.abs(times - t)))
     if abs(times[i] - t) > TIME_MATCH_RTOL * max(1.0, abs(t)):
@@ -119,7 +139,7 @@ def _index(times: np.ndarray, t: float, what: str) -> int:
     return i
 
 
-def one_cycle(run: Drive, start: float, period: float) -> Cycle:
+def one_cycle(run: _Run, start: float, period: float) -> Cycle:
     """The :class:`Cycle` of ``run`` over [start, start + period], both output times of the run.
 
     Raises
