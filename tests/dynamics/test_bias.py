@@ -80,6 +80,20 @@ def test_partitioned_start_relaxes_to_the_landauer_steady_state(chains, partitio
     assert np.allclose(run.steady_state().particle_current, ss.particle_current, rtol=0, atol=1e-14)
 
 
+def test_two_levels_at_different_temperatures_and_potentials_relax_to_landauer():
+    # n = 2 (the matrix road of steady_state, not the one-level one), both T and mu differ
+    model = st.models.two_level_two_reservoirs(1.25)
+    p = {"eps_1": 0.1, "eps_2": -0.2, "t_c": 0.4, "V_L": 0.8, "V_R": 0.6}
+    baths = [st.Bath(T=0.08, mu=0.25), st.Bath(T=0.12, mu=-0.15)]
+    run = dyn.drive(model, baths, hold(p, 60.0), times=np.linspace(0.0, 60.0, 13), initial="partitioned")
+    ss = st.negf.steady_state(model, baths, p)
+    late = run.times >= 50.0
+    # measured at t in [50, 60]: 1.4e-9 (I), 4.1e-9 (J_E), 4.2e-9 (the whole C_SS); tolerances as above
+    assert np.max(np.abs(run.particle_current[late] - ss.particle_current)) < 1e-7
+    assert np.max(np.abs(run.energy_current[late] - ss.energy_current)) < 1e-7
+    assert np.max(np.abs(run.reduced_state[-1] - ss.correlation_matrix)) < 1e-7
+
+
 def test_partition_free_start_relaxes_to_the_shifted_leads_steady_state(chains):
     baths = [st.Bath(T=0.1, mu=0.3), st.Bath(T=0.1, mu=-0.3)]
     run = dyn.drive(chains, baths, hold(LEVEL, 60.0), times=np.linspace(0.0, 60.0, 61))  # partition-free is the default
