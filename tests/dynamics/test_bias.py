@@ -245,3 +245,15 @@ def test_cycle_bad_input_and_to_dict(partitioned):
     ss = st.negf.steady_state(partitioned.model, BIAS, LEVEL)
     # measured 3.6e-11: the late currents' oscillating deviation from Landauer averages out over the period
     assert c.power == pytest.approx(ss.power, abs=1e-8)
+
+
+def test_drive_overview_draws_the_lead_currents(partitioned):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    left, right = st.plot.drive_overview(partitioned)
+    labels = [line.get_label() for line in right.get_lines()]
+    assert labels == ["I from reservoir L", "J_Q from reservoir L", "I from reservoir R", "J_Q from reservoir R"]
+    assert np.array_equal(right.get_lines()[2].get_ydata(), partitioned.particle_current[:, 1])
+    assert "(T=0.05, μ=-0.3)" in left.figure._suptitle.get_text()  # the title names every bath
+    matplotlib.pyplot.close(left.figure)
