@@ -257,3 +257,17 @@ def test_drive_overview_draws_the_lead_currents(partitioned):
     assert np.array_equal(right.get_lines()[2].get_ydata(), partitioned.particle_current[:, 1])
     assert "(T=0.05, μ=-0.3)" in left.figure._suptitle.get_text()  # the title names every bath
     matplotlib.pyplot.close(left.figure)
+
+
+def test_kinks_found_by_bisection_are_snapped_onto_output_times():
+    # a path corner reached at an output time: bisection places the kink a rounding error away,
+    # which left a sliver piece of zero-length steps (a ZeroDivisionError in the Magnus step)
+    from strongtherm.dynamics.integrator import _snap_kinks
+
+    outputs = np.array([0.0, 1.0, 2.0])
+    assert _snap_kinks(np.array([0.0, 1.0 + 2e-16, 2.0]), outputs, set()).tolist() == [0.0, 1.0, 2.0]
+    # two kinks one rounding error apart are one; a jump's instant is kept as it is
+    assert _snap_kinks(np.array([0.0, 0.5, 0.5 + 1e-15, 2.0]), outputs, set()).tolist() == [0.0, 0.5, 2.0]
+    assert _snap_kinks(np.array([0.0, 1.0 + 2e-16, 2.0]), outputs, {1.0 + 2e-16}).tolist() == [0.0, 1.0 + 2e-16, 2.0]
+    # far from an output time a kink stays where it is
+    assert _snap_kinks(np.array([0.0, 1.3, 2.0]), outputs, set()).tolist() == [0.0, 1.3, 2.0]
