@@ -52,6 +52,8 @@ reading = st.negf.probe(probed, [st.Bath(T=0.05, mu=0.2), st.Bath(T=0.05, mu=-0.
 print("probe reads T_p =", reading.bath.T, "mu_p =", reading.bath.mu)  # hotter than the leads
 
 # A (gate, bias) map and the standard two-terminal pictures: I-V, dI/dV, power-efficiency loop.
+# A one-level model's points go through st.negf.steady_states: each chunk of the grid is one
+# vectorized sweep over every point's own panels (the same numbers as single calls, to rounding).
 compute = st.sweeps.negf_steady_state(dot, [hot, st.Bath(T=0.03)])
 ds = st.sweep(compute, {"eps": np.linspace(0.1, 0.5, 5), "bias": np.linspace(-0.12, 0.02, 36)}, processes=1)
 axes = st.plot.transport_overview(ds)

@@ -11,8 +11,11 @@ __all__ = ["main"]
 
 
 def _parser() -> argparse.ArgumentParser:
+    from .config import TASK_KINDS
     from .papers import REPRODUCTIONS
 
+    # the task kinds from the schema itself, so that --help never lags behind it
+    kinds = ", ".join(dict.fromkeys(kind for engine_kinds in TASK_KINDS.values() for kind in engine_kinds))
     parser = argparse.ArgumentParser(
         prog="strongtherm",
         description=(
@@ -35,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("version", help="print the version")
     run = sub.add_parser(
         "run",
-        help="run your own model from a TOML config (state, path, drive, quench or sweep)",
+        help=f"run your own model from a TOML config (task kinds: {kinds})",
         description="Run a model described in a TOML config; see strongtherm.config and examples/.",
     )
     run.add_argument("config", type=Path, help="the config file (TOML)")

@@ -13,9 +13,9 @@ written beside the results with the strongtherm version::
     mu = 0.0
 
     [task]
-    kind = "sweep"               # state | path | drive | quench | sweep | transport
+    kind = "sweep"               # state | path | drive | friction | quench | sweep | transport
     params = { V = 1.0 }         # fixed parameters
-    grid = { eps_s = { start = -2.0, stop = 2.0, num = 41 } }   # or a list of values
+    grid = { eps_s = { start = -2.0, stop = 2.0, num = 41 } }   # or a list of values; scale = "log": geomspace
     alphas = [0.0, 0.5, 1.0]     # alpha-partition fractions (negf)
 
     [output]
@@ -27,14 +27,29 @@ Matrices (real; nested lists, or QuTiP ``Qobj`` / arrays when built from Python)
 * ``name = "negf_matrices"``: ``args = {h_S = [[...]], couplings = [[[...]], ...],
   reservoirs = [{t0 = 1.25, e0 = 0.0}, ...], parameters = {eps = {default = 0.0, h_S = [[...]]}}}``
   gives h_S(lambda) = h_S + sum_k lambda_k dh_S_k and V_r(lambda) = V_r + sum_k lambda_k dV_r_k
-  (linear in each named parameter, exact derivatives), reservoirs semi-infinite chains.
+  (linear in each named parameter, exact derivatives).
+* Reservoirs (``reservoirs`` of ``negf_matrices``, ``reservoir`` of ``resonant_level``,
+  ``reservoirs`` of ``two_level_two_reservoirs``) are tables with a ``band``
+  (:data:`strongtherm.models.RESERVOIR_BANDS`): ``{band = "chain", t0 = ..., e0 = ...}`` (the
+  default band; a semi-infinite tight-binding chain), ``{band = "flat", D = ..., e0 = ...}`` (a
+  flat band of half-width D, :class:`strongtherm.negf.WideBand`) or ``{band = "lorentzian", W =
+  ..., e0 = ...}`` (:class:`strongtherm.negf.LorentzianBand`); each band takes only its own keys.
 * ``name = "exact_matrices"``: ``args = {H_S = [[...]], H_R = [[...]], V = [[...]]}``.
 
 Tasks: ``state`` (equilibrium at ``params``), ``path`` (negf: quasistatic along the corners
 ``points``), ``drive`` (negf: the same corners at finite speed, exact dynamics: ``duration``,
-``schedule`` = linear | smooth, ``hold``, ``n_times`` output times, ``initial`` = gibbs | product), ``quench`` (exact: from ``A`` to ``B``, each a set of builder arguments), ``statistics`` (exact: the
+``schedule`` = linear | smooth | a list of knots ``[[0, 0], [u_1, s_1], ..., [1, 1]]``
+(piecewise linear, u rising strictly, s in [0, 1]; :meth:`strongtherm.dynamics.Schedule.piecewise`),
+``hold``, ``n_times`` output times, ``initial`` = gibbs | product; or, instead of ``duration``
+and ``n_times``, ``grid = {duration = [...]}`` (or ``{start, stop, num, scale = "log"}``): a
+sweep over ramp durations whose end values, W(tau), Delta F*_S, the dissipated work, Sigma, ...,
+are written as a sweep and drawn against a logarithmic tau axis), ``friction`` (negf: the
+friction tensor along the corners ``points``, its prediction of tau W_diss and the thermodynamic
+length; ``panels_per_segment``), ``quench`` (exact: from ``A`` to ``B``, each a set of builder arguments), ``statistics`` (exact: the
 two-point-measurement work distribution of that quench, ``measure`` = universe | H_S | H* | E* |
-H_S+H_SR), ``sweep``
+H_S+H_SR; negf: chi(u) and P(W) of the universe by determinants for a sudden quench between the
+two ``points``, or with ``duration`` (``schedule``, ``hold``) for a protocol through them at finite
+speed; ``u_max``, ``n_u`` the u grid, ``L`` sites per chain), ``sweep``
 (``grid`` over model parameters, ``T``/``mu`` or ``beta``; for the exact engine ``of = "state"``
 or ``of = "quench"``), ``transport`` (negf: the steady state between reservoirs at their own
 baths: ``baths = [{T = ..., mu = ...}, ...]``, one table per reservoir, each key defaulting to
@@ -43,10 +58,10 @@ baths: ``baths = [{T = ..., mu = ...}, ...]``, one table per reservoir, each key
 
 Each task reads only its own keys (:data:`TASK_KEYS`, one row per engine and kind); any other key
 is an error naming the kinds that read it, never silently ignored. A ``grid`` belongs to
-``sweep`` and ``transport``: a drive is a time series, not the scalars a sweep holds, so several
-durations are several runs (``--set task.duration=...``) or ``st.sweep`` over a function that calls
-``st.dynamics.drive``. ``output.formats`` is drawn from what the task writes
-(:data:`OUTPUT_FORMATS`: json for state, quench and transport; json and csv for path and drive;
+``sweep``, ``transport`` and ``drive`` (whose one grid axis is ``duration``,
+:data:`DRIVE_GRID_KEYS`; a drive over a grid keeps each ramp's end values, so ``n_times`` is
+refused there). ``output.formats`` is drawn from what the task writes
+(:data:`OUTPUT_FORMATS`: json for state, quench and transport; json and csv for path, drive and friction;
 json, csv and netcdf for a task with a grid) and defaults to all of it; any other format is refused.
 
 Sizes are bounded before anything is allocated (generous for a 24 GiB, 2-core machine):
@@ -70,6 +85,7 @@ from __future__ import annotations
 import ast
 import inspect
 import json
+import math
 import os
 import pickle
 import tomllib
@@ -83,6 +99,7 @@ import numpy as np
 from . import models
 from .core.convert import to_array, to_builtin
 from .core.version import __version__
+from .dynamics.protocol import Schedule
 from .exact.composite import Composite
 from .exact.statistics import MEASURES
 from .path import MAX_PANELS_PER_SEGMENT
@@ -90,6 +107,8 @@ from .sweeps import MAX_POINTS, check_grid
 
 __all__ = [
     "BUILTIN_MODELS",
+    "CONFIG_SCHEDULES",
+    "DRIVE_GRID_KEYS",
     "MATRIX_MODELS",
     "MAX_OUTPUT_TIMES",
     "OUTPUT_FORMATS",
@@ -149,9 +168,11 @@ BUILTIN_MODELS: tuple[str, ...] = tuple(_BUILTINS)
 TASK_KEYS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("negf", "state"): ("params", "alphas"),
     ("negf", "path"): ("params", "points", "panels_per_segment", "alphas"),
-    ("negf", "drive"): ("params", "points", "duration", "schedule", "hold", "n_times", "initial"),
+    ("negf", "drive"): ("params", "points", "duration", "schedule", "hold", "n_times", "initial", "grid", "processes"),
+    ("negf", "friction"): ("params", "points", "panels_per_segment"),
     ("negf", "sweep"): ("params", "grid", "of", "alphas", "processes"),
     ("negf", "transport"): ("params", "grid", "processes", "baths", "state"),
+    ("negf", "statistics"): ("params", "points", "duration", "schedule", "hold", "u_max", "n_u", "L"),
     ("exact", "state"): ("params",),
     ("exact", "quench"): ("params", "A", "B"),
     ("exact", "statistics"): ("params", "A", "B", "measure"),
@@ -170,6 +191,7 @@ OUTPUT_FORMATS: Mapping[str, tuple[str, ...]] = {
     "state": ("json",),
     "path": ("json", "csv"),
     "drive": ("json", "csv"),
+    "friction": ("json", "csv"),
     "quench": ("json",),
     "statistics": ("json", "csv"),
     "transport": ("json",),
@@ -232,13 +254,18 @@ def _only(table: Mapping[str, Any], allowed: Sequence[str], key: str) -> None:
 
 def _grid_axis(value: Any, key: str) -> tuple[float, ...]:
     if isinstance(value, Mapping):
-        _only(value, ("start", "stop", "num"), key)
+        _only(value, ("start", "stop", "num", "scale"), key)
         missing = [k for k in ("start", "stop", "num") if k not in value]
         if missing:
             raise ConfigError(f"{key} needs start, stop and num (missing {missing})")
         # bounded before np.linspace allocates it (the sweep bounds the product of all axes)
         num = _integer(value["num"], f"{key}.num", maximum=MAX_POINTS)
-        return tuple(np.linspace(_number(value["start"], f"{key}.start"), _number(value["stop"], f"{key}.stop"), num).tolist())
+        start, stop = _number(value["start"], f"{key}.start"), _number(value["stop"], f"{key}.stop")
+        if _choice(value.get("scale", "linear"), ("linear", "log"), f"{key}.scale") == "linear":
+            return tuple(np.linspace(start, stop, num).tolist())
+        if not (start > 0.0 and stop > 0.0):  # a log axis (durations from 0.1 to 160) spaces ratios evenly
+            raise ConfigError(f"{key}: scale = 'log' needs start > 0 and stop > 0, got start = {start!r}, stop = {stop!r}")
+        return tuple(np.geomspace(start, stop, num).tolist())
     axis = _numbers(value, key)
     if not axis:
         raise ConfigError(f"{key} is empty: give at least one value")
@@ -422,13 +449,16 @@ class TaskConfig:
     alphas: tuple[float, ...] = ()
     processes: int | None = None
     duration: float | None = None
-    schedule: str = "linear"
+    schedule: str | tuple[tuple[float, float], ...] = "linear"
     hold: float = 0.0
     n_times: int = 101
     initial: str = "gibbs"
     baths: tuple[Mapping[str, float], ...] = ()
     state: bool = False
     measure: str = "universe"
+    u_max: float = 30.0
+    n_u: int = 241
+    L: int = 100
 
     @classmethod
     def parse(cls, raw: Any, engine: str) -> TaskConfig:
@@ -461,23 +491,25 @@ class TaskConfig:
             {k: _number(v, f"task.points[{i}].{k}") for k, v in _table(p, f"task.points[{i}]").items()}
             for i, p in enumerate(points)
         )
-        if kind in ("path", "drive") and len(out["points"]) < 2:
+        if kind in ("path", "drive", "friction") and len(out["points"]) < 2:
             raise ConfigError(f"task.points must list at least 2 parameter sets for kind = {kind!r}")
+        if kind == "statistics" and engine == "negf":
+            _fermionic_statistics(table, out)
         if kind == "drive":
-            if "duration" not in table:
-                raise ConfigError("task.duration (the ramp time, >= 0, units of hbar/energy) is required for kind = 'drive'")
-            out["duration"] = _number(table["duration"], "task.duration")
+            _check_drive_grid(table, out["grid"])
+            if not out["grid"]:
+                out["duration"] = _number(table["duration"], "task.duration")
+                out["n_times"] = _integer(table.get("n_times", 101), "task.n_times", minimum=2, maximum=MAX_OUTPUT_TIMES)
             out["hold"] = _number(table.get("hold", 0.0), "task.hold")
-            out["schedule"] = _choice(table.get("schedule", "linear"), ("linear", "smooth"), "task.schedule", " in a config")
-            out["n_times"] = _integer(table.get("n_times", 101), "task.n_times", minimum=2, maximum=MAX_OUTPUT_TIMES)
+            out["schedule"] = _schedule(table.get("schedule", "linear"))
             out["initial"] = _choice(table.get("initial", "gibbs"), ("gibbs", "product"), "task.initial")
         out["panels_per_segment"] = _integer(table.get("panels_per_segment", 4), "task.panels_per_segment",
                                              maximum=MAX_PANELS_PER_SEGMENT)  # fmt: skip
         for side in ("A", "B"):
             out[side] = _table(table.get(side, {}), f"task.{side}")
-        if kind == "statistics":
+        if kind == "statistics" and engine == "exact":
             out["measure"] = _choice(table.get("measure", "universe"), MEASURES, "task.measure")
-        if kind in ("quench", "statistics") or out["of"] == "quench":
+        if kind == "quench" or (kind == "statistics" and engine == "exact") or out["of"] == "quench":
             for side in ("A", "B"):
                 if not out[side]:
                     raise ConfigError(f"task.{side} must give the builder arguments of state {side} for a quench")
@@ -509,6 +541,35 @@ class TaskConfig:
         return "sweep" if self.grid else self.kind
 
 
+#: Largest u grid of a fermionic statistics task (each u is one N x N determinant, ~10 ms at N = 400).
+MAX_U_VALUES = 20_001
+#: Largest chain of a fermionic statistics task (the determinants are dense: N^3 per u).
+MAX_STATISTICS_SITES = 2000
+
+
+def _fermionic_statistics(table: Mapping[str, Any], out: dict[str, Any]) -> None:
+    """The keys of kind = "statistics" for fermions: a sudden quench from the first to the last of
+    ``points`` (no ``duration``) or a protocol through them; the u grid and the chain length."""
+    if "duration" in table:
+        out["duration"] = _number(table["duration"], "task.duration")
+        if not out["duration"] > 0.0:
+            raise ConfigError(f"task.duration must be > 0 (leave it out for a sudden quench), got {out['duration']!r}")
+        out["hold"] = _number(table.get("hold", 0.0), "task.hold")
+        out["schedule"] = _schedule(table.get("schedule", "linear"))
+    else:
+        for key in ("hold", "schedule"):
+            if key in table:
+                raise ConfigError(f"task.{key} belongs to a protocol: give task.duration too (without it the quench is sudden)")
+        if len(out["points"]) != 2:
+            raise ConfigError(f"task.points must list exactly 2 parameter sets (before, after) for a sudden quench, "
+                              f"got {len(out['points'])}")  # fmt: skip
+    out["u_max"] = _number(table.get("u_max", 30.0), "task.u_max")
+    if not 0.0 < out["u_max"] < math.inf:
+        raise ConfigError(f"task.u_max must be a finite number > 0 (units of 1/energy), got {out['u_max']!r}")
+    out["n_u"] = _integer(table.get("n_u", 241), "task.n_u", minimum=2, maximum=MAX_U_VALUES)
+    out["L"] = _integer(table.get("L", 100), "task.L", minimum=2, maximum=MAX_STATISTICS_SITES)
+
+
 def _only_used(table: Mapping[str, Any], engine: str, kind: str) -> None:
     """ConfigError for a key of ``[task]`` that this (engine, kind) does not read (see :data:`TASK_KEYS`),
     naming the kinds that read it."""
@@ -519,16 +580,54 @@ def _only_used(table: Mapping[str, Any], engine: str, kind: str) -> None:
         readers = [k for (e, k), keys in TASK_KEYS.items() if e == engine and key in keys]
         if readers:
             by = " or ".join(repr(k) for k in readers)
-            raise ConfigError(f"task.{key} is used only by kind = {by}, not {kind!r}{_DRIVE_GRID if (key, kind) == ('grid', 'drive') else ''}")
+            raise ConfigError(f"task.{key} is used only by kind = {by}, not {kind!r}")
         others = sorted({e for (e, _), keys in TASK_KEYS.items() if key in keys})
         raise ConfigError(f"task.{key} is not used by the {engine} engine (only by {' and '.join(others)} models)")
 
 
-#: why a grid over a drive is refused rather than run as a sweep of drives
-_DRIVE_GRID = (
-    ": a drive is a time series, not the scalars a sweep's grid holds; run one config per duration "
-    "(--set task.duration=...), or st.sweep over a function that calls st.dynamics.drive"
-)
+#: The one grid axis a drive takes: its ramp duration (a sweep of drives keeps their end values)
+DRIVE_GRID_KEYS: tuple[str, ...] = ("duration",)
+
+
+def _check_drive_grid(table: Mapping[str, Any], grid: Mapping[str, Any]) -> None:
+    """A drive is one ramp (``duration``) or a grid over durations (``grid.duration``), never both;
+    ``n_times`` (output times of one time series) belongs to the one ramp."""
+    if not grid:
+        if "duration" not in table:
+            raise ConfigError("task.duration (the ramp time, >= 0, units of hbar/energy) is required for kind = 'drive', "
+                              "or task.grid.duration for a sweep over durations")  # fmt: skip
+        return
+    other = [k for k in grid if k not in DRIVE_GRID_KEYS]
+    if other:
+        raise ConfigError(f"task.grid of a drive sweeps the ramp duration only (grid = {{duration = [...]}}), got {other}; "
+                          "fixed model parameters go in task.params or task.points")  # fmt: skip
+    if "duration" in table:
+        raise ConfigError("task.duration and task.grid.duration both give the ramp time: keep one "
+                          "(--set cannot remove a key: delete task.duration and task.n_times from the file)")  # fmt: skip
+    if "n_times" in table:
+        raise ConfigError("task.n_times sets the output times of one drive: a drive over task.grid.duration keeps "
+                          "the end values of each ramp (W(tau), Delta F*_S, ...); leave n_times out")  # fmt: skip
+
+
+#: Schedules a config names (a list of [u, s] knots is the third form)
+CONFIG_SCHEDULES: tuple[str, ...] = ("linear", "smooth")
+
+
+def _schedule(value: Any) -> str | tuple[tuple[float, float], ...]:
+    """``"linear"``, ``"smooth"`` or piecewise-linear knots ``[[0, 0], [u_1, s_1], ..., [1, 1]]``,
+    checked here by :meth:`strongtherm.dynamics.Schedule.piecewise`."""
+    if isinstance(value, list):
+        knots = []
+        for i, knot in enumerate(value):
+            if not isinstance(knot, list | tuple) or len(knot) != 2:
+                raise ConfigError(f"task.schedule[{i}] must be a knot [u, s] (two numbers), got {knot!r:.60}")
+            knots.append((_number(knot[0], f"task.schedule[{i}][0]"), _number(knot[1], f"task.schedule[{i}][1]")))
+        try:
+            Schedule.piecewise(knots)
+        except ValueError as exc:
+            raise ConfigError(f"task.schedule: {exc}") from None
+        return tuple(knots)
+    return _choice(value, CONFIG_SCHEDULES, "task.schedule", " or a list of [u, s] knots from [0, 0] to [1, 1]")
 
 
 def _lead_bath(raw: Any, key: str) -> dict[str, float]:

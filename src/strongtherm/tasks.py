@@ -17,7 +17,9 @@ negf       ``negf.equilibrium``      ``negf.quasistatic``       ``st.sweep(sweep
 exact      ``exact.equilibrium``     ``exact.quench``           ``st.sweep(sweeps.exact_*)``
 =========  ========================  =========================  =================================
 
-and ``drive`` (negf): ``dynamics.drive`` along the corners ``points`` at finite speed.
+and ``drive`` (negf): ``dynamics.drive`` along the corners ``points`` at finite speed, or
+``st.sweep(sweeps.dynamics_drive)`` over ``grid.duration``; ``friction`` (negf):
+``dynamics.friction`` along the corners (the slow-driving side: the friction tensor, tau W_diss).
 """
 
 from __future__ import annotations
@@ -33,13 +35,15 @@ import numpy as np
 from . import exact, negf, plot, sweep
 from .config import RunConfig
 from .core.quantities import REGISTRY, lookup
-from .dynamics import Protocol, drive
+from .dynamics import Protocol, Schedule, drive, friction
 from .exact.statistics import work_statistics
+from .gaussian.statistics import driven_work_statistics, quench_work_statistics
 from .io import staged_folder, write_csv, write_json
 from .negf.transport import steady_state
 from .path import Path
 from .sweeps import (
     check_sweep,
+    dynamics_drive,
     exact_equilibrium,
     exact_quench,
     negf_equilibrium,
@@ -95,10 +99,7 @@ def _negf_state(config: RunConfig, progress: bool) -> Plan:
 
 def _negf_path(config: RunConfig, progress: bool) -> Plan:
     model, bath, task = config.model.build(), _bath(config), config.task
-    corners = [{**task.params, **p} for p in task.points]
-    for corner in corners:
-        model.resolve(corner)
-    path = Path.corners(corners)
+    path = Path.corners(_corners(config, model))
     formats = config.output.formats
 
     def write(proc: Any, out: FilePath, log: Log) -> list[FilePath]:
@@ -118,13 +119,23 @@ def _negf_path(config: RunConfig, progress: bool) -> Plan:
     return Plan("path", lambda: negf.quasistatic(model, bath, path, panels_per_segment=task.panels_per_segment), write)
 
 
-def _negf_drive(config: RunConfig, progress: bool) -> Plan:
-    model, bath, task = config.model.build(), _bath(config), config.task
-    corners = [{**task.params, **p} for p in task.points]
+def _corners(config: RunConfig, model: Any) -> list[dict[str, Any]]:
+    """The corners of a path task (``params`` completing each of ``points``), checked against the model."""
+    corners = [{**config.task.params, **p} for p in config.task.points]
     for corner in corners:
         model.resolve(corner)
-    assert task.duration is not None  # TaskConfig.parse requires it for kind = "drive"
-    protocol = Protocol(Path.corners(corners), duration=task.duration, schedule=task.schedule, hold=task.hold)
+    return corners
+
+
+def _negf_drive(config: RunConfig, progress: bool) -> Plan:
+    model, bath, task = config.model.build(), _bath(config), config.task
+    corners = _corners(config, model)
+    if task.grid:  # a sweep over durations: the end values of each ramp (W(tau), Delta F*_S, ...)
+        compute = dynamics_drive(model, bath, corners, schedule=task.schedule, hold=task.hold, initial=task.initial)
+        return _sweep_plan(config, compute, progress)
+    assert task.duration is not None  # TaskConfig.parse requires it for kind = "drive" without a grid
+    schedule = task.schedule if isinstance(task.schedule, str) else Schedule.piecewise(task.schedule)
+    protocol = Protocol(Path.corners(corners), duration=task.duration, schedule=schedule, hold=task.hold)
     times = np.linspace(0.0, protocol.total_time, task.n_times)
     formats = config.output.formats
 
@@ -138,6 +149,59 @@ def _negf_drive(config: RunConfig, progress: bool) -> Plan:
         return written
 
     return Plan("drive", lambda: drive(model, bath, protocol, times=times, initial=task.initial), write)
+
+
+def _negf_statistics(config: RunConfig, progress: bool) -> Plan:
+    """TPM work statistics of fermions by determinants: a sudden quench (no duration) or a protocol."""
+    model, bath, task = config.model.build(), _bath(config), config.task
+    corners = _corners(config, model)
+    u = np.linspace(0.0, task.u_max, task.n_u)
+    formats = config.output.formats
+    if task.duration is None:
+        def compute() -> Any:
+            return quench_work_statistics(model, bath, corners[0], corners[-1], u, L=task.L)
+    else:
+        schedule = task.schedule if isinstance(task.schedule, str) else Schedule.piecewise(task.schedule)
+        protocol = Protocol(Path.corners(corners), duration=task.duration, schedule=schedule, hold=task.hold)
+
+        def compute() -> Any:
+            return driven_work_statistics(model, bath, protocol, u, L=task.L)
+
+    def write(stats: Any, out: FilePath, log: Log) -> list[FilePath]:
+        W, density, resolution = stats.characteristic.distribution()
+        written = []
+        if "json" in formats:
+            chi = stats.characteristic.values
+            written.append(write_json(out / "statistics.json", {
+                "measured": "universe", "results": stats.to_dict(), "L": stats.length, "resolution": resolution,
+                "u": u.tolist(), "chi_real": chi.real.tolist(), "chi_imag": chi.imag.tolist()}))  # fmt: skip
+        if "csv" in formats:
+            written.append(write_csv(out / "statistics.csv", {"W": W, "P": density}))
+        return written
+
+    return Plan("statistics", compute, write)
+
+
+def _negf_friction(config: RunConfig, progress: bool) -> Plan:
+    model, bath, task = config.model.build(), _bath(config), config.task
+    path = Path.corners(_corners(config, model))
+    formats = config.output.formats
+
+    def write(fr: Any, out: FilePath, log: Log) -> list[FilePath]:
+        written = []
+        if "json" in formats:
+            written.append(write_json(out / "friction.json", {"path": path.label, "names": list(fr.names),
+                                                               "results": fr.to_dict()}))  # fmt: skip
+        if "csv" in formats:
+            # the integrand of tau W_diss along the path, and the tensor's entries at the same nodes
+            columns: dict[str, Any] = {"s": fr.s, "metric": fr.metric}
+            for i, a in enumerate(fr.names):
+                for j, b in enumerate(fr.names):
+                    columns[f"zeta[{a};{b}]"] = fr.zeta[:, i, j]  # no comma: it would split the CSV column
+            written.append(write_csv(out / "friction.csv", columns))
+        return written
+
+    return Plan("friction", lambda: friction(model, bath, path, panels_per_segment=task.panels_per_segment), write)
 
 
 def _sweep_plan(config: RunConfig, compute: Any, progress: bool) -> Plan:
@@ -256,11 +320,13 @@ TASKS: Mapping[tuple[str, str], Callable[[RunConfig, bool], Plan]] = {
     ("negf", "state"): _negf_state,
     ("negf", "path"): _negf_path,
     ("negf", "drive"): _negf_drive,
+    ("negf", "friction"): _negf_friction,
     ("negf", "sweep"): _negf_sweep,
     ("negf", "transport"): _negf_transport,
     ("exact", "state"): _exact_state,
     ("exact", "quench"): _exact_quench,
     ("exact", "statistics"): _exact_statistics,
+    ("negf", "statistics"): _negf_statistics,
     ("exact", "sweep"): _exact_sweep,
 }
 
@@ -295,6 +361,7 @@ def _plot(result: Any, kind: str, out: FilePath, log: Log) -> FilePath | None:
 _SUMMARY_EXTRAS: dict[str, tuple[str, ...]] = {
     "state": ("system_U", "expectation_H_SR", "n_bound_states"),
     "path": ("W_ext", "W_S", "nonlocal_work", "delta_Omega_S", "delta_dOmega_R", "sum_rule_residual"),
+    "friction": ("work_coefficient", "thermodynamic_length", "error_work_coefficient", "error_thermodynamic_length"),
     "drive": ("W_ext", "delta_F_S_engine", "dissipated_work", "entropy_production", "heat",
               "delta_system_energy_hilbert", "bound_state_along_path"),
     "quench": ("delta_F_S", "dissipated_work_diff", "dissipated_work_Hstar", "dissipated_work_Estar"),
@@ -377,7 +444,7 @@ def run(config: RunConfig, out: str | FilePath, *, progress: bool = True, log: L
 
     :func:`prepare` then :func:`execute`: everything is checked before anything is computed, and
     a run that fails leaves no folder behind. Writes the data (``state.json``; ``path.json`` +
-    ``path.csv``; ``drive.json`` + ``drive.csv``; ``quench.json``; ``sweep.nc`` + ``sweep.csv`` +
+    ``path.csv``; ``drive.json`` + ``drive.csv``; ``friction.json`` + ``friction.csv``; ``quench.json``; ``sweep.nc`` + ``sweep.csv`` +
     ``sweep.json``, as ``output.formats`` allow), ``summary.json``, a PNG where
     :func:`strongtherm.plot.draw` knows the result, and ``resolved_config.json``.
 

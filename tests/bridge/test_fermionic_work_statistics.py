@@ -75,3 +75,61 @@ def test_bad_input():
         quench_work_statistics(RLM, bath, START, END, [0.0], L=1)
     with pytest.raises(ValueError, match="no parameter"):
         quench_work_statistics(RLM, bath, {"x": 1.0}, END, [0.0])
+
+
+def test_a_cold_wide_universe_leaves_jarzynski_unevaluated_not_nan():
+    # at T = 0.03 on 600 sites, det[1 - c + c e^{-beta h_B} e^{beta h_A}] overflows double precision
+    # although beta x spread < 600: the average must be None (with a clear error from the gap),
+    # not inf or NaN, and no RuntimeWarning may escape
+    import warnings
+
+    model = st.models.resonant_level(t0=1.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        stats = quench_work_statistics(model, st.Bath(T=0.03, mu=0.3), {"eps_s": 0.0, "V": 1.0},
+                                       {"eps_s": 0.8, "V": 1.0}, [1.0], L=600)
+    assert stats.jarzynski_average is None
+    with pytest.raises(ValueError, match="higher temperature"):
+        _ = stats.jarzynski_gap
+
+
+def test_orthogonality_exponent_at_finite_temperature():
+    # a potential U on the end site of a chain: at T > 0, |chi(u)| ~ (pi T / sinh(pi T u))^{(delta/pi)^2}
+    # once u >> 1/(pi T); the fitted exponent is the phase shift's (delta/pi)^2 to 1e-3 (measured
+    # 6.5e-5 here at L = 400; band-curvature corrections ~ (T / bandwidth)^2 ~ 1e-3 bound it)
+    from strongtherm.papers.fluctuations import orthogonality_exponent
+
+    T, L = 0.1, 300
+    u = np.linspace(15.0, 100.0, 10)
+    stats = quench_work_statistics(st.models.resonant_level(t0=1.0), st.Bath(T=T, mu=0.3), {"eps_s": 0.0, "V": 1.0},
+                                   {"eps_s": 0.8, "V": 1.0}, u, L=L)
+    conformal = np.log(np.sinh(np.pi * T * u) / (np.pi * T))
+    slope = -np.polyfit(conformal, np.log(np.abs(stats.characteristic.values)), 1)[0]
+    assert abs(slope / orthogonality_exponent(0.8, 1.0, 0.3) - 1.0) < 1e-3
+
+
+def test_driven_work_statistics_at_finite_speed():
+    # chi(u) of a ramp from the evolved orbitals (gaussian.statistics.driven_work_statistics):
+    # * tau = 1e-6 is the sudden quench (1e-9: the ramp's own effect is O(tau^2 h^2) ~ 1e-12);
+    # * <W> is the drive's W_ext, a second road (power quadrature vs the energy of the evolved
+    #   state; 2e-8: both held to work_tol = 1e-8);
+    # * Jarzynski holds at every speed for the universe (1e-9, as for the quench); the variance is
+    #   the second derivative of ln chi at u = 0 (1e-6: central difference at h = 1e-3)
+    from strongtherm.gaussian.statistics import driven_work_statistics
+
+    bath = st.Bath(T=0.2, mu=0.2)
+    path = st.Path.line(START, END)
+    L = 60
+    sudden = quench_work_statistics(RLM, bath, START, END, [0.5, 2.0, 5.0], L=L)
+    fast = driven_work_statistics(RLM, bath, st.dynamics.Protocol(path, duration=1e-6), [0.5, 2.0, 5.0], L=L)
+    assert np.max(np.abs(fast.characteristic.values - sudden.characteristic.values)) < 1e-9
+    h = 1e-3
+    for tau, hold in ((0.5, 0.0), (3.0, 1.0)):
+        proto = st.dynamics.Protocol(path, duration=tau, hold=hold)
+        stats = driven_work_statistics(RLM, bath, proto, [-h, h], L=L)
+        run = st.dynamics.drive(RLM, bath, proto, times=[0.0, tau + hold], L=L, reference=False,
+                                mean_force_energies=False, entropy=False)
+        assert stats.mean == pytest.approx(float(run.W_ext[-1]), abs=2e-8)
+        assert abs(stats.jarzynski_gap) < 1e-9
+        log_chi = np.log(stats.characteristic.values)
+        assert -(log_chi[0] + log_chi[1]).real / h**2 == pytest.approx(stats.variance, rel=1e-6)

@@ -352,6 +352,47 @@ def test_one_level_road_equals_the_matrix_road(monkeypatch):
     assert abs(fast.N_S - matrix.N_S) < 1e-12 and abs(fast.expectation_H_SR - matrix.expectation_H_SR) < 1e-12
 
 
+def test_many_steady_states_in_one_sweep_equal_single_calls():
+    # the vectorized road (negf.one_level_window) lays every point's own panels side by side and
+    # evaluates the same integrand: it must give the single road's numbers to rounding (2e-15:
+    # only the order of the panel sums differs), on points that need its fallback as well (a
+    # window across a band edge, equal baths, T = 1e-3) and with mixed reservoir kinds
+    rng = np.random.default_rng(7)
+    for reservoirs in ([st.negf.TightBindingChain(t0=1.25)] * 2, [st.negf.TightBindingChain(t0=1.0), st.negf.LorentzianBand(W=1.0, e0=0.3)]):
+        model = level_between(reservoirs)
+        bath_sets, params = [], []
+        for _ in range(60):
+            T = 10 ** rng.uniform(-3, -0.5)
+            bias = rng.choice([0.0, rng.uniform(-3, 3)])
+            bath_sets.append([st.Bath(T=T, mu=bias / 2), st.Bath(T=T * rng.uniform(0.5, 2), mu=-bias / 2)])
+            params.append({"eps": float(rng.uniform(-2, 2)), "V0": float(rng.uniform(0.05, 1.5)), "V1": 0.6})
+        many = transport.steady_states(model, bath_sets, params)
+        for baths, p, ss in zip(bath_sets, params, many, strict=True):
+            single = transport.steady_state(model, baths, p, state=False)
+            assert np.max(np.abs(ss.particle_current - single.particle_current)) <= 2e-15
+            assert np.max(np.abs(ss.energy_current - single.energy_current)) <= 2e-15
+            assert ss.to_dict().keys() == single.to_dict().keys()
+    # the state goes through the single road point by point
+    states = transport.steady_states(model, bath_sets[:2], params[:2], state=True)
+    assert states[1].N_S == transport.steady_state(model, bath_sets[1], params[1]).N_S
+    with pytest.raises(ValueError, match="one entry per point"):
+        transport.steady_states(model, bath_sets[:2], params[:1])
+    with pytest.raises(ValueError, match="has 2, got 1"):
+        transport.steady_states(model, [bath_sets[0][:1]], params[:1])
+
+
+def test_to_dict_equals_the_properties():
+    # to_dict computes in plain floats for speed: the same operations as the properties, so equal bits
+    model = level_between([st.negf.TightBindingChain(t0=1.0), st.negf.WideBand(D=4.0)])
+    for baths in ([st.Bath(T=0.05, mu=0.3), st.Bath(T=0.2, mu=-0.1)], [st.Bath(T=0.2, mu=0.0), st.Bath(T=0.02, mu=0.05)]):
+        ss = transport.steady_state(model, baths, eps=0.4, V0=0.5, V1=0.6)
+        d = ss.to_dict()
+        for k in range(2):
+            assert (d[f"I_{k}"], d[f"J_Q_{k}"]) == (ss.particle_current[k], ss.heat_current[k])
+        assert d["power"] == ss.power and d["entropy_production_rate"] == ss.entropy_production
+        assert d["efficiency"] == ss.efficiency or (math.isnan(d["efficiency"]) and math.isnan(ss.efficiency))
+
+
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(seed=hs.integers(0, 2**32 - 1))
 def test_onsager_reciprocity_from_the_nonlinear_steady_state_on_random_models(seed):
@@ -398,3 +439,24 @@ def test_baths_by_reservoir_name():
     with pytest.raises(ValueError, match="reservoir_names must name each"):
         st.models.affine_open_system(name="x", reservoirs=(chain, chain), h_S=zero, couplings=(zero, zero),
                                      parameter_domain={}, reservoir_names=("L",))
+
+
+def test_whitney_efficiency_bound():
+    # the boxcar's closed-form current against quad (1e-12: both near rounding), the bound's two
+    # limits (Whitney 2014 prints 0.478 and 0.936: 1e-3), monotone in P, and its domain named
+    from strongtherm.papers.transport import whitney_boxcar, whitney_efficiency_at_power
+
+    V, e_1, Th, Tc = 0.7, 3.0, 1.0, 0.4
+    P, _ = whitney_boxcar(V, e_1, Th, Tc)
+    e_0 = V * Th / (Th - Tc)
+    direct = quad(lambda e: 1.0 / (1.0 + math.exp(e / Th)) - 1.0 / (1.0 + math.exp((e - V) / Tc)), e_0, e_1,
+                  epsabs=1e-15, epsrel=1e-13)[0]
+    assert P == pytest.approx(V * direct / (2 * math.pi), rel=1e-12)
+    assert whitney_boxcar(V, e_0 - 0.1, Th, Tc) == (0.0, 0.0)
+    at_max = whitney_efficiency_at_power(1.0, Th, Tc)["eta"]
+    assert at_max == pytest.approx((1 - Tc / Th) / (1 + 0.936 * (1 + Tc / Th)), rel=1e-3)
+    etas = [whitney_efficiency_at_power(x, Th, Tc)["eta"] for x in (1e-6, 0.1, 0.5, 0.9, 1.0)]
+    assert all(b < a for a, b in zip(etas, etas[1:], strict=False))
+    assert (1 - etas[0] / (1 - Tc / Th)) / math.sqrt(Tc * 1e-6 / Th) == pytest.approx(0.478, abs=1e-3)
+    with pytest.raises(ValueError, match="fraction"):
+        whitney_efficiency_at_power(1.5, Th, Tc)

@@ -40,6 +40,8 @@ VALID: dict[tuple[str, str], dict] = {
         "kind": "path", "points": [{"eps_s": 0.5, "V": 0.6}, {"eps_s": 1.0, "V": 0.6}], "panels_per_segment": 1}},
     ("negf", "drive"): {"model": RLM, "bath": {"T": 0.1}, "task": {
         "kind": "drive", "points": [{"eps_s": 0.0, "V": 0.6}, {"eps_s": 1.0, "V": 0.6}], "duration": 1.0, "n_times": 3}},
+    ("negf", "friction"): {"model": RLM, "bath": {"T": 0.1}, "task": {
+        "kind": "friction", "points": [{"eps_s": 0.0, "V": 0.6}, {"eps_s": 1.0, "V": 0.6}], "panels_per_segment": 1}},
     ("negf", "sweep"): {"model": RLM, "bath": {"T": 0.1}, "task": {
         "kind": "sweep", "params": {"V": 0.6}, "grid": {"eps_s": [0.5, 1.0]}}},
     ("negf", "transport"): {"model": DOT, "bath": {"T": 0.05}, "task": {"kind": "transport", "baths": [{"mu": 0.1}, {}]}},
@@ -81,9 +83,8 @@ def test_every_key_a_kind_does_not_read_is_refused_naming_it(pair, key):
 
 
 def test_the_reported_cases_name_the_key_and_its_kinds():
-    with pytest.raises(ConfigError, match=r"task\.grid is used only by kind = 'sweep' or 'transport', not 'drive': "
-                                          r"a drive is a time series"):
-        parse_config(_with(("negf", "drive"), grid={"duration": [1.0, 2.0, 4.0]}))
+    with pytest.raises(ConfigError, match=r"^task\.grid is used only by kind = 'drive' or 'sweep' or 'transport', not 'path'$"):
+        parse_config(_with(("negf", "path"), grid={"eps_s": [1.0, 2.0]}))
     with pytest.raises(ConfigError, match=r"^task\.hold is used only by kind = 'drive', not 'state'$"):
         parse_config(_with(("negf", "state"), hold=2.0))
     with pytest.raises(ConfigError, match=r"task\.alphas is not used by the exact engine \(only by negf models\)"):

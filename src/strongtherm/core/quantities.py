@@ -534,9 +534,12 @@ _GREEK = {
 }  # fmt: skip
 _SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
-#: Units of the thermal and path parameters, which every engine shares; a model's Hamiltonian
-#: parameters are energies in the model's unit (the conventions page).
-_PARAMETER_UNITS: Mapping[str, str] = MappingProxyType({"T": "energy", "mu": "energy", "beta": "1/energy", "s": "1"})
+#: Units of the thermal, path and protocol parameters, which every engine shares (the ramp
+#: ``duration``, its ``tau`` and the ``hold`` are times, in units of hbar / energy); a model's
+#: Hamiltonian parameters are energies in the model's unit (the conventions page).
+_PARAMETER_UNITS: Mapping[str, str] = MappingProxyType(
+    {"T": "energy", "mu": "energy", "beta": "1/energy", "s": "1", "duration": "time", "tau": "time", "hold": "time"}
+)
 
 
 def parameter_symbol(name: str) -> str:
@@ -552,8 +555,9 @@ def parameter_symbol(name: str) -> str:
 
 
 def parameter_unit(name: str, *, model_parameter: bool = True) -> str:
-    """Unit code of a parameter: T, mu (energy), beta (1/energy), the path parameter s (1), and a
-    model's Hamiltonian parameter (energy). ``model_parameter=False``: ``""`` for other names."""
+    """Unit code of a parameter: T, mu (energy), beta (1/energy), the path parameter s (1), the
+    ramp ``duration`` (or ``tau``) and ``hold`` (time: hbar / energy), and a model's Hamiltonian
+    parameter (energy). ``model_parameter=False``: ``""`` for other names."""
     tail = name.rpartition(".")[2]
     if tail in _PARAMETER_UNITS:
         return _PARAMETER_UNITS[tail]

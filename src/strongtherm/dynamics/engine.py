@@ -389,9 +389,9 @@ def _check_times(times: Any, total: float, max_outputs: int) -> np.ndarray:
     return np.clip(arr, 0.0, total)
 
 
-def _check_arguments(
+def check_arguments(
     model: OpenSystem,
-    bath: object,
+    bath: Bath,
     protocol: Protocol,
     times: Any,
     initial: str,
@@ -400,9 +400,9 @@ def _check_arguments(
     work_tol: Any,
 ) -> tuple[np.ndarray, int, dict[str, int], float | None]:
     """The validated output times, order, limits (max_steps, max_sites, max_outputs) and work_tol
-    (``model`` and ``protocol`` checked too; the baths by :func:`_check_baths`)."""
-    if isinstance(bath, Bath) or not isinstance(model, OpenSystem):
-        check_model_and_bath(model, bath)  # the model first; one Bath per reservoir is _check_baths's
+    (``model`` and ``bath`` checked too; a biased drive passes its reference bath, its baths being
+    :func:`_check_baths`'s)."""
+    check_model_and_bath(model, bath)
     if not isinstance(protocol, Protocol):
         raise ValueError(f"protocol must be a strongtherm.dynamics.Protocol, got {type(protocol).__name__}")
     if initial not in INITIAL_STATES:
@@ -481,7 +481,7 @@ def lead_model(model: OpenSystem, shifts: Sequence[float] | np.ndarray) -> OpenS
     return dataclasses.replace(model, reservoirs=reservoirs, name=f"{model.name} (leads shifted by {label})")
 
 
-def _check_step(universe: Universe, start: dict[str, float], dt: float | None) -> float:
+def check_step(universe: Universe, start: dict[str, float], dt: float | None) -> float:
     """dt as given, or DEFAULT_STEP_SCALE / r with r the spectral half-width of h(lambda(0))."""
     if dt is None:
         block = universe.block(start)
@@ -663,10 +663,13 @@ def drive(
     """
     # check
     limits = {"max_steps": max_steps, "max_sites": max_sites, "max_outputs": max_outputs}
-    outputs, order, limits, work_tol = _check_arguments(model, bath, protocol, times, initial, order, limits, work_tol)
-    initial = INITIAL_ALIASES.get(initial, initial)
-    baths, ref, biased, shifts = _check_baths(model, bath, initial, reference_reservoir)
+    if not isinstance(model, OpenSystem):
+        check_model_and_bath(model, bath)  # the model's error first, whatever the baths
+    canonical = INITIAL_ALIASES.get(initial, initial)  # an unknown name is check_arguments's error
+    baths, ref, biased, shifts = _check_baths(model, bath, canonical, reference_reservoir)
     ref_bath = baths[ref]
+    outputs, order, limits, work_tol = check_arguments(model, ref_bath, protocol, times, initial, order, limits, work_tol)
+    initial = canonical
     leads = lead_model(model, shifts)
     # build: the chains for the time window, the universe, the step, the initial state
     length = chain_length(
@@ -676,7 +679,7 @@ def drive(
     before = Universe(model, length.L, length.mappings)
     universe = Universe(model, length.L, tuple(_shifted(m, v) for m, v in zip(length.mappings, shifts, strict=True)))
     start = protocol_parameters(model, protocol, 0.0)
-    dt = _check_step(universe, start, dt)
+    dt = check_step(universe, start, dt)
     found, weight = _bound_states_along(leads, baths, protocol)
     h0 = before.dense(start)
     state, spectrum0 = initial_state(h0, universe.n, ref_bath, initial, baths if biased else None)

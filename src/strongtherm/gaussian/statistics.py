@@ -1,5 +1,7 @@
 """Work statistics of noninteracting fermions by determinants: the TPM of a sudden quench of an
-open system, on the finite universe of the dynamics wing (the system plus chains cut at L sites).
+open system (:func:`quench_work_statistics`) or of a protocol at finite speed
+(:func:`driven_work_statistics`, the orbitals evolved by the dynamics wing's integrator), on the
+finite universe of the dynamics wing (the system plus chains cut at L sites).
 
 The universe starts in its grand-canonical Gibbs state at (T, mu) for the parameters ``start``;
 the Hamiltonian jumps to ``end``; the energies H^A and H^B are measured before and after. For
@@ -23,6 +25,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -32,7 +35,10 @@ from ..negf.system import OpenSystem, check_model_and_bath
 from ..negf.universe import Universe
 from ..thermal import Bath, state_functions_from_spectrum
 
-__all__ = ["FermionicWorkStatistics", "quench_work_statistics"]
+if TYPE_CHECKING:
+    from ..dynamics.protocol import Protocol
+
+__all__ = ["FermionicWorkStatistics", "driven_work_statistics", "quench_work_statistics"]
 
 #: the largest universe (one-body modes) whose determinants are formed densely
 MAX_MODES = 4000
@@ -48,8 +54,9 @@ class FermionicWorkStatistics:
         chi(u) on the requested grid, with the exact mean and variance as its cumulants.
     jarzynski_average : float or None
         <e^{-beta W}> = chi(i beta), by the same determinant at imaginary u; None where
-        beta x (spectral spread) > 600 would overflow e^{-beta h} (the equality is then checked
-        at a higher temperature only).
+        beta x (spectral spread) > 600 would overflow e^{-beta h}, or where the determinant is not
+        a finite positive number in double precision (the equality is then checked at a higher
+        temperature only).
     delta_Omega : float
         Omega_B - Omega_A of the finite universe, from its two spectra (the Jarzynski equality's
         right-hand side for this universe), in units of energy.
@@ -66,7 +73,8 @@ class FermionicWorkStatistics:
     def jarzynski_gap(self) -> float:
         """ln<e^{-beta W}> + beta (Omega_B - Omega_A): zero where the Jarzynski equality holds."""
         if self.jarzynski_average is None:
-            raise ValueError("<e^{-beta W}> was not evaluated: beta x spectral spread > 600 overflows e^{-beta h}")
+            raise ValueError("<e^{-beta W}> was not evaluated: e^{-beta h} overflows double precision at this beta x "
+                             "spectral spread; check the equality at a higher temperature")
         return math.log(self.jarzynski_average) + self.characteristic.beta * self.delta_Omega
 
     @property
@@ -76,6 +84,12 @@ class FermionicWorkStatistics:
     @property
     def variance(self) -> float:
         return float(self.characteristic.cumulants["variance"])
+
+    def to_dict(self) -> dict[str, float]:
+        """Scalars: mean, variance, the Jarzynski gap (NaN where not evaluated) and ``delta_F_S`` =
+        Omega_B - Omega_A of the finite universe (Delta F*_S of the open system as L grows)."""
+        gap = math.nan if self.jarzynski_average is None else self.jarzynski_gap
+        return {"work_mean": self.mean, "work_variance": self.variance, "jarzynski_gap": gap, "delta_F_S": self.delta_Omega}
 
     def __repr__(self) -> str:
         gap = "not evaluated" if self.jarzynski_average is None else f"{self.jarzynski_gap:.3g}"
@@ -115,25 +129,125 @@ def quench_work_statistics(
     """
     check_model_and_bath(model, bath)
     L = check_integer("L", L, low=2)
-    grid = np.asarray(u, dtype=float)
-    if grid.ndim != 1 or grid.size == 0 or not np.all(np.isfinite(grid)):
-        raise ValueError(f"u must be a non-empty 1-D array of finite values, got shape {grid.shape}")
-    universe = Universe(model, L)
-    if universe.size > MAX_MODES:
-        raise ValueError(f"the universe has {universe.size} modes > {MAX_MODES}: lower L")
+    grid = _check_grid(u)
+    universe = _universe(model, L)
     h_A = universe.dense(model.resolve(start))
     h_B = universe.dense(model.resolve(end))
     e_A, V_A = np.linalg.eigh(h_A)
     e_B, V_B = np.linalg.eigh(h_B)
+    return _statistics(bath, e_A, e_B, V_A.conj().T @ V_B, grid, L)
+
+
+def driven_work_statistics(
+    model: OpenSystem,
+    bath: Bath,
+    protocol: Protocol,
+    u: Sequence[float] | np.ndarray,
+    *,
+    L: int = 200,
+    order: int = 6,
+    dt: float | None = None,
+    max_steps: int = 1_000_000,
+    work_tol: float | None = 1e-8,
+    strict: bool = False,
+) -> FermionicWorkStatistics:
+    """The TPM work statistics of ``protocol`` at finite speed, from the global Gibbs state.
+
+    The universe's orbitals are evolved by the dynamics wing's integrator
+    (:class:`~strongtherm.dynamics.integrator.Integrator`, Magnus steps with the same error control
+    as :func:`~strongtherm.dynamics.drive`) to Psi(tau) = U(tau) V_A; then, in A's eigenbasis,
+    U^dag e^{i u h_B} U = O^dag diag(e^{i u e_B}) O with O = V_B^dag Psi(tau), and
+
+        chi(u) = det[1 - C_A + C_A O^dag e^{i u e_B} O e^{-i u h_A}]
+
+    (Klich 2003; the sudden quench is O = V_B^dag V_A). <W> = Tr[C_A (U^dag h_B U - h_A)] equals the
+    drive's W_ext, Var W = Tr[X C_A X (1 - C_A)] with X = U^dag h_B U - h_A (Wick; the first
+    measurement commutes with the Gibbs state), and the Jarzynski equality
+    <e^{-beta W}> = e^{-beta (Omega_B - Omega_A)} holds for any unitary U.
+
+    Parameters
+    ----------
+    model, bath, u, L
+        As in :func:`quench_work_statistics` (a chain of L sites per reservoir: choose L above the
+        return time of tau + hold and of the largest u).
+    protocol : strongtherm.dynamics.Protocol
+        Path, duration, schedule and hold; the second measurement is at tau + hold.
+    order, dt, max_steps, work_tol, strict
+        The integrator's settings (see :func:`~strongtherm.dynamics.drive`).
+
+    Returns
+    -------
+    FermionicWorkStatistics
+    """
+    from ..dynamics.engine import (  # dynamics imports this package: import here
+        check_arguments,
+        check_step,
+    )
+    from ..dynamics.integrator import Integrator, Sample, initial_state, protocol_parameters
+
+    limits = {"max_steps": max_steps, "max_sites": 8, "max_outputs": 1}  # max_sites: L is given here
+    outputs, order, checked, work_tol = check_arguments(model, bath, protocol, [getattr(protocol, "total_time", 0.0)],
+                                                        "gibbs", order, limits, work_tol)  # fmt: skip
+    L = check_integer("L", L, low=2)
+    grid = _check_grid(u)
+    universe = _universe(model, L)
+    start = protocol_parameters(model, protocol, 0.0)
+    end = protocol_parameters(model, protocol, protocol.duration)
+    h_A = universe.dense(start)
+    state, e_A = initial_state(h_A, universe.n, bath, "gibbs")
+
+    class _Final:  # the observer of Integrator.run: keeps a copy of Psi at tau + hold
+        count = 0
+        orbitals: np.ndarray | None = None
+
+        def add(self, sample: Sample) -> None:
+            self.count += 1
+            self.orbitals = sample.orbitals.copy()
+
+        def rollback(self, count: int) -> None:
+            self.count = count
+
+    observer = _Final()
+    Integrator(universe, protocol, state, start, outputs, order=order, dt=check_step(universe, start, dt),
+               max_steps=checked["max_steps"], work_tol=work_tol, strict=bool(strict)).run(observer)
+    if observer.orbitals is None:  # pragma: no cover - the integrator reports every output time
+        raise RuntimeError("the integrator reported no state at tau + hold")
+    e_B, V_B = np.linalg.eigh(universe.dense(end))
+    return _statistics(bath, e_A, e_B, observer.orbitals.conj().T @ V_B, grid, L)
+
+
+def _check_grid(u: Sequence[float] | np.ndarray) -> np.ndarray:
+    grid = np.asarray(u, dtype=float)
+    if grid.ndim != 1 or grid.size == 0 or not np.all(np.isfinite(grid)):
+        raise ValueError(f"u must be a non-empty 1-D array of finite values, got shape {grid.shape}")
+    return grid
+
+
+def _universe(model: OpenSystem, L: int) -> Universe:
+    universe = Universe(model, L)
+    if universe.size > MAX_MODES:
+        raise ValueError(f"the universe has {universe.size} modes > {MAX_MODES}: lower L")
+    return universe
+
+
+def _statistics(bath: Bath, e_A: np.ndarray, e_B: np.ndarray, overlap: np.ndarray, grid: np.ndarray,
+                L: int) -> FermionicWorkStatistics:
+    """chi(u), the exact mean and variance, <e^{-beta W}> and Omega_B - Omega_A from A's spectrum, B's
+    spectrum and ``overlap`` = <a| U^dag |b> (U = 1 for a sudden quench)."""
     c = bath.fermi(e_A)  # occupations in A's eigenbasis (C_A is diagonal there)
-    overlap = V_A.conj().T @ V_B  # <a|b>: B's eigenvectors in A's basis
-    # exact cumulants in A's eigenbasis: dh = h_B - h_A there
+    # exact cumulants in A's eigenbasis: dh = U^dag h_B U - h_A there
     dh = (overlap * e_B) @ overlap.conj().T - np.diag(e_A)
     mean = float(np.real(np.sum(c * np.diag(dh))))
     variance = float(np.real(np.sum((c[:, None] * (1.0 - c)[None, :]) * np.abs(dh.T) ** 2)))
     values = _chi(c, e_A, e_B, overlap, 1j * grid)
     spread = float(np.ptp(e_A) + np.ptp(e_B))
-    jarzynski = float(np.real(_chi(c, e_A, e_B, overlap, np.array([-bath.beta + 0j]))[0])) if bath.beta * spread < 600 else None
+    jarzynski = None
+    if bath.beta * spread < 600:
+        with np.errstate(over="ignore", invalid="ignore"):  # a cold, wide spectrum: judged below
+            average = complex(_chi(c, e_A, e_B, overlap, np.array([-bath.beta + 0j]))[0])
+        # e^{-beta h_B} e^{beta h_A} spans e^{beta x spread}: in double precision its determinant can
+        # still overflow (L = 600, T = 0.03) and is then not evaluated rather than returned as inf/NaN
+        jarzynski = average.real if np.isfinite(average) and average.real > 0.0 else None
     delta_Omega = state_functions_from_spectrum(bath, e_B, reference=e_A)["Omega"]
     characteristic = CharacteristicFunction(grid, values, bath.beta, delta_Omega, "universe",
                                             {"mean": mean, "variance": variance})  # fmt: skip

@@ -3,10 +3,18 @@
 Fermionic open systems for the Green's-function engine (:mod:`strongtherm.negf`) and
 finite composite systems for the mean-force engine (:mod:`strongtherm.exact`). Your own fermionic
 model: :func:`affine_open_system` (matrices and reservoir objects) or :func:`matrix_open_system`
-(nested lists, arrays or QuTiP objects and ``{t0, e0}`` chains: the builder behind configs).
+(nested lists, arrays or QuTiP objects and reservoirs as mappings, :func:`reservoir_from_spec`:
+the builder behind configs).
 """
 
-from .affine import AffineCouplings, AffineMatrix, affine_open_system, matrix_open_system
+from .affine import (
+    RESERVOIR_BANDS,
+    AffineCouplings,
+    AffineMatrix,
+    affine_open_system,
+    matrix_open_system,
+    reservoir_from_spec,
+)
 from .fermions import resonant_level, two_level_two_reservoirs
 from .spins import (
     constrained_two_spin,
@@ -18,6 +26,7 @@ from .spins import (
 )
 
 __all__ = [
+    "RESERVOIR_BANDS",
     "AffineCouplings",
     "AffineMatrix",
     "affine_open_system",
@@ -27,6 +36,7 @@ __all__ = [
     "pauli_hamiltonian",
     "pauli_string",
     "random_composite",
+    "reservoir_from_spec",
     "resonant_level",
     "two_level_two_reservoirs",
     "two_spin",

@@ -17,10 +17,10 @@ import numpy as np
 
 from ..core.convert import to_array
 from ..core.validation import check_hermitian, check_matrix, check_real
-from ..negf.reservoirs import Reservoir, TightBindingChain
+from ..negf.reservoirs import LorentzianBand, Reservoir, TightBindingChain, WideBand
 from ..negf.system import OpenSystem
 
-__all__ = ["AffineCouplings", "AffineMatrix", "affine_open_system", "matrix_open_system"]
+__all__ = ["RESERVOIR_BANDS", "AffineCouplings", "AffineMatrix", "affine_open_system", "matrix_open_system", "reservoir_from_spec"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -208,18 +208,52 @@ def affine_open_system(
     )
 
 
-def _chain(spec: Any, index: int) -> Reservoir:
-    """A reservoir object as it is, or ``{"t0": hopping, "e0": on-site}`` as a semi-infinite chain."""
+#: ``band`` of a reservoir given as a mapping -> (reservoir class, its keys besides ``band``, the
+#: defaults): the one table of the reservoir kinds a config may name (``{t0, e0}`` alone, with no
+#: ``band``, is the chain, as before bands could be named)
+RESERVOIR_BANDS: Mapping[str, tuple[type, tuple[str, ...], Mapping[str, float]]] = {
+    "chain": (TightBindingChain, ("t0", "e0"), {"t0": 1.0, "e0": 0.0}),
+    "flat": (WideBand, ("D", "e0"), {"e0": 0.0}),
+    "lorentzian": (LorentzianBand, ("W", "e0"), {"e0": 0.0}),
+}
+
+
+def reservoir_from_spec(spec: Any, name: str = "reservoir") -> Reservoir:
+    """A reservoir object as it is, or one described by a mapping (the form configs use).
+
+    ``{"band": "chain", "t0": hopping, "e0": on-site}`` (the default band; t0 = 1, e0 = 0 by
+    default) is a :class:`strongtherm.negf.TightBindingChain`; ``{"band": "flat", "D": half-width,
+    "e0": centre}`` a :class:`strongtherm.negf.WideBand`; ``{"band": "lorentzian", "W":
+    half-width, "e0": centre}`` a :class:`strongtherm.negf.LorentzianBand` (energies in the
+    model's unit).
+
+    Raises
+    ------
+    TypeError
+        If ``spec`` is neither a reservoir nor a mapping.
+    ValueError
+        For an unknown ``band``, a key the band does not take, a missing ``D`` or ``W``, or a value
+        outside its range (the message names ``name`` and the key).
+    """
     if isinstance(spec, Reservoir):
         return spec
     if not isinstance(spec, Mapping):
-        raise TypeError(f"reservoirs[{index}] must be a Reservoir or a mapping {{t0, e0}}, got {type(spec).__name__}")
-    unknown = set(spec) - {"t0", "e0"}
+        raise TypeError(f"{name} must be a Reservoir or a mapping such as {{band = 'chain', t0, e0}}, got {type(spec).__name__}")
+    band = spec.get("band", "chain")
+    if band not in RESERVOIR_BANDS:
+        raise ValueError(f"{name}.band must be one of {list(RESERVOIR_BANDS)}, got {band!r}")
+    cls, keys, defaults = RESERVOIR_BANDS[band]
+    unknown = sorted(set(spec) - {"band", *keys})
     if unknown:
-        raise ValueError(f"reservoirs[{index}] has unknown key(s) {sorted(unknown)}; allowed: t0, e0")
-    t0 = check_real(f"reservoirs[{index}].t0", spec.get("t0", 1.0))
-    e0 = check_real(f"reservoirs[{index}].e0", spec.get("e0", 0.0))
-    return TightBindingChain(t0=t0, e0=e0)
+        raise ValueError(f"{name} has unknown key(s) {unknown}; a {band!r} band takes: band, {', '.join(keys)}")
+    missing = [k for k in keys if k not in spec and k not in defaults]
+    if missing:
+        raise ValueError(f"{name} needs {', '.join(missing)} for band = {band!r}")
+    values = {k: check_real(f"{name}.{k}", spec.get(k, defaults.get(k))) for k in keys}
+    try:
+        return cls(**values)
+    except ValueError as exc:  # the class's own range check, with the spec's key in front
+        raise ValueError(f"{name}: {exc}") from None
 
 
 def _bound(name: str, value: Any) -> float:
@@ -242,7 +276,7 @@ def matrix_open_system(
 
     The builder behind ``name = "negf_matrices"`` in ``strongtherm run`` configs, and the same
     for Python users: a thin front of :func:`affine_open_system` that takes nested lists, arrays
-    or QuTiP ``Qobj`` and reservoirs as ``{t0, e0}`` mappings.
+    or QuTiP ``Qobj`` and reservoirs as mappings (:func:`reservoir_from_spec`).
 
     Parameters
     ----------
@@ -251,8 +285,11 @@ def matrix_open_system(
     couplings : sequence of array_like, each (n_surface_r, n)
         Coupling V_r of each reservoir at lambda = 0 (reservoir x system).
     reservoirs : sequence of mapping or Reservoir
-        ``{"t0": hopping, "e0": on-site energy}`` of each semi-infinite chain (defaults 1, 0), or
-        a reservoir object.
+        Each a reservoir object or a mapping (:func:`reservoir_from_spec`):
+        ``{"t0": hopping, "e0": on-site energy}`` of a semi-infinite chain (defaults 1, 0; the
+        ``band`` ``"chain"`` is the default), ``{"band": "flat", "D": ..., "e0": ...}`` (a
+        :class:`strongtherm.negf.WideBand`) or ``{"band": "lorentzian", "W": ..., "e0": ...}`` (a
+        :class:`strongtherm.negf.LorentzianBand`).
     parameters : mapping, optional
         ``name -> {"default": value, "h_S": dh_S, "couplings": [dV_r, ...], "low": ..,
         "high": ..}``: h_S(lambda) = h_S + sum lambda dh_S, V_r likewise (exact derivatives).
@@ -270,7 +307,7 @@ def matrix_open_system(
     """
     h0 = to_array(h_S, name="h_S", ndim=2)
     V0 = [to_array(V, name=f"couplings[{r}]", ndim=2) for r, V in enumerate(couplings)]
-    chains = [_chain(spec, r) for r, spec in enumerate(reservoirs)]
+    chains = [reservoir_from_spec(spec, f"reservoirs[{r}]") for r, spec in enumerate(reservoirs)]
     if len(V0) != len(chains):
         raise ValueError(f"couplings has {len(V0)} matrices but reservoirs has {len(chains)} entries")
     h_slopes: dict[str, np.ndarray] = {}

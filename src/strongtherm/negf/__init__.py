@@ -19,7 +19,14 @@ from .process import QuasistaticProcess, quasistatic
 from .reservoirs import CustomReservoir, LorentzianBand, Reservoir, TightBindingChain, WideBand
 from .spectral import BoundState, bound_states, greens_function, spectral_densities
 from .system import ModelPoint, OpenSystem
-from .transport import LinearResponse, SteadyState, linear_response, steady_state, transmission
+from .transport import (
+    LinearResponse,
+    SteadyState,
+    linear_response,
+    steady_state,
+    steady_states,
+    transmission,
+)
 
 __all__ = [
     "BoundState",
@@ -51,5 +58,6 @@ __all__ = [
     "quasistatic",
     "spectral_densities",
     "steady_state",
+    "steady_states",
     "transmission",
 ]

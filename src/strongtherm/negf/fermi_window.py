@@ -24,7 +24,10 @@ from .system import ModelPoint
 __all__ = [
     "WINDOW_WIDTH",
     "break_points",
+    "edge_grading",
+    "features",
     "fermi_window",
+    "graded_edges",
     "greens_and_self_energies",
     "integrate_window",
     "level_widths",
@@ -122,45 +125,72 @@ def resonances(point: ModelPoint, centre: float, broad: float) -> np.ndarray:
     return lam
 
 
-def _graded(x0: float, d: float, lo: float, hi: float) -> list[float]:
-    """Edges x0 +- d 2^k (k = -1, 0, 1, ...) inside [lo, hi], and x0."""
-    edges = [x0]
-    step = 0.5 * d
-    while x0 - step > lo or x0 + step < hi:
-        edges += [x0 - step, x0 + step]
-        step *= _GRADING
-    return [x for x in edges if lo < x < hi]
+def graded_edges(x0: np.ndarray | float, d: np.ndarray | float, lo: np.ndarray | float, hi: np.ndarray | float) -> np.ndarray:
+    """Edges x0 +- (d/2) 2^k (k = 0, 1, ...) strictly inside (lo, hi), and x0: a graded mesh around
+    each feature x0 whose nearest singularity stands d off the axis.
+
+    Vectorized over features (arrays broadcast to a common shape S; x0 inside [lo, hi]): returns
+    shape S + (2K + 1,), NaN where an edge falls outside, K just enough doublings to leave the
+    widest window. The powers of two make every edge the same float as a doubling loop's.
+    """
+    x0, d, lo, hi = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (x0, d, lo, hi)))
+    if x0.size == 0:
+        return np.empty((*x0.shape, 1))
+    widest = float(np.max((hi - lo) / (0.5 * d)))
+    doublings = int(np.ceil(np.log2(max(widest, 1.0)))) + 1
+    steps = (0.5 * d)[..., None] * _GRADING ** np.arange(doublings)
+    edges = np.concatenate([x0[..., None], x0[..., None] - steps, x0[..., None] + steps], axis=-1)
+    inside = (edges > lo[..., None]) & (edges < hi[..., None])
+    return np.where(inside, edges, np.nan)
+
+
+#: Distances of the panel edges graded toward a band edge, in units of the segment's width.
+_EDGE_STEPS = 0.5 * _EDGE_RATIO ** np.arange(int(np.ceil(np.log(2 * _EDGE_DEPTH) / np.log(_EDGE_RATIO))) + 1)
+
+
+def edge_grading(edge: np.ndarray | float, inward: np.ndarray | float, width: np.ndarray | float) -> np.ndarray:
+    """Edges edge + inward * width/2 * (1/4)^k toward a band edge, down to ``_EDGE_DEPTH`` of the
+    segment's width (a 1/sqrt branch point then holds an error below 1e-12); vectorized like
+    :func:`graded_edges`, NaN past the depth."""
+    edge, inward, width = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (edge, inward, width)))
+    k = width[..., None] * _EDGE_STEPS
+    return np.where(k > (_EDGE_DEPTH * width)[..., None], edge[..., None] + inward[..., None] * k, np.nan)
+
+
+def features(point: ModelPoint, baths: Sequence[Bath]) -> list[tuple[float, float]]:
+    """(position, distance of its nearest singularity off the axis) of every feature the panels
+    resolve: each chemical potential (Fermi poles pi T off the axis) and each resonance of G_S."""
+    centre = float(np.mean([b.mu for b in baths]))
+    broad = 4.0 * np.pi * max(b.T for b in baths)
+    found = [(b.mu, np.pi * b.T) for b in baths]
+    return found + [(float(lam.real), max(abs(float(lam.imag)), 1e-12 * (1.0 + abs(lam.real))))
+                    for lam in resonances(point, centre, broad)]  # fmt: skip
 
 
 def break_points(point: ModelPoint, segments: list[tuple[float, float]], baths: Sequence[Bath]) -> np.ndarray:
     """Panel edges sized by analyticity: graded meshes around every chemical potential (the Fermi
-    functions' poles stand pi T off the axis), every resonance of G_S (|Im| of its pole off the
+    functions' poles stand pi T off the axis), every resonance of G_S (abs(Im) of its pole off the
     axis) and toward every band edge inside the window (a branch point on the axis)."""
-    centre = float(np.mean([b.mu for b in baths]))
-    features = [(b.mu, np.pi * b.T) for b in baths]
-    broad = 4.0 * np.pi * max(b.T for b in baths)
-    features += [(float(lam.real), max(abs(float(lam.imag)), 1e-12 * (1.0 + abs(lam.real))))
-                 for lam in resonances(point, centre, broad)]  # fmt: skip
-    edges: list[float] = []
+    found = features(point, baths)
+    edges: list[np.ndarray] = []
     for lo, hi in segments:
         width = hi - lo
-        edges += [lo, hi]
-        for x0, d in features:
-            if lo - 8 * d < x0 < hi + 8 * d:
-                edges += _graded(min(max(x0, lo), hi), d, lo, hi)
+        edges.append(np.array([lo, hi]))
+        near = [(min(max(x0, lo), hi), d) for x0, d in found if lo - 8 * d < x0 < hi + 8 * d]
+        if near:
+            x0, d = np.array(near).T
+            edges.append(graded_edges(x0, d, lo, hi).ravel())
         for edge, inward in ((lo, 1.0), (hi, -1.0)):
             if any(edge == a or edge == b for a, b in point.continuum):  # a band edge, not the window's cut
-                k = width * 0.5
-                while k > _EDGE_DEPTH * width:
-                    edges.append(edge + inward * k)
-                    k *= _EDGE_RATIO
-    return np.unique(np.asarray(edges, dtype=float))
+                edges.append(edge_grading(edge, inward, width))
+    flat = np.concatenate(edges)
+    return np.unique(flat[np.isfinite(flat)])
 
 
 def integrate_window(func: Any, points: np.ndarray, options: QuadratureOptions, what: str) -> tuple[np.ndarray, np.ndarray]:
     """Real parts and error estimates of the Gauss-Kronrod integrals over the panels ``points``.
 
-    The panels are sized by analyticity (:func:`_break_points`), so one GK15 sweep over all of them
+    The panels are sized by analyticity (:func:`break_points`), so one GK15 sweep over all of them
     in one call of ``func`` usually meets the tolerance; only when its error estimate (the Kronrod
     - Gauss difference, summed over panels) does not, the adaptive rule
     (:func:`~strongtherm.negf.integrate.gauss_kronrod_panels`) refines from the same panels, with

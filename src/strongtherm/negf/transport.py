@@ -55,6 +55,7 @@ from .fermi_window import (
     window_segments,
 )
 from .integrate import DEFAULT_OPTIONS, QuadratureOptions
+from .one_level_window import one_level_columns, one_level_sweep
 from .partition import equilibrium
 from .spectral import bound_states
 from .system import ModelPoint, OpenSystem
@@ -66,6 +67,7 @@ __all__ = [
     "check_baths",
     "linear_response",
     "steady_state",
+    "steady_states",
     "transmission",
 ]
 
@@ -160,24 +162,11 @@ def transmission(
 def _one_level_integrand(
     point: ModelPoint, strengths: np.ndarray, baths: Sequence[Bath], reference: int, state: bool, e: np.ndarray
 ) -> np.ndarray:
-    """The steady-state integrand of one level in numbers: Sigma_r = |V_r|^2 g_r, G = 1/(e - eps -
-    sum Sigma), Gamma_r = -2 Im Sigma_r, T_ab = Gamma_a Gamma_b |G|^2, so the current from a is
-    Gamma_a |G|^2 (f_a Gamma - sum_b Gamma_b f_b); the same columns as the matrix road."""
-    sigmas = np.stack([s * res.surface_greens_function(e.astype(complex))[:, 0, 0]
-                       for s, res in zip(strengths, point.reservoirs, strict=True)])  # fmt: skip
-    G = 1.0 / (e - point.h_S[0, 0] - sigmas.sum(axis=0))
-    G2 = G.real**2 + G.imag**2
-    gammas = -2.0 * sigmas.imag
-    f = np.stack([b.fermi(e) for b in baths])
-    # sum_b Gamma_b (f_a - f_b) with the differences taken first: exactly 0 between equal baths
-    current = gammas * G2 * np.einsum("be,abe->ae", gammas, f[:, None, :] - f[None, :, :])
-    columns = [current.T, (e * current).T]
-    if state:
-        delta = f - f[reference]
-        dC = G2 * (delta * gammas).sum(axis=0)
-        h_sr = 2.0 * np.real(sigmas.sum(axis=0) * dC + np.conj(G) * (delta * gammas).sum(axis=0))
-        columns += [dC[:, None], np.zeros((e.size, 1)), h_sr[:, None]]
-    return np.concatenate(columns, axis=1) / (2.0 * np.pi)
+    """The steady-state integrand of one level in numbers (:func:`one_level_columns`), for the
+    adaptive road; the same columns as the matrix road."""
+    g = np.stack([res.surface_greens_function(e.astype(complex))[:, 0, 0] for res in point.reservoirs])
+    mu, T = (np.array([[getattr(b, q)] for b in baths]) for q in ("mu", "T"))
+    return one_level_columns(e, point.h_S[0, 0], strengths[:, None], g, mu, T, reference, state)
 
 
 @dataclass(frozen=True)
@@ -269,12 +258,16 @@ class SteadyState:
         """Plain floats: currents per reservoir (``I_0``, ``J_E_0``, ``J_Q_0``, ...), power, entropy
         production (``entropy_production_rate``), efficiency (NaN unless an engine) and, with the state, ``N_S``, ``system_U``
         (U_S), ``expectation_H_S``, ``expectation_H_SR`` (keys of the quantity registry)."""
+        # in plain floats, the same operations as the properties (a map calls this 10^4 times)
+        currents, energies = self.particle_current.tolist(), self.energy_current.tolist()
+        heats = self.heat_current.tolist()
         out: dict[str, float] = {}
-        for k in range(len(self.baths)):
-            out[f"I_{k}"] = float(self.particle_current[k])
-            out[f"J_E_{k}"] = float(self.energy_current[k])
-            out[f"J_Q_{k}"] = float(self.heat_current[k])
-        out.update(power=self.power, entropy_production_rate=self.entropy_production, efficiency=self.efficiency)
+        for k, (i, e, q) in enumerate(zip(currents, energies, heats, strict=True)):
+            out[f"I_{k}"], out[f"J_E_{k}"], out[f"J_Q_{k}"] = i, e, q
+        power = float(-sum(b.mu * i for b, i in zip(self.baths, currents, strict=True)))
+        heat_in = sum(max(q, 0.0) for q in heats)
+        out.update(power=power, entropy_production_rate=float(-sum(q / b.T for b, q in zip(self.baths, heats, strict=True))),
+                   efficiency=power / heat_in if power > 0.0 and heat_in > 0.0 else math.nan)
         if self.correlation_matrix is not None:
             _, H_S, H_SR = self._state()
             out.update(N_S=self.N_S, system_U=self.U_S, expectation_H_S=H_S, expectation_H_SR=H_SR)
@@ -406,6 +399,48 @@ def steady_state(
     return SteadyState(
         model.name, dict(point.params), ordered, values[:R], values[R : 2 * R], C, H_S, H_SR, reference, energies, errors
     )
+
+
+def steady_states(
+    model: OpenSystem,
+    bath_sets: Sequence[Sequence[Bath] | Mapping[int | str, Bath]],
+    params: Sequence[Mapping[str, float]],
+    *,
+    state: bool = False,
+    options: QuadratureOptions | None = None,
+) -> list[SteadyState]:
+    """:func:`steady_state` at many points: ``bath_sets[k]`` and ``params[k]`` per point.
+
+    A one-level model (every reservoir with one surface orbital) without ``state`` runs its
+    points through vectorized GK15 sweeps (:mod:`strongtherm.negf.one_level_window`): the panels,
+    integrand and tolerance test of the single road, so the numbers agree with single calls to
+    rounding; a point the sweep cannot finish (tolerance missed, several bands in its window) and
+    every other model take the single road. Points sharing their parameters share one model
+    evaluation. This is what a (gate, bias) map needs (``st.sweeps.negf_steady_state`` calls it).
+    """
+    if len(bath_sets) != len(params):
+        raise ValueError(f"bath_sets and params must have one entry per point: got {len(bath_sets)} and {len(params)}")
+    options = options or DEFAULT_OPTIONS
+    ordered = [check_baths(model, baths) for baths in bath_sets]
+    evaluated: dict[tuple[tuple[str, float], ...], ModelPoint] = {}
+    points: list[ModelPoint] = []
+    for p in params:
+        key = tuple(sorted(p.items()))
+        if key not in evaluated:
+            evaluated[key] = as_point(model, p, {})
+        points.append(evaluated[key])
+    out: list[SteadyState | None] = [None] * len(points)
+    if points and not state and one_level_couplings(points[0]) is not None:
+        values, errors, done = one_level_sweep(points, ordered, options)
+        R = len(model.reservoirs)
+        for j in np.flatnonzero(done).tolist():
+            err = {"particle_current": float(np.max(errors[j, :R])), "energy_current": float(np.max(errors[j, R:]))}
+            out[j] = SteadyState(model.name, dict(points[j].params), ordered[j], values[j, :R], values[j, R:],
+                                 None, None, None, 0, (), err)
+    for k, result in enumerate(out):
+        if result is None:
+            out[k] = steady_state(model, ordered[k], dict(points[k].params), state=state, options=options)
+    return cast("list[SteadyState]", out)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,9 @@ energy" (the model's unit), entropies in nats, as on the conventions page of the
 * :func:`sweep_map` - a data variable of a sweep as a 2-D map over two coordinates;
 * :func:`sweep_overview` - a sweep at a glance, shaped by its grid (curves, maps, maps per slice);
 * :func:`drive_overview` - a finite-speed run: works, energies and entropy production;
+* :func:`duration_overview` - ramps against their duration tau (log axis): W(tau), the
+  quasistatic limit Delta F*_S and the dissipated work;
+* :func:`friction_overview` - the friction metric along a path and the minimum-dissipation schedule;
 * :func:`draw` - the standard plot of a result, chosen by the result's type (a table from type
   to drawer, never a guess from its attributes); :func:`new_figure` and :func:`save_figure`,
   through which the reproductions of :mod:`strongtherm.papers` make their figures.
@@ -42,11 +45,11 @@ light. No backend is chosen here: on a machine without a display matplotlib fall
 from __future__ import annotations
 
 from . import _style
-from ._datasets import sweep_map, sweep_overview
+from ._datasets import duration_overview, sweep_map, sweep_overview
 from ._draw import can_draw, draw
 from ._results import drive_overview, friction_overview, ldos, path_works, second_law
 from ._states import state_functions
-from ._statistics import work_distribution
+from ._statistics import work_density, work_distribution
 from ._style import AxisLabel, new_figure, save_figure
 from ._transport import conductance_map, iv_curves, power_efficiency, transport_overview
 
@@ -57,6 +60,7 @@ __all__ = [
     "conductance_map",
     "draw",
     "drive_overview",
+    "duration_overview",
     "friction_overview",
     "iv_curves",
     "ldos",
@@ -69,6 +73,7 @@ __all__ = [
     "sweep_map",
     "sweep_overview",
     "transport_overview",
+    "work_density",
     "work_distribution",
 ]
 

@@ -1,5 +1,6 @@
-"""Sweeps as pictures: :func:`sweep_map` (one variable over two coordinates) and
-:func:`sweep_overview` (curves, maps or maps per slice, shaped by the grid).
+"""Sweeps as pictures: :func:`sweep_map` (one variable over two coordinates),
+:func:`sweep_overview` (curves, maps or maps per slice, shaped by the grid) and
+:func:`duration_overview` (finite-speed ramps against their duration).
 """
 
 from __future__ import annotations
@@ -10,11 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..core.quantities import REGISTRY, parameter_symbol
+from ..core.quantities import REGISTRY, UNITS, parameter_symbol
 from ._states import state_functions
 from ._style import (
+    ENERGY,
+    fit_title,
     format_params,
     is_dataset,
+    legend_beside,
     new_axes,
     new_figure,
     parameter_label,
@@ -25,7 +29,7 @@ from ._style import (
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-__all__ = ["sweep_map", "sweep_overview"]
+__all__ = ["duration_overview", "is_duration_sweep", "sweep_map", "sweep_overview"]
 
 def sweep_map(
     dataset: Any,
@@ -160,3 +164,111 @@ def sweep_overview(
             title = f"{variable_label(name, ds[name].attrs).symbol}, {parameter_symbol(slice_axis)}={value:g}{note}"
             sweep_map(ds.isel({slice_axis: k}), name, x=plane[0], y=plane[1], ax=ax, title=title)
     return axes.ravel()
+
+
+#: the grid key of a sweep over ramp durations, and what each of its points must hold
+DURATION_KEY = "duration"
+_DURATION_VARIABLES = ("W_ext", "delta_F_S_engine")
+
+
+#: Most durations labelled one by one on the tau axis; more get the decades only.
+_MAX_TAU_LABELS = 8
+
+
+def _log_duration_axis(ax: Axes, tau: np.ndarray) -> None:
+    """A logarithmic tau axis: few durations are labelled at their own values (within a decade
+    the default minor labels overlap), many at the decades."""
+    from matplotlib.ticker import FixedLocator, NullFormatter, NullLocator
+
+    ax.set_xscale("log")
+    if len(tau) <= _MAX_TAU_LABELS:
+        ax.xaxis.set_major_locator(FixedLocator(tau.tolist()))
+        ax.xaxis.set_major_formatter(lambda value, _pos: f"{value:g}")
+        ax.xaxis.set_minor_locator(NullLocator())
+    else:
+        ax.xaxis.set_minor_formatter(NullFormatter())
+
+
+def is_duration_sweep(dataset: Any) -> bool:
+    """A sweep of finite-speed ramps over their duration alone (``st.sweeps.dynamics_drive``, or
+    any sweep whose one dimension longer than 1 is ``duration`` and which holds W_ext and
+    delta_F_S_engine)."""
+    if not is_dataset(dataset):
+        return False
+    dims = [str(d) for d in dataset.dims if dataset.sizes[d] > 1]
+    return dims == [DURATION_KEY] and all(v in dataset.data_vars for v in _DURATION_VARIABLES)
+
+
+def duration_overview(dataset: Any, *, title: str | None = None) -> Any:
+    """Finite-speed ramps against their duration tau, on a logarithmic tau axis.
+
+    Left: the work W_ext(tau) with the quasistatic limit Delta F*_S (the Green's-function engine's,
+    the same at every tau: a dashed line), and the sudden quench (tau = 0, which a logarithmic axis
+    cannot show) as a dotted line when the grid holds it. Right: the dissipated work
+    W_ext - Delta F*_S (>= 0 by the second law for the Gibbs start), on a logarithmic axis when it
+    is positive at every tau.
+
+    Parameters
+    ----------
+    dataset
+        An :class:`xarray.Dataset` whose one dimension is ``duration`` (units of hbar / energy),
+        with ``W_ext`` and ``delta_F_S_engine``: ``st.sweep(st.sweeps.dynamics_drive(...),
+        {"duration": taus})`` or a config task ``kind = "drive"`` with ``grid.duration``.
+    title
+        Overrides the title (default: the dataset's model, path and bath attributes).
+
+    Returns
+    -------
+    numpy.ndarray of Axes
+        The two Axes.
+
+    Raises
+    ------
+    TypeError
+        If ``dataset`` is not an xarray.Dataset.
+    ValueError
+        If it is not a sweep over ``duration`` alone with ``W_ext`` and ``delta_F_S_engine``, or
+        holds no duration > 0.
+    """
+    if not is_dataset(dataset):
+        raise TypeError(f"dataset must be an xarray.Dataset, got {type(dataset).__name__}")
+    if not is_duration_sweep(dataset):
+        raise ValueError(f"dataset must be a sweep over {DURATION_KEY!r} alone holding {list(_DURATION_VARIABLES)}; "
+                         f"it has dimensions {dict(dataset.sizes)} and variables {list(dataset.data_vars)[:8]}")  # fmt: skip
+    ds = dataset.isel({d: 0 for d in dataset.dims if d != DURATION_KEY})
+    tau = np.asarray(ds[DURATION_KEY].values, dtype=float)
+    W = np.asarray(ds["W_ext"].values, dtype=float)
+    reference = np.asarray(ds["delta_F_S_engine"].values, dtype=float)
+    ramps = tau > 0.0
+    if not np.any(ramps):
+        raise ValueError("the sweep holds no duration > 0: a logarithmic tau axis needs one")
+    finite = reference[np.isfinite(reference)]
+    delta_F = float(np.median(finite)) if finite.size else float("nan")  # one value: it depends on the path only
+    fig, (left, right) = new_figure(1, 2, figsize=(13.0, 4.4), layout="constrained")
+    tau_label = with_unit("ramp duration τ", UNITS["time"])
+    left.plot(tau[ramps], W[ramps], "ko-", ms=4, label="W_ext(τ) = ∫⟨∂H/∂t⟩dt at the end of the ramp")
+    if np.isfinite(delta_F):
+        left.axhline(delta_F, color="tab:red", ls="--", lw=1.0, label=f"ΔF*_S = {delta_F:.6g} (quasistatic limit τ → ∞)")
+    if not np.all(ramps):
+        left.axhline(float(W[~ramps][0]), color="0.4", ls=":", lw=1.0, label="W_ext at τ = 0 (sudden quench)")
+    dissipated = W[ramps] - delta_F
+    right.plot(tau[ramps], dissipated, "C0o-", ms=4, label="W_diss(τ) = W_ext − ΔF*_S")
+    for ax in (left, right):
+        _log_duration_axis(ax, tau[ramps])
+        ax.set_xlabel(tau_label)
+        ax.grid(alpha=0.3, which="both")
+        legend_beside(ax, width=30, fontsize="x-small")
+    if np.all(dissipated > 0.0):
+        right.set_yscale("log")
+    left.set_ylabel(with_unit("work", ENERGY))
+    right.set_ylabel(with_unit("dissipated work", ENERGY))
+    if title is None:
+        attrs = ds.attrs
+        parts = [str(attrs.get("model", "")), str(attrs.get("path", ""))]
+        if "T" in attrs:
+            parts.append(f"T={float(attrs['T']):g}, μ={float(attrs.get('mu', 0.0)):g}")
+        if "schedule" in attrs:
+            parts.append(f"schedule {attrs['schedule']}, hold {float(attrs.get('hold', 0.0)):g}")
+        title = "finite-speed ramps against their duration: " + "; ".join(p for p in parts if p)
+    fig.suptitle(fit_title(title, fig), fontsize="medium")
+    return np.array([left, right], dtype=object)

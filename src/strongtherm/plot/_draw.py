@@ -13,9 +13,10 @@ import numpy as np
 
 from .. import dynamics, exact, gaussian, negf
 from ..core.statistics import WorkDistribution
-from ._datasets import sweep_overview
+from ..gaussian.statistics import FermionicWorkStatistics
+from ._datasets import duration_overview, is_duration_sweep, sweep_overview
 from ._results import drive_overview, friction_overview, path_works, second_law
-from ._statistics import work_distribution
+from ._statistics import work_density, work_distribution
 from ._style import dataset_type
 from ._transport import is_transport_sweep, transport_overview
 
@@ -34,6 +35,7 @@ def _drawers() -> list[tuple[type, Callable[[Any], Any]]]:
         (gaussian.FermionicQuench, second_law),
         (exact.SecondLawAudit, second_law),
         (WorkDistribution, work_distribution),
+        (FermionicWorkStatistics, work_density),
     ]
     dataset = dataset_type()
     if dataset is not None:
@@ -42,8 +44,11 @@ def _drawers() -> list[tuple[type, Callable[[Any], Any]]]:
 
 
 def _dataset_overview(dataset: Any) -> Any:
-    """A steady-state sweep over bias gets the two-terminal pictures; any other the generic overview."""
-    return transport_overview(dataset) if is_transport_sweep(dataset) else sweep_overview(dataset)
+    """A steady-state sweep over bias gets the two-terminal pictures, a sweep of ramps over their
+    duration W(tau) against Delta F*_S; any other the generic overview."""
+    if is_transport_sweep(dataset):
+        return transport_overview(dataset)
+    return duration_overview(dataset) if is_duration_sweep(dataset) else sweep_overview(dataset)
 
 
 def _drawer_of(result: Any) -> Callable[[Any], Any] | None:

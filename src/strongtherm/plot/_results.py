@@ -11,15 +11,24 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .. import exact, gaussian
+from ..core.quantities import UNITS
 from ..dynamics import Drive
-from ._style import ENERGY, ENTROPY, new_axes, new_figure, parameter_label, with_unit
+from ._style import (
+    ENERGY,
+    ENTROPY,
+    fit_title,
+    legend_beside,
+    new_axes,
+    new_figure,
+    parameter_label,
+    with_unit,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
@@ -117,18 +126,18 @@ def path_works(
             raise ValueError(f"x={x!r} is not a parameter of the path {list(process.path.names)}")
         xs = np.array([float(process.path.function(float(v))[x]) for v in s])
         xlabel = parameter_label(x)
-    ax = new_axes(ax)
+    ax = new_axes(ax, figsize=(9.0, 4.2))  # room for the legend beside the axes
     for name in curves:
         ys, label, style = data[name]
         ax.plot(xs, ys, label=label, **style)
     ax.axhline(0.0, color="0.6", lw=0.6)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(with_unit("work, change of Ω", ENERGY))
-    ax.legend(fontsize="small")
+    legend_beside(ax)
     ax.grid(alpha=0.3)
     if title is None:
         title = f"{process.model.name}; T={process.bath.T:g}, μ={process.bath.mu:g}\npath: {process.path.label}"
-    ax.set_title(title, fontsize="medium")
+    ax.set_title(fit_title(title, ax.figure), fontsize="medium")
     return ax
 
 
@@ -346,8 +355,21 @@ def ldos(
     # below the axes: inside, it would hide the bound-state labels
     ax.legend(fontsize="x-small", loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=1)
     if title:
-        ax.set_title(title, fontsize="medium")
+        ax.set_title(fit_title(title, ax.figure), fontsize="medium")
     return ax
+
+
+#: How drive_overview labels each system energy of a run; keys it leaves out are the same curve as
+#: another (alpha = 1/2 is the Hilbert-space partition, alpha = 0 is <H_S>), drawn once.
+_DRIVE_ENERGIES: dict[str, str] = {
+    "hilbert": "ΔU_S Hilbert-space partition = α-partition at α = 1/2 (Kumar Eq. 14)",
+    "alpha=0": "ΔU_S α = 0: Δ⟨H_S⟩",
+    "alpha=1": "ΔU_S α = 1: Δ⟨H_S + H_SR⟩",
+    "H*": "ΔU_S [H*] (Davoudi Eq. 11)",
+    "E*": "ΔU_S [E*] (Davoudi Eq. 13)",
+}
+#: the series a run records twice under two names: drawn once, under the name the label gives
+_DRIVE_DUPLICATES: dict[str, str] = {"alpha=0.5": "hilbert", "H_S": "alpha=0"}
 
 
 def drive_overview(run: Any, *, title: str | None = None) -> Any:
@@ -373,18 +395,20 @@ def drive_overview(run: Any, *, title: str | None = None) -> Any:
     """
     if not isinstance(run, Drive):
         raise TypeError(f"run must be a strongtherm.dynamics.Drive, got {type(run).__name__}")
-    _, axes = new_figure(1, 2, figsize=(11.0, 4.2), layout="constrained")
+    _, axes = new_figure(1, 2, figsize=(14.0, 4.4), layout="constrained")  # legends beside the panels
     left, right = axes
     t = run.times
     left.plot(t, run.W_ext, "k-", lw=2, label="W_ext(t) = ∫⟨∂H/∂t⟩dt")
     left.plot(t, run.heat, "k:", label="Q(t) = −Δ⟨H_R − μN_R⟩")
     for key, series in run.system_energy.items():
-        left.plot(t, series - series[0], "-", lw=1, label=f"ΔU_S [{key}]")
+        if _DRIVE_DUPLICATES.get(key) in run.system_energy or not np.any(np.isfinite(series)):
+            continue  # the same curve under another name, or not computed (mean_force_energies=False)
+        left.plot(t, series - series[0], "-", lw=1, label=_DRIVE_ENERGIES.get(key, f"ΔU_S [{key}]"))
     if run.delta_F_S_engine is not None:
         left.axhline(run.delta_F_S_engine, color="grey", ls="--", lw=0.8, label="ΔF*_S (quasistatic)")
     left.set_xlabel("time t (ħ / energy)")
     left.set_ylabel(with_unit("energy", ENERGY))
-    left.legend(fontsize=7)
+    legend_beside(left, width=32, fontsize="x-small")
     if run.biased:  # no single Gibbs state: the currents of every lead instead of Sigma and D
         for k in range(run.particle_current.shape[1]):
             name = run.model.reservoir_label(k)
@@ -398,32 +422,45 @@ def drive_overview(run: Any, *, title: str | None = None) -> Any:
         right.set_ylabel(with_unit("entropy production", ENTROPY))
         baths = f"T={run.bath.T:g}, μ={run.bath.mu:g}"
     right.set_xlabel("time t (ħ / energy)")
-    right.legend(fontsize=7)
+    legend_beside(right, width=32, fontsize="x-small")
     p = run.protocol
     default = f"{run.model.name}: {p.path.label}, τ = {p.duration:g}, hold {p.hold:g}; {baths}"
-    left.figure.suptitle(textwrap.fill(title or default, width=110), fontsize="medium")
+    left.figure.suptitle(fit_title(title or default, left.figure), fontsize="medium")
     return axes
 
 
 def friction_overview(result: Any) -> Any:
     """A :class:`strongtherm.dynamics.Friction` result: the dissipation density lambda'^T zeta lambda'
-    along the path (the integrand of tau W_diss) and the cumulative thermodynamic length, with the
-    minimum-dissipation schedule s*(u) beside it."""
-    fig, axes = new_figure(1, 2, figsize=(10.0, 4.0))
+    along the path (the integrand of tau W_diss) and the minimum-dissipation schedule s*(u).
+
+    Parameters
+    ----------
+    result
+        A :class:`strongtherm.dynamics.Friction` (``st.dynamics.friction(model, bath, path)``).
+
+    Returns
+    -------
+    numpy.ndarray of Axes
+        The two Axes.
+    """
+    fig, axes = new_figure(1, 2, figsize=(11.0, 4.4), layout="constrained")
     s = np.linspace(0.0, 1.0, 201)
-    axes[0].plot(result.s, result.metric, "o", ms=2, label="nodes")
-    axes[0].plot(s, result.metric_at(s), "-", lw=1, label="interpolation")
-    axes[0].set_xlabel("path parameter s (1)")
-    axes[0].set_ylabel("lambda'^T zeta lambda' (units of energy x time)")
-    axes[0].legend(fontsize=8)
-    axes[0].set_title(f"tau W_diss -> {result.predicted_dissipation(1.0):.6g} (first order in 1/tau)", fontsize=9)
+    # tau W_diss = int lambda'^T zeta lambda' ds is an energy times a time: the density is in units of hbar
+    axes[0].plot(result.s, result.metric, "o", ms=2, label="quadrature nodes")
+    axes[0].plot(s, result.metric_at(s), "-", lw=1, label="interpolation between them")
+    axes[0].set_xlabel(with_unit("path parameter s", UNITS["1"]))
+    axes[0].set_ylabel(with_unit("dissipation density λ′ᵀζλ′", "units of ħ"))
+    legend_beside(axes[0], width=24, fontsize="x-small")
+    axes[0].set_title(fit_title(f"τ·W_diss → ∫λ′ᵀζλ′ds = {result.predicted_dissipation(1.0):.6g} ħ "
+                                "(first order in 1/τ, linear schedule)", fig, fontsize=9, share=0.45), fontsize=9)  # fmt: skip
     schedule = result.optimal_protocol(1.0)
-    axes[1].plot(schedule.table_u, schedule.table_s, label="s*(u), minimum dissipation")
-    axes[1].plot([0, 1], [0, 1], "k:", lw=0.8, label="linear")
-    axes[1].set_xlabel("u = t / tau (1)")
-    axes[1].set_ylabel("s (1)")
-    axes[1].set_title(f"thermodynamic length L = {result.thermodynamic_length:.6g}", fontsize=9)
-    axes[1].legend(fontsize=8)
-    fig.suptitle(f"Friction along {result.path.label}: {result.model.name}, T = {result.bath.T:g}, mu = {result.bath.mu:g}",
-                 fontsize=9)  # fmt: skip
+    axes[1].plot(schedule.table_u, schedule.table_s, label="s*(u): minimum dissipation (constant speed in the ζ metric)")
+    axes[1].plot([0, 1], [0, 1], "k:", lw=0.8, label="linear schedule s = u")
+    axes[1].set_xlabel(with_unit("u = t / τ", UNITS["1"]))
+    axes[1].set_ylabel(with_unit("path parameter s", UNITS["1"]))
+    axes[1].set_title(fit_title(f"thermodynamic length ℒ = {result.thermodynamic_length:.6g} √ħ (W_diss ≥ ℒ²/τ)",
+                                fig, fontsize=9, share=0.45), fontsize=9)  # fmt: skip
+    legend_beside(axes[1], width=24, fontsize="x-small")
+    fig.suptitle(fit_title(f"Friction along {result.path.label}: {result.model.name}, T = {result.bath.T:g}, "
+                           f"μ = {result.bath.mu:g}", fig), fontsize="medium")  # fmt: skip
     return axes

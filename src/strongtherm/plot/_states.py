@@ -20,8 +20,10 @@ from ._style import (
     ENERGY,
     AxisLabel,
     axis_label_of,
+    fit_title,
     format_params,
     is_dataset,
+    legend_beside,
     parameter_label,
     pyplot,
     resolve,
@@ -132,7 +134,7 @@ def _draw_groups(
             1,
             sharex=True,
             squeeze=False,
-            figsize=(6.5, 2.2 + 2.0 * len(units)),
+            figsize=(9.0, 2.2 + 2.0 * len(units)),  # room for the legends beside the axes
             layout="constrained",
         )
         axes = list(axes[:, 0])
@@ -152,12 +154,12 @@ def _draw_groups(
         kinds = {q.kind for _, q, _, _ in curves if q.unit == unit}
         kind = kinds.pop() if len(kinds) == 1 and "" not in kinds else "value"
         axis.set_ylabel(with_unit(kind, unit or None))
-        axis.legend(fontsize="small")
+        legend_beside(axis)
         axis.grid(alpha=0.3)
     for axis in axes:
         axis.set_xlabel(xlabel)
     if title:
-        axes[0].set_title(title, fontsize="medium")
+        axes[0].set_title(fit_title(title, axes[0].figure), fontsize="medium")
     return axes[0] if len(axes) == 1 else np.array(axes, dtype=object)
 
 

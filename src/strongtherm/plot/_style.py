@@ -12,7 +12,9 @@ stays light.
 
 from __future__ import annotations
 
+import re
 import sys
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -22,7 +24,7 @@ from ..core.quantities import REGISTRY, UNITS, lookup, parameter_symbol, paramet
 if TYPE_CHECKING:  # pragma: no cover
     from matplotlib.axes import Axes
 
-__all__ = ["AXIS_LABELS", "AxisLabel", "new_figure", "save_figure"]
+__all__ = ["AXIS_LABELS", "AxisLabel", "new_figure", "save_figure", "wrap_label"]
 
 ENERGY = UNITS["energy"]
 ENTROPY = UNITS["nats"]
@@ -140,3 +142,43 @@ def save_figure(figure: Any, path: Any, *, dpi: int = 150, tight: bool = False) 
     figure.savefig(path, dpi=dpi)
     pyplot().close(figure)
     return path
+
+
+#: Characters per line of a legend entry beside the axes: about 2.6 inches of "small" text, so
+#: that the legend and a readable axes share a figure 9 inches wide.
+LEGEND_WIDTH = 40
+#: A text run never broken across lines: mathtext ($...$), "Kumar Eqs. 10, 12", "Eq. 14" (a
+#: reference split over two lines reads as two references).
+_UNBROKEN = re.compile(r"\$[^$]*\$|(?:(?:Kumar|Davoudi|Bruch) )?Eqs?\. \d+(?:, \d+)*(?:-\d+)?")
+_GLUE = "\x00"  # stands for a space that must not break while textwrap runs
+
+
+def wrap_label(text: str, width: int = LEGEND_WIDTH) -> str:
+    """``text`` wrapped at spaces to lines of at most ``width`` characters (a longer unbreakable run
+    keeps its own line), never inside mathtext or an equation reference."""
+    glued = _UNBROKEN.sub(lambda m: m.group(0).replace(" ", _GLUE), text)
+    lines = [textwrap.fill(line, width, break_long_words=False, break_on_hyphens=False) for line in glued.split("\n")]
+    return "\n".join(lines).replace(_GLUE, " ")
+
+
+def legend_beside(ax: Axes, *, width: int = LEGEND_WIDTH, fontsize: str = "small") -> Any:
+    """The legend of ``ax`` right of it, its entries wrapped to ``width`` characters: long labels
+    (symbol, definition, equation) never cover the data, and a constrained layout makes room for it."""
+    handles, labels = ax.get_legend_handles_labels()
+    return ax.legend(handles, [wrap_label(label, width) for label in labels], loc="upper left",
+                     bbox_to_anchor=(1.02, 1.0), borderaxespad=0.0, fontsize=fontsize)  # fmt: skip
+
+
+#: Width of a character of a title, in points per point of font size (a generous mean for
+#: DejaVu Sans, so that a wrapped title fits; measured ~0.55 on the titles of this package).
+_CHAR_WIDTH = 0.62
+
+
+def fit_title(text: str, figure: Any, *, fontsize: float | str = "medium", share: float = 0.95) -> str:
+    """``text`` wrapped to lines that fit ``share`` of the width of ``figure`` at ``fontsize``
+    (points, or a name such as ``"medium"``): a title is never clipped at the figure's edges."""
+    from matplotlib.font_manager import FontProperties
+
+    points = FontProperties(size=fontsize).get_size_in_points()
+    inches = float(figure.get_size_inches()[0]) * share
+    return wrap_label(text, max(20, int(inches * 72.0 / (_CHAR_WIDTH * points))))

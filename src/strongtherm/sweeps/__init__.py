@@ -21,7 +21,7 @@ each:
 * ``_backends`` - serial, local processes and Dask, one ``map`` signature; :func:`dask_client`
   starts a local Dask cluster after checking the main-script guard;
 * ``_ready`` - the ready-made computations (:func:`negf_equilibrium`, :func:`negf_quasistatic`,
-  :func:`negf_steady_state`, :func:`negf_linear_response`, :func:`exact_equilibrium`,
+  :func:`negf_steady_state`, :func:`negf_linear_response`, :func:`dynamics_drive`, :func:`exact_equilibrium`,
   :func:`exact_quench`);
 * ``_files`` - :func:`save` and :func:`load` (NetCDF or CSV);
 * ``_driver`` - the function :func:`strongtherm.sweep` itself.
@@ -49,12 +49,14 @@ from ._driver import DEFAULT_CHUNK_SIZE, SweepError, SweepWarning
 from ._files import load, save
 from ._grid import MAX_POINTS, check_grid, check_sweep
 from ._ready import (
+    DynamicsDrive,
     ExactEquilibrium,
     ExactQuench,
     NegfEquilibrium,
     NegfLinearResponse,
     NegfQuasistatic,
     NegfSteadyState,
+    dynamics_drive,
     exact_equilibrium,
     exact_quench,
     negf_equilibrium,
@@ -66,6 +68,7 @@ from ._ready import (
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "MAX_POINTS",
+    "DynamicsDrive",
     "ExactEquilibrium",
     "ExactQuench",
     "NegfEquilibrium",
@@ -77,6 +80,7 @@ __all__ = [
     "check_grid",
     "check_sweep",
     "dask_client",
+    "dynamics_drive",
     "exact_equilibrium",
     "exact_quench",
     "load",

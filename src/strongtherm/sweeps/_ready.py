@@ -12,6 +12,8 @@ without computing (``check``), evaluates one point (``__call__``, returning the 
 * :func:`negf_steady_state` - ``st.negf.steady_state`` between reservoirs at their own baths, over
   model parameters, ``T_k``, ``mu_k`` of reservoir k, and ``bias`` (two reservoirs);
 * :func:`negf_linear_response` - ``st.negf.linear_response`` over model parameters and ``T``, ``mu``;
+* :func:`dynamics_drive` - ``st.dynamics.drive`` along fixed corners over the ramp ``duration``
+  (W(tau), Delta F*_S, the dissipated work, Sigma, ... at the end of each ramp);
 * :func:`exact_equilibrium` - ``st.exact.equilibrium`` of a model builder over its arguments
   and ``beta``;
 * :func:`exact_quench` - ``st.exact.quench`` between two models of one builder; a grid key
@@ -32,6 +34,8 @@ from typing import Any
 
 from ..core.quantities import parameter_unit
 from ..core.validation import check_alpha_partition, check_integer
+from ..dynamics.engine import drive
+from ..dynamics.protocol import Protocol, Schedule
 from ..exact.composite import Composite
 from ..exact.meanforce import check_beta
 from ..exact.meanforce import equilibrium as exact_equilibrium_solver
@@ -40,17 +44,19 @@ from ..negf.integrate import QuadratureOptions
 from ..negf.partition import equilibria
 from ..negf.process import quasistatic
 from ..negf.system import OpenSystem, check_model_and_bath
-from ..negf.transport import check_baths, linear_response, steady_state
+from ..negf.transport import check_baths, linear_response, steady_state, steady_states
 from ..path import MAX_PANELS_PER_SEGMENT, Path
 from ..thermal import Bath
 
 __all__ = [
+    "DynamicsDrive",
     "ExactEquilibrium",
     "ExactQuench",
     "NegfEquilibrium",
     "NegfLinearResponse",
     "NegfQuasistatic",
     "NegfSteadyState",
+    "dynamics_drive",
     "exact_equilibrium",
     "exact_quench",
     "negf_equilibrium",
@@ -271,6 +277,7 @@ class NegfSteadyState:
     fixed: Mapping[str, float] = field(default_factory=dict)
     state: bool = False
     options: QuadratureOptions | None = None
+    _resolved: set[tuple[tuple[str, float], ...]] = field(default_factory=set, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "baths", check_baths(self.model, self.baths))
@@ -304,17 +311,29 @@ class NegfSteadyState:
         if "bias" in point:
             half = 0.5 * float(point["bias"])
             baths = [Bath(T=baths[0].T, mu=baths[0].mu + half), Bath(T=baths[1].T, mu=baths[1].mu - half)]
-        params = {**self.fixed, **{k: v for k, v in point.items() if k not in self._bath_keys}}
+        bath_keys = self._bath_keys
+        params = {**self.fixed, **{k: v for k, v in point.items() if k not in bath_keys}}
         return baths, params
 
     def check(self, point: Mapping[str, float]) -> None:
         """Raise ``ValueError`` (naming the parameter) for a point outside the model's domain or a bad bath."""
         _, params = self._split(point)
-        self.model.resolve(params)
+        key = tuple(params.items())
+        if key not in self._resolved:  # a (gate, bias) map repeats each gate once per bias
+            self.model.resolve(params)
+            self._resolved.add(key)
 
     def __call__(self, **point: float) -> dict[str, float]:
         baths, params = self._split(point)
         return steady_state(self.model, baths, params, state=self.state, options=self.options).to_dict()
+
+    def batch(self, points: Sequence[Mapping[str, float]]) -> list[dict[str, float]]:
+        """All points of a chunk at once (:func:`~strongtherm.negf.steady_states`: vectorized
+        sweeps for a one-level model)."""
+        split = [self._split(p) for p in points]
+        results = steady_states(self.model, [b for b, _ in split], [p for _, p in split], state=self.state,
+                                options=self.options)
+        return [r.to_dict() for r in results]
 
     def attrs(self) -> dict[str, Any]:
         return {
@@ -360,6 +379,76 @@ class NegfLinearResponse(_ModelInOneBath):
 
 
 # --------------------------------------------------------------------------- exact engine
+@dataclass(frozen=True)
+class DynamicsDrive:
+    """``st.dynamics.drive(model, bath, Protocol(path, duration, ...)).to_dict()`` at each grid point.
+
+    Grid key: ``duration`` (the ramp time tau >= 0, units of hbar / energy); the path runs through
+    ``corners`` (kept as parameter sets, not as a :class:`strongtherm.Path`, so that the
+    computation pickles for worker processes). Each point follows one ramp (and the ``hold``) and
+    keeps its end values: W_ext(tau), Delta F*_S of the Green's-function engine, the dissipated
+    work, the entropy production, the heat, the system energies.
+    """
+
+    model: OpenSystem
+    bath: Bath
+    corners: tuple[Mapping[str, float], ...]
+    schedule: str | tuple[tuple[float, float], ...] = "linear"
+    hold: float = 0.0
+    initial: str = "gibbs"
+
+    def __post_init__(self) -> None:
+        check_model_and_bath(self.model, self.bath)
+        if len(self.corners) < 2:
+            raise ValueError(f"corners must list at least 2 parameter sets, got {len(self.corners)}")
+        object.__setattr__(self, "corners", tuple(dict(c) for c in self.corners))
+        for corner in self.corners:
+            self.model.resolve(corner)
+        if not isinstance(self.schedule, str):  # knots: kept as plain numbers (they pickle), checked here
+            object.__setattr__(self, "schedule", tuple((float(u), float(v)) for u, v in self.schedule))
+        self._protocol(1.0)  # the schedule and hold, checked once before any point
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return ("duration",)
+
+    def units(self, name: str) -> str:
+        """Unit code of the grid key: ``duration`` is a time (units of hbar / energy)."""
+        return "time"
+
+    @property
+    def label(self) -> str:
+        return f"finite-speed drive of {self.model.name}"
+
+    def _protocol(self, duration: float) -> Protocol:
+        schedule = self.schedule if isinstance(self.schedule, str) else Schedule.piecewise(self.schedule)
+        return Protocol(Path.corners(list(self.corners)), duration=duration, schedule=schedule, hold=self.hold)
+
+    def check(self, point: Mapping[str, float]) -> None:
+        """Raise ``ValueError`` (naming ``duration``) for a negative or non-finite duration."""
+        self._protocol(point["duration"])
+
+    def __call__(self, duration: float) -> dict[str, float]:
+        protocol = self._protocol(duration)
+        # the end values only: t = 0 and the end (one output time for the sudden quench, tau = 0)
+        times = [0.0, protocol.total_time] if protocol.total_time > 0.0 else [0.0]
+        return drive(self.model, self.bath, protocol, times=times, initial=self.initial).to_dict()
+
+    def attrs(self) -> dict[str, Any]:
+        return {
+            "computation": "strongtherm.dynamics.drive",
+            "model": self.model.describe(),
+            "bath": repr(self.bath),
+            "T": self.bath.T,
+            "mu": self.bath.mu,
+            "path": Path.corners(list(self.corners)).label,
+            "corners": json.dumps(list(self.corners)),
+            "schedule": self.schedule if isinstance(self.schedule, str) else json.dumps(self.schedule),
+            "hold": self.hold,
+            "initial": self.initial,
+        }
+
+
 def _beta_of(point: Mapping[str, float], beta: float | None) -> float:
     return check_beta(point.get("beta", beta))
 
@@ -615,6 +704,53 @@ def negf_quasistatic(
         Arguments of ``path`` held fixed.
     """
     return NegfQuasistatic(model, bath, path, fixed, tuple(alphas), panels_per_segment, options)
+
+
+def dynamics_drive(
+    model: OpenSystem,
+    bath: Bath,
+    corners: Sequence[Mapping[str, float]],
+    *,
+    schedule: str | Sequence[tuple[float, float]] = "linear",
+    hold: float = 0.0,
+    initial: str = "gibbs",
+) -> DynamicsDrive:
+    """Finite-speed ramps over a grid of durations: W(tau), Delta F*_S, W_diss(tau), Sigma(tau).
+
+    Each grid point runs :func:`strongtherm.dynamics.drive` along the corners for the ramp
+    duration ``duration`` (the one grid key, tau >= 0 in units of hbar / energy; 0 is the sudden
+    quench) and keeps the end values of :meth:`strongtherm.dynamics.Drive.to_dict`.
+
+    Parameters
+    ----------
+    model : OpenSystem
+        Reservoirs: chains, flat bands or Lorentzian bands (what ``drive`` maps onto chains).
+    bath : Bath
+        (T, mu) of the initial state, in units of energy.
+    corners : sequence of mapping
+        At least two parameter sets; the path runs straight between consecutive ones.
+    schedule : str or sequence of (u, s)
+        ``"linear"``, ``"smooth"`` or piecewise-linear knots (:meth:`strongtherm.dynamics.Schedule.piecewise`).
+    hold : float
+        Time >= 0 at the final parameters after each ramp (units of hbar / energy).
+    initial : {"gibbs", "product"}
+        The initial state (see :func:`strongtherm.dynamics.drive`).
+
+    Raises
+    ------
+    ValueError
+        Bad model, bath, corners outside the model's domain, a bad schedule or hold.
+
+    Examples
+    --------
+    >>> import strongtherm as st
+    >>> compute = st.sweeps.dynamics_drive(st.models.resonant_level(), st.Bath(T=0.1),
+    ...                                    [{"eps_s": 0.0, "V": 0.6}, {"eps_s": 1.0, "V": 0.6}])
+    >>> row = compute(duration=2.0)
+    >>> bool(row["W_ext"] > row["delta_F_S_engine"])
+    True
+    """
+    return DynamicsDrive(model, bath, tuple(corners), schedule if isinstance(schedule, str) else tuple(schedule), hold, initial)
 
 
 def exact_equilibrium(build: Callable[..., Composite], *, beta: float | None = None, **fixed: Any) -> ExactEquilibrium:
