@@ -127,15 +127,21 @@ def _corners(config: RunConfig, model: Any) -> list[dict[str, Any]]:
     return corners
 
 
+def _protocol(config: RunConfig, corners: list[dict[str, Any]]) -> Protocol:
+    """The task's ramp through ``corners``: its duration, schedule (a name or knots) and hold."""
+    task = config.task
+    assert task.duration is not None  # TaskConfig.parse requires it where a protocol is built
+    schedule = task.schedule if isinstance(task.schedule, str) else Schedule.piecewise(task.schedule)
+    return Protocol(Path.corners(corners), duration=task.duration, schedule=schedule, hold=task.hold)
+
+
 def _negf_drive(config: RunConfig, progress: bool) -> Plan:
     model, bath, task = config.model.build(), _bath(config), config.task
     corners = _corners(config, model)
     if task.grid:  # a sweep over durations: the end values of each ramp (W(tau), Delta F*_S, ...)
         compute = dynamics_drive(model, bath, corners, schedule=task.schedule, hold=task.hold, initial=task.initial)
         return _sweep_plan(config, compute, progress)
-    assert task.duration is not None  # TaskConfig.parse requires it for kind = "drive" without a grid
-    schedule = task.schedule if isinstance(task.schedule, str) else Schedule.piecewise(task.schedule)
-    protocol = Protocol(Path.corners(corners), duration=task.duration, schedule=schedule, hold=task.hold)
+    protocol = _protocol(config, corners)  # kind = "drive" without a grid has a duration
     times = np.linspace(0.0, protocol.total_time, task.n_times)
     formats = config.output.formats
 
@@ -161,8 +167,7 @@ def _negf_statistics(config: RunConfig, progress: bool) -> Plan:
         def compute() -> Any:
             return quench_work_statistics(model, bath, corners[0], corners[-1], u, L=task.L)
     else:
-        schedule = task.schedule if isinstance(task.schedule, str) else Schedule.piecewise(task.schedule)
-        protocol = Protocol(Path.corners(corners), duration=task.duration, schedule=schedule, hold=task.hold)
+        protocol = _protocol(config, corners)
 
         def compute() -> Any:
             return driven_work_statistics(model, bath, protocol, u, L=task.L)

@@ -487,6 +487,63 @@ def test_folded_line_rule_against_closed_forms(n_poles, top):
         assert folded @ (1.0 / ((y + a) ** 2 + a * a)) == pytest.approx(exact, rel=1e-13, abs=0)
 
 
+@pytest.mark.parametrize("n_poles", [5, 30, 150, 400])
+def test_ozaki_poles_against_the_continued_fraction(n_poles):
+    # two independent roads to f_N: the pole sum from the eigenproblem (pteqr + the backward
+    # recurrence of the first components) and Lambert's continued fraction, truncated at depth 2N,
+    # in Python numbers. Agreement within the rounding allowance of the pole sums, 4 sqrt(N) eps
+    # (1 + 1/2) (what the search's rejection by the continued fraction assumes, fermi_poles.
+    # _fails_below, up to its _CONTINUED_FRACTION_MAX_POLES), from the Matsubara region to beyond
+    # the reach where the search looks (0.3 N^2), and for f_N' alike
+    from strongtherm.negf.fermi_poles import _continued_fraction, _ozaki
+
+    allowance = 4.0 * np.sqrt(n_poles) * np.finfo(float).eps * 1.5
+    zeta, residue = _ozaki(n_poles)
+    assert np.all(np.diff(zeta) > 0) and np.all(residue > 0)
+    for x in (0.05, 1.0, 7.0, *np.geomspace(10.0, 0.3 * n_poles**2, 40)):
+        a = 1.0 / (x * x + zeta**2)
+        f_poles, df_poles = 0.5 - 2.0 * x * (a @ residue), -2.0 * ((zeta**2 - x * x) * a * a) @ residue
+        f_cf, df_cf = _continued_fraction(n_poles, x)
+        assert f_cf == pytest.approx(f_poles, abs=allowance, rel=0)
+        assert df_cf == pytest.approx(df_poles, abs=allowance, rel=0)
+
+
+@pytest.mark.parametrize("m", [3, 12, 13, 30, 52])
+def test_gauss_legendre_rule_and_its_basis(m):
+    # the rule of _legendre_rule against numpy's leggauss (nodes to rounding; weights to 1e-12,
+    # leggauss's own error on the small end weights), exact for degree < 2m, and its Lagrange
+    # basis: l_i(x_j) = delta_ij at the nodes
+    from strongtherm.negf.fermi_poles import _legendre_rule
+
+    x, W, basis = _legendre_rule(m)
+    x_np, W_np = np.polynomial.legendre.leggauss(m)
+    np.testing.assert_allclose(x, x_np, rtol=0, atol=1e-15)
+    np.testing.assert_allclose(W, W_np, rtol=1e-12, atol=0)
+    for k in range(2 * m):
+        assert W @ x**k == pytest.approx(0.0 if k % 2 else 2.0 / (k + 1), abs=1e-14)
+    at_nodes = np.polynomial.legendre.legvander(x, m - 1) @ basis  # l_i(x_j)
+    np.testing.assert_allclose(at_nodes, np.eye(m), rtol=0, atol=1e-13)
+
+
+def test_cold_builds_are_cached_bounded_and_reused():
+    # issue 21: a fresh process builds the expansion, its line rule and the node arrays once per
+    # reach bucket (of fermi_pole_expansion) and reuses them; every cache on the way is bounded
+    import strongtherm.negf.fermi_poles as fp
+    import strongtherm.negf.pole_kernels as pk
+
+    caches = {name: f for module in (fp, pk) for name, f in vars(module).items() if hasattr(f, "cache_info")}
+    assert {"_ozaki", "_error_curves", "_vertical_rule", "functionals", "node_surfaces", "one_level_weights"} <= set(caches)
+    for name, f in caches.items():
+        assert f.cache_info().maxsize is not None, name
+    model = st.models.resonant_level(t0=1.25)  # a model of its own: its own single-road settings
+    bath = st.Bath(T=0.0173, mu=0.11)  # a temperature no other test uses: nothing built yet
+    st.negf.equilibrium(model, bath, eps_s=0.3, V=0.9)
+    built = {name: f.cache_info().misses for name, f in caches.items()}
+    for eps_s in (0.29, 0.31, 0.305):  # the same spectral radius to 2 %: the same reach bucket
+        st.negf.equilibrium(model, bath, eps_s=eps_s, V=0.9)
+    assert {name: f.cache_info().misses for name, f in caches.items()} == built
+
+
 def test_one_parameter_model_single_road_and_batch_agree():
     # a model with a single parameter (row getters of one key return tuples too): the single
     # road, a batch and the contour road agree (1e-10, the pole road's agreement target)

@@ -204,7 +204,7 @@ def test_a_friction_task_is_the_library_friction_on_a_lorentzian_band(tmp_path):
 
 def test_friction_refuses_the_keys_of_a_drive():
     raw = {"model": LORENTZIAN, "bath": {"T": 0.1}, "task": {"kind": "friction", "points": CORNERS, "duration": 1.0}}
-    with pytest.raises(ConfigError, match=r"^task\.duration is used only by kind = 'drive', not 'friction'$"):
+    with pytest.raises(ConfigError, match=r"^task\.duration is used only by kind = 'drive' or 'statistics', not 'friction'$"):
         parse_config(raw)
     with pytest.raises(ConfigError, match=r"task\.points must list at least 2 parameter sets for kind = 'friction'"):
         parse_config({**raw, "task": {"kind": "friction", "points": CORNERS[:1]}})

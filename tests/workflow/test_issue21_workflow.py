@@ -45,6 +45,9 @@ VALID: dict[tuple[str, str], dict] = {
     ("negf", "sweep"): {"model": RLM, "bath": {"T": 0.1}, "task": {
         "kind": "sweep", "params": {"V": 0.6}, "grid": {"eps_s": [0.5, 1.0]}}},
     ("negf", "transport"): {"model": DOT, "bath": {"T": 0.05}, "task": {"kind": "transport", "baths": [{"mu": 0.1}, {}]}},
+    ("negf", "statistics"): {"model": RLM, "bath": {"T": 0.2}, "task": {
+        "kind": "statistics", "points": [{"eps_s": 0.0, "V": 0.6}, {"eps_s": 1.0, "V": 0.6}], "duration": 1.0,
+        "u_max": 2.0, "n_u": 5, "L": 20}},
     ("exact", "state"): {"model": SPIN, "bath": {"beta": 1.0}, "task": {"kind": "state"}},
     ("exact", "quench"): {"model": SPIN, "bath": {"beta": 1.0}, "task": {"kind": "quench", "A": {"eps": 0.0}, "B": {"eps": 2.0}}},
     ("exact", "sweep"): {"model": SPIN, "bath": {"beta": 1.0}, "task": {"kind": "sweep", "grid": {"eps": [0.0, 1.0]}}},
@@ -56,7 +59,7 @@ VALID: dict[tuple[str, str], dict] = {
 SAMPLE = {"params": {}, "grid": {"eps_s": [0.5]}, "of": "state", "points": [{"eps_s": 0.0}, {"eps_s": 1.0}],
           "panels_per_segment": 4, "A": {"eps": 0.0}, "B": {"eps": 1.0}, "alphas": [0.5], "processes": 2,
           "duration": 1.0, "schedule": "linear", "hold": 1.0, "n_times": 11, "initial": "gibbs",
-          "baths": [{}, {}], "state": True, "measure": "H_S"}
+          "baths": [{}, {}], "state": True, "measure": "H_S", "u_max": 10.0, "n_u": 11, "L": 20}
 
 
 def _with(pair: tuple[str, str], **task) -> dict:
@@ -85,7 +88,7 @@ def test_every_key_a_kind_does_not_read_is_refused_naming_it(pair, key):
 def test_the_reported_cases_name_the_key_and_its_kinds():
     with pytest.raises(ConfigError, match=r"^task\.grid is used only by kind = 'drive' or 'sweep' or 'transport', not 'path'$"):
         parse_config(_with(("negf", "path"), grid={"eps_s": [1.0, 2.0]}))
-    with pytest.raises(ConfigError, match=r"^task\.hold is used only by kind = 'drive', not 'state'$"):
+    with pytest.raises(ConfigError, match=r"^task\.hold is used only by kind = 'drive' or 'statistics', not 'state'$"):
         parse_config(_with(("negf", "state"), hold=2.0))
     with pytest.raises(ConfigError, match=r"task\.alphas is not used by the exact engine \(only by negf models\)"):
         parse_config(_with(("exact", "state"), alphas=[0.5]))

@@ -19,11 +19,13 @@ as a linear functional of values at the poles and those nodes.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
-from scipy.linalg import eigh_tridiagonal
+from scipy.linalg import eigvalsh_tridiagonal
+from scipy.linalg.lapack import dpteqr as pteqr
 from scipy.special import expit
 
 __all__ = [
@@ -35,8 +37,8 @@ _EPS = float(np.finfo(float).eps)
 #: below this the expansion's truncation error is hidden by the rounding of its sums
 _ROUNDING_FLOOR = 1e-15
 #: largest number of poles tried before the requested accuracy is declared out of reach: the
-#: expansion's set-up (an eigenproblem of size 2N) takes ~0.3 s at N = 800 and grows as N^2, and
-#: beyond the default road's reach (2e4, ~330 poles) the contour costs less anyway
+#: expansion's set-up (an eigenproblem of size 2N and the error curves) takes ~0.2 s at N = 800
+#: and grows as N^2, and beyond the default road's reach (2e4, ~330 poles) the contour costs less anyway
 MAX_POLES = 1000
 #: the reach of N poles is about 0.26-0.27 N^2 at 1e-13 (measured); start the search just below
 REACH_PER_POLE_SQUARED = 0.27
@@ -44,64 +46,170 @@ REACH_PER_POLE_SQUARED = 0.27
 _STRIP = 0.75 * 0.5 * math.pi
 #: target of the Gauss-Legendre error factor rho^(-2m) per panel
 _GL_TARGET = 1e-16
+#: elements of one block of the error curves' (x, pole) arrays (:func:`_pointwise_errors`)
+_BLOCK_ELEMENTS = 32768
+#: the search rejects candidates by the continued fraction up to this many poles: the pole sums
+#: and the continued fraction differ by at most 0.64 x the rounding allowance at N <= 330 where
+#: the search looks (x <= 0.3 N^2; measured), but by 1.4 x at N = 600 and 2.6 x at N = 1000, where
+#: the poles' own errors (~1e-12 relative at the top) exceed the allowance
+_CONTINUED_FRACTION_MAX_POLES = 400
+#: pteqr's eigenvector argument where none are computed
+_NO_VECTORS = np.zeros((1, 1))
+
+
 @lru_cache(maxsize=256)
 def _ozaki(n_poles: int) -> tuple[np.ndarray, np.ndarray]:
-    """Ozaki's continued-fraction poles zeta_p (ascending) and residues R_p, N = n_poles."""
-    m = np.arange(1, 2 * n_poles)
-    b = 1.0 / (2.0 * np.sqrt((2.0 * m - 1.0) * (2.0 * m + 1.0)))
-    # eigenpairs of the symmetric tridiagonal matrix with zero diagonal and off-diagonal b;
-    # the eigenvalues come in +- pairs, the positive ones are 1 / zeta_p. (Inverse iteration on
-    # the positive half: MRRR, lapack_driver="stemr", is 3x faster but its small first
-    # components lose ~1e-10 relative accuracy, and N = 330 then no longer reaches 2.5e-12)
-    lam, vec = eigh_tridiagonal(np.zeros(2 * n_poles), b, select="v", select_range=(0.0, np.inf))
-    positive = lam > 0.0
-    lam, v1 = lam[positive], vec[0, positive]
+    """Ozaki's continued-fraction poles zeta_p (ascending) and residues R_p, N = n_poles.
+
+    The 1 / zeta_p are the positive eigenvalues of the symmetric tridiagonal J (2N x 2N, zero
+    diagonal, off-diagonal b_k = 1 / (2 sqrt((2k - 1)(2k + 1)))), R_p = v_1^2 / (4 lambda^2) with v_1
+    the first component of the unit eigenvector. After an odd/even shuffle J = [[0, B], [B^T, 0]]
+    with B lower bidiagonal (diagonal b_1, b_3, ..., subdiagonal b_2, b_4, ...), so the lambda are the
+    singular values of B, i.e. the square roots of the eigenvalues of the positive definite
+    tridiagonal B B^T, which LAPACK's pteqr (Cholesky, then the bidiagonal dqds) gives to high
+    relative accuracy in O(N^2). The first components then come from J v = lambda v run backwards
+    from the last row: past the turning point (2 b_k < lambda) the eigenvector decays towards the
+    end, so the backward recurrence follows the growing solution and is stable (the forward one is
+    not). Against a 60-digit reference (Newton on the characteristic polynomial) at N = 30 / 150
+    the largest relative errors are 1.7e-14 / 4.9e-13 on zeta and 3.5e-14 / 9.9e-13 on R (the
+    highest pole; the median R is good to ~1.5e-15), where bisection plus inverse iteration
+    (scipy's eigh_tridiagonal, used before) had 6.5e-14 / 2.4e-12 and 1.3e-13 / 4.9e-12, at 1/3 to
+    1/8 of the cost (the expansions of a fresh process are built from these, issue 21).
+    """
+    k = np.arange(1.0, 2 * n_poles)
+    b = 1.0 / (2.0 * np.sqrt((2.0 * k - 1.0) * (2.0 * k + 1.0)))
+    diagonal, subdiagonal = b[0::2], b[1::2]
+    d = diagonal * diagonal
+    d[1:] += subdiagonal * subdiagonal
+    w, _, _, info = pteqr(d, diagonal[:-1] * subdiagonal, _NO_VECTORS, compute_z=0)
+    if info != 0:  # pragma: no cover - LAPACK failure on a fixed, well-conditioned matrix
+        raise RuntimeError(f"LAPACK pteqr failed (info={info}) for the {n_poles}-pole Ozaki expansion")
+    lam = np.sort(np.sqrt(w))[::-1]  # descending: zeta ascending
+    # v_{k-1} = (lambda v_k - b_k v_{k+1}) / b_{k-1} from v_{2N} = 1 (1-based), the sum of squares
+    # alongside; rescaled every 16 steps (the growth past the turning point overflows otherwise)
+    coupling = b.tolist()  # Python numbers: no array scalar made per step
+    after, current = np.ones_like(lam), lam / coupling[-1]
+    squares = 1.0 + current * current
+    for j in range(2 * n_poles - 2, 0, -1):
+        after, current = current, (lam * current - coupling[j] * after) / coupling[j - 1]
+        squares += current * current
+        if j % 16 == 0:
+            scale = 1.0 / np.maximum(np.abs(current), np.abs(after))
+            current, after, squares = current * scale, after * scale, squares * (scale * scale)
     zeta = 1.0 / lam
-    residue = np.abs(v1) ** 2 / (4.0 * lam**2)
-    order = np.argsort(zeta)
-    zeta, residue = zeta[order], residue[order]
+    residue = current * current / (squares * 4.0 * lam * lam)
     zeta.setflags(write=False)
     residue.setflags(write=False)
     return zeta, residue
 
 
-def _fermi_sum(zeta: np.ndarray, residue: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """f_N(x), f_N'(x) and the sum of the magnitudes of the terms (for the rounding allowance)."""
-    x2 = x[:, None] ** 2
-    z2 = zeta[None, :] ** 2
-    terms = residue * 2.0 * x[:, None] / (x2 + z2)
-    f = 0.5 - terms.sum(axis=1)
-    df = -(residue * 2.0 * (z2 - x2) / (x2 + z2) ** 2).sum(axis=1)
-    return f, df, np.abs(terms).sum(axis=1)
+@lru_cache(maxsize=512)
+def _error_grid(n_poles: int) -> np.ndarray:
+    """The grid X of :func:`_error_curves`: from 0 to 1.2 N^2 + 40, beyond any useful reach, in
+    steps of 0.01 below x = 5 and of 0.004 x above."""
+    x_max = 1.2 * n_poles**2 + 40.0
+    x = np.concatenate([np.arange(0.0, 5.0, 0.01), 5.0 * np.exp(np.arange(0.0, math.log(x_max / 5.0) + 0.004, 0.004))])
+    x.setflags(write=False)
+    return x
+
+
+def _pointwise_errors(n_poles: int, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """abs(f_N - f) and abs(f_N' - f') at x >= 0 above the rounding allowance of their sums,
+    4 sqrt(N) eps (1 + sum of abs(terms)) (measured: ~4e-15 at N = 150); 0 where below it.
+
+    With a_p = 1 / (x^2 + zeta_p^2): f_N = 1/2 - 2 x sum_p R_p a_p and f_N' = -2 sum_p R_p
+    (zeta_p^2 - x^2) a_p^2, so each is a matrix-vector product with an (x, p) array built in
+    place (a third of the passes of summing the terms one array at a time; what a fresh process
+    pays for every expansion it tries, issue 21). Every R_p > 0, so at x >= 0 every term of f_N
+    is >= 0 and the sum of their magnitudes is 1/2 - f_N itself."""
+    zeta, residue = _ozaki(n_poles)
+    z2 = zeta * zeta
+    twice_r_z2 = 2.0 * residue * z2
+    terms, df_n = np.empty_like(x), np.empty_like(x)
+    # in blocks of rows: temporaries of ~256 kB stay in cache and in the allocator's reused memory
+    # (measured at N = 150: half the time of one (2650, 150) piece)
+    rows = max(1, _BLOCK_ELEMENTS // n_poles)
+    for start in range(0, x.size, rows):
+        a = np.add.outer(np.square(x[start : start + rows]), z2)
+        np.reciprocal(a, out=a)
+        first = a @ residue
+        terms[start : start + rows] = first
+        # (zeta^2 - x^2) a^2 = 2 zeta^2 a^2 - a: one squared array instead of three passes. Both
+        # sums are ~ 1/(4x) at large x (sum_p R_p a_p = (1/2 - f_N) / 2x), so their difference
+        # rounds by ~eps / x, and x times it by ~eps: far below the allowance and any tolerance
+        np.square(a, out=a)
+        df_n[start : start + rows] = a @ twice_r_z2 - first
+    terms *= 2.0 * x
+    df_n *= -2.0
+    allowance = 4.0 * _EPS * math.sqrt(n_poles) * (1.0 + terms)
+    err = np.maximum(np.abs(0.5 - terms - expit(-x)) - allowance, 0.0)
+    derr = np.maximum(np.abs(df_n + expit(x) * expit(-x)) - allowance, 0.0)
+    return err, derr
 
 
 @lru_cache(maxsize=512)
 def _error_curves(n_poles: int) -> tuple[np.ndarray, np.ndarray]:
     """Running error measures of the N-pole expansion as functions of the reach X.
 
-    Returns the grid X (from 0 to 1.2 N^2 + 40, beyond any useful reach) and, for each X, the
-    four measures over abs(x) <= X: sup abs(f_N - f), sup abs(x (f_N - f)), int abs(f_N - f) dx (both signs)
-    and sup abs(x (f_N' - f')). f_N - f is odd and f_N' - f' even, so x >= 0 suffices. The grid
-    step is 0.01 below x = 5 and 0.004 x above: the error varies on the scale of the Matsubara
-    spacing near 0 and of the pole spacing (~ x / N) further out. Differences below a rounding
-    allowance of 4 sqrt(N) eps (1 + sum of |terms|) are rounding, not truncation, and are not counted.
+    Returns the grid X (:func:`_error_grid`) and, for each X, the four measures over
+    abs(x) <= X: sup abs(f_N - f), sup abs(x (f_N - f)), int abs(f_N - f) dx (both signs) and
+    sup abs(x (f_N' - f')). f_N - f is odd and f_N' - f' even, so x >= 0 suffices. The grid step
+    follows the error, which varies on the scale of the Matsubara spacing near 0 and of the pole
+    spacing (~ x / N) further out. Differences below the rounding allowance of
+    :func:`_pointwise_errors` are rounding, not truncation, and are not counted.
     """
-    zeta, residue = _ozaki(n_poles)
-    x_max = 1.2 * n_poles**2 + 40.0
-    x = np.concatenate([np.arange(0.0, 5.0, 0.01), 5.0 * np.exp(np.arange(0.0, math.log(x_max / 5.0) + 0.004, 0.004))])
-    f_n, df_n, magnitude = _fermi_sum(zeta, residue, x)
-    # rounding of a sum of N terms: ~ sqrt(N) eps x their magnitude (measured: ~4e-15 at N = 150)
-    allowance = 4.0 * _EPS * math.sqrt(n_poles) * (1.0 + magnitude)
-    err = np.maximum(np.abs(f_n - expit(-x)) - allowance, 0.0)
-    derr = np.maximum(np.abs(df_n + expit(x) * expit(-x)) - allowance, 0.0)
+    x = _error_grid(n_poles)
+    err, derr = _pointwise_errors(n_poles, x)
     # the integral: trapezoid with each panel's larger end (an upper bound for a monotone piece)
     panel = np.maximum(err[1:], err[:-1]) * np.diff(x)
     integrated = 2.0 * np.concatenate([[0.0], np.cumsum(panel)])
     curves = np.stack([np.maximum.accumulate(err), np.maximum.accumulate(x * err), integrated,
                        np.maximum.accumulate(x * derr)])  # fmt: skip
-    x.setflags(write=False)
     curves.setflags(write=False)
     return x, curves
+
+
+def _continued_fraction(n_poles: int, x: float) -> tuple[float, float]:
+    """f_N(x) and f_N'(x) of the N-pole expansion without its poles: Ozaki's expansion is the
+    partial-fraction form of Lambert's continued fraction tanh(t) = t / (1 + t^2 / (3 + t^2 / (5 +
+    ...))), t = x / 2, truncated at depth 2N, and f_N = (1 - tanh_N(x / 2)) / 2. In Python numbers
+    from the bottom up (every level positive: stable, a few eps; 2N levels, ~0.1 ms at N = 150, where
+    the eigenproblem of the poles costs ~2 ms); the derivative alongside (forward mode)."""
+    t = 0.5 * x
+    s = t * t
+    level, slope = 4.0 * n_poles - 1.0, 0.0  # the deepest level and its d/dx
+    for j in range(2 * n_poles - 1, 0, -1):
+        level, slope = (2.0 * j - 1.0) + s / level, (t * level - s * slope) / (level * level)
+    return 0.5 - 0.5 * t / level, -0.5 * (0.5 * level - t * slope) / (level * level)
+
+
+def _fails_below(n_poles: int, reach: float, tolerance: float) -> bool:
+    """True where the N-pole expansion is seen to miss ``tolerance`` at ``reach`` from a few points
+    alone (then so does the sup over abs(x) <= reach), or ``reach`` lies beyond the grid. A shortest
+    expansion's search tries N below the answer, whose error is largest just below the reach; this
+    rejects them at a fraction of the cost of their full error curves. False decides nothing
+    (:func:`_errors_at` does).
+
+    First the grid point at the reach by the continued fraction (no poles needed: the search then
+    solves the eigenproblem of the poles only for N it keeps or nearly keeps), with twice the
+    rounding allowance of :func:`_pointwise_errors` (the pole sums may round by one allowance,
+    the continued fraction by a few eps): a point that fails so fails there too. Then, with the
+    poles, every grid point of the last octave below the reach."""
+    x = _error_grid(n_poles)
+    top = int(np.searchsorted(x, reach))
+    if top >= x.size:
+        return True
+    if n_poles <= _CONTINUED_FRACTION_MAX_POLES:
+        at = float(x[top])
+        f_n, df_n = _continued_fraction(n_poles, at)
+        margin = 8.0 * _EPS * math.sqrt(n_poles) * (1.5 - f_n)  # 2 x 4 sqrt(N) eps (1 + 1/2 - f_N)
+        err = abs(f_n - float(expit(-at))) - margin
+        derr = abs(df_n + float(expit(at) * expit(-at))) - margin
+        if max(err, at * err, at * derr) > tolerance:
+            return True
+    window = x[int(np.searchsorted(x, 0.5 * reach)) : top + 1]
+    err_window, derr_window = _pointwise_errors(n_poles, window)
+    return bool(max(err_window.max(), (window * err_window).max(), (window * derr_window).max()) > tolerance)
 
 
 def _errors_at(n_poles: int, reach: float) -> tuple[float, float, float, float] | None:
@@ -137,7 +245,8 @@ class FermiPoleExpansion:
 
     def fermi(self, x: np.ndarray) -> np.ndarray:
         """f_N(x) at real x."""
-        return _fermi_sum(self.poles, self.residues, np.atleast_1d(np.asarray(x, dtype=float)))[0]
+        x = np.atleast_1d(np.asarray(x, dtype=float))
+        return 0.5 - (2.0 * x[:, None] / np.add.outer(x * x, self.poles**2)) @ self.residues
 
 
 #: grid of the reach and tolerance buckets: 2^(1/STEPS_PER_OCTAVE) steps
@@ -197,7 +306,7 @@ def fermi_pole_expansion(reach: float, tolerance: float) -> FermiPoleExpansion:
 def _expansion(reach: float, tolerance: float) -> FermiPoleExpansion:
     n = max(4, math.ceil(math.sqrt(reach / REACH_PER_POLE_SQUARED)) - 1)
     while n <= MAX_POLES:
-        errs = _errors_at(n, reach)
+        errs = None if _fails_below(n, reach, tolerance) else _errors_at(n, reach)
         if errs is not None and max(errs) <= tolerance:
             zeta, residue = _ozaki(n)
             return FermiPoleExpansion(zeta, residue, reach, *errs)
@@ -210,9 +319,57 @@ def _expansion(reach: float, tolerance: float) -> FermiPoleExpansion:
 
 
 # ---------------------------------------------------------------------- the line rule
+def _legendre_table(x: np.ndarray, m: int) -> np.ndarray:
+    """P_0(x), ..., P_m(x), (m + 1, x.size), by the three-term recurrence written as
+    P_{k+1} = x P_k + k / (k + 1) (x P_k - P_{k-1}): three array operations a degree against
+    numpy's legvander's six (~0.1 ms saved a call at m ~ 40; a fresh process makes one per line
+    rule and two per new m, issue 21)."""
+    P = np.empty((m + 1, x.size))
+    P[0] = 1.0
+    if m:
+        P[1] = x
+    for k in range(1, m):
+        row = P[k + 1]
+        np.multiply(x, P[k], out=row)
+        step = row - P[k - 1]
+        step *= k / (k + 1.0)
+        row += step
+    return P
+
+
 @lru_cache(maxsize=64)
+def _legendre_rule(m: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The m-node Gauss-Legendre rule (nodes x ascending, weights W) and the Lagrange basis l_i of
+    its nodes in Legendre polynomials, (m degrees, m nodes): l_i = sum_k basis[k, i] P_k, from the
+    discrete orthogonality of the rule basis[k, i] = W_i (2k + 1)/2 P_k(x_i).
+
+    Nodes: the eigenvalues of the Jacobi matrix (Golub-Welsch), then one Newton step on P_m with
+    every P_k(x) from one recurrence (:func:`_legendre_table`), which also gives the basis; weights
+    2 / ((1 - x^2) P_m'(x)^2) with 1 - x^2 as (1 - x)(1 + x), exact near the ends. Against a
+    40-digit reference the weights are good to 2e-14 relative (m = 13-80), where numpy's leggauss
+    errs by up to 1e-12 (its (1 - x^2)-free formula loses the small end weights), at 2/3 of the
+    time of leggauss and a separate basis (a fresh process builds a rule per new m, issue 21)."""
+    k = np.arange(1.0, m)
+    x = eigvalsh_tridiagonal(np.zeros(m), k / np.sqrt(4.0 * k * k - 1.0), lapack_driver="sterf")
+    for newton in (True, False):
+        x = 0.5 * (x - x[::-1])  # symmetric about 0
+        P = _legendre_table(x, m)  # (m + 1 degrees, m nodes)
+        one_minus_x2 = (1.0 - x) * (1.0 + x)
+        derivative = m * (P[m - 1] - x * P[m]) / one_minus_x2  # P_m'
+        if newton:
+            x = x - P[m] / derivative
+    W = 2.0 / (one_minus_x2 * derivative * derivative)
+    W = 0.5 * (W + W[::-1])
+    basis = (0.5 * (2 * np.arange(m) + 1))[:, None] * P[:m] * W
+    for array in (x, W, basis):
+        array.setflags(write=False)
+    return x, W, basis
+
+
 def _gauss_legendre(m: int) -> tuple[np.ndarray, np.ndarray]:
-    return np.polynomial.legendre.leggauss(m)
+    """Nodes and weights of the m-node Gauss-Legendre rule on [-1, 1] (:func:`_legendre_rule`)."""
+    x, W, _ = _legendre_rule(m)
+    return x, W
 
 
 #: widest panel (in u = ln Im z) of the line quadrature among the poles: wider panels need fewer
@@ -220,21 +377,17 @@ def _gauss_legendre(m: int) -> tuple[np.ndarray, np.ndarray]:
 _PANEL_WIDTH = 3.0
 
 
-@lru_cache(maxsize=64)
-def _partial_integrals(m: int, t: tuple[float, ...]) -> np.ndarray:
+def _partial_integrals(m: int, t: Sequence[float] | np.ndarray) -> np.ndarray:
     """c[p, i] = int_{t_p}^1 l_i(x) dx for the Lagrange basis l_i of the m Gauss-Legendre nodes:
-    int_{t}^{1} phi ~ sum_i c[., i] phi(x_i), exact for polynomials of degree < m. From the
-    discrete orthogonality of the rule, l_i = W_i sum_{k<m} (2k + 1)/2 P_k(x_i) P_k, and
-    int_t^1 P_k = (P_{k-1}(t) - P_{k+1}(t)) / (2k + 1) (k >= 1), 1 - t (k = 0)."""
-    x, W = _gauss_legendre(m)
+    int_{t}^{1} phi ~ sum_i c[., i] phi(x_i), exact for polynomials of degree < m. With
+    the basis of :func:`_legendre_rule` and int_t^1 P_k = (P_{k-1}(t) - P_{k+1}(t)) / (2k + 1) (k >= 1),
+    1 - t (k = 0)."""
     at = np.asarray(t, dtype=float)
-    P_t = np.polynomial.legendre.legvander(at, m)  # (T, m + 1)
-    k = np.arange(1, m)
-    integrals = np.empty((at.size, m))
-    integrals[:, 0] = 1.0 - at
-    integrals[:, 1:] = (P_t[:, k - 1] - P_t[:, k + 1]) / (2 * k + 1)
-    basis = 0.5 * (2 * np.arange(m) + 1) * np.polynomial.legendre.legvander(x, m - 1)  # (m nodes, m degrees)
-    return (integrals @ basis.T) * W
+    P_t = _legendre_table(at, m)  # (m + 1, T)
+    integrals = np.empty((m, at.size))
+    integrals[0] = 1.0 - at
+    integrals[1:] = (P_t[: m - 1] - P_t[2:]) / (2.0 * np.arange(1, m) + 1.0)[:, None]
+    return integrals.T @ _legendre_rule(m)[2]
 
 
 def _nodes_for(half_width: float, interpolated: bool) -> int:
@@ -266,29 +419,30 @@ def _vertical_rule(n_poles: int, top_decades: int) -> tuple[np.ndarray, np.ndarr
     n_panels = max(1, math.ceil((high - low) / _PANEL_WIDTH))
     edges = np.linspace(low, high, n_panels + 1)
     edges[-1] = high
-    nodes, weights = [], []
-    # the pole region: a pole counts as below a panel from the panel's bottom edge on (its partial
-    # integral there is the full one), and the highest pole as below everything above the region
-    for a, b in zip(edges[:-1], edges[1:], strict=True):
-        h = 0.5 * (b - a)
-        m = _nodes_for(h, interpolated=True)
-        x, W = _gauss_legendre(m)
-        y = np.exp(0.5 * (a + b) + h * x)
-        below = float(residue[u_poles <= a].sum())
-        inside = (u_poles > a) & (u_poles < b)
-        fold = below * W
-        if inside.any():
-            t = tuple(((u_poles[inside] - 0.5 * (a + b)) / h).tolist())
-            fold = fold + residue[inside] @ _partial_integrals(m, t)
-        nodes.append(y)
-        weights.append(fold * h * y)  # dy = y du
-    total = float(residue.sum())
-    m = _nodes_for(0.5, interpolated=False)
+    # the panels at once (they are equal to rounding, so one m, taken at the widest): a fresh
+    # process builds a rule per reach bucket, and a loop over panels cost ~10x this (issue 21)
+    bottom, half = edges[:-1], 0.5 * np.diff(edges)
+    middle = bottom + half
+    m = _nodes_for(float(half.max()), interpolated=True)
     x, W = _gauss_legendre(m)
-    for j in range(top_decades):
-        y = np.exp(high + j + 0.5 + 0.5 * x)
-        nodes.append(y)
-        weights.append(total * W * 0.5 * y)
+    y = np.exp(middle[:, None] + half[:, None] * x)  # (panels, m)
+    # the pole region: a pole counts as below a panel from the panel's bottom edge on (its partial
+    # integral there is the full one), and the highest pole as below everything above the region;
+    # a pole strictly inside a panel gets the partial integral of its interpolant from its own u up
+    below = np.concatenate([[0.0], np.cumsum(residue)])[np.searchsorted(u_poles, bottom, side="right")]
+    fold = below[:, None] * W
+    panel = np.searchsorted(edges, u_poles, side="right") - 1  # edges[panel] <= u < edges[panel + 1]
+    inside = panel < n_panels
+    inside[inside] = u_poles[inside] > bottom[panel[inside]]
+    j = panel[inside]
+    t = (u_poles[inside] - middle[j]) / half[j]
+    np.add.at(fold, j, residue[inside, None] * _partial_integrals(m, t))
+    nodes, weights = [y.ravel()], [(fold * half[:, None] * y).ravel()]  # dy = y du
+    total = float(residue.sum())
+    x, W = _gauss_legendre(_nodes_for(0.5, interpolated=False))
+    y = np.exp(high + np.arange(top_decades)[:, None] + 0.5 + 0.5 * x)  # decades of width 1
+    nodes.append(y.ravel())
+    weights.append((total * W * 0.5 * y).ravel())
     # tail above Y: y = Y / v, dy = Y / v^2 dv on (0, 1]; the integrand is ~ const / y^2 there
     Y = math.exp(high + top_decades)
     x, W = _gauss_legendre(12)

@@ -22,6 +22,7 @@ from .integrate import QuadratureOptions, gauss_kronrod_panels, panel_sums
 from .system import ModelPoint
 
 __all__ = [
+    "SWEEP_PANELS",
     "WINDOW_WIDTH",
     "break_points",
     "edge_grading",
@@ -98,7 +99,7 @@ _GRADING = 2.0
 _EDGE_RATIO, _EDGE_DEPTH = 0.25, 1e-11
 #: Up to this many panels, the first sweep is one call of the integrand (memory ~ 15 x panels x
 #: components x 16 B, a few MB); more go to the adaptive rule's memory-bounded chunks.
-_SWEEP_PANELS = 2000
+SWEEP_PANELS = 2000
 
 
 def resonances(point: ModelPoint, centre: float, broad: float) -> np.ndarray:
@@ -196,7 +197,7 @@ def integrate_window(func: Any, points: np.ndarray, options: QuadratureOptions, 
     (:func:`~strongtherm.negf.integrate.gauss_kronrod_panels`) refines from the same panels, with
     its budgets. A gap between two bands is one more panel, where Gamma = 0 makes the integrand 0.
     """
-    if points.size - 1 <= _SWEEP_PANELS:
+    if points.size - 1 <= SWEEP_PANELS:
         kronrod, gauss, absolute = panel_sums(func, 0.5 * (points[:-1] + points[1:]), 0.5 * np.diff(points))
         error = np.abs(kronrod - gauss).sum(axis=0)
         floor = options.rounding_factor * float(np.finfo(float).eps) * absolute.sum(axis=0)

@@ -22,7 +22,7 @@ import numpy as np
 from scipy.special import expit
 
 from ..thermal import Bath
-from .fermi_window import _SWEEP_PANELS, WINDOW_WIDTH, edge_grading, graded_edges
+from .fermi_window import SWEEP_PANELS, WINDOW_WIDTH, edge_grading, graded_edges
 from .integrate import GAUSS_KRONROD_15, QuadratureOptions, panel_sums
 from .system import ModelPoint
 
@@ -162,7 +162,7 @@ def _sweep(
     edges.sort(axis=1)  # NaN last; equal neighbours are np.unique's duplicates: no panel between them
     a, b = edges[:, :-1], edges[:, 1:]
     panel = np.isfinite(b) & (b > a)
-    ok &= panel.sum(axis=1) <= _SWEEP_PANELS
+    ok &= panel.sum(axis=1) <= SWEEP_PANELS
     panel &= ok[:, None]
     owner = np.nonzero(panel)[0]  # point of each panel, ascending (row-major)
     mid, half = 0.5 * (a[panel] + b[panel]), 0.5 * (b[panel] - a[panel])
