@@ -40,7 +40,9 @@ Tasks: ``state`` (equilibrium at ``params``), ``path`` (negf: quasistatic along 
 ``points``), ``drive`` (negf: the same corners at finite speed, exact dynamics: ``duration``,
 ``schedule`` = linear | smooth | a list of knots ``[[0, 0], [u_1, s_1], ..., [1, 1]]``
 (piecewise linear, u rising strictly, s in [0, 1]; :meth:`strongtherm.dynamics.Schedule.piecewise`),
-``hold``, ``n_times`` output times, ``initial`` = gibbs | product; or, instead of ``duration``
+``hold``, ``n_times`` output times, ``initial`` = gibbs | product | partition-free | partitioned,
+``baths`` = one ``{T, mu}`` table per reservoir for a bias (as for ``transport``; the per-lead
+currents, heat and pumped charge are then in drive.json and drive.csv); or, instead of ``duration``
 and ``n_times``, ``grid = {duration = [...]}`` (or ``{start, stop, num, scale = "log"}``): a
 sweep over ramp durations whose end values, W(tau), Delta F*_S, the dissipated work, Sigma, ...,
 are written as a sweep and drawn against a logarithmic tau axis), ``friction`` (negf: the
@@ -168,7 +170,7 @@ BUILTIN_MODELS: tuple[str, ...] = tuple(_BUILTINS)
 TASK_KEYS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("negf", "state"): ("params", "alphas"),
     ("negf", "path"): ("params", "points", "panels_per_segment", "alphas"),
-    ("negf", "drive"): ("params", "points", "duration", "schedule", "hold", "n_times", "initial", "grid", "processes"),
+    ("negf", "drive"): ("params", "points", "duration", "schedule", "hold", "n_times", "initial", "grid", "processes", "baths"),
     ("negf", "friction"): ("params", "points", "panels_per_segment"),
     ("negf", "sweep"): ("params", "grid", "of", "alphas", "processes"),
     ("negf", "transport"): ("params", "grid", "processes", "baths", "state"),
@@ -198,6 +200,9 @@ OUTPUT_FORMATS: Mapping[str, tuple[str, ...]] = {
     "sweep": ("json", "csv", "netcdf"),
 }
 
+#: Initial states of a drive (``partition-free`` = ``gibbs``, ``partitioned`` = ``product``: the
+#: names of the literature for a biased drive, :func:`strongtherm.dynamics.drive`).
+DRIVE_INITIAL_STATES = ("gibbs", "product", "partition-free", "partitioned")
 #: Output times of a drive (``task.n_times``) at most: each costs about 7 ms and 70 kB on the
 #: example resonant-level drive (``examples/resonant_level_drive.toml``), so the largest run
 #: stays within minutes and about 1.5 GB; a figure needs a few hundred.
@@ -502,7 +507,14 @@ class TaskConfig:
                 out["n_times"] = _integer(table.get("n_times", 101), "task.n_times", minimum=2, maximum=MAX_OUTPUT_TIMES)
             out["hold"] = _number(table.get("hold", 0.0), "task.hold")
             out["schedule"] = _schedule(table.get("schedule", "linear"))
-            out["initial"] = _choice(table.get("initial", "gibbs"), ("gibbs", "product"), "task.initial")
+            out["initial"] = _choice(table.get("initial", "gibbs"), DRIVE_INITIAL_STATES, "task.initial")
+            if "baths" in table:  # a bias: one bath per reservoir
+                if out["grid"]:
+                    raise ConfigError(
+                        "task.baths (one bath per reservoir, a biased drive) with a grid over durations is not "
+                        "supported: give task.duration and task.n_times, one config per duration"
+                    )
+                out["baths"] = _lead_baths(table["baths"], kind)
         out["panels_per_segment"] = _integer(table.get("panels_per_segment", 4), "task.panels_per_segment",
                                              maximum=MAX_PANELS_PER_SEGMENT)  # fmt: skip
         for side in ("A", "B"):
@@ -521,10 +533,7 @@ class TaskConfig:
         processes = table.get("processes")
         out["processes"] = None if processes is None else _integer(processes, "task.processes")
         if kind == "transport":
-            baths = table.get("baths")
-            if not isinstance(baths, list) or not baths:
-                raise ConfigError("task.baths must list one table {T = ..., mu = ...} per reservoir for kind = 'transport'")
-            out["baths"] = tuple(_lead_bath(b, f"task.baths[{i}]") for i, b in enumerate(baths))
+            out["baths"] = _lead_baths(table.get("baths"), kind)
             state = table.get("state", False)
             if not isinstance(state, bool):
                 raise ConfigError(f"task.state must be true or false, got {state!r}")
@@ -628,6 +637,13 @@ def _schedule(value: Any) -> str | tuple[tuple[float, float], ...]:
             raise ConfigError(f"task.schedule: {exc}") from None
         return tuple(knots)
     return _choice(value, CONFIG_SCHEDULES, "task.schedule", " or a list of [u, s] knots from [0, 0] to [1, 1]")
+
+
+def _lead_baths(raw: Any, kind: str) -> tuple[dict[str, float], ...]:
+    """``task.baths``: one ``{T, mu}`` table per reservoir (a transport task, or a biased drive)."""
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError(f"task.baths must list one table {{T = ..., mu = ...}} per reservoir for kind = {kind!r}")
+    return tuple(_lead_bath(b, f"task.baths[{i}]") for i, b in enumerate(raw))
 
 
 def _lead_bath(raw: Any, key: str) -> dict[str, float]:

@@ -144,17 +144,22 @@ def _negf_drive(config: RunConfig, progress: bool) -> Plan:
     protocol = _protocol(config, corners)  # kind = "drive" without a grid has a duration
     times = np.linspace(0.0, protocol.total_time, task.n_times)
     formats = config.output.formats
+    baths = _reservoir_baths(config, model) if task.baths else None  # a bias: one bath per reservoir
 
     def write(run: Any, out: FilePath, log: Log) -> list[FilePath]:
         written = []
         if "json" in formats:
-            written.append(write_json(out / "drive.json", {"path": protocol.path.label, "initial": task.initial,
-                                                            "results": run.to_dict()}))  # fmt: skip
+            content = {"path": protocol.path.label, "initial": task.initial, "results": run.to_dict()}
+            if baths is not None:
+                content["baths"] = [{"T": b.T, "mu": b.mu} for b in baths]
+                content["convention"] = "currents into the system from each reservoir; J_Q = J_E - mu I"
+            written.append(write_json(out / "drive.json", content))
         if "csv" in formats:
             written.append(write_csv(out / "drive.csv", run.series()))
         return written
 
-    return Plan("drive", lambda: drive(model, bath, protocol, times=times, initial=task.initial), write)
+    return Plan("drive", lambda: drive(model, bath if baths is None else baths, protocol, times=times, initial=task.initial),
+                write)  # fmt: skip
 
 
 def _negf_statistics(config: RunConfig, progress: bool) -> Plan:
@@ -235,12 +240,18 @@ def _negf_sweep(config: RunConfig, progress: bool) -> Plan:
     return _sweep_plan(config, negf_equilibrium(model, _bath(config), alphas=task.alphas, **task.params), progress)
 
 
-def _negf_transport(config: RunConfig, progress: bool) -> Plan:
-    model, task, default = config.model.build(), config.task, _bath(config)
+def _reservoir_baths(config: RunConfig, model: Any) -> list[Bath]:
+    """``task.baths`` as one Bath per reservoir, each key defaulting to ``[bath]``'s."""
+    task, default = config.task, _bath(config)
     if len(task.baths) != len(model.reservoirs):
         raise ValueError(f"task.baths must give one table per reservoir: {model.name} has {len(model.reservoirs)}, "
                          f"the config gives {len(task.baths)}")  # fmt: skip
-    baths = [Bath(T=b.get("T", default.T), mu=b.get("mu", default.mu)) for b in task.baths]
+    return [Bath(T=b.get("T", default.T), mu=b.get("mu", default.mu)) for b in task.baths]
+
+
+def _negf_transport(config: RunConfig, progress: bool) -> Plan:
+    model, task = config.model.build(), config.task
+    baths = _reservoir_baths(config, model)
     if task.grid:
         compute = negf_steady_state(model, baths, state=task.state, **task.params)
         return _sweep_plan(config, compute, progress)

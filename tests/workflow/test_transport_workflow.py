@@ -52,7 +52,7 @@ def test_transport_config_refusals():
         config(baths=[{"T": -1.0}, {}])
     with pytest.raises(ConfigError, match=r"unknown key 'task.baths\[1\].beta'"):
         config(baths=[{}, {"beta": 2.0}])
-    with pytest.raises(ConfigError, match="used only by kind = 'transport'"):
+    with pytest.raises(ConfigError, match="used only by kind = 'drive' or 'transport'"):
         parse_config({"model": DOT, "bath": {"T": 0.05}, "task": {"kind": "state", "baths": [{}, {}]}})
     with pytest.raises(ValueError, match="has 2, the config gives 3"):
         tasks.prepare(config(baths=[{}, {}, {}]))

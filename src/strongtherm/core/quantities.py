@@ -291,6 +291,11 @@ def _dynamics() -> Iterator[Quantity]:
     )
     for key, sym, unit, text, paper, eq in rows:
         yield _q(key, sym, unit, text, paper, eq, f"{_DRIVE}.{key}")
+    # per reservoir (a biased drive, or any drive); I_k, J_E_k, J_Q_k are the transport rows
+    yield _q("pumped_charge", "ΔN_k", "1", "particles that entered the system from reservoir {} (∫I dt) by the end", "", "",
+             f"{_DRIVE}.pumped_charge[-1, {{}}]", suffix="reservoir")  # fmt: skip
+    yield _q("lead_heat", "Q_k", "energy", "heat into the system from reservoir {}, −Δ⟨H_k − μ_k N_k⟩, by the end", "", "",
+             f"{_DRIVE}.lead_heat[-1, {{}}]", suffix="reservoir")  # fmt: skip
     friction_rows = (
         ("work_coefficient", "∫λ′ζλ′ds", "1", "friction prediction of τ·W_diss (slow driving), in units of ħ",
          "dynamics.Friction.predicted_dissipation(1)"),

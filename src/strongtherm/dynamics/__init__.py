@@ -2,7 +2,9 @@
 
 ``Protocol(path, duration, schedule, hold)`` says how the parameters move; ``drive(model, bath,
 protocol, times=...)`` follows the exact Gaussian state of system + chain reservoirs and returns
-the works, energies, heat, reduced state and entropy production as a :class:`Drive`.
+the works, energies, heat, reduced state and entropy production as a :class:`Drive`; with one
+``Bath`` per reservoir (a bias) also the currents, heat and pumped charge of every lead, and
+``Drive.cycle`` the work, heats, power and efficiency of one period of a cyclic machine.
 The sudden quench (duration 0) and the quasistatic process (duration -> infinity, no bound
 state along the path) are its limits.
 
@@ -12,7 +14,8 @@ thermodynamic length and the minimum-dissipation schedule (a schedule ``Protocol
 """
 
 from .chain import ChainLength, ChainMapping, chain_length, chain_mapping
-from .engine import BoundStateWarning, Drive, drive
+from .cycles import Cycle
+from .engine import BoundStateWarning, Drive, drive, lead_model
 from .entropy import gaussian_entropy, mutual_information, relative_entropy_to_gibbs
 from .friction import (
     BoundStateOnPath,
@@ -30,6 +33,7 @@ __all__ = [
     "BoundStateWarning",
     "ChainLength",
     "ChainMapping",
+    "Cycle",
     "Drive",
     "Friction",
     "FrictionOptions",
@@ -44,6 +48,7 @@ __all__ = [
     "friction_tensor",
     "gaussian_entropy",
     "geodesic",
+    "lead_model",
     "mutual_information",
     "relative_entropy_to_gibbs",
 ]

@@ -16,6 +16,7 @@ at mu (a Poisson-summation estimate; :mod:`strongtherm.negf.finite_chain` measur
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ..core.validation import check_integer, check_real
@@ -82,7 +83,7 @@ def _return_length(v_max: float, window: float) -> int:
 
 def chain_length(
     model: OpenSystem,
-    bath: Bath,
+    bath: Bath | Sequence[Bath],
     window: float,
     *,
     tol: float = 1e-10,
@@ -93,13 +94,13 @@ def chain_length(
     """Sites per chain for the time window [0, ``window``] at finite-size tolerance ``tol``.
 
     L = max(thermal length, return length): the thermal length makes 15 exp(-2 pi T L / v_F)
-    <= tol; the return length keeps the reflected front (v_max = 2 max abs(b_j)) away from the system
+    <= tol (with several baths, the longest of their lengths: the coldest lead sets it); the return length keeps the reflected front (v_max = 2 max abs(b_j)) away from the system
     until ``window`` (L >= v_max window / 2 plus an Airy-tail buffer).
 
     Parameters
     ----------
     model, bath
-        The open system and (T, mu).
+        The open system and (T, mu), or one Bath per reservoir (a biased drive).
     window
         Last time asked for, >= 0, in units of hbar / energy.
     tol
@@ -118,14 +119,16 @@ def chain_length(
     tol = check_real("tol", tol, low=0.0, high=1.0, low_inclusive=False, high_inclusive=False)
     mappings = tuple(chain_mapping(r, lorentzian_cutoff=lorentzian_cutoff) for r in model.reservoirs)
     v_max = max(m.max_velocity for m in mappings)
-    v_F = max(m.fermi_velocity(bath.mu) for m in mappings)
-    thermal = math.ceil(v_F * math.log(_THERMAL_PREFACTOR / tol) / (2.0 * math.pi * bath.T)) + 10
+    baths = (bath,) if isinstance(bath, Bath) else tuple(bath)
+    # the bath that needs the longest chain: the largest v_F / T (each lead's v_F at each mu, a bound)
+    v_F, T = max(((max(m.fermi_velocity(b.mu) for m in mappings), b.T) for b in baths), key=lambda vt: vt[0] / vt[1])
+    thermal = math.ceil(v_F * math.log(_THERMAL_PREFACTOR / tol) / (2.0 * math.pi * T)) + 10
     ret = _return_length(v_max, window)
     if L is None:
         chosen = max(thermal, ret, 8)
         if chosen > max_sites:
             raise ValueError(
-                f"times: the window [0, {window:g}] at T={bath.T:g} needs L = {chosen} chain sites "
+                f"times: the window [0, {window:g}] at T={T:g} needs L = {chosen} chain sites "
                 f"(return length {ret}, thermal length {thermal}), more than max_sites={max_sites}; "
                 "shorten the window or raise max_sites"
             )
@@ -136,5 +139,5 @@ def chain_length(
                 f"L = {chosen} is too short for the window [0, {window:g}]: the reflected wave front returns "
                 f"at t ~ {2 * chosen / v_max:.4g}; need L >= {ret}"
             )
-    error = _THERMAL_PREFACTOR * math.exp(-2.0 * math.pi * bath.T * chosen / v_F)
+    error = _THERMAL_PREFACTOR * math.exp(-2.0 * math.pi * T * chosen / v_F)
     return ChainLength(chosen, thermal, ret, error, 2.0 * chosen / v_max, window, mappings)

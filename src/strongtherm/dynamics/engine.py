@@ -8,6 +8,32 @@ The universe (system + reservoirs as chains cut at L sites, :mod:`.chain`) start
   and the reservoirs in theirs (the setting of Esposito, Lindenberg & Van den Broeck,
   NJP 12, 013013 (2010)).
 
+With a bias (``bath`` one Bath per reservoir, a sequence or a mapping by reservoir name or index
+as :func:`strongtherm.negf.steady_state` takes it, with different (T_alpha, mu_alpha)) the two
+starts of the literature are, under the same two names:
+
+* ``"product"`` = ``"partitioned"`` (Caroli, Combescot, Nozieres & Saint-James, J. Phys. C 4, 916
+  (1971)): each chain in its own grand-canonical Gibbs state at (T_alpha, mu_alpha), the system
+  decoupled in the Gibbs state of its bare h_S(lambda(0)) at the bath of reservoir ``reference_reservoir``
+  (default 0); the coupling acts from t = 0 on (it does no work: <H_SR> = 0 in a product state);
+* ``"gibbs"`` = ``"partition-free"`` (Cini, PRB 22, 5887 (1980); Stefanucci & Almbladh, PRB 69,
+  195318 (2004)), the default: the Gibbs state of the whole coupled universe at (T, mu_ref), the
+  bath of reservoir ``reference_reservoir``; at t = 0 every on-site energy of chain alpha is shifted by
+  V_alpha = mu_alpha - mu_ref (the bias as a sudden shift of the leads' potential), so that chain
+  alpha's electrons, deep inside it, sit at the electrochemical potential mu_alpha of a band shifted
+  by V_alpha. One temperature: different T_alpha are refused (a potential shift cannot heat a
+  lead). The steady state it relaxes to is Landauer's for the *shifted* leads
+  (:meth:`Drive.steady_state` builds that model, :attr:`Drive.lead_model`).
+
+Per reservoir the drive records the particle current into the system I_alpha(t) = -dN_alpha/dt,
+the energy current J_E^alpha(t) = -d<H_alpha>/dt, the heat current J_Q^alpha = J_E^alpha -
+mu_alpha I_alpha (the signs of :func:`strongtherm.negf.steady_state`: positive into the system), the
+pumped charge N_alpha(0) - N_alpha(t) = int I_alpha dt and the heat Q_alpha(t) = -Delta<H_alpha -
+mu_alpha N_alpha> = int J_Q^alpha dt; :meth:`Drive.cycle` sums one period of a periodic drive (a
+cyclic engine between a hot and a cold lead: work, heat per lead, power, efficiency, every
+system energy side by side). Without one Gibbs state, Delta F, the relative entropy and U_H*,
+U_E* are NaN in a biased drive (:mod:`.observables`).
+
 Noninteracting fermions stay Gaussian, so C(t) = Psi(t) f Psi(t)^dagger with the orbitals evolved
 by :mod:`.evolve` is exact (up to the integrator's controlled error). Outputs (units: energy, nats):
 
@@ -30,8 +56,10 @@ yields the state and the work at each output time) -> record (:class:`.observabl
 measures them) -> wrap (:class:`Drive`).
 
 A bound state anywhere along the path (:func:`strongtherm.negf.bound_states` on path nodes) does
-not relax: the slow limit then keeps a memory of the protocol and differs from Delta F*_S, unless
-its thermal weight f (1 - f) at its energy is negligible (it then stays filled or empty, as
+not relax (with a bias: it carries no current, and its occupation in the long-time state is the
+one the initial state and the protocol gave it, not a lead's; a BoundStateWarning says so for
+every bound state of a biased drive that the baths would occupy differently): the slow limit
+then keeps a memory of the protocol and differs from Delta F*_S, unless its thermal weight f (1 - f) at its energy is negligible (it then stays filled or empty, as
 equilibrium wants it). Where the largest weight along the path exceeds
 ``BOUND_STATE_WEIGHT_THRESHOLD`` (1e-8: a memory of at most ~1e-8 of an occupation, below the
 default work_tol) the result says so (``bound_state_along_path``) and a
@@ -45,6 +73,7 @@ bounded before anything is allocated (``max_steps``, ``max_outputs``).
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -61,21 +90,25 @@ from ..gaussian.meanforce import mean_force, mean_force_from_hamiltonian
 from ..negf.evaluated import evaluate
 from ..negf.spectral import bound_states
 from ..negf.system import OpenSystem, check_model_and_bath, check_path
-from ..negf.universe import LORENTZIAN_CUTOFF, Universe
+from ..negf.transport import SteadyState, check_baths, steady_state
+from ..negf.universe import LORENTZIAN_CUTOFF, ChainMapping, Universe
 from ..thermal import Bath
 from .chain import ChainLength, chain_length
+from .cycles import Cycle, one_cycle
 from .evolve import NODES, IntegratorInfo
 from .integrator import Integrator, initial_state, protocol_parameters
 from .observables import Recorder
 from .protocol import Protocol
 
-__all__ = ["BOUND_STATE_WEIGHT_THRESHOLD", "BoundStateWarning", "Drive", "drive"]
+__all__ = ["BOUND_STATE_WEIGHT_THRESHOLD", "BoundStateWarning", "Drive", "drive", "lead_model"]
 
 #: Default step in units of 1 / (spectral half-width of h): r dt = 0.3.
 DEFAULT_STEP_SCALE = 0.3
 #: A bound state traps (warns) only where its thermal weight f (1 - f) exceeds this somewhere on the path.
 BOUND_STATE_WEIGHT_THRESHOLD = 1e-8
-INITIAL_STATES = ("gibbs", "product")
+INITIAL_STATES = ("gibbs", "product", "partition-free", "partitioned")
+#: The names of the literature for a biased drive, and the start each one is.
+INITIAL_ALIASES = {"partition-free": "gibbs", "partitioned": "product"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,13 +131,23 @@ class Drive:
         instantaneous reduced state; NaN where not computed), each (n_t,).
     expectation_H_S, expectation_H_SR : ndarray (n_t,)
     heat : ndarray (n_t,)
-        Q(t) = -[<H_R - mu N_R>(t) - <H_R - mu N_R>(0)].
+        Q(t) = -[<H_R - mu N_R>(t) - <H_R - mu N_R>(0)] (each chain with its own mu_alpha: the sum of
+        ``lead_heat``).
+    lead_heat : ndarray (n_t, R)
+        Q_alpha(t) = -Delta<H_alpha - mu_alpha N_alpha>, heat into the system from reservoir alpha
+        (= int J_Q^alpha dt).
+    particle_current, energy_current : ndarray (n_t, R)
+        I_alpha(t) = -dN_alpha/dt and J_E^alpha(t) = -d<H_alpha>/dt, into the system from reservoir
+        alpha (as :class:`strongtherm.negf.SteadyState`); ``heat_current`` gives J_Q^alpha.
+    pumped_charge : ndarray (n_t, R)
+        N_alpha(0) - N_alpha(t) = int_0^t I_alpha dt': particles that entered the system from alpha.
     particle_flow : ndarray (n_t,)
         dN_S/dt; ``particle_number`` gives N_S(t).
     reduced_state : ndarray (n_t, n, n)
         C_SS(t), C_ij = <d_j^dag d_i>.
     entropy_production : ndarray (n_t,)
-        Gibbs start: beta (W_ext - Delta F); product start: Delta S_S - beta Q.
+        Gibbs start: beta (W_ext - Delta F); product start: Delta S_S - sum_alpha Q_alpha / T_alpha
+        (= Delta S_S - beta Q for one bath); NaN for a biased partition-free start.
     relative_entropy : ndarray (n_t,)
         D(rho(t) || Gibbs state of h(lambda(t))), from correlation matrices.
     delta_F : ndarray (n_t,)
@@ -115,7 +158,7 @@ class Drive:
         Delta F*_S of the Green's-function engine (infinite reservoirs) from lambda(0) to lambda(end),
         and (chain Delta F) - (engine Delta F*_S).
     initial : str
-        ``"gibbs"`` or ``"product"``.
+        ``"gibbs"`` (= partition-free) or ``"product"`` (= partitioned).
     chain : ChainLength
         L, the estimated finite-size error, the return time and the mappings.
     integrator : IntegratorInfo
@@ -127,6 +170,19 @@ class Drive:
         Every bound state found at the path nodes, whatever its weight.
     bound_state_weight : float
         The largest f (1 - f) of a bound state along the path (0 without one).
+    baths : tuple of Bath
+        (T_alpha, mu_alpha) of every reservoir (``bath`` repeated without a bias); ``bath`` is the
+        reference one (reservoir ``reference_reservoir``).
+    biased : bool
+        The baths differ.
+    lead_shifts : ndarray (R,)
+        V_alpha = mu_alpha - mu_ref added to chain alpha's on-site energies at t = 0 (partition-free
+        start with a bias; zeros otherwise).
+    lead_model : OpenSystem
+        The model whose reservoirs the chains represent during the drive: ``model`` with each
+        reservoir's e0 shifted by V_alpha (``model`` itself without shifts).
+    reference_reservoir : int
+        The reservoir whose bath sets the initial state (module docstring).
     """
 
     model: OpenSystem = field(repr=False)
@@ -140,6 +196,10 @@ class Drive:
     expectation_H_S: np.ndarray
     expectation_H_SR: np.ndarray
     heat: np.ndarray
+    lead_heat: np.ndarray
+    particle_current: np.ndarray
+    energy_current: np.ndarray
+    pumped_charge: np.ndarray
     particle_flow: np.ndarray
     particle_number: np.ndarray
     reduced_state: np.ndarray
@@ -157,14 +217,48 @@ class Drive:
     bound_state_along_path: bool
     bound_state_energies: tuple[tuple[float, tuple[float, ...]], ...] = ()
     bound_state_weight: float = 0.0
+    baths: tuple[Bath, ...] = ()
+    biased: bool = False
+    lead_shifts: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    lead_model: OpenSystem | None = field(default=None, repr=False)
+    reference_reservoir: int = 0
+
+    @property
+    def heat_current(self) -> np.ndarray:
+        """J_Q^alpha(t) = J_E^alpha - mu_alpha I_alpha, (n_t, R), into the system from reservoir alpha."""
+        return self.energy_current - np.array([b.mu for b in self.baths]) * self.particle_current
+
+    def steady_state(self, **options: Any) -> SteadyState:
+        """The Landauer-Buttiker steady state this drive relaxes to at its final parameters (no bound
+        state along the way): :func:`strongtherm.negf.steady_state` of :attr:`lead_model` (the leads
+        as they are during the drive, shifted for a partition-free bias) with :attr:`baths`;
+        ``options`` are passed on (``options=QuadratureOptions(...)``, ``state=False``).
+
+        Tight-binding and flat-band (WideBand) leads are chains exactly, and the drive meets this
+        steady state to ~1e-8 once the transients have decayed (tests/dynamics/test_bias.py). A
+        LorentzianBand's chain is approximate: the drive relaxes to the steady state of the chain's
+        reservoir, which differs from the Lorentzian's by O(W/D') (measured relative deviation of
+        the current 4e-3, 2.2e-3, 1.1e-3 at ``lorentzian_cutoff`` = 5, 10, 20)."""
+        end = self.model.resolve(self.protocol.path.function(1.0))
+        return steady_state(self.lead_model or self.model, self.baths, end, bound_state_reference=self.reference_reservoir, **options)
+
+    def cycle(self, start: float, period: float) -> Cycle:
+        """Work, heat per lead, pumped charge, power, efficiency and every system energy's change over
+        [start, start + period], both output times (:class:`strongtherm.dynamics.Cycle`)."""
+        return one_cycle(self, start, period)
 
     def _repr_html_(self) -> str:
         return html_of_values(f"Drive: {self.model.name}, {self.protocol.describe()} (end values)", self.to_dict())
 
     def __repr__(self) -> str:
         flag = "; BOUND STATE along the path (no relaxation)" if self.bound_state_along_path else ""
+        baths = (
+            "baths " + ", ".join(f"(T={b.T:g}, mu={b.mu:g})" for b in self.baths)
+            if self.biased
+            else f"T={self.bath.T:g}, mu={self.bath.mu:g}"
+        )
         return (
-            f"Drive({self.model.name}; {self.protocol.describe()}; T={self.bath.T:g}, mu={self.bath.mu:g}; "
+            f"Drive({self.model.name}; {self.protocol.describe()}; {baths}; "
             f"initial={self.initial}; {self.times.size} times; W_ext[-1]={self.W_ext[-1]:.10g}, "
             f"Sigma[-1]={self.entropy_production[-1]:.6g}; L={self.chain.L}, order {self.integrator.order}, "
             f"dt<={self.integrator.max_step:.3g}{flag})"
@@ -191,8 +285,10 @@ class Drive:
         product start, ``mutual_information``, ``reservoir_relative_entropy``; ``delta_F_S_engine``
         and ``finite_size_difference`` (NaN without the reference), ``protocol_duration``,
         ``protocol_hold``, ``L``, ``thermal_error_estimate``, ``return_time``, ``order``,
-        ``max_step``, ``n_steps``, ``energy_balance_residual``, ``bound_state_along_path`` (0 or 1).
-        Names never clash with a sweep axis such as ``duration``, ``T`` or a model parameter.
+        ``max_step``, ``n_steps``, ``energy_balance_residual``, ``bound_state_along_path`` (0 or 1);
+        per reservoir k the end values ``I_k``, ``J_E_k``, ``J_Q_k`` (the currents into the system,
+        named as :meth:`strongtherm.negf.SteadyState.to_dict` names them), ``pumped_charge_k`` and
+        ``lead_heat_k``. Names never clash with a sweep axis such as ``duration``, ``T`` or a model parameter.
         Time series: :meth:`series`.
         """
         out = {
@@ -211,6 +307,7 @@ class Drive:
         if self.mutual_information is not None:
             out["mutual_information"] = self.mutual_information[-1]
             out["reservoir_relative_entropy"] = self.reservoir_relative_entropy[-1]  # type: ignore[index]
+        out.update(self._per_lead(-1))
         nan = float("nan")
         out.update(
             {
@@ -230,6 +327,17 @@ class Drive:
         )
         return {k: float(v) for k, v in out.items()}
 
+    def _per_lead(self, index: int | slice) -> dict[str, Any]:
+        """The per-reservoir series (or their values at one index), keyed ``I_k``, ``J_E_k``, ..."""
+        columns = {
+            "I": self.particle_current,
+            "J_E": self.energy_current,
+            "J_Q": self.heat_current,
+            "pumped_charge": self.pumped_charge,
+            "lead_heat": self.lead_heat,
+        }
+        return {f"{name}_{k}": values[index, k] for name, values in columns.items() for k in range(values.shape[1])}
+
     def series(self) -> dict[str, np.ndarray]:
         """The time series, each of shape (n_t,) (``times`` included), named as in :meth:`to_dict`;
         ``parameter_<name>`` for lambda(t); the reduced state is :attr:`reduced_state`."""
@@ -246,10 +354,11 @@ class Drive:
             "system_entropy": self.system_entropy,
             **{self._energy_name(k): v for k, v in self.system_energy.items()},
             **{f"parameter_{k}": v for k, v in self.parameters.items()},
+            **self._per_lead(slice(None)),
         }
         if self.mutual_information is not None:
             out["mutual_information"] = self.mutual_information
-            out["reservoir_relative_entropy"] = self.reservoir_relative_entropy  # type: ignore[assignment]
+            out["reservoir_relative_entropy"] = self.reservoir_relative_entropy
         return out
 
 
@@ -291,7 +400,8 @@ def check_arguments(
     work_tol: Any,
 ) -> tuple[np.ndarray, int, dict[str, int], float | None]:
     """The validated output times, order, limits (max_steps, max_sites, max_outputs) and work_tol
-    (``model`` and ``bath`` checked too)."""
+    (``model`` and ``bath`` checked too; a biased drive passes its reference bath, its baths being
+    :func:`_check_baths`'s)."""
     check_model_and_bath(model, bath)
     if not isinstance(protocol, Protocol):
         raise ValueError(f"protocol must be a strongtherm.dynamics.Protocol, got {type(protocol).__name__}")
@@ -311,6 +421,66 @@ def check_arguments(
     return _check_times(times, protocol.total_time, checked["max_outputs"]), order, checked, work_tol
 
 
+def _check_baths(model: OpenSystem, bath: object, initial: str, reference: Any) -> tuple[tuple[Bath, ...], int, bool, np.ndarray]:
+    """One Bath per reservoir, the reference index, whether they differ, and the lead shifts
+    V_alpha = mu_alpha - mu_ref of a partition-free start (zeros otherwise).
+
+    Raises
+    ------
+    ValueError
+        Baths that :func:`strongtherm.negf.transport.check_baths` refuses (a count or a name that
+        does not match the reservoirs), ``reference`` outside 0..R-1, or different temperatures with
+        the partition-free start (a shift of the leads' potential cannot set their temperatures).
+    """
+    R = len(model.reservoirs)
+    try:
+        baths = (bath,) * R if isinstance(bath, Bath) else check_baths(model, bath)
+    except ValueError as exc:  # ArgumentTypeError too: the same type, named as drive's parameter
+        raise type(exc)(f"bath (one Bath, or one per reservoir): {exc}") from None
+    reference = check_integer("reference_reservoir", reference, low=0, high=R - 1)
+    ref = baths[reference]
+    biased = any(b.T != ref.T or b.mu != ref.mu for b in baths)
+    shifts = np.zeros(R)
+    if biased and initial == "gibbs":
+        hotter = [k for k, b in enumerate(baths) if b.T != ref.T]
+        if hotter:
+            names = ", ".join(f"reservoir {model.reservoir_label(k)!r} T={baths[k].T:g}" for k in hotter)
+            raise ValueError(
+                f"initial='partition-free' (= 'gibbs') starts from one equilibrium of the whole universe at the "
+                f"reference reservoir {model.reservoir_label(reference)!r}'s T={ref.T:g} and biases it by shifting the "
+                f"leads' potentials, which cannot give them other temperatures ({names}); use initial='partitioned' "
+                "for leads at different temperatures, or give every reservoir the same T"
+            )
+        shifts = np.array([b.mu - ref.mu for b in baths])
+    return baths, reference, biased, shifts
+
+
+def _shifted(mapping: ChainMapping, shift: float) -> ChainMapping:
+    """The chain with every on-site energy raised by ``shift`` (a lead's potential)."""
+    if shift == 0.0:
+        return mapping
+    onsite = mapping.onsite
+    return dataclasses.replace(
+        mapping,
+        onsite=lambda L: onsite(L) + shift,  # type: ignore[operator]
+        band_centre=mapping.band_centre + shift,
+        description=f"{mapping.description}, shifted by {shift:g}",
+    )
+
+
+def lead_model(model: OpenSystem, shifts: Sequence[float] | np.ndarray) -> OpenSystem:
+    """``model`` with reservoir alpha's band centre e0 raised by ``shifts[alpha]``: the leads of a
+    partition-free biased drive after t = 0 (every reservoir with a chain mapping has an ``e0``)."""
+    if not np.any(np.asarray(shifts)):
+        return model
+    reservoirs = tuple(
+        r if v == 0.0 else dataclasses.replace(r, e0=r.e0 + float(v))  # type: ignore[attr-defined, type-var]
+        for r, v in zip(model.reservoirs, shifts, strict=True)
+    )
+    label = ", ".join(f"{v:+g}" for v in shifts)
+    return dataclasses.replace(model, reservoirs=reservoirs, name=f"{model.name} (leads shifted by {label})")
+
+
 def check_step(universe: Universe, start: dict[str, float], dt: float | None) -> float:
     """dt as given, or DEFAULT_STEP_SCALE / r with r the spectral half-width of h(lambda(0))."""
     if dt is None:
@@ -321,10 +491,11 @@ def check_step(universe: Universe, start: dict[str, float], dt: float | None) ->
 
 
 def _bound_states_along(
-    model: OpenSystem, bath: Bath, protocol: Protocol, nodes: int = 17
+    model: OpenSystem, baths: Sequence[Bath], protocol: Protocol, nodes: int = 17
 ) -> tuple[tuple[tuple[float, tuple[float, ...]], ...], float]:
     """(s, energies) of the bound states at path nodes and their largest thermal weight f (1 - f);
-    a BoundStateWarning when that weight exceeds ``BOUND_STATE_WEIGHT_THRESHOLD``."""
+    a BoundStateWarning when that weight exceeds ``BOUND_STATE_WEIGHT_THRESHOLD``, and (several
+    baths) when the baths would occupy a bound state differently (its occupation is then the history's)."""
     s_values = np.union1d(np.linspace(0.0, 1.0, nodes), np.asarray(protocol.path.breakpoints))
     # the nodes evaluated once, together (an affine model: one stacked product, no per-point checks)
     evaluated = evaluate(model, model.resolve_along(protocol.path, s_values), 0.0)
@@ -333,8 +504,8 @@ def _bound_states_along(
         energies = tuple(b.energy for b in bound_states(evaluated.point(i)))
         if energies:
             found.append((float(s), energies))
-    # f (1 - f) = -T df/de
-    weights = [(float(np.max(-bath.T * bath.fermi_derivative(np.array(e)))), s, e) for s, e in found]
+    # f (1 - f) = -T df/de, the largest over the baths
+    weights = [(max(float(np.max(-b.T * b.fermi_derivative(np.array(e)))) for b in baths), s, e) for s, e in found]
     weight, s_max, e_max = max(weights) if weights else (0.0, 0.0, ())
     if weight > BOUND_STATE_WEIGHT_THRESHOLD:
         warnings.warn(
@@ -344,6 +515,18 @@ def _bound_states_along(
             BoundStateWarning,
             stacklevel=3,  # drive's caller, as when this check was drive's own
         )
+    for s, energies in found:
+        spread = [float(np.ptp([b.fermi(np.array(e)) for b in baths])) for e in energies]
+        if max(spread) > BOUND_STATE_WEIGHT_THRESHOLD:
+            warnings.warn(
+                f"{model.name}: bound state(s) at s={s:.3g} (energies {np.round(energies, 6).tolist()}) carry no current, "
+                f"and the leads' baths would occupy them differently (by up to {max(spread):.3g}): their occupation "
+                "in the long-time state is fixed by the initial state and the protocol, not by a lead, so the "
+                "drive need not relax to strongtherm.negf.steady_state (which occupies them with one reference bath)",
+                BoundStateWarning,
+                stacklevel=3,
+            )
+            break
     return tuple(found), weight
 
 
@@ -361,7 +544,7 @@ def _engine_reference(model: OpenSystem, bath: Bath, universe: Universe, start: 
 @single_threaded_blas  # small matrices in a long loop: BLAS threads only cost (core.threads)
 def drive(
     model: OpenSystem,
-    bath: Bath,
+    bath: Bath | Sequence[Bath] | Mapping[int | str, Bath],
     protocol: Protocol,
     *,
     times: Sequence[float] | np.ndarray | None = None,
@@ -379,6 +562,7 @@ def drive(
     entropy: bool = True,
     reference: bool = True,
     lorentzian_cutoff: float = LORENTZIAN_CUTOFF,
+    reference_reservoir: int = 0,
 ) -> Drive:
     """Drive ``model`` in ``bath`` along ``protocol`` and follow the exact Gaussian state.
 
@@ -387,14 +571,20 @@ def drive(
     model : OpenSystem
         Reservoirs must be TightBindingChain, WideBand or LorentzianBand (chain mappings in
         :mod:`strongtherm.dynamics.chain`); parameters not on the path take the model's defaults.
-    bath : Bath
-        (T, mu) of the initial state, in units of energy.
+    bath : Bath, or one Bath per reservoir (sequence, or mapping by reservoir name or index)
+        (T, mu) of the initial state, in units of energy; with one Bath per reservoir at different
+        (T_alpha, mu_alpha), a biased drive (module docstring; checked as
+        :func:`strongtherm.negf.steady_state` checks its ``baths``).
     protocol : Protocol
         Path, duration tau, schedule and hold.
     times : array, optional
         Output times, strictly increasing in [0, tau + hold] (default: 51 equally spaced).
-    initial : {"gibbs", "product"}
-        Global Gibbs state of h(lambda(0)) (default) or rho_S (x) rho_R^eq (see the module docstring).
+    initial : {"gibbs", "product", "partition-free", "partitioned"}
+        Global Gibbs state of h(lambda(0)) (default) or rho_S (x) rho_R^eq (see the module
+        docstring); for a biased drive ``"partition-free"`` is ``"gibbs"`` (the universe's Gibbs state
+        at the reference bath, then the leads' potentials shifted by mu_alpha - mu_ref at t = 0; one
+        T only) and ``"partitioned"`` is ``"product"`` (each lead at its own bath, the system
+        decoupled at the reference bath).
     L : int, optional
         Sites per chain; default chosen by :func:`strongtherm.dynamics.chain.chain_length` from the
         window and ``tol``.
@@ -434,6 +624,9 @@ def drive(
         Also compute Delta F*_S with the Green's-function engine (infinite reservoirs).
     lorentzian_cutoff : float
         D'/W of the Lorentzian chain mapping.
+    reference_reservoir : int
+        The reservoir whose bath is the initial equilibrium (partition-free) or the system's initial
+        bath (partitioned) of a biased drive, in 0..R-1 (default 0); also ``Drive.bath``.
 
     Returns
     -------
@@ -443,7 +636,8 @@ def drive(
     ------
     ValueError
         Bad model, bath, protocol, times outside [0, tau + hold] or more than ``max_outputs``,
-        unknown ``initial``, a window beyond what ``max_sites`` sites represent, a first pass
+        unknown ``initial``; baths that do not match the reservoirs (count, names), different
+        temperatures with the partition-free start, ``reference_reservoir`` outside 0..R-1; a window beyond what ``max_sites`` sites represent, a first pass
         beyond ``max_steps``, or a reservoir without a chain representation; a schedule that
         fails or leaves [0, 1] where the integrator evaluates it.
     ~strongtherm.core.warnings.NumericsError
@@ -454,7 +648,9 @@ def drive(
     ~strongtherm.core.warnings.NumericsWarning
         When ``work_tol`` is not met within ``max_steps`` (``strict=False``).
     ~strongtherm.core.warnings.BoundStateWarning
-        When a bound state with thermal weight above ``BOUND_STATE_WEIGHT_THRESHOLD`` lies on the path.
+        When a bound state with thermal weight above ``BOUND_STATE_WEIGHT_THRESHOLD`` lies on the
+        path, or (biased drive) one the baths would occupy differently: it carries no current and
+        keeps the occupation the history gave it.
 
     Examples
     --------
@@ -467,34 +663,44 @@ def drive(
     """
     # check
     limits = {"max_steps": max_steps, "max_sites": max_sites, "max_outputs": max_outputs}
-    outputs, order, limits, work_tol = check_arguments(model, bath, protocol, times, initial, order, limits, work_tol)
+    if not isinstance(model, OpenSystem):
+        check_model_and_bath(model, bath)  # the model's error first, whatever the baths
+    canonical = INITIAL_ALIASES.get(initial, initial)  # an unknown name is check_arguments's error
+    baths, ref, biased, shifts = _check_baths(model, bath, canonical, reference_reservoir)
+    ref_bath = baths[ref]
+    outputs, order, limits, work_tol = check_arguments(model, ref_bath, protocol, times, initial, order, limits, work_tol)
+    initial = canonical
+    leads = lead_model(model, shifts)
     # build: the chains for the time window, the universe, the step, the initial state
     length = chain_length(
-        model, bath, float(outputs[-1]), tol=tol, L=L, max_sites=limits["max_sites"], lorentzian_cutoff=lorentzian_cutoff
+        model, baths, float(outputs[-1]), tol=tol, L=L, max_sites=limits["max_sites"], lorentzian_cutoff=lorentzian_cutoff
     )
-    universe = Universe(model, length.L, length.mappings)
+    # the partition-free bias: the initial state is the unshifted universe's, the evolution the shifted one's
+    before = Universe(model, length.L, length.mappings)
+    universe = Universe(model, length.L, tuple(_shifted(m, v) for m, v in zip(length.mappings, shifts, strict=True)))
     start = protocol_parameters(model, protocol, 0.0)
     dt = check_step(universe, start, dt)
-    found, weight = _bound_states_along(model, bath, protocol)
-    h0 = universe.dense(start)
-    state, spectrum0 = initial_state(h0, universe.n, bath, initial)
+    found, weight = _bound_states_along(leads, baths, protocol)
+    h0 = before.dense(start)
+    state, spectrum0 = initial_state(h0, universe.n, ref_bath, initial, baths if biased else None)
     integrator = Integrator(
         universe, protocol, state, start, outputs,
         order=order, dt=dt, max_steps=limits["max_steps"], work_tol=work_tol, strict=bool(strict),
     )  # fmt: skip
     recorder = Recorder(
-        universe, bath, state, start, h0, spectrum0, outputs.size,
-        initial=initial, mean_force_energies=mean_force_energies, entropy=entropy,
+        universe, ref_bath, state, start, h0, spectrum0, outputs.size,
+        initial=initial, mean_force_energies=mean_force_energies, entropy=entropy, lead_baths=baths, biased=biased,
     )  # fmt: skip
     # integrate and record
     integrator.run(recorder)
     # wrap
     observables = recorder.finish(integrator.work)
     end = model.resolve(protocol.path.function(1.0))
-    delta_engine, difference = _engine_reference(model, bath, universe, start, end) if reference else (None, None)
+    compare = reference and not biased  # Delta F*_S needs one equilibrium
+    delta_engine, difference = _engine_reference(model, ref_bath, universe, start, end) if compare else (None, None)
     return Drive(
         model=model,
-        bath=bath,
+        bath=ref_bath,
         protocol=protocol,
         times=outputs,
         **observables,
@@ -506,4 +712,9 @@ def drive(
         bound_state_along_path=weight > BOUND_STATE_WEIGHT_THRESHOLD,
         bound_state_energies=found,
         bound_state_weight=weight,
+        baths=baths,
+        biased=biased,
+        lead_shifts=shifts,
+        lead_model=leads,
+        reference_reservoir=ref,
     )

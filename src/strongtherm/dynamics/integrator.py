@@ -32,6 +32,7 @@ start, shows once it feeds into a later power).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import NamedTuple
 from typing import Protocol as Protocol_  # typing's, apart from the driving Protocol
 
@@ -142,20 +143,35 @@ def protocol_parameters(model: OpenSystem, protocol: Protocol, t: float) -> dict
         raise ValueError(f"protocol leaves the domain of {model.name} at t={t:.6g}: {exc}") from None
 
 
-def initial_state(h0: np.ndarray, n: int, bath: Bath, initial: str) -> tuple[GaussianOrbitals, np.ndarray]:
+def initial_state(
+    h0: np.ndarray, n: int, bath: Bath, initial: str, lead_baths: Sequence[Bath] | None = None
+) -> tuple[GaussianOrbitals, np.ndarray]:
     """The global Gibbs state of ``h0`` at (T, mu) (``"gibbs"``), or the product of the Gibbs
     states of its system block and of its reservoir block (``"product"``, Esposito et al. 2010);
-    with the eigenvalues of ``h0`` (the universe's spectrum at lambda(0), for its F*_S)."""
+    with the eigenvalues of ``h0`` (the universe's spectrum at lambda(0), for its F*_S).
+
+    ``lead_baths`` (product start only): one Bath per reservoir, the chains being the equal
+    consecutive blocks of ``h0[n:, n:]``; each chain is then in its own Gibbs state at its
+    (T_alpha, mu_alpha) and the system in its bare Gibbs state at ``bath`` (the partitioned start of
+    a biased drive, Caroli et al., J. Phys. C 4, 916 (1971)). Each chain is diagonalized alone:
+    identical chains are degenerate, and one eigh of the whole block would mix them.
+    """
     if initial == "gibbs":
         e0, Psi = np.linalg.eigh(h0)
         f = bath.fermi(e0)
     else:
         eS, US = np.linalg.eigh(h0[:n, :n])
-        eR, UR = np.linalg.eigh(h0[n:, n:])
         Psi = np.zeros_like(h0)
         Psi[:n, :n] = US
-        Psi[n:, n:] = UR
-        f = np.concatenate([bath.fermi(eS), bath.fermi(eR)])
+        occupations = [bath.fermi(eS)]
+        R = 1 if lead_baths is None else len(lead_baths)
+        size = (h0.shape[0] - n) // R
+        for r in range(R):
+            block = slice(n + r * size, n + (r + 1) * size)
+            eR, UR = np.linalg.eigh(h0[block, block])
+            Psi[block, block] = UR
+            occupations.append((bath if lead_baths is None else lead_baths[r]).fermi(eR))
+        f = np.concatenate(occupations)
         e0 = np.linalg.eigvalsh(h0)
     return GaussianOrbitals(np.ascontiguousarray(Psi, dtype=complex), f), e0
 
@@ -171,6 +187,31 @@ def _nodes(edges: np.ndarray, steps: np.ndarray) -> np.ndarray:
     return np.concatenate([*parts, edges[-1:]])
 
 
+#: Kinks and output times closer than this (relative to the total time) are one instant.
+KINK_SNAP_RTOL = 1e-12
+
+
+def _snap_kinks(kinks: np.ndarray, outputs: np.ndarray, jump_times: set[float]) -> np.ndarray:
+    """The kinks, each moved onto an output time within ``KINK_SNAP_RTOL``, near-duplicates merged.
+
+    A path corner's time is found by bisection and may miss an output time put on it by rounding
+    (1e-16 relative); the sliver piece between them would get steps of zero length. Jump times
+    are kept as they are (the integrator looks them up exactly).
+    """
+    slack = KINK_SNAP_RTOL * max(1.0, float(kinks[-1]))
+    snapped: list[float] = []
+    for k in map(float, kinks):
+        if k not in jump_times and outputs.size:
+            nearest = float(outputs[np.argmin(np.abs(outputs - k))])
+            k = nearest if abs(nearest - k) <= slack else k
+        if snapped and k - snapped[-1] <= slack:
+            if k in jump_times or k == float(kinks[-1]):  # a jump's instant, or the end, wins over its neighbour
+                snapped[-1] = k
+            continue
+        snapped.append(k)
+    return np.array(snapped)
+
+
 def time_grid(protocol: Protocol, outputs: np.ndarray, dt: float, max_steps: int) -> list[Piece]:
     """The pieces of the time axis in order: jumps, constant pieces, smooth pieces (with the
     steps of a first pass of at most ``dt``); every output time is an edge.
@@ -181,9 +222,9 @@ def time_grid(protocol: Protocol, outputs: np.ndarray, dt: float, max_steps: int
         If the smooth pieces need more than ``max_steps`` steps of at most ``dt`` (counted before
         any array of nodes is built).
     """
-    kinks = protocol.kinks()
-    constants = protocol.constant_intervals()
     jumps = {t: (before, after) for t, before, after in protocol.jumps()}
+    kinks = _snap_kinks(protocol.kinks(), outputs, set(jumps))
+    constants = protocol.constant_intervals()
     pieces: list[Piece] = []
     no_steps = np.zeros(0, dtype=np.int64)
     if 0.0 in jumps:

@@ -378,7 +378,8 @@ def drive_overview(run: Any, *, title: str | None = None) -> Any:
     Left: W_ext(t) (time-integrated power), the heat Q(t) and the change of each system energy the
     run recorded (Hilbert-space U_S, alpha-partitions, U_H*, U_E*), with Delta F*_S of the Green's-
     function engine as the quasistatic reference. Right: Sigma(t) = beta (W - Delta F) and the
-    relative entropy D(rho(t) || rho_eq) (they coincide for the coupled Gibbs start).
+    relative entropy D(rho(t) || rho_eq) (they coincide for the coupled Gibbs start); with a bias
+    (one bath per lead) the particle and heat currents into the system from every lead instead.
 
     Parameters
     ----------
@@ -408,13 +409,22 @@ def drive_overview(run: Any, *, title: str | None = None) -> Any:
     left.set_xlabel("time t (ħ / energy)")
     left.set_ylabel(with_unit("energy", ENERGY))
     legend_beside(left, width=32, fontsize="x-small")
-    right.plot(t, run.entropy_production, "C3-", label="Σ(t) = β(W − ΔF)")
-    right.plot(t, run.relative_entropy, "C0--", label="D(ρ(t) ‖ ρ_eq(λ(t)))")
+    if run.biased:  # no single Gibbs state: the currents of every lead instead of Sigma and D
+        for k in range(run.particle_current.shape[1]):
+            name = run.model.reservoir_label(k)
+            right.plot(t, run.particle_current[:, k], f"C{k}-", label=f"I from reservoir {name}")
+            right.plot(t, run.heat_current[:, k], f"C{k}:", label=f"J_Q from reservoir {name}")
+        right.set_ylabel("current into the system (1/time; energy/time)")
+        baths = ", ".join(f"(T={b.T:g}, μ={b.mu:g})" for b in run.baths)
+    else:
+        right.plot(t, run.entropy_production, "C3-", label="Σ(t) = β(W − ΔF)")
+        right.plot(t, run.relative_entropy, "C0--", label="D(ρ(t) ‖ ρ_eq(λ(t)))")
+        right.set_ylabel(with_unit("entropy production", ENTROPY))
+        baths = f"T={run.bath.T:g}, μ={run.bath.mu:g}"
     right.set_xlabel("time t (ħ / energy)")
-    right.set_ylabel(with_unit("entropy production", ENTROPY))
     legend_beside(right, width=32, fontsize="x-small")
     p = run.protocol
-    default = f"{run.model.name}: {p.path.label}, τ = {p.duration:g}, hold {p.hold:g}; T={run.bath.T:g}, μ={run.bath.mu:g}"
+    default = f"{run.model.name}: {p.path.label}, τ = {p.duration:g}, hold {p.hold:g}; {baths}"
     left.figure.suptitle(fit_title(title or default, left.figure), fontsize="medium")
     return axes
 
