@@ -55,7 +55,7 @@ The result says how many states the samples effectively averaged over (``effecti
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
@@ -435,14 +435,14 @@ def typical_equilibrium(
         for block in blocks:
             X_b, Y_b = block.sample(phi, beta)
             X, Y = X + X_b, Y + Y_b
-        z = y_R = 0.0
+        z_k = y_k = 0.0
         for block in reservoir_blocks:
             X_b, Y_b = block.sample(phi, beta)
-            z, y_R = z + float(np.real(X_b[0, 0])), y_R + float(np.real(Y_b[0, 0]))
+            z_k, y_k = z_k + float(np.real(X_b[0, 0])), y_k + float(np.real(Y_b[0, 0]))
         Xs.append(X)
         Ys.append(Y)
-        zs.append(z)
-        yRs.append(y_R)
+        zs.append(z_k)
+        yRs.append(y_k)
     X, Y, z, y_R = np.array(Xs), np.array(Ys), np.array(zs), np.array(yRs)
     if np.isrealobj(H_S) and real:
         X, Y = X.real, Y.real
