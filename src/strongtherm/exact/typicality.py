@@ -46,6 +46,14 @@ Lanczos methods (Jaklic and Prelovsek, PRB 49, 5065 (1994); Aichhorn et al., PRB
 here, and LTLM becomes exact at T = 0 only for expectation values over the whole space, not for the
 partial traces X, Y that H*_S and E*_S need; treating the low-lying states exactly does.
 
+Where each road holds (measured against the dense engine, qubit + 9- and 10-spin XXZ chains in a
+field, bandwidth ~9 J, 16-32 samples; benchmarks/bench_typicality_beta.py,
+docs/tutorials/large_reservoirs.py): plain typicality for beta x bandwidth <~ 15 (F*_S to
+1e-4..1e-3 at beta <= 1); the deflated road above (beta x bandwidth >~ 20: 5e-5 at beta = 4,
+1e-8..1e-10 at beta = 8..16, where plain typicality stays at ~1e-2). At high temperature the
+deflated road is the worse one (4-20x the error of F*_S at beta <= 1, and heavier tails: its X
+and Z_R no longer share their fluctuations, see below), so it is not the default.
+
 Error bars are statistical: the jackknife over the samples (leave one out, recompute every output,
 sqrt((K - 1)/K sum (theta_k - theta)^2)), which carries the nonlinear functions (log, Frechet
 derivative) correctly; deterministic parts (exact sectors, deflated states) enter every sample.
