@@ -197,3 +197,28 @@ def test_bad_sectors_and_methods_are_named():
         typical_equilibrium(H_S, H_R, V, beta=1.0, method="ftlm")
     with pytest.raises(ValueError, match="exact_states"):
         typical_equilibrium(H_S, H_R, V, beta=1.0, method="deflated", exact_states=0)
+
+
+def test_sectors_on_a_complex_three_level_system():
+    # a complex Hermitian model, d_S = 3 with two levels of even parity (s = 0, 2) and one odd; the
+    # parity p_S (x) p_R conserved: rho_S[0, 1] and rho_S[1, 2] are structural zeros, rho_S[0, 2] is
+    # allowed (and complex); every entry and F*_S, U_E* within 4 error bars of the dense engine on
+    # both roads (one seed, 9 entries + 2 scalars each)
+    r = np.random.default_rng(0)
+    d_R = 300
+    p_R = np.where(np.arange(d_R) % 3 == 0, 1.0, -1.0)
+    A = r.normal(size=(d_R, d_R)) + 1j * r.normal(size=(d_R, d_R))
+    H_R = 0.05 * (A + A.conj().T) * (p_R[:, None] == p_R[None, :])
+    B = r.normal(size=(d_R, d_R)) + 1j * r.normal(size=(d_R, d_R))
+    X_R = 0.5 * (B + B.conj().T) * (p_R[:, None] != p_R[None, :])
+    H_S = np.diag([0.0, 0.7, 1.1]) + 0.2 * np.array([[0, 0, 1j], [0, 0, 0], [-1j, 0, 0]])
+    V = 0.3 * np.kron(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]]), X_R)
+    parity = np.kron([1.0, -1.0, 1.0], p_R)
+    dense = st.exact.equilibrium(st.exact.Composite(H_S=H_S, H_R=H_R, V=V), beta=1.5)
+    assert abs(dense.rho_S[0, 2]) > 0.1 and abs(dense.rho_S[0, 1]) < 1e-12  # the symmetry is real
+    for method in ("typicality", "deflated"):
+        t = typical_equilibrium(H_S, H_R, V, beta=1.5, samples=32, rng=2, sectors=parity, method=method)
+        assert t.rho_S[0, 1] == 0.0 and t.rho_S[1, 2] == 0.0 and t.errors["rho_S"][0, 1] == 0.0
+        allowed = t.errors["rho_S"] > 0
+        assert np.all(np.abs(t.rho_S - dense.rho_S)[allowed] < 4 * t.errors["rho_S"][allowed]), method
+        assert abs(t.F_S - dense.F_S) < 4 * t.errors["F_S"] and abs(t.U["E*"] - dense.U["E*"]) < 4 * t.errors["U_E*"]

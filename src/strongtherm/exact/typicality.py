@@ -52,7 +52,7 @@ docs/tutorials/large_reservoirs.py): plain typicality for beta x bandwidth <~ 15
 1e-4..1e-3 at beta <= 1); the deflated road above (beta x bandwidth >~ 20: 5e-5 at beta = 4,
 1e-8..1e-10 at beta = 8..16, where plain typicality stays at ~1e-2). At high temperature the
 deflated road is the worse one (4-20x the error of F*_S at beta <= 1, and heavier tails: its X
-and Z_R no longer share their fluctuations, see below), so it is not the default.
+and Z_R no longer share the fluctuations that cancel in X / Z_R), so it is not the default.
 
 Error bars are statistical: the jackknife over the samples (leave one out, recompute every output,
 sqrt((K - 1)/K sum (theta_k - theta)^2)), which carries the nonlinear functions (log, Frechet
