@@ -222,3 +222,29 @@ def test_sectors_on_a_complex_three_level_system():
         allowed = t.errors["rho_S"] > 0
         assert np.all(np.abs(t.rho_S - dense.rho_S)[allowed] < 4 * t.errors["rho_S"][allowed]), method
         assert abs(t.F_S - dense.F_S) < 4 * t.errors["F_S"] and abs(t.U["E*"] - dense.U["E*"]) < 4 * t.errors["U_E*"]
+
+
+def test_sweep_over_beta_against_the_exact_sweep():
+    # st.sweep of the ready-made typicality computation over beta (qubit + 6 spins with U(1)
+    # sectors from qubit_chain_total_sz, 32 samples) against the exact engine's sweep: every F_S and
+    # U within 4.5 of its own reported error (10 values), the errors in the dataset as variables
+    pytest.importorskip("xarray")
+    from strongtherm.models.spin_chains import qubit_chain_total_sz, qubit_on_spin_chain
+
+    betas = [0.5, 1.0]
+    compute = st.sweeps.typical_equilibrium(qubit_on_spin_chain, samples=32, seed=5, sectors=qubit_chain_total_sz, n=6, h=0.3)
+    typical = st.sweep(compute, {"beta": betas}, processes=1, progress=False)
+
+    def composite(n, h):
+        H_S, H_R, V = qubit_on_spin_chain(n, h=h)
+        return st.exact.Composite(H_S=H_S, H_R=H_R.toarray(), V=V.toarray())
+
+    exact = st.sweep(st.sweeps.exact_equilibrium(composite, n=6, h=0.3), {"beta": betas}, processes=1, progress=False)
+    for key in ("F_S", "U_diff", "U_Hstar", "U_Estar"):
+        z = (typical[key] - exact[key]) / typical[f"error_{key}"]
+        assert np.all(np.abs(z) < 4.5), (key, z.values)
+    assert typical.attrs["method"] == "typicality" and typical["samples"].values.tolist() == [32.0, 32.0]
+    with pytest.raises(ValueError, match="samples"):
+        st.sweeps.typical_equilibrium(qubit_on_spin_chain, beta=1.0, samples=1, n=6)
+    with pytest.raises(TypeError, match="sectors"):
+        st.sweeps.typical_equilibrium(qubit_on_spin_chain, beta=1.0, sectors=np.ones(4), n=6)

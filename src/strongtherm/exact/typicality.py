@@ -72,6 +72,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.linalg import eigsh, expm_multiply
 
+from ..core.quantities import key as quantity_key
 from ..core.validation import check_integer
 from .meanforce import check_beta, mean_force_operators
 
@@ -94,7 +95,8 @@ class TypicalEquilibrium:
     real vectors), so that the relative error of Z_R is 1 / sqrt(samples x effective_dimension); for
     plain typicality it is e^{S_2} of the reservoir's Gibbs state, with sectors and deflation it
     grows by the variance they remove. ``method``: ``"typicality"`` or ``"deflated"``;
-    ``sectors``: the number of symmetry sectors used (1 without).
+    ``sectors``: the number of symmetry sectors used (1 without). ``entropy``: S = beta (U - F*_S)
+    per definition (Eq. 33), errors ``S_diff``, ``S_H*``, ``S_E*``.
     """
 
     beta: float
@@ -109,6 +111,25 @@ class TypicalEquilibrium:
     errors: Mapping[str, Any] = field(default_factory=dict)
     method: str = "typicality"
     sectors: int = 1
+    entropy: Mapping[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, float]:
+        """The scalar results as a flat dict of plain floats (for sweeps, JSON and tables).
+
+        Keys: ``F_S`` (Eqs. 6-8), ``U_diff``, ``U_Hstar``, ``U_Estar`` (Eqs. 10, 11, 13),
+        ``entropy_diff``, ``entropy_Hstar``, ``entropy_Estar`` (Eq. 33, nats), as
+        :meth:`strongtherm.exact.Equilibrium.to_dict` names them; their one-sigma jackknife errors
+        ``error_F_S``, ``error_U_diff``, ``error_U_Hstar``, ``error_U_Estar``; ``samples`` and
+        ``effective_dimension``.
+        """
+        out = {"F_S": float(self.F_S)}
+        out.update({quantity_key("U", definition=k): float(v) for k, v in self.U.items()})
+        out.update({quantity_key("entropy", definition=k): float(v) for k, v in self.entropy.items()})
+        out["error_F_S"] = float(self.errors["F_S"])
+        out.update({"error_" + quantity_key("U", definition=k): float(self.errors[f"U_{k}"]) for k in self.U})
+        out["samples"] = float(self.samples)
+        out["effective_dimension"] = float(self.effective_dimension)
+        return out
 
     def __repr__(self) -> str:
         return (f"TypicalEquilibrium(d_S={self.dims[0]}, d_R={self.dims[1]}, beta={self.beta:g}, "
@@ -328,8 +349,10 @@ def _outputs(X: np.ndarray, Y: np.ndarray, z: float, y_R: float, beta: float, E0
     U_SR = float(np.real(np.trace(Y))) / trace + E0
     energies = {"diff": U_SR - U_R0, "H*": float(np.real(np.trace(H_star @ rho_S))),
                 "E*": float(np.real(np.trace(E_star @ rho_S)))}
+    # S = beta (U - F*_S) per definition (Eq. 33), inside the jackknife with everything else
     return {"rho_S": rho_S, "H_star": H_star, "E_star": E_star, "F_S": F_S, "U_diff": energies["diff"],
-            "U_H*": energies["H*"], "U_E*": energies["E*"]}
+            "U_H*": energies["H*"], "U_E*": energies["E*"],
+            **{f"S_{k}": beta * (energies[k] - F_S) for k in ("diff", "H*", "E*")}}  # fmt: skip
 
 
 def typical_equilibrium(
@@ -475,6 +498,8 @@ def typical_equilibrium(
         samples=K, effective_dimension=effective,
         errors=MappingProxyType({"rho_S": errors["rho_S"], "H_star": errors["H_star"], "E_star": errors["E_star"],
                                  "F_S": errors["F_S"], "U_diff": errors["U_diff"], "U_H*": errors["U_H*"],
-                                 "U_E*": errors["U_E*"]}),
+                                 "U_E*": errors["U_E*"], "S_diff": errors["S_diff"], "S_H*": errors["S_H*"],
+                                 "S_E*": errors["S_E*"]}),
         method=method, sectors=len(blocks),
+        entropy=MappingProxyType({k: full[f"S_{k}"] for k in ("diff", "H*", "E*")}),
     )  # fmt: skip

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from ..core.validation import check_integer, check_real
 
-__all__ = ["qubit_on_spin_chain", "total_sz", "xx_chain_as_fermions"]
+__all__ = ["qubit_chain_total_sz", "qubit_on_spin_chain", "total_sz", "xx_chain_as_fermions"]
 
 _FLIP = sp.csr_matrix(np.array([[0, 0, 0, 0], [0, 0, 0.5, 0], [0, 0.5, 0, 0], [0, 0, 0, 0]]))  # SxSx + SySy
 _ZZ = sp.csr_matrix(np.diag([0.25, -0.25, -0.25, 0.25]))  # SzSz
@@ -101,3 +101,10 @@ def total_sz(sites: int) -> np.ndarray:
         down += (index >> bit) & 1
     values: np.ndarray = 0.5 * sites - down
     return values
+
+
+def qubit_chain_total_sz(n: int, **couplings: float) -> np.ndarray:
+    """Total S^z of :func:`qubit_on_spin_chain` with ``n`` reservoir spins, ``total_sz(n + 1)``; the
+    couplings are accepted and ignored (S^z is conserved for any of them), so that a sweep
+    (:func:`strongtherm.sweeps.typical_equilibrium`) can call it with the builder's arguments."""
+    return total_sz(int(n) + 1)

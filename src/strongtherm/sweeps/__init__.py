@@ -22,7 +22,7 @@ each:
   starts a local Dask cluster after checking the main-script guard;
 * ``_ready`` - the ready-made computations (:func:`negf_equilibrium`, :func:`negf_quasistatic`,
   :func:`negf_steady_state`, :func:`negf_linear_response`, :func:`exact_equilibrium`,
-  :func:`exact_quench`);
+  :func:`exact_quench`, :func:`typical_equilibrium`);
 * ``_files`` - :func:`save` and :func:`load` (NetCDF or CSV);
 * ``_driver`` - the function :func:`strongtherm.sweep` itself.
 
@@ -55,12 +55,14 @@ from ._ready import (
     NegfLinearResponse,
     NegfQuasistatic,
     NegfSteadyState,
+    TypicalEquilibrium,
     exact_equilibrium,
     exact_quench,
     negf_equilibrium,
     negf_linear_response,
     negf_quasistatic,
     negf_steady_state,
+    typical_equilibrium,
 )
 
 __all__ = [
@@ -74,6 +76,7 @@ __all__ = [
     "NegfSteadyState",
     "SweepError",
     "SweepWarning",
+    "TypicalEquilibrium",
     "check_grid",
     "check_sweep",
     "dask_client",
@@ -85,4 +88,5 @@ __all__ = [
     "negf_quasistatic",
     "negf_steady_state",
     "save",
+    "typical_equilibrium",
 ]
