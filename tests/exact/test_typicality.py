@@ -156,21 +156,26 @@ def test_sectors_agree_with_the_dense_engine_within_error_bars():
 
 
 def test_deflated_road_at_low_temperature():
-    # beta = 4 (beta x lowest gap >> 1): the deflated road with sectors agrees with the dense engine
-    # within 4 error bars, and its error bar on F*_S is > 20x smaller than plain typicality's with
-    # the same samples (measured ~300x: the remainder carries only e^{-beta (E_16 - E_0)})
+    # beta = 4 (beta x bandwidth ~ 35): the deflated road agrees with the dense engine within 4 error
+    # bars, and its error bar on F*_S is > 20x smaller than plain typicality's with the same samples
+    # (measured ~40x: the remainder carries only the weight above the 16 lowest states). With U(1)
+    # sectors every reservoir sector here has <= 126 states and is diagonalized, and s (x) those
+    # states span every universe sector: the result is exact (1e-10, rounding) with zero error bars
     from strongtherm.models.spin_chains import qubit_on_spin_chain, total_sz
 
     H_S, H_R, V = qubit_on_spin_chain(9, eps=1.0, h=0.3)
     dense = st.exact.equilibrium(st.exact.Composite(H_S=H_S, H_R=H_R.toarray(), V=V.toarray()), beta=4.0)
     plain = typical_equilibrium(H_S, H_R, V, beta=4.0, samples=16, rng=7)
-    deflated = typical_equilibrium(H_S, H_R, V, beta=4.0, samples=16, rng=7, sectors=total_sz(10), method="deflated")
+    deflated = typical_equilibrium(H_S, H_R, V, beta=4.0, samples=16, rng=7, method="deflated")
     assert deflated.method == "deflated"
     assert deflated.errors["F_S"] < plain.errors["F_S"] / 20
     assert abs(deflated.F_S - dense.F_S) < 4 * deflated.errors["F_S"]
     for k in ("diff", "H*", "E*"):
         assert abs(deflated.U[k] - dense.U[k]) < 4 * deflated.errors[f"U_{k}"], k
     assert np.max(np.abs(deflated.rho_S - dense.rho_S) - 4 * deflated.errors["rho_S"]) < 1e-15
+    exact = typical_equilibrium(H_S, H_R, V, beta=4.0, samples=4, rng=7, method="deflated", sectors=total_sz(10))
+    assert exact.F_S == pytest.approx(dense.F_S, abs=1e-10) and exact.errors["F_S"] == 0.0
+    assert np.max(np.abs(exact.E_star - dense.E_star)) < 1e-10
 
 
 def test_deflated_road_on_a_tiny_composite_is_exact():
@@ -203,21 +208,23 @@ def test_sectors_on_a_complex_three_level_system():
     # a complex Hermitian model, d_S = 3 with two levels of even parity (s = 0, 2) and one odd; the
     # parity p_S (x) p_R conserved: rho_S[0, 1] and rho_S[1, 2] are structural zeros, rho_S[0, 2] is
     # allowed (and complex); every entry and F*_S, U_E* within 4 error bars of the dense engine on
-    # both roads (one seed, 9 entries + 2 scalars each)
+    # both roads (one seed, 24 samples, 9 entries + 2 scalars each)
     r = np.random.default_rng(0)
-    d_R = 300
+    d_R = 240
     p_R = np.where(np.arange(d_R) % 3 == 0, 1.0, -1.0)
-    A = r.normal(size=(d_R, d_R)) + 1j * r.normal(size=(d_R, d_R))
-    H_R = 0.05 * (A + A.conj().T) * (p_R[:, None] == p_R[None, :])
-    B = r.normal(size=(d_R, d_R)) + 1j * r.normal(size=(d_R, d_R))
+    sparse = r.random((d_R, d_R)) < 0.05  # 5% of the entries: a sparse model, as the road is meant for
+    sparse = sparse | sparse.T
+    A = (r.normal(size=(d_R, d_R)) + 1j * r.normal(size=(d_R, d_R))) * sparse
+    H_R = 0.2 * (A + A.conj().T) * (p_R[:, None] == p_R[None, :])
+    B = (r.normal(size=(d_R, d_R)) + 1j * r.normal(size=(d_R, d_R))) * sparse
     X_R = 0.5 * (B + B.conj().T) * (p_R[:, None] != p_R[None, :])
     H_S = np.diag([0.0, 0.7, 1.1]) + 0.2 * np.array([[0, 0, 1j], [0, 0, 0], [-1j, 0, 0]])
     V = 0.3 * np.kron(np.array([[0, 1, 0], [1, 0, 1], [0, 1, 0]]), X_R)
     parity = np.kron([1.0, -1.0, 1.0], p_R)
     dense = st.exact.equilibrium(st.exact.Composite(H_S=H_S, H_R=H_R, V=V), beta=1.5)
-    assert abs(dense.rho_S[0, 2]) > 0.1 and abs(dense.rho_S[0, 1]) < 1e-12  # the symmetry is real
+    assert abs(dense.rho_S[0, 2]) > 0.05 and abs(dense.rho_S[0, 1]) < 1e-12  # the symmetry is real
     for method in ("typicality", "deflated"):
-        t = typical_equilibrium(H_S, H_R, V, beta=1.5, samples=32, rng=2, sectors=parity, method=method)
+        t = typical_equilibrium(H_S, H_R, V, beta=1.5, samples=24, rng=2, sectors=parity, method=method)
         assert t.rho_S[0, 1] == 0.0 and t.rho_S[1, 2] == 0.0 and t.errors["rho_S"][0, 1] == 0.0
         allowed = t.errors["rho_S"] > 0
         assert np.all(np.abs(t.rho_S - dense.rho_S)[allowed] < 4 * t.errors["rho_S"][allowed]), method

@@ -278,27 +278,49 @@ class _Block:
         return out
 
     def prepare(self, beta: float, deflate: int, exact_small: bool) -> None:
-        """The deterministic part: with ``exact_small``, a small sector exactly (dense eigh); with
-        ``deflate`` > 0, the identity Tr_R[f P + P f - P f P] on the lowest ``deflate`` Ritz vectors,
-        f = e^{-beta H}."""
+        """With ``exact_small``, a small sector exactly (dense eigh: ``basis`` is its whole
+        eigenbasis); with ``deflate`` > 0, the lowest ``deflate`` Ritz vectors as ``basis`` (Lanczos)."""
+        self.basis: np.ndarray | None = None
         D = self.H.shape[0]
         if exact_small and D <= EXACT_SECTOR_DIMENSION:
             E, W = np.linalg.eigh(self.H.toarray())
-            self.exact = True
+            self.exact, self.basis = True, W
             self.X0 = self.partial_trace(W * np.exp(-beta * E), W)
             self.Y0 = self.partial_trace(W * (E * np.exp(-beta * E)), W)
+        elif deflate > 0:
+            self.basis = eigsh(self.H, k=min(deflate, D - 2), which="SA", tol=1e-10)[1]
+
+    def deflate(self, beta: float, extra: list[np.ndarray]) -> None:
+        """The deterministic part Tr_R[f P + P f - P f P], f = e^{-beta H}, on the span of the Ritz
+        vectors and of ``extra`` (block coordinates), orthonormalized: exact for any such P."""
+        if self.exact or (self.basis is None and not extra):
             return
-        if deflate <= 0:
-            return
-        k = min(deflate, D - 2)
-        _, N = eigsh(self.H, k=k, which="SA", tol=1e-10)
-        N, _ = np.linalg.qr(N)  # orthonormal to rounding whatever eigsh returned
+        candidates = np.hstack([m for m in ([self.basis] if self.basis is not None else []) + extra])
+        # orthonormal basis of the span, dropping directions the candidates repeat (SVD, 1e-8)
+        left, values, _ = np.linalg.svd(candidates, full_matrices=False)
+        N = left[:, values > 1e-8 * values[0]]
         G = expm_multiply(-beta * self.H, N)
         GY = self.H @ G
         self.ritz = N
         for attr, F in (("X0", G), ("Y0", GY)):
             overlap = N @ (N.conj().T @ F)
             setattr(self, attr, self.partial_trace(F, N) + self.partial_trace(N, F) - self.partial_trace(overlap, N))
+
+    def embed(self, reservoir: _Block) -> list[np.ndarray]:
+        """The reservoir block's basis (exact eigenvectors or Ritz vectors) as s (x) n in this sector,
+        for every system state s whose reservoir states there are the reservoir block's."""
+        if reservoir.basis is None:
+            return []
+        r_block = reservoir.columns[0][1]  # the reservoir states of the block, in its row order
+        out = []
+        for rows, r in self.columns.values():
+            inside = np.isin(r_block, r, assume_unique=True)
+            if not np.all(inside):  # the reservoir block is split here: s (x) n is not in the sector
+                continue
+            vectors = np.zeros((self.H.shape[0], reservoir.basis.shape[1]), dtype=reservoir.basis.dtype)
+            vectors[rows[np.searchsorted(r, r_block)]] = reservoir.basis
+            out.append(vectors)
+        return out
 
     def sample(self, phi: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray]:
         """One sample's X and Y of the sector (deterministic part included)."""
@@ -445,13 +467,19 @@ def typical_equilibrium(
     shifted_R = (H_R - E0_R * sp.identity(d_R, format="csr")).tocsr()
     blocks = _blocks(shifted, labels, d_S, d_R)
     reservoir_blocks = _blocks(shifted_R, reservoir_labels, 1, d_R)
-    # small sectors exactly on the deflated road only: plain typicality owes much of its precision
-    # to X and Z_R sharing one random vector (their fluctuations cancel in X / Z_R, F*_S and H*_S),
-    # and an exact part on one side and not the other breaks that (measured: 15x the error of
-    # F*_S at beta = 1 on a qubit + 9-spin chain); the deflated road makes the same trade for its
-    # exponential gain at low temperature
+    # small sectors exactly on the deflated road only. Plain typicality owes much of its precision
+    # to X and Z_R sharing one random vector: their fluctuations cancel in X / Z_R (F*_S, H*_S),
+    # and an exact or deflated part on one side and not the other breaks that (measured: 15x the
+    # error of F*_S at beta = 1 on a qubit + 9-spin chain). So the deflated road projects the
+    # universe's vectors off the span of its own Ritz vectors AND of s (x) (the reservoir's
+    # deflated or exact states): X's remainder then carries the same reservoir vectors as Z_R's
     for block in (*blocks, *reservoir_blocks):
         block.prepare(beta, deflate, exact_small=deflate > 0)
+    for block in reservoir_blocks:
+        block.deflate(beta, [])
+    if deflate > 0:
+        for block in blocks:
+            block.deflate(beta, [v for reservoir in reservoir_blocks for v in block.embed(reservoir)])
     generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
     # a real H keeps real vectors (E[phi phi^T] = 1 suffices for traces of real symmetric
     # matrices): half the memory and a real sparse product, at twice the variance per sample
