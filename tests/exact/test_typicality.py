@@ -255,3 +255,16 @@ def test_sweep_over_beta_against_the_exact_sweep():
         st.sweeps.typical_equilibrium(qubit_on_spin_chain, beta=1.0, samples=1, n=6)
     with pytest.raises(TypeError, match="sectors"):
         st.sweeps.typical_equilibrium(qubit_on_spin_chain, beta=1.0, sectors=np.ones(4), n=6)
+
+
+def test_memory_budget_is_checked_before_allocation(monkeypatch):
+    # a budget below one sector's vectors is refused before H is even assembled
+    import strongtherm.exact.typicality as typicality
+
+    H_S, H_R, V, parity = parity_composite()
+    monkeypatch.setattr(typicality, "MAX_BYTES", 16 * 200 * 4)  # 200 states x 4 columns
+    with pytest.raises(ValueError, match="largest sector"):
+        typical_equilibrium(H_S, H_R, V, beta=1.0)  # one sector of 400 states
+    typical_equilibrium(H_S, H_R, V, beta=1.0, samples=4, sectors=parity)  # two of 200 fit
+    with pytest.raises(ValueError, match="largest sector"):
+        typical_equilibrium(H_S, H_R, V, beta=1.0, sectors=parity, method="deflated")  # its basis does not

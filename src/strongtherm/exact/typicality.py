@@ -443,8 +443,10 @@ def typical_equilibrium(
     labels = np.zeros(d, dtype=np.intp) if sectors is None else sector_labels(sectors, (d_S, d_R))
     largest = int(np.max(np.bincount(labels)))
     # one sector's start block and propagated vectors (d_S + 2 columns with expm_multiply's
-    # workspace) and its Ritz vectors with their images (2 deflate)
-    if 16 * largest * (d_S + 2 + 2 * deflate) > MAX_BYTES:
+    # workspace); deflated, its basis and their images (twice its Ritz vectors and s (x) the
+    # reservoir's deflated or exact states, at most d_S max(deflate, EXACT_SECTOR_DIMENSION))
+    basis = deflate + d_S * max(deflate, EXACT_SECTOR_DIMENSION) if deflate else 0
+    if 16 * largest * (d_S + 2 + 2 * basis) > MAX_BYTES:
         raise ValueError(f"the largest sector ({largest} states) needs more than {MAX_BYTES / 2**30:g} GiB "
                          f"for the propagated vectors: use sectors or fewer exact_states")  # fmt: skip
     H_R = _as_sparse("H_R", H_R, (d_R, d_R))
