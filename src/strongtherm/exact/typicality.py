@@ -322,25 +322,31 @@ class _Block:
             out.append(vectors)
         return out
 
-    def sample(self, phi: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray]:
-        """One sample's X and Y of the sector (deterministic part included)."""
+    def samples(self, phis: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray]:
+        """The X and Y of the sector (deterministic part included) for each random reservoir vector
+        (rows of ``phis``), shape (B, d_S, d_S) each: all B samples propagated as one block (one
+        Krylov call per sector and batch; the columns do not mix, so each sample is its own)."""
+        count = phis.shape[0]
         if self.exact:
-            return self.X0, self.Y0
-        dtype = complex if np.iscomplexobj(phi) or np.iscomplexobj(self.H.data) else float
+            return np.broadcast_to(self.X0, (count, *self.X0.shape)), np.broadcast_to(self.Y0, (count, *self.Y0.shape))
+        dtype = complex if np.iscomplexobj(phis) or np.iscomplexobj(self.H.data) else float
         order = list(self.columns)
-        start = np.zeros((self.H.shape[0], len(order)), dtype=dtype)
+        n = len(order)
+        start = np.zeros((self.H.shape[0], count * n), dtype=dtype)
         for j, s in enumerate(order):
             rows, r = self.columns[s]
-            start[rows, j] = phi[r]
+            start[rows, j::n] = phis[:, r].T  # column k n + j: sample k, system state s
         if self.ritz is not None:
             start -= self.ritz @ (self.ritz.conj().T @ start)
         psi = expm_multiply(-0.5 * beta * self.H, start)
-        gram, gram_H = psi.conj().T @ psi, psi.conj().T @ (self.H @ psi)
-        X, Y = self.X0.copy(), self.Y0.copy()
+        H_psi = self.H @ psi
+        X = np.repeat(self.X0[None], count, axis=0)
+        Y = np.repeat(self.Y0[None], count, axis=0)
         position = {s: j for j, s in enumerate(order)}
         for s, t in self.pairs:
-            X[s, t] += gram[position[s], position[t]]
-            Y[s, t] += gram_H[position[s], position[t]]
+            a, b = psi[:, position[s]::n], psi[:, position[t]::n]
+            X[:, s, t] += np.einsum("ik,ik->k", a.conj(), b)
+            Y[:, s, t] += np.einsum("ik,ik->k", a.conj(), H_psi[:, position[t]::n])
         return X, Y
 
 
@@ -486,25 +492,28 @@ def typical_equilibrium(
     # a real H keeps real vectors (E[phi phi^T] = 1 suffices for traces of real symmetric
     # matrices): half the memory and a real sparse product, at twice the variance per sample
     real = np.isrealobj(shifted.data) and np.isrealobj(shifted_R.data)
-    Xs, Ys, zs, yRs = [], [], [], []
-    for _ in range(samples):
-        phi = random_vector(generator, d_R, real)
+    # samples propagate in batches (one Krylov call per sector and batch instead of per sample:
+    # scipy's expm_multiply re-estimates norms at every call), each batch's block within 1/4 of
+    # MAX_BYTES; the vectors are drawn in the same order as one at a time
+    batch = max(1, min(samples, MAX_BYTES // (4 * 16 * largest * (d_S + 2))))
+    X = np.zeros((samples, d_S, d_S), dtype=complex)
+    Y = np.zeros((samples, d_S, d_S), dtype=complex)
+    z, y_R = np.zeros(samples), np.zeros(samples)
+    for first in range(0, samples, batch):
+        phis = np.array([random_vector(generator, d_R, real) for _ in range(min(batch, samples - first))])
         if sectors is not None:  # the norm sqrt(block size) on every reservoir block
-            norms = np.bincount(block_of, weights=np.abs(phi) ** 2, minlength=block_size.size)
-            phi = phi * np.sqrt(block_size / norms)[block_of]
-        X, Y = np.zeros((d_S, d_S), dtype=complex), np.zeros((d_S, d_S), dtype=complex)
+            for phi in phis:
+                norms = np.bincount(block_of, weights=np.abs(phi) ** 2, minlength=block_size.size)
+                phi *= np.sqrt(block_size / norms)[block_of]
+        chunk = slice(first, first + phis.shape[0])
         for block in blocks:
-            X_b, Y_b = block.sample(phi, beta)
-            X, Y = X + X_b, Y + Y_b
-        z_k = y_k = 0.0
+            X_b, Y_b = block.samples(phis, beta)
+            X[chunk] += X_b
+            Y[chunk] += Y_b
         for block in reservoir_blocks:
-            X_b, Y_b = block.sample(phi, beta)
-            z_k, y_k = z_k + float(np.real(X_b[0, 0])), y_k + float(np.real(Y_b[0, 0]))
-        Xs.append(X)
-        Ys.append(Y)
-        zs.append(z_k)
-        yRs.append(y_k)
-    X, Y, z, y_R = np.array(Xs), np.array(Ys), np.array(zs), np.array(yRs)
+            X_b, Y_b = block.samples(phis, beta)
+            z[chunk] += np.real(X_b[:, 0, 0])
+            y_R[chunk] += np.real(Y_b[:, 0, 0])
     if np.isrealobj(H_S) and real:
         X, Y = X.real, Y.real
     # Y was summed with the shifted H: Tr_R[(H - E0) e^{-beta (H - E0)}]; _outputs adds E0 back
