@@ -35,8 +35,10 @@ exactly (no variance at all).
 **Low temperature** (``method="deflated"``). The variance of plain typicality grows as the effective
 dimension of the Gibbs state falls (beta times the gap above the ground state >> 1). The deflated
 road splits every trace exactly as Tr f = Tr[f P + P f - P f P] + Tr[(1 - P) f (1 - P)], with P the
-projector on the ``exact_states`` lowest Lanczos (Ritz) vectors of each sector (and of H_R): the
-first part is computed deterministically (f = e^{-beta H} applied to the Ritz vectors by Krylov,
+projector on the span of the ``exact_states`` lowest Lanczos (Ritz) vectors of each sector and of
+s (x) n for the reservoir's own deflated (or, in small sectors, exact) states n (for Z_R: those n),
+so that X's remainder carries the same reservoir vectors as Z_R's: the
+first part is computed deterministically (f = e^{-beta H} applied to the basis by Krylov,
 so the identity holds whatever their accuracy), and only the second, which carries the weight
 e^{-beta (E_m - E_0)} of the states above the m-th, by random vectors (1 - P) phi. At high
 temperature it reduces to typicality; at low temperature the error bars vanish exponentially in
@@ -46,13 +48,25 @@ Lanczos methods (Jaklic and Prelovsek, PRB 49, 5065 (1994); Aichhorn et al., PRB
 here, and LTLM becomes exact at T = 0 only for expectation values over the whole space, not for the
 partial traces X, Y that H*_S and E*_S need; treating the low-lying states exactly does.
 
-Where each road holds (measured against the dense engine, qubit + 9- and 10-spin XXZ chains in a
-field, bandwidth ~9 J, 16-32 samples; benchmarks/bench_typicality_beta.py,
-docs/tutorials/large_reservoirs.py): plain typicality for beta x bandwidth <~ 15 (F*_S to
-1e-4..1e-3 at beta <= 1); the deflated road above (beta x bandwidth >~ 20: 5e-5 at beta = 4,
-1e-8..1e-10 at beta = 8..16, where plain typicality stays at ~1e-2). At high temperature the
-deflated road is the worse one (4-20x the error of F*_S at beta <= 1, and heavier tails: its X
-and Z_R no longer share the fluctuations that cancel in X / Z_R), so it is not the default.
+Where each road holds (measured against the dense engine on a qubit + 10-spin XXZ chain in a field,
+d = 2^11, bandwidth 9.2 J, 32 samples, 4 seeds: benchmarks/bench_typicality_beta.py; the same
+picture at d = 2^10 in docs/tutorials/large_reservoirs.py). Error bar of F*_S:
+
+=====  ================  =======  =======  ========  =================
+beta   beta x bandwidth  plain    sectors  deflated  deflated, sectors
+=====  ================  =======  =======  ========  =================
+0.25   2.3               1.4e-4   1.2e-4   3.5e-3    6.3e-3
+1      9.2               8.9e-4   8.8e-4   3.7e-3    3.3e-3
+4      37                7.3e-3   7.3e-3   3.2e-4    2.9e-5
+16     147               5.3e-3   5.2e-3   7.3e-11   3e-15 (exact)
+=====  ================  =======  =======  ========  =================
+
+with every abs(z) <= 2.6 where the bar exceeds rounding. Plain typicality (with or without sectors)
+holds for beta x bandwidth <~ 10-20; the deflated road above. At high temperature the deflated
+road is the worse one (25x the error of F*_S at beta x bandwidth = 2.3): X and Z_R no longer share
+all the fluctuations that cancel in X / Z_R, so it is not the default. Sectors alone leave the
+variance of the elements they allow as it was (measured); they make the forbidden ones exact zeros,
+shrink every Krylov problem to a sector, and with the deflated road diagonalize the small sectors.
 
 Error bars are statistical: the jackknife over the samples (leave one out, recompute every output,
 sqrt((K - 1)/K sum (theta_k - theta)^2)), which carries the nonlinear functions (log, Frechet
