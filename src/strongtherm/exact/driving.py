@@ -72,12 +72,15 @@ class CompositeDrive:
         and ``"E*"``, Tr[E*_S(lambda(t)) rho_S(t)] (Eqs. 11, 13 with the mean-force operators of the
         instantaneous parameters). At t = 0 they are the equilibrium U of lambda(0); at a sudden
         quench (duration 0) the one output is right after the jump, U^A + W of the quench engine
-        (Eqs. 22-24). NaN where ``mean_force=False``.
+        (Eqs. 22-24). ``"H*"`` and ``"E*"`` are NaN where ``mean_force=False``.
     free_energy : ndarray, (M,)
-        F*_S(lambda(t)) (Eq. 7, equilibrium at the instantaneous parameters).
+        F*_S(lambda(t)) (Eq. 7, equilibrium at the instantaneous parameters; NaN where
+        ``mean_force=False``). The mean-force operators and F*_S come from the dense engine, one
+        equilibrium per output time, on both roads.
     entropy_production : ndarray, (M,)
         beta (W(t) - [F*_S(lambda(t)) - F*_S(lambda(0))]) >= 0: for a Gibbs start and a fixed H_R,
-        the relative entropy D(rho(t) || pi_lambda(t)) of the universe (Davoudi Eq. 28 at finite speed).
+        the relative entropy D(rho(t) || pi_lambda(t)) of the universe (Davoudi Eq. 28 at finite speed);
+        NaN where ``mean_force=False``.
     errors : mapping
         Jackknife errors (typicality road): ``work`` (M,), ``rho_S`` (M, d_S, d_S), and
         ``energy_diff``, ``energy_H*``, ``energy_E*``, ``entropy_production`` (M,).

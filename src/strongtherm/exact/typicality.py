@@ -225,7 +225,7 @@ def _diagonal_of(name: str, matrix: Any, d: int) -> np.ndarray:
     return np.asarray(Q.diagonal())
 
 
-def _check_conserved(name: str, H: sp.csr_matrix, labels: np.ndarray) -> bool:
+def _check_conserved(H: sp.csr_matrix, labels: np.ndarray) -> bool:
     """Whether H connects only states of equal label (its entries across sectors <= 1e-12 x max)."""
     coo = H.tocoo()
     across = labels[coo.row] != labels[coo.col]
@@ -475,7 +475,7 @@ def typical_equilibrium(
         H = H + _as_sparse("V", V, (d, d))
     H = H.tocsr()
     _as_sparse("H_S", H_S, (d_S, d_S))
-    if sectors is not None and not _check_conserved("H", H, labels):
+    if sectors is not None and not _check_conserved(H, labels):
         raise ValueError("H does not conserve the given sectors: it couples product states of different sectors")
     # reservoir blocks: the reservoir states r with the same sector for every s (U(1), parity: the
     # reservoir's own charge sectors); the random vector has a fixed norm on each (unbiased), and
@@ -483,7 +483,7 @@ def typical_equilibrium(
     table = labels.reshape(d_S, d_R)
     block_of = np.unique(table.T, axis=0, return_inverse=True)[1].ravel() if sectors is not None else np.zeros(d_R, np.intp)
     block_size = np.bincount(block_of)
-    reservoir_labels = block_of if _check_conserved("H_R", H_R, block_of) else np.zeros(d_R, np.intp)
+    reservoir_labels = block_of if _check_conserved(H_R, block_of) else np.zeros(d_R, np.intp)
     E0, E0_R = _ground_energy(H), _ground_energy(H_R)
     shifted = (H - E0 * sp.identity(d, format="csr")).tocsr()
     shifted_R = (H_R - E0_R * sp.identity(d_R, format="csr")).tocsr()
