@@ -398,7 +398,7 @@ class _Block:
     def samples(self, phis: np.ndarray, beta: float) -> tuple[np.ndarray, np.ndarray]:
         """The X and Y of the sector (deterministic part included) for each random reservoir vector
         (rows of ``phis``), shape (B, d_S, d_S) each: all B samples propagated as one block (one
-        Krylov call per sector and batch; the columns do not mix, so each sample is its own)."""
+        Chebyshev series per sector and batch; the columns do not mix, so each sample is its own)."""
         count = phis.shape[0]
         if self.exact:
             return np.broadcast_to(self.X0, (count, *self.X0.shape)), np.broadcast_to(self.Y0, (count, *self.Y0.shape))
