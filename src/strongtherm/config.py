@@ -6,7 +6,7 @@ written beside the results with the strongtherm version::
 
     [model]                      # a built-in model by name, with its builder's arguments ...
     name = "resonant_level"      # resonant_level, two_level_two_reservoirs, two_spin,
-    args = { t0 = 1.25 }         # constrained_two_spin; or negf_matrices / exact_matrices
+    args = { t0 = 1.25 }         # constrained_two_spin, qubit_on_spin_chain; or negf_matrices / exact_matrices
 
     [bath]                       # T (and mu) for the Green's-function engine, beta for the exact one
     T = 0.02
@@ -56,7 +56,11 @@ speed; ``u_max``, ``n_u`` the u grid, ``L`` sites per chain), ``sweep``
 or ``of = "quench"``), ``transport`` (negf: the steady state between reservoirs at their own
 baths: ``baths = [{T = ..., mu = ...}, ...]``, one table per reservoir, each key defaulting to
 ``[bath]``; with a ``grid`` over model parameters, ``T_k``, ``mu_k`` and, for two reservoirs,
-``bias``, a sweep of it; ``state = true`` adds N_S and U_S). ``--set key=value`` overrides any key (``ast.literal_eval``, never eval).
+``bias``, a sweep of it; ``state = true`` adds N_S and U_S). A typicality model
+(``qubit_on_spin_chain``: sparse, beyond dense diagonalization) offers ``state`` and ``sweep`` (over
+its arguments and ``beta``) by :func:`strongtherm.exact.typicality.typical_equilibrium`, with
+``samples``, ``seed``, ``method`` = typicality | deflated, ``exact_states`` and ``sectors = true``
+(the model's conserved total S^z); every value comes with its jackknife error. ``--set key=value`` overrides any key (``ast.literal_eval``, never eval).
 
 Each task reads only its own keys (:data:`TASK_KEYS`, one row per engine and kind); any other key
 is an error naming the kinds that read it, never silently ignored. A ``grid`` belongs to
@@ -104,6 +108,7 @@ from .core.version import __version__
 from .dynamics.protocol import Schedule
 from .exact.composite import Composite
 from .exact.statistics import MEASURES
+from .models.spin_chains import qubit_chain_total_sz, qubit_on_spin_chain
 from .path import MAX_PANELS_PER_SEGMENT
 from .sweeps import MAX_POINTS, check_grid
 
@@ -113,7 +118,9 @@ __all__ = [
     "DRIVE_GRID_KEYS",
     "MATRIX_MODELS",
     "MAX_OUTPUT_TIMES",
+    "MAX_SAMPLES",
     "OUTPUT_FORMATS",
+    "SECTORS",
     "TASK_KEYS",
     "TASK_KINDS",
     "BathConfig",
@@ -158,10 +165,18 @@ _BUILTINS: dict[str, tuple[str, Callable[..., Any]]] = {
     "two_spin": ("exact", models.two_spin),
     "constrained_two_spin": ("exact", models.constrained_two_spin),
     "exact_matrices": ("exact", matrix_composite),
+    "qubit_on_spin_chain": ("typicality", qubit_on_spin_chain),
 }
+
+#: The conserved quantity of a typicality model (``task.sectors = true``): a function of the
+#: builder's arguments, as :func:`strongtherm.sweeps.typical_equilibrium` takes it.
+SECTORS: Mapping[str, Callable[..., Any]] = {"qubit_on_spin_chain": qubit_chain_total_sz}
 
 #: Model names a config may use (their engine and builder are in the table above).
 BUILTIN_MODELS: tuple[str, ...] = tuple(_BUILTINS)
+
+#: The options of the typicality road (:func:`strongtherm.exact.typicality.typical_equilibrium`).
+_TYPICALITY_KEYS = ("samples", "seed", "method", "sectors", "exact_states")
 
 #: The ``[task]`` keys each (engine, task kind) reads, beside ``kind``. Any other key is refused
 #: with a ConfigError naming the kinds that read it: a key no task reads would otherwise be
@@ -179,6 +194,8 @@ TASK_KEYS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("exact", "quench"): ("params", "A", "B"),
     ("exact", "statistics"): ("params", "A", "B", "measure"),
     ("exact", "sweep"): ("params", "grid", "of", "A", "B", "processes"),
+    ("typicality", "state"): ("params", *_TYPICALITY_KEYS),
+    ("typicality", "sweep"): ("params", "grid", "processes", *_TYPICALITY_KEYS),
 }
 
 #: Task kinds each engine offers (``task.kind``), in the order of :data:`TASK_KEYS`.
@@ -207,6 +224,9 @@ DRIVE_INITIAL_STATES = ("gibbs", "product", "partition-free", "partitioned")
 #: example resonant-level drive (``examples/resonant_level_drive.toml``), so the largest run
 #: stays within minutes and about 1.5 GB; a figure needs a few hundred.
 MAX_OUTPUT_TIMES = 20_000
+#: Largest ``task.samples`` and ``task.exact_states`` of a typicality task (each sample is one
+#: propagation of d_S vectors; 10 000 of them is hours at d = 2^20).
+MAX_SAMPLES = 10_000
 
 
 # --------------------------------------------------------------------------- typed config
@@ -433,8 +453,8 @@ class BathConfig:
         for k in ("T", "beta"):
             if k in values and not values[k] > 0.0:
                 raise ConfigError(f"bath.{k} must be > 0, got {values[k]!r}")
-        if engine == "exact" and values.get("mu", 0.0) != 0.0:
-            raise ConfigError("bath.mu is not used by the exact engine (canonical Gibbs state); leave it out")
+        if engine in ("exact", "typicality") and values.get("mu", 0.0) != 0.0:
+            raise ConfigError(f"bath.mu is not used by the {engine} engine (canonical Gibbs state); leave it out")
         T = values.get("T", 1.0 / values["beta"] if "beta" in values else None)
         return cls(T=T, mu=values.get("mu", 0.0), beta=1.0 / T)  # type: ignore[operator]
 
@@ -464,6 +484,11 @@ class TaskConfig:
     u_max: float = 30.0
     n_u: int = 241
     L: int = 100
+    samples: int = 32
+    seed: int = 0
+    method: str = "typicality"
+    sectors: bool = False
+    exact_states: int = 16
 
     @classmethod
     def parse(cls, raw: Any, engine: str) -> TaskConfig:
@@ -538,6 +563,15 @@ class TaskConfig:
             if not isinstance(state, bool):
                 raise ConfigError(f"task.state must be true or false, got {state!r}")
             out["state"] = state
+        if engine == "typicality":
+            out["samples"] = _integer(table.get("samples", 32), "task.samples", minimum=4, maximum=MAX_SAMPLES)
+            out["seed"] = _integer(table.get("seed", 0), "task.seed", minimum=0)
+            out["method"] = _choice(table.get("method", "typicality"), ("typicality", "deflated"), "task.method")
+            out["exact_states"] = _integer(table.get("exact_states", 16), "task.exact_states", maximum=MAX_SAMPLES)
+            sectors = table.get("sectors", False)
+            if not isinstance(sectors, bool):
+                raise ConfigError(f"task.sectors must be true or false (the model's conserved quantity), got {sectors!r}")
+            out["sectors"] = sectors
         if "processes" in table and not out["grid"]:
             raise ConfigError(f"task.processes sets the worker processes of a sweep: it needs task.grid (kind = {kind!r})")
         if kind == "sweep" and out["of"] != "quench" and any(side in table for side in ("A", "B")):

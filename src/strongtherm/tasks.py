@@ -10,12 +10,13 @@ writer of its result. :func:`run` makes the call into a staged folder
 The table :data:`TASKS` is keyed by the schema's :data:`strongtherm.config.TASK_KINDS`: this
 module imports :mod:`strongtherm.config`, which imports nothing from here.
 
-=========  ========================  =========================  =================================
-engine     ``state``                 ``path`` / ``quench``      ``sweep``
-=========  ========================  =========================  =================================
-negf       ``negf.equilibrium``      ``negf.quasistatic``       ``st.sweep(sweeps.negf_equilibrium)``
-exact      ``exact.equilibrium``     ``exact.quench``           ``st.sweep(sweeps.exact_*)``
-=========  ========================  =========================  =================================
+==========  ========================  =========================  ========================================
+engine      ``state``                 ``path`` / ``quench``      ``sweep``
+==========  ========================  =========================  ========================================
+negf        ``negf.equilibrium``      ``negf.quasistatic``       ``st.sweep(sweeps.negf_equilibrium)``
+exact       ``exact.equilibrium``     ``exact.quench``           ``st.sweep(sweeps.exact_*)``
+typicality  ``typical_equilibrium``   --                         ``st.sweep(sweeps.typical_equilibrium)``
+==========  ========================  =========================  ========================================
 
 and ``drive`` (negf): ``dynamics.drive`` along the corners ``points`` at finite speed, or
 ``st.sweep(sweeps.dynamics_drive)`` over ``grid.duration``; ``friction`` (negf):
@@ -32,11 +33,12 @@ from typing import Any
 
 import numpy as np
 
-from . import exact, negf, plot, sweep
-from .config import RunConfig
+from . import exact, negf, plot, sweep, sweeps
+from .config import SECTORS, RunConfig
 from .core.quantities import REGISTRY, lookup
 from .dynamics import Protocol, Schedule, drive, friction
 from .exact.statistics import work_statistics
+from .exact.typicality import typical_equilibrium
 from .gaussian.statistics import driven_work_statistics, quench_work_statistics
 from .io import staged_folder, write_csv, write_json
 from .negf.transport import steady_state
@@ -331,6 +333,39 @@ def _exact_sweep(config: RunConfig, progress: bool) -> Plan:
     return _sweep_plan(config, compute, progress)
 
 
+# --------------------------------------------------------------------------- typicality road
+def _typicality_options(config: RunConfig) -> dict[str, Any]:
+    task = config.task
+    return {"samples": task.samples, "method": task.method, "exact_states": task.exact_states}
+
+
+def _typicality_state(config: RunConfig, progress: bool) -> Plan:
+    task, beta = config.task, _beta(config)
+    args = {**config.model.loaded_args(), **task.params}
+    H_S, H_R, V = config.model.builder(**args)  # checks every argument; builds the sparse model
+    sectors = SECTORS[config.model.name](**args) if task.sectors else None
+
+    def content(r: Any, log: Log) -> dict[str, Any]:
+        return {"results": r.to_dict(), "rho_S": r.rho_S, "H_star": r.H_star, "E_star": r.E_star,
+                "errors": {"rho_S": r.errors["rho_S"], "H_star": r.errors["H_star"], "E_star": r.errors["E_star"]},
+                "method": r.method, "sectors": r.sectors}  # fmt: skip
+
+    def call() -> Any:
+        return typical_equilibrium(H_S, H_R, V, beta=beta, rng=task.seed, sectors=sectors, **_typicality_options(config))
+
+    return Plan("state", call, _json_file(config, "state.json", content))
+
+
+def _typicality_sweep(config: RunConfig, progress: bool) -> Plan:
+    task = config.task
+    fixed = {**config.model.loaded_args(), **task.params}
+    beta = None if "beta" in task.grid else config.bath.beta
+    compute = sweeps.typical_equilibrium(config.model.builder, beta=beta, seed=task.seed,
+                                         sectors=SECTORS[config.model.name] if task.sectors else None,
+                                         **_typicality_options(config), **fixed)  # fmt: skip
+    return _sweep_plan(config, compute, progress)
+
+
 #: (engine, task kind) -> task function: one for each pair of :data:`strongtherm.config.TASK_KINDS`.
 TASKS: Mapping[tuple[str, str], Callable[[RunConfig, bool], Plan]] = {
     ("negf", "state"): _negf_state,
@@ -344,6 +379,8 @@ TASKS: Mapping[tuple[str, str], Callable[[RunConfig, bool], Plan]] = {
     ("exact", "statistics"): _exact_statistics,
     ("negf", "statistics"): _negf_statistics,
     ("exact", "sweep"): _exact_sweep,
+    ("typicality", "state"): _typicality_state,
+    ("typicality", "sweep"): _typicality_sweep,
 }
 
 

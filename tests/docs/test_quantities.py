@@ -9,6 +9,7 @@ import pytest
 import strongtherm as st
 from strongtherm import plot
 from strongtherm.core import quantities as q
+from strongtherm.models.spin_chains import qubit_on_spin_chain
 
 BATH = st.Bath(T=0.02, mu=0.0)
 RLM = st.models.resonant_level(t0=1.25)
@@ -41,6 +42,8 @@ def _every_to_dict() -> dict[str, dict[str, float]]:
         "dynamics.Friction": st.dynamics.friction(RLM, st.Bath(T=0.5), path).to_dict(),
         "negf.SteadyState": st.negf.transport.steady_state(DOT, [BATH, st.Bath(T=0.05, mu=-0.2)], eps=0.1).to_dict(),
         "negf.LinearResponse": st.negf.transport.linear_response(DOT, BATH, eps=0.1).to_dict(),
+        "exact.typicality.TypicalEquilibrium": st.exact.typicality.typical_equilibrium(
+            *qubit_on_spin_chain(3), beta=1.0, samples=4, rng=0).to_dict(),
     }
 
 
@@ -67,6 +70,7 @@ def test_registry_covers_every_sweep_variable():
         st.sweep(st.sweeps.exact_quench(st.models.two_spin, beta=1.0, A={"eps": 0.0}, **TWO_SPIN), {"B.eps": [1.0]}, **kwargs),
         st.sweep(st.sweeps.negf_steady_state(DOT, [BATH, BATH], state=True), {"eps": [0.1], "bias": [0.2]}, **kwargs),
         st.sweep(st.sweeps.negf_linear_response(DOT, BATH), {"eps": [0.1], "T": [0.05]}, **kwargs),
+        st.sweep(st.sweeps.typical_equilibrium(qubit_on_spin_chain, beta=1.0, samples=4, n=3), {"eps": [0.5]}, **kwargs),
     ]
     for ds in datasets:
         for name, da in ds.data_vars.items():

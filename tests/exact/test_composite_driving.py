@@ -97,3 +97,47 @@ def test_bad_input():
         drive_composite(two_spin, PATH, 1e6, beta=1.0, dt=1e-3)
     with pytest.raises(ValueError, match="method"):
         drive_composite(two_spin, PATH, 1.0, beta=1.0, method="exact")
+
+
+def test_every_internal_energy_at_the_sudden_limit_and_the_end_points():
+    # sudden (tau = 0): the one output is right after the jump, U^A + W of the quench engine for
+    # every definition (Eqs. 22-24), to 1e-12 (the same state, two codes); with tau > 0, t = 0 is
+    # the equilibrium of A exactly, U_diff(t) - U_diff(0) = W(t) (closed universe, fixed H_R), the
+    # end point's U_H*, U_E* are Tr[X*^B rho_S(tau)] with the dense engine's B operators, and the
+    # entropy production beta (W - Delta F*_S) >= 0 along the way
+    q = st.exact.quench(two_spin(0.0), two_spin(2.0), beta=1.0)
+    eq_A = st.exact.equilibrium(two_spin(0.0), beta=1.0)
+    eq_B = st.exact.equilibrium(two_spin(2.0), beta=1.0)
+    sudden = drive_composite(two_spin, PATH, 0.0, beta=1.0)
+    for key in ("diff", "H*", "E*"):
+        assert sudden.energy[key][-1] == pytest.approx(eq_A.U[key] + q.work[key], abs=1e-12), key
+    finite = drive_composite(two_spin, PATH, 2.0, beta=1.0, dt=0.02, times=np.linspace(0.0, 2.0, 5))
+    for key in ("diff", "H*", "E*"):
+        assert finite.energy[key][0] == pytest.approx(eq_A.U[key], abs=1e-12), key
+    np.testing.assert_allclose(finite.energy["diff"] - finite.energy["diff"][0], finite.work, atol=1e-12)
+    for key, op in (("H*", eq_B.H_star), ("E*", eq_B.E_star)):
+        assert finite.energy[key][-1] == pytest.approx(np.real(np.trace(op @ finite.rho_S[-1])), abs=1e-12)
+    assert finite.free_energy[-1] - finite.free_energy[0] == pytest.approx(finite.delta_F_S, abs=1e-12)
+    assert np.all(finite.entropy_production >= -1e-10) and finite.entropy_production[0] == pytest.approx(0.0, abs=1e-12)
+    # the interior lambda(t) operators come from the dense engine too: t = 1 is eps = 1
+    eq_mid = st.exact.equilibrium(two_spin(1.0), beta=1.0)
+    assert finite.energy["E*"][2] == pytest.approx(np.real(np.trace(eq_mid.E_star @ finite.rho_S[2])), abs=1e-12)
+
+
+def test_typicality_road_energies_within_their_error_bars():
+    # the typicality road's U_diff, U_H*, U_E* and entropy production at the end of the drive of
+    # test_typicality_road_within_its_error_bars, against the dense road, within 5 error bars
+    from strongtherm.models.spin_chains import qubit_on_spin_chain
+
+    def build(eps):
+        H_S, H_R, V = qubit_on_spin_chain(6, eps=eps)
+        return st.exact.Composite(H_S=H_S, H_R=H_R.toarray(), V=V.toarray())
+
+    path = st.Path.line({"eps": 0.2}, {"eps": 1.5})
+    dense = drive_composite(build, path, 2.0, beta=1.0, dt=0.05)
+    typical = drive_composite(build, path, 2.0, beta=1.0, dt=0.05, method="typicality", samples=16, rng=3)
+    for key in ("diff", "H*", "E*"):
+        assert abs(typical.energy[key][-1] - dense.energy[key][-1]) < 5 * typical.errors[f"energy_{key}"][-1], key
+    assert abs(typical.entropy_production[-1] - dense.entropy_production[-1]) < 5 * typical.errors["entropy_production"][-1]
+    skipped = drive_composite(build, path, 2.0, beta=1.0, dt=0.05, mean_force=False)
+    assert np.isnan(skipped.energy["H*"]).all() and skipped.work[-1] == pytest.approx(dense.work[-1], abs=1e-14)

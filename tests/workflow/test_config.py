@@ -229,3 +229,49 @@ def test_every_task_kind_of_the_schema_has_one_task():
     from strongtherm.tasks import TASKS
 
     assert set(TASKS) == {(engine, kind) for engine, kinds in TASK_KINDS.items() for kind in kinds}
+
+
+def test_typicality_example_agrees_with_the_dense_engine(tmp_path):
+    # the typicality sweep example (qubit + 7 spins, sectors, 32 samples, beta = 0.5, 1, 2): F*_S and
+    # U_diff of every point within 4.5 of their own error bars from the dense engine (6 values);
+    # the same model as a state task on the deflated road at beta = 4
+    pytest.importorskip("xarray")
+    from strongtherm.models.spin_chains import qubit_on_spin_chain
+    from strongtherm.sweeps import load
+
+    out = tmp_path / "typ"
+    assert main(["run", str(EXAMPLES / "spin_chain_typicality.toml"), "--out", str(out), "--quiet"]) == 0
+    ds = load(out / "sweep.nc")
+    H_S, H_R, V = qubit_on_spin_chain(7, eps=1.0, J=1.0, Jz=1.0, h=0.3, J_c=0.5, Jz_c=0.5)
+    model = st.exact.Composite(H_S=H_S, H_R=H_R.toarray(), V=V.toarray())
+    for eq in st.exact.equilibria(model, [0.5, 1.0, 2.0]):
+        point = ds.sel(beta=eq.beta)
+        assert abs(float(point["F_S"]) - eq.F_S) < 4.5 * float(point["error_F_S"])
+        assert abs(float(point["U_diff"]) - eq.U["diff"]) < 4.5 * float(point["error_U_diff"])
+    from strongtherm.tasks import run
+
+    state = tmp_path / "state"
+    raw = {"model": {"name": "qubit_on_spin_chain", "args": {"n": 7, "h": 0.3}}, "bath": {"beta": 4.0},
+           "task": {"kind": "state", "samples": 16, "method": "deflated", "sectors": True}}
+    run(parse_config(raw), state, log=lambda text: None)
+    data = json.loads((state / "state.json").read_text())
+    exact = st.exact.equilibrium(model, beta=4.0)
+    # every sector of this universe (d = 2^8) has <= 70 states: the deflated road diagonalizes them
+    # all, so the numbers are exact (to rounding, 1e-10) with zero error bars
+    assert abs(data["results"]["F_S"] - exact.F_S) < 1e-10 and data["results"]["error_F_S"] == 0.0
+    assert data["method"] == "deflated" and data["rho_S"][0][1] == 0.0  # a structural zero
+
+
+@pytest.mark.parametrize("change, match", [
+    ({"samples": 2}, "task.samples"),
+    ({"method": "ftlm"}, "task.method"),
+    ({"sectors": "yes"}, "task.sectors"),
+    ({"alphas": [0.5]}, "task.alphas"),
+])
+def test_typicality_config_errors_name_the_key(change, match):
+    raw = {"model": {"name": "qubit_on_spin_chain", "args": {"n": 4}}, "bath": {"beta": 1.0},
+           "task": {"kind": "state", **change}}
+    with pytest.raises(ConfigError, match=match):
+        parse_config(raw)
+    with pytest.raises(ConfigError, match=r"bath\.mu"):
+        parse_config({**raw, "bath": {"beta": 1.0, "mu": 0.1}, "task": {"kind": "state"}})

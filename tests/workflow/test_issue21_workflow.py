@@ -32,6 +32,7 @@ DOT = {"name": "negf_matrices", "args": {"h_S": [[0.0]], "couplings": [[[0.3]], 
                                          "reservoirs": [{"t0": 1.0}, {"t0": 1.0}],
                                          "parameters": {"eps": {"default": 0.2, "h_S": [[1.0]]}}}}
 SPIN = {"name": "two_spin", "args": {"eps": 0.0, "alpha": 0.8, "gamma": 1.2, "chi": 1.8}}
+CHAIN = {"name": "qubit_on_spin_chain", "args": {"n": 4}}
 
 #: one small valid config per (engine, task kind): the rows of TASK_KEYS
 VALID: dict[tuple[str, str], dict] = {
@@ -53,13 +54,17 @@ VALID: dict[tuple[str, str], dict] = {
     ("exact", "sweep"): {"model": SPIN, "bath": {"beta": 1.0}, "task": {"kind": "sweep", "grid": {"eps": [0.0, 1.0]}}},
     ("exact", "statistics"): {"model": SPIN, "bath": {"beta": 1.0}, "task": {
         "kind": "statistics", "A": {"eps": 0.0}, "B": {"eps": 2.0}, "measure": "H*"}},
+    ("typicality", "state"): {"model": CHAIN, "bath": {"beta": 1.0}, "task": {"kind": "state", "samples": 4}},
+    ("typicality", "sweep"): {"model": CHAIN, "bath": {"beta": 1.0}, "task": {
+        "kind": "sweep", "grid": {"eps": [0.5, 1.0]}, "samples": 4, "sectors": True}},
 }
 
 #: a value of the right type for every task key (what a user might leave in a config by mistake)
 SAMPLE = {"params": {}, "grid": {"eps_s": [0.5]}, "of": "state", "points": [{"eps_s": 0.0}, {"eps_s": 1.0}],
           "panels_per_segment": 4, "A": {"eps": 0.0}, "B": {"eps": 1.0}, "alphas": [0.5], "processes": 2,
           "duration": 1.0, "schedule": "linear", "hold": 1.0, "n_times": 11, "initial": "gibbs",
-          "baths": [{}, {}], "state": True, "measure": "H_S", "u_max": 10.0, "n_u": 11, "L": 20}
+          "baths": [{}, {}], "state": True, "measure": "H_S", "u_max": 10.0, "n_u": 11, "L": 20,
+          "samples": 8, "seed": 1, "method": "deflated", "sectors": True, "exact_states": 4}
 
 
 def _with(pair: tuple[str, str], **task) -> dict:

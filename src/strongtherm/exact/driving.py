@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any, Literal
 
 import numpy as np
@@ -64,8 +65,25 @@ class CompositeDrive:
         Delta F*_S between the end points (mean-force engine), the reversible work.
     adiabatic_work : float or None
         sum_n p_n (E_n(B) - E_n(A)), the quantum-adiabatic limit (dense road only).
+    energy : mapping
+        The system's internal energy along the process by each definition of Davoudi et al.
+        (2025), (M,) each: ``"diff"``, U_diff(t) = <H(t)>_t - U_R^0 = U_diff(0) + W(t) (Eq. 10 on the
+        evolved state of the closed universe; H_R is fixed); ``"H*"``, Tr[H*_S(lambda(t)) rho_S(t)]
+        and ``"E*"``, Tr[E*_S(lambda(t)) rho_S(t)] (Eqs. 11, 13 with the mean-force operators of the
+        instantaneous parameters). At t = 0 they are the equilibrium U of lambda(0); at a sudden
+        quench (duration 0) the one output is right after the jump, U^A + W of the quench engine
+        (Eqs. 22-24). ``"H*"`` and ``"E*"`` are NaN where ``mean_force=False``.
+    free_energy : ndarray, (M,)
+        F*_S(lambda(t)) (Eq. 7, equilibrium at the instantaneous parameters; NaN where
+        ``mean_force=False``). The mean-force operators and F*_S come from the dense engine, one
+        equilibrium per output time, on both roads.
+    entropy_production : ndarray, (M,)
+        beta (W(t) - [F*_S(lambda(t)) - F*_S(lambda(0))]) >= 0: for a Gibbs start and a fixed H_R,
+        the relative entropy D(rho(t) || pi_lambda(t)) of the universe (Davoudi Eq. 28 at finite speed);
+        NaN where ``mean_force=False``.
     errors : mapping
-        Jackknife errors (typicality road): ``work`` (M,), ``rho_S`` (M, d_S, d_S).
+        Jackknife errors (typicality road): ``work`` (M,), ``rho_S`` (M, d_S, d_S), and
+        ``energy_diff``, ``energy_H*``, ``energy_E*``, ``entropy_production`` (M,).
     propagated : ndarray or None
         Dense road: U(tau) applied to the Gibbs-weighted eigenvectors of H(0), columns
         sqrt(p_n) U n (d, m) for the m eigenvectors n of non-negligible weight, and ``initial_energies``
@@ -81,6 +99,9 @@ class CompositeDrive:
     steps: int
     method: str
     errors: Mapping[str, np.ndarray] = field(default_factory=dict)
+    energy: Mapping[str, np.ndarray] = field(default_factory=dict)
+    free_energy: np.ndarray | None = None
+    entropy_production: np.ndarray | None = None
     propagated: np.ndarray | None = field(default=None, repr=False)
     initial_energies: np.ndarray | None = field(default=None, repr=False)
 
@@ -114,6 +135,7 @@ def drive_composite(
     samples: int = 16,
     rng: np.random.Generator | int | None = None,
     max_steps: int = 200_000,
+    mean_force: bool = True,
 ) -> CompositeDrive:
     """Drive the composite ``build(**path(s))`` along ``path`` in a time ``duration``.
 
@@ -139,6 +161,9 @@ def drive_composite(
         Random vectors of the typicality road and their generator.
     max_steps : int
         Refuse a time grid longer than this (before anything is allocated).
+    mean_force : bool
+        Compute U_H*, U_E* and F*_S of lambda(t) at every output time (one dense equilibrium per
+        output time); False leaves them NaN (U_diff and W are always there).
     """
     beta = check_beta(beta)
     tau = check_real("duration", duration, low=0.0)
@@ -243,13 +268,36 @@ def drive_composite(
                 record(out_index, hamiltonian_at(t1))
                 out_index += 1
     delta_F = eq_B.F_S - eq_A.F_S
+    # the mean-force operators of lambda(t) at each output time (a sudden quench's one output is
+    # after the jump: B's); eq_A and eq_B are reused at the end points
+    operators = np.full((2, outputs.size, d_S, d_S), np.nan, dtype=complex)
+    free_energy = np.full(outputs.size, np.nan)
+    if mean_force:
+        for k, t in enumerate(outputs):
+            if tau == 0.0 or t == tau:
+                eq_t = eq_B
+            else:
+                eq_t = eq_A if t == 0.0 else equilibrium(composite_at(float(t)), beta=beta)
+            operators[0, k], operators[1, k] = np.asarray(eq_t.H_star), np.asarray(eq_t.E_star)
+            free_energy[k] = eq_t.F_S
+
+    def thermodynamics(W: np.ndarray, rho_S: np.ndarray) -> dict[str, np.ndarray]:
+        """U of each definition and the entropy production from W(t) and rho_S(t)."""
+        # Tr[O(t) rho_S(t)] per output time (real for Hermitian O and rho_S)
+        return {"diff": eq_A.U["diff"] + W, "H*": np.real(np.einsum("kab,kba->k", operators[0], rho_S)),
+                "E*": np.real(np.einsum("kab,kba->k", operators[1], rho_S)),
+                "sigma": beta * (W - (free_energy - eq_A.F_S))}  # fmt: skip
+
     if method == "dense":
         total_work = work.sum(axis=0)
         total_rho = rho.sum(axis=0)
         # followed levels, no crossing: the n-th level of A goes to the n-th of B
         p = eq_A.weights / np.sum(eq_A.weights)
         adiabatic = float(np.sum(p * (eq_B.energies - eq_A.energies)))
+        thermo = thermodynamics(total_work, total_rho)
         return CompositeDrive(outputs, total_work, total_rho, delta_F, adiabatic, grid.size - 1, method,
+                              energy=MappingProxyType({key: thermo[key] for key in ("diff", "H*", "E*")}),
+                              free_energy=free_energy, entropy_production=thermo["sigma"],
                               propagated=states[0], initial_energies=eq_A.energies[keep])  # fmt: skip
     # typicality: rho ~ sum_k |psi_k><psi_k| / sum_k <psi_k|psi_k> (norms kept by the unitary steps)
     norm = np.array(norms)
@@ -258,5 +306,12 @@ def drive_composite(
     leave_work = np.array([(work.sum(axis=0) - work[k]) / (total - norm[k]) for k in range(K)])
     leave_rho = np.array([(rho.sum(axis=0) - rho[k]) / (total - norm[k]) for k in range(K)])
     errors = {"work": jackknife_error(leave_work), "rho_S": jackknife_error(leave_rho)}
+    # every output is linear in (W, rho_S): its jackknife from theirs, sample by sample
+    leave_thermo = [thermodynamics(leave_work[k], leave_rho[k]) for k in range(K)]
+    for key, name in (("diff", "energy_diff"), ("H*", "energy_H*"), ("E*", "energy_E*"), ("sigma", "entropy_production")):
+        errors[name] = jackknife_error(np.array([row[key] for row in leave_thermo]))
+    thermo = thermodynamics(work.sum(axis=0) / total, rho.sum(axis=0) / total)
     return CompositeDrive(outputs, work.sum(axis=0) / total, rho.sum(axis=0) / total, delta_F, None, grid.size - 1,
-                          method, errors)  # fmt: skip
+                          method, MappingProxyType(errors),
+                          energy=MappingProxyType({key: thermo[key] for key in ("diff", "H*", "E*")}),
+                          free_energy=free_energy, entropy_production=thermo["sigma"])  # fmt: skip

@@ -22,7 +22,7 @@ import scipy.sparse as sp
 
 from ..core.validation import check_integer, check_real
 
-__all__ = ["qubit_on_spin_chain", "xx_chain_as_fermions"]
+__all__ = ["qubit_chain_total_sz", "qubit_on_spin_chain", "total_sz", "xx_chain_as_fermions"]
 
 _FLIP = sp.csr_matrix(np.array([[0, 0, 0, 0], [0, 0, 0.5, 0], [0, 0.5, 0, 0], [0, 0, 0, 0]]))  # SxSx + SySy
 _ZZ = sp.csr_matrix(np.diag([0.25, -0.25, -0.25, 0.25]))  # SzSz
@@ -83,3 +83,28 @@ def xx_chain_as_fermions(n: int, *, eps: float, J: float, J_c: float) -> np.ndar
     for i in range(1, n):
         h[i, i + 1] = h[i + 1, i] = 0.5 * J
     return h
+
+
+def total_sz(sites: int) -> np.ndarray:
+    """Total S^z = sum_i S^z_i on every product state of ``sites`` spins-1/2 (site 0 the most
+    significant bit, |0> = up = +1/2, as in :func:`qubit_on_spin_chain`): sites/2 minus the number of
+    down spins, shape (2^sites,).
+
+    The U(1) charge that :func:`qubit_on_spin_chain` conserves for any couplings (every term is
+    XXZ or a field along z): ``sectors=total_sz(n + 1)`` in
+    :func:`strongtherm.exact.typicality.typical_equilibrium`.
+    """
+    sites = check_integer("sites", sites, low=1, high=30)
+    index = np.arange(2**sites, dtype=np.int64)
+    down = np.zeros(2**sites, dtype=np.int64)
+    for bit in range(sites):
+        down += (index >> bit) & 1
+    values: np.ndarray = 0.5 * sites - down
+    return values
+
+
+def qubit_chain_total_sz(n: int, **couplings: float) -> np.ndarray:
+    """Total S^z of :func:`qubit_on_spin_chain` with ``n`` reservoir spins, ``total_sz(n + 1)``; the
+    couplings are accepted and ignored (S^z is conserved for any of them), so that a sweep
+    (:func:`strongtherm.sweeps.typical_equilibrium`) can call it with the builder's arguments."""
+    return total_sz(int(n) + 1)

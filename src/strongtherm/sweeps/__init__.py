@@ -22,7 +22,7 @@ each:
   starts a local Dask cluster after checking the main-script guard;
 * ``_ready`` - the ready-made computations (:func:`negf_equilibrium`, :func:`negf_quasistatic`,
   :func:`negf_steady_state`, :func:`negf_linear_response`, :func:`dynamics_drive`, :func:`exact_equilibrium`,
-  :func:`exact_quench`);
+  :func:`exact_quench`, :func:`typical_equilibrium`);
 * ``_files`` - :func:`save` and :func:`load` (NetCDF or CSV);
 * ``_driver`` - the function :func:`strongtherm.sweep` itself.
 
@@ -56,6 +56,7 @@ from ._ready import (
     NegfLinearResponse,
     NegfQuasistatic,
     NegfSteadyState,
+    TypicalEquilibrium,
     dynamics_drive,
     exact_equilibrium,
     exact_quench,
@@ -63,6 +64,7 @@ from ._ready import (
     negf_linear_response,
     negf_quasistatic,
     negf_steady_state,
+    typical_equilibrium,
 )
 
 __all__ = [
@@ -77,6 +79,7 @@ __all__ = [
     "NegfSteadyState",
     "SweepError",
     "SweepWarning",
+    "TypicalEquilibrium",
     "check_grid",
     "check_sweep",
     "dask_client",
@@ -89,4 +92,5 @@ __all__ = [
     "negf_quasistatic",
     "negf_steady_state",
     "save",
+    "typical_equilibrium",
 ]

@@ -17,7 +17,9 @@ without computing (``check``), evaluates one point (``__call__``, returning the 
 * :func:`exact_equilibrium` - ``st.exact.equilibrium`` of a model builder over its arguments
   and ``beta``;
 * :func:`exact_quench` - ``st.exact.quench`` between two models of one builder; a grid key
-  ``name`` sets the argument in both states, ``A.name`` or ``B.name`` in one.
+  ``name`` sets the argument in both states, ``A.name`` or ``B.name`` in one;
+* :func:`typical_equilibrium` - ``st.exact.typicality.typical_equilibrium`` of a sparse builder
+  ``(H_S, H_R, V)`` over its arguments and ``beta``, with the jackknife errors.
 
 Fixed values (``**fixed``) complete every point; a grid value of the same name overrides them.
 The alpha of the alpha-partition (``alphas=``) is an analysis setting, never a grid key; the
@@ -40,6 +42,7 @@ from ..exact.composite import Composite
 from ..exact.meanforce import check_beta
 from ..exact.meanforce import equilibrium as exact_equilibrium_solver
 from ..exact.quench import quench as exact_quench_solver
+from ..exact.typicality import typical_equilibrium as typical_equilibrium_solver
 from ..negf.integrate import QuadratureOptions
 from ..negf.partition import equilibria
 from ..negf.process import quasistatic
@@ -56,6 +59,7 @@ __all__ = [
     "NegfLinearResponse",
     "NegfQuasistatic",
     "NegfSteadyState",
+    "TypicalEquilibrium",
     "dynamics_drive",
     "exact_equilibrium",
     "exact_quench",
@@ -63,6 +67,7 @@ __all__ = [
     "negf_linear_response",
     "negf_quasistatic",
     "negf_steady_state",
+    "typical_equilibrium",
 ]
 
 _BATH_KEYS = ("T", "mu")
@@ -584,6 +589,94 @@ class ExactQuench:
         }
 
 
+@dataclass(frozen=True)
+class TypicalEquilibrium:
+    """``st.exact.typicality.typical_equilibrium(*build(**point), beta=..., ...).to_dict()`` at each
+    grid point: mean-force thermodynamics of a large reservoir with its jackknife error bars.
+
+    Grid keys: the arguments of ``build`` (e.g. :func:`strongtherm.models.spin_chains.qubit_on_spin_chain`:
+    n, eps, J, Jz, h, J_c, Jz_c) and ``beta``. Every point draws its random vectors from the same
+    ``seed`` (common random numbers: the statistical errors of neighbouring points are correlated,
+    so curves are smooth and differences between points are more precise than each point).
+    """
+
+    build: Callable[..., Any]
+    beta: float | None = None
+    samples: int = 32
+    seed: int = 0
+    method: str = "typicality"
+    sectors: Callable[..., Any] | None = None
+    exact_states: int = 16
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        names, _ = _signature_names(self.build, "build")
+        if "beta" in names:
+            raise ValueError("build must not take an argument named 'beta' (it is the sweep's inverse temperature)")
+        object.__setattr__(self, "fixed", _check_fixed(self.fixed, names, _describe_builder(self.build)))
+        if self.beta is not None:
+            object.__setattr__(self, "beta", check_beta(self.beta))
+        object.__setattr__(self, "samples", check_integer("samples", self.samples, low=4))
+        object.__setattr__(self, "seed", check_integer("seed", self.seed, low=0))
+        object.__setattr__(self, "exact_states", check_integer("exact_states", self.exact_states, low=1))
+        if self.method not in ("typicality", "deflated"):
+            raise ValueError(f"method must be 'typicality' or 'deflated', got {self.method!r}")
+        if self.sectors is not None and not callable(self.sectors):
+            raise TypeError(f"sectors must be None or a function of the builder's arguments, got {type(self.sectors).__name__}")
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return (*_signature_names(self.build, "build")[0], "beta")
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        required = tuple(r for r in _signature_names(self.build, "build")[1] if r not in self.fixed)
+        return required if self.beta is not None else (*required, "beta")
+
+    def units(self, name: str) -> str:
+        """Unit code of the grid key ``name`` (``strongtherm.core.quantities.UNITS``)."""
+        return _unit_of(name) if name != "n" else "1"
+
+    @property
+    def label(self) -> str:
+        return f"mean-force equilibrium by quantum typicality of {_describe_builder(self.build)}"
+
+    def _arguments(self, point: Mapping[str, Any]) -> dict[str, Any]:
+        return {**self.fixed, **{k: v for k, v in point.items() if k != "beta"}}
+
+    def check(self, point: Mapping[str, float]) -> None:
+        """Raise (naming the argument) if beta or the model's arguments at ``point`` are invalid;
+        builds the model (sparse) and checks it returns (H_S, H_R, V)."""
+        _beta_of(point, self.beta)
+        self._model(point)
+
+    def _model(self, point: Mapping[str, Any]) -> tuple[Any, Any, Any]:
+        model = self.build(**self._arguments(point))
+        if not (isinstance(model, tuple) and len(model) == 3):
+            raise ValueError(f"build(**point) must return (H_S, H_R, V), got {type(model).__name__}")
+        return model
+
+    def __call__(self, **point: float) -> dict[str, float]:
+        H_S, H_R, V = self._model(point)
+        sectors = None if self.sectors is None else self.sectors(**self._arguments(point))
+        return typical_equilibrium_solver(H_S, H_R, V, beta=_beta_of(point, self.beta), samples=self.samples, rng=self.seed,
+                                          sectors=sectors, method=self.method,  # type: ignore[arg-type]  # checked above
+                                          exact_states=self.exact_states).to_dict()  # fmt: skip
+
+    def attrs(self) -> dict[str, Any]:
+        return {
+            "computation": "strongtherm.exact.typicality.typical_equilibrium",
+            "model": _describe_builder(self.build),
+            "beta": float("nan") if self.beta is None else self.beta,
+            "samples": self.samples,
+            "seed": self.seed,
+            "method": self.method,
+            "sectors": "none" if self.sectors is None else _describe_builder(self.sectors),
+            "exact_states": self.exact_states,
+            "fixed_parameters": json.dumps(_json_safe(self.fixed)),
+        }
+
+
 def _json_safe(mapping: Mapping[str, Any]) -> dict[str, Any]:
     from ..core.convert import to_builtin
 
@@ -806,3 +899,44 @@ def exact_quench(
     True
     """
     return ExactQuench(build, beta, dict(A or {}), dict(B or {}), fixed)
+
+
+def typical_equilibrium(
+    build: Callable[..., Any],
+    *,
+    beta: float | None = None,
+    samples: int = 32,
+    seed: int = 0,
+    method: str = "typicality",
+    sectors: Callable[..., Any] | None = None,
+    exact_states: int = 16,
+    **fixed: Any,
+) -> TypicalEquilibrium:
+    """Mean-force thermodynamics of a large reservoir by quantum typicality over a grid, each value
+    with its jackknife error (``error_F_S``, ``error_U_diff``, ...; issue 24).
+
+    Parameters
+    ----------
+    build : callable
+        ``build(**args) -> (H_S, H_R, V)`` (sparse allowed), e.g.
+        :func:`strongtherm.models.spin_chains.qubit_on_spin_chain`.
+    beta : float, optional
+        Inverse temperature; required unless ``beta`` is a grid key.
+    samples, seed, method, exact_states
+        As in :func:`strongtherm.exact.typicality.typical_equilibrium` (``seed`` seeds every point
+        alike: common random numbers).
+    sectors : callable, optional
+        ``sectors(**args)``: the conserved quantity at the builder's arguments, e.g.
+        :func:`strongtherm.models.spin_chains.qubit_chain_total_sz`.
+    **fixed
+        Builder arguments held fixed.
+
+    Examples
+    --------
+    >>> import strongtherm as st
+    >>> from strongtherm.models.spin_chains import qubit_on_spin_chain
+    >>> compute = st.sweeps.typical_equilibrium(qubit_on_spin_chain, beta=1.0, samples=4, n=4)
+    >>> sorted(compute(eps=1.0))[:3]
+    ['F_S', 'U_Estar', 'U_Hstar']
+    """
+    return TypicalEquilibrium(build, beta, samples, seed, method, sectors, exact_states, fixed)
