@@ -131,19 +131,27 @@ def graded_edges(x0: np.ndarray | float, d: np.ndarray | float, lo: np.ndarray |
     """Edges x0 +- (d/2) 2^k (k = 0, 1, ...) strictly inside (lo, hi), and x0: a graded mesh around
     each feature x0 whose nearest singularity stands d off the axis.
 
-    Vectorized over features (arrays broadcast to a common shape S; x0 inside [lo, hi]): returns
-    shape S + (2K + 1,), NaN where an edge falls outside, K just enough doublings to leave the
-    widest window. The powers of two make every edge the same float as a doubling loop's.
+    Vectorized over features: ``x0`` and ``d`` of one shape S (x0 inside [lo, hi]), ``lo`` and
+    ``hi`` broadcasting against it; returns shape S + (2K + 1,), NaN where an edge falls outside,
+    K just enough doublings to leave the widest window. The powers of two make every edge the same
+    float as a doubling loop's. (Written for few numpy calls: a single steady state grades ~3
+    features.)
     """
-    x0, d, lo, hi = np.broadcast_arrays(*(np.asarray(a, dtype=float) for a in (x0, d, lo, hi)))
+    x0, half = np.asarray(x0, dtype=float), 0.5 * np.asarray(d, dtype=float)
+    lo, hi = np.asarray(lo, dtype=float)[..., None], np.asarray(hi, dtype=float)[..., None]
     if x0.size == 0:
         return np.empty((*x0.shape, 1))
-    widest = float(np.max((hi - lo) / (0.5 * d)))
+    widest = float(np.max((hi - lo)[..., 0] / half))
     doublings = int(np.ceil(np.log2(max(widest, 1.0)))) + 1
-    steps = (0.5 * d)[..., None] * _GRADING ** np.arange(doublings)
-    edges = np.concatenate([x0[..., None], x0[..., None] - steps, x0[..., None] + steps], axis=-1)
-    inside = (edges > lo[..., None]) & (edges < hi[..., None])
-    return np.where(inside, edges, np.nan)
+    powers = _POWERS[:doublings] if doublings <= _POWERS.size else _GRADING ** np.arange(doublings)
+    steps = half[..., None] * powers
+    x = x0[..., None]
+    edges = np.concatenate([x, x - steps, x + steps], axis=-1)
+    return np.where((edges > lo) & (edges < hi), edges, np.nan)
+
+
+#: 2^k for the graded meshes (k up to 63: a feature 1e-12 wide in a window of width 1e6 needs 61).
+_POWERS = _GRADING ** np.arange(64)
 
 
 #: Distances of the panel edges graded toward a band edge, in units of the segment's width.

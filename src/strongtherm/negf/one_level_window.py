@@ -160,7 +160,7 @@ def _sweep(
         np.where(np.isin(hi, boundaries)[:, None], edge_grading(hi, -1.0, width), np.nan),
     ], axis=1)
     inner = sorted({x for res in model_point.reservoirs for interval in res.continuum for x in interval
-                    if np.isfinite(x)})  # inner_band_edges of each point, below  # fmt: skip
+                    if np.isfinite(x) and x not in boundaries})  # inner_band_edges of each point, below  # fmt: skip
     for edge in inner:  # one reservoir's edge inside the merged band: graded from both sides
         graded = np.concatenate([np.full((P, 1), edge), edge_grading(edge, 1.0, width), edge_grading(edge, -1.0, width)],
                                 axis=1)  # fmt: skip
