@@ -18,7 +18,7 @@ import strongtherm
 DOCS = Path(__file__).resolve().parent
 GALLERY = DOCS / "_static" / "gallery"
 REPRODUCTIONS = ("kumar2024", "davoudi2025", "finite_speed", "transport", "fluctuations")
-TUTORIALS = ("negf_resonant_level", "exact_two_spin", "sweep_maps", "finite_speed", "two_terminals", "work_statistics", "your_own_fermionic_model", "your_own_finite_model")
+TUTORIALS = ("negf_resonant_level", "exact_two_spin", "sweep_maps", "finite_speed", "two_terminals", "work_statistics", "your_own_fermionic_model", "your_own_finite_model", "large_reservoirs")
 
 project = "strongtherm"
 author = "the strongtherm authors"
@@ -87,7 +87,8 @@ def _tutorial_figures() -> None:
 
 
 def _rst_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("*", "\\*").replace("`", "\\`").replace("|", "\\|")
+    # an underscore ends a reference name in RST (a cell cut after "T_" was an unknown target)
+    return text.replace("\\", "\\\\").replace("*", "\\*").replace("`", "\\`").replace("|", "\\|").replace("_", "\\_")
 
 
 def _claims_tables() -> None:

@@ -187,7 +187,7 @@ SectorSpec = Any
 
 
 def sector_labels(sectors: SectorSpec, dims: tuple[int, int]) -> np.ndarray:
-    """The sector index (0, 1, ...) of every product state |s>|r> (index s d_R + r), from a
+    """The sector index (0, 1, ...) of every product state s (x) r (index s d_R + r), from a
     conserved quantity given as values per state (d,), as a diagonal operator (d, d, dense or
     sparse), or as a sequence of diagonal projectors that partition the identity.
 

@@ -87,7 +87,7 @@ def xx_chain_as_fermions(n: int, *, eps: float, J: float, J_c: float) -> np.ndar
 
 def total_sz(sites: int) -> np.ndarray:
     """Total S^z = sum_i S^z_i on every product state of ``sites`` spins-1/2 (site 0 the most
-    significant bit, |0> = up = +1/2, as in :func:`qubit_on_spin_chain`): sites/2 minus the number of
+    significant bit, basis state 0 = up = +1/2, as in :func:`qubit_on_spin_chain`): sites/2 minus the number of
     down spins, shape (2^sites,).
 
     The U(1) charge that :func:`qubit_on_spin_chain` conserves for any couplings (every term is
