@@ -8,6 +8,11 @@
     numbers, as z-scores of the reported error bars.
 (c) the dense engine at d = 2^11 against typicality at the same d, for the time ratio at the
     accuracy the typicality bars report.
+(d) a quench eps: 1 -> 2 of the qubit on an 11-spin chain (d = 2^12) at beta = 16 (beta x bandwidth
+    ~ 150): Delta F*_S and W_diff = Tr[rho_S^A (H_S^B - H_S^A)] by the deflated road with U(1)
+    sectors against the dense engine's quench; target <= 1/10 of the dense time at equal accuracy
+    (there the deflated road's bars are ~1e-14; at beta = 1 plain typicality's are ~3e-3, and
+    equal accuracy is out of reach of any sampling).
 
 Prints a table and writes benchmarks/results/bench_typicality.json.
 Run: ``.venv/bin/python benchmarks/bench_typicality.py``.
@@ -23,7 +28,11 @@ import numpy as np
 
 import strongtherm as st
 from strongtherm.exact.typicality import typical_equilibrium
-from strongtherm.models.spin_chains import qubit_on_spin_chain, xx_chain_as_fermions
+from strongtherm.models.spin_chains import (
+    qubit_chain_total_sz,
+    qubit_on_spin_chain,
+    xx_chain_as_fermions,
+)
 
 BETA = 1.0
 
@@ -74,6 +83,27 @@ def main() -> None:
           f"{small.errors['F_S']:.1e}, |difference| {abs(small.F_S - dense.F_S):.1e}); ratio 1/{dense_time / typical_time:.1f}")
     results.update(dense_seconds_2_11=dense_time, typical_seconds_2_11=typical_time, typical_F_error_2_11=small.errors["F_S"],
                    difference_2_11=abs(small.F_S - dense.F_S))  # fmt: skip
+    # (d) a quench at d = 2^12, low temperature: deflated road with sectors against the dense engine
+    beta, n = 16.0, 11
+    A = qubit_on_spin_chain(n, eps=1.0, J=1.0, Jz=1.0, J_c=0.5, Jz_c=0.5)
+    B = qubit_on_spin_chain(n, eps=2.0, J=1.0, Jz=1.0, J_c=0.5, Jz_c=0.5)
+    t0 = time.perf_counter()
+    composites = [st.exact.Composite(H_S=X[0], H_R=X[1].toarray(), V=X[2].toarray()) for X in (A, B)]
+    dense_quench = st.exact.quench(*composites, beta=beta).to_dict()
+    dense_time = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    sectors = qubit_chain_total_sz(n)
+    ends = [typical_equilibrium(*X, beta=beta, samples=32, rng=1, sectors=sectors, method="deflated") for X in (A, B)]
+    delta_F = ends[1].F_S - ends[0].F_S
+    work = float(np.real(np.trace(ends[0].rho_S @ (B[0] - A[0]))))
+    typical_time = time.perf_counter() - t0
+    errors = (abs(delta_F - dense_quench["delta_F_S"]), abs(work - dense_quench["work_diff"]))
+    bars = max(e.errors["F_S"] for e in ends)
+    print(f"(d) quench at d = 2^12, beta = {beta}: dense {dense_time:.1f} s, deflated + sectors {typical_time:.2f} s "
+          f"(ratio 1/{dense_time / typical_time:.0f}, target 1/10); |Delta F*_S - dense| {errors[0]:.1e}, "
+          f"|W_diff - dense| {errors[1]:.1e}, bars {bars:.1e}")
+    results.update(quench_dense_seconds_2_12=dense_time, quench_deflated_seconds_2_12=typical_time,
+                   quench_delta_F_difference=errors[0], quench_work_difference=errors[1], quench_bar=bars)  # fmt: skip
     target = Path(__file__).resolve().parent / "results" / "bench_typicality.json"
     target.write_text(json.dumps(results, indent=1, default=float))
 
