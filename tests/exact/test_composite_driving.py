@@ -73,9 +73,10 @@ def test_second_law_on_random_composites():
         assert r.dissipated_work >= -1e-10
 
 
-def test_typicality_road_within_its_error_bars():
-    # a qubit on a 6-spin Heisenberg chain (d = 128) driven by its splitting: 16 random vectors
-    # against the dense road, within 5 error bars
+@pytest.fixture(scope="module")
+def qubit_chain_drives():
+    """A qubit on a 6-spin Heisenberg chain (d = 128) driven by its splitting 0.2 -> 1.5 in a time 2,
+    by the dense road and by typicality (16 random vectors)."""
     from strongtherm.models.spin_chains import qubit_on_spin_chain
 
     def build(eps):
@@ -85,6 +86,12 @@ def test_typicality_road_within_its_error_bars():
     path = st.Path.line({"eps": 0.2}, {"eps": 1.5})
     dense = drive_composite(build, path, 2.0, beta=1.0, dt=0.05)
     typical = drive_composite(build, path, 2.0, beta=1.0, dt=0.05, method="typicality", samples=16, rng=3)
+    return dense, typical, build, path
+
+
+def test_typicality_road_within_its_error_bars(qubit_chain_drives):
+    # the typicality road's W and rho_S against the dense road, within 5 error bars
+    dense, typical, _, _ = qubit_chain_drives
     assert abs(typical.work[-1] - dense.work[-1]) < 5 * typical.errors["work"][-1]
     assert np.max(np.abs(typical.rho_S[-1] - dense.rho_S[-1]) / typical.errors["rho_S"][-1]) < 5
 
@@ -125,18 +132,10 @@ def test_every_internal_energy_at_the_sudden_limit_and_the_end_points():
     assert finite.energy["E*"][2] == pytest.approx(np.real(np.trace(eq_mid.E_star @ finite.rho_S[2])), abs=1e-12)
 
 
-def test_typicality_road_energies_within_their_error_bars():
-    # the typicality road's U_diff, U_H*, U_E* and entropy production at the end of the drive of
-    # test_typicality_road_within_its_error_bars, against the dense road, within 5 error bars
-    from strongtherm.models.spin_chains import qubit_on_spin_chain
-
-    def build(eps):
-        H_S, H_R, V = qubit_on_spin_chain(6, eps=eps)
-        return st.exact.Composite(H_S=H_S, H_R=H_R.toarray(), V=V.toarray())
-
-    path = st.Path.line({"eps": 0.2}, {"eps": 1.5})
-    dense = drive_composite(build, path, 2.0, beta=1.0, dt=0.05)
-    typical = drive_composite(build, path, 2.0, beta=1.0, dt=0.05, method="typicality", samples=16, rng=3)
+def test_typicality_road_energies_within_their_error_bars(qubit_chain_drives):
+    # the typicality road's U_diff, U_H*, U_E* and entropy production at the end of the same drive,
+    # against the dense road, within 5 error bars
+    dense, typical, build, path = qubit_chain_drives
     for key in ("diff", "H*", "E*"):
         assert abs(typical.energy[key][-1] - dense.energy[key][-1]) < 5 * typical.errors[f"energy_{key}"][-1], key
     assert abs(typical.entropy_production[-1] - dense.entropy_production[-1]) < 5 * typical.errors["entropy_production"][-1]

@@ -458,19 +458,15 @@ def _beta_of(point: Mapping[str, float], beta: float | None) -> float:
     return check_beta(point.get("beta", beta))
 
 
-@dataclass(frozen=True)
-class ExactEquilibrium:
-    """``st.exact.equilibrium(build(**point), beta=...).to_dict()`` at each grid point.
+class _BuilderGrid:
+    """Grid keys of a sweep over a model builder: the builder's arguments and ``beta`` (shared by
+    the dense and the typicality equilibrium sweeps)."""
 
-    Grid keys: the arguments of ``build`` (e.g. ``st.models.two_spin``: eps, alpha, gamma, chi)
-    and ``beta``.
-    """
+    build: Callable[..., Any]
+    beta: float | None
+    fixed: Mapping[str, Any]
 
-    build: Callable[..., Composite]
-    beta: float | None = None
-    fixed: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
+    def _check_builder(self) -> None:
         names, _ = _signature_names(self.build, "build")
         if "beta" in names:
             raise ValueError("build must not take an argument named 'beta' (it is the sweep's inverse temperature)")
@@ -487,6 +483,25 @@ class ExactEquilibrium:
         required = tuple(r for r in _signature_names(self.build, "build")[1] if r not in self.fixed)
         return required if self.beta is not None else (*required, "beta")
 
+    def _arguments(self, point: Mapping[str, Any]) -> dict[str, Any]:
+        return {**self.fixed, **{k: v for k, v in point.items() if k != "beta"}}
+
+
+@dataclass(frozen=True)
+class ExactEquilibrium(_BuilderGrid):
+    """``st.exact.equilibrium(build(**point), beta=...).to_dict()`` at each grid point.
+
+    Grid keys: the arguments of ``build`` (e.g. ``st.models.two_spin``: eps, alpha, gamma, chi)
+    and ``beta``.
+    """
+
+    build: Callable[..., Composite]
+    beta: float | None = None
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._check_builder()
+
     def units(self, name: str) -> str:
         """Unit code of the grid key ``name`` (``strongtherm.core.quantities.UNITS``)."""
         return _unit_of(name)
@@ -501,7 +516,7 @@ class ExactEquilibrium:
         self._model(point)
 
     def _model(self, point: Mapping[str, Any]) -> Composite:
-        model = self.build(**{**self.fixed, **{k: v for k, v in point.items() if k != "beta"}})
+        model = self.build(**self._arguments(point))
         if not isinstance(model, Composite):
             raise ValueError(f"build(**point) must return a strongtherm.exact.Composite, got {type(model).__name__}")
         return model
@@ -590,7 +605,7 @@ class ExactQuench:
 
 
 @dataclass(frozen=True)
-class TypicalEquilibrium:
+class TypicalEquilibrium(_BuilderGrid):
     """``st.exact.typicality.typical_equilibrium(*build(**point), beta=..., ...).to_dict()`` at each
     grid point: mean-force thermodynamics of a large reservoir with its jackknife error bars.
 
@@ -610,12 +625,7 @@ class TypicalEquilibrium:
     fixed: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        names, _ = _signature_names(self.build, "build")
-        if "beta" in names:
-            raise ValueError("build must not take an argument named 'beta' (it is the sweep's inverse temperature)")
-        object.__setattr__(self, "fixed", _check_fixed(self.fixed, names, _describe_builder(self.build)))
-        if self.beta is not None:
-            object.__setattr__(self, "beta", check_beta(self.beta))
+        self._check_builder()
         object.__setattr__(self, "samples", check_integer("samples", self.samples, low=4))
         object.__setattr__(self, "seed", check_integer("seed", self.seed, low=0))
         object.__setattr__(self, "exact_states", check_integer("exact_states", self.exact_states, low=1))
@@ -624,15 +634,6 @@ class TypicalEquilibrium:
         if self.sectors is not None and not callable(self.sectors):
             raise TypeError(f"sectors must be None or a function of the builder's arguments, got {type(self.sectors).__name__}")
 
-    @property
-    def parameters(self) -> tuple[str, ...]:
-        return (*_signature_names(self.build, "build")[0], "beta")
-
-    @property
-    def required(self) -> tuple[str, ...]:
-        required = tuple(r for r in _signature_names(self.build, "build")[1] if r not in self.fixed)
-        return required if self.beta is not None else (*required, "beta")
-
     def units(self, name: str) -> str:
         """Unit code of the grid key ``name`` (``strongtherm.core.quantities.UNITS``)."""
         return _unit_of(name) if name != "n" else "1"
@@ -640,9 +641,6 @@ class TypicalEquilibrium:
     @property
     def label(self) -> str:
         return f"mean-force equilibrium by quantum typicality of {_describe_builder(self.build)}"
-
-    def _arguments(self, point: Mapping[str, Any]) -> dict[str, Any]:
-        return {**self.fixed, **{k: v for k, v in point.items() if k != "beta"}}
 
     def check(self, point: Mapping[str, float]) -> None:
         """Raise (naming the argument) if beta or the model's arguments at ``point`` are invalid;
