@@ -37,6 +37,7 @@ __all__ = [
     "resonances",
     "self_energies",
     "transmissions",
+    "window_edges",
     "window_segments",
 ]
 
@@ -180,31 +181,49 @@ def features(point: ModelPoint, baths: Sequence[Bath]) -> list[tuple[float, floa
 def break_points(point: ModelPoint, segments: list[tuple[float, float]], baths: Sequence[Bath]) -> np.ndarray:
     """Panel edges sized by analyticity: graded meshes around every chemical potential (the Fermi
     functions' poles stand pi T off the axis), every resonance of G_S (abs(Im) of its pole off the
-    axis) and toward every band edge inside the window (a branch point on the axis)."""
-    found = features(point, baths)
-    edges: list[np.ndarray] = []
-    for lo, hi in segments:
-        width = hi - lo
-        edges.append(np.array([lo, hi]))
-        near = [(min(max(x0, lo), hi), d) for x0, d in found if lo - 8 * d < x0 < hi + 8 * d]
-        if near:
-            x0, d = np.array(near).T
-            edges.append(graded_edges(x0, d, lo, hi).ravel())
-        for edge, inward in ((lo, 1.0), (hi, -1.0)):
-            if any(edge == a or edge == b for a, b in point.continuum):  # a band edge, not the window's cut
-                edges.append(edge_grading(edge, inward, width))
-        for edge in inner_band_edges(point, lo, hi):  # one reservoir's edge inside another's band
-            inner = np.concatenate([[edge], edge_grading(edge, 1.0, width), edge_grading(edge, -1.0, width)])
-            edges.append(inner[(inner > lo) & (inner < hi)])
-    flat = np.concatenate(edges)
+    axis) and toward every band edge inside the window (a branch point on the axis); one call of
+    :func:`window_edges` per segment."""
+    x0, d = np.array(features(point, baths)).T
+    boundaries = np.asarray(point.continuum, dtype=float).ravel()
+    inner = inner_band_edges(point)
+    flat = np.concatenate([window_edges(np.array([lo]), np.array([hi]), x0[None], d[None], boundaries, inner).ravel()
+                           for lo, hi in segments])  # fmt: skip
     return np.unique(flat[np.isfinite(flat)])
 
 
-def inner_band_edges(point: ModelPoint, lo: float, hi: float) -> list[float]:
-    """Band edges of single reservoirs strictly inside (lo, hi): where the merged continuum goes on
-    but one reservoir's self-energy has a branch point on the axis (a chain's square root, a flat
-    band's logarithm), graded toward from both sides like the continuum's own edges."""
-    return sorted({x for res in point.reservoirs for interval in res.continuum for x in interval if lo < x < hi})
+def window_edges(lo: np.ndarray, hi: np.ndarray, x0: np.ndarray, d: np.ndarray, boundaries: np.ndarray,
+                 inner: Sequence[float]) -> np.ndarray:
+    """The panel edges of P windows [lo_p, hi_p] inside one band each, sorted per row (P, S) with
+    NaN where a row has fewer: the window's ends; a graded mesh (:func:`graded_edges`) around each
+    feature (x0, d), shape (P, F), lying within 8 d of the window (clipped into it); grading toward
+    each end that is a band edge (one of ``boundaries``, the merged continuum's); and from both
+    sides toward each of ``inner`` (:func:`inner_band_edges`) inside the window. The single road
+    (:func:`break_points`) and the vectorized one (:mod:`strongtherm.negf.one_level_window`) share it."""
+    near = (lo[:, None] - 8 * d < x0) & (x0 < hi[:, None] + 8 * d)
+    x0 = np.where(near, np.clip(x0, lo[:, None], hi[:, None]), np.nan)
+    width = hi - lo
+    parts = [lo[:, None], hi[:, None], graded_edges(x0, d, lo[:, None], hi[:, None]).reshape(lo.size, -1)]
+    for end, inward in ((lo, 1.0), (hi, -1.0)):
+        at_band_edge = (end[:, None] == boundaries).any(axis=1)  # not the window's own cut
+        if at_band_edge.any():  # (a single steady state inside one band skips this: fewer numpy calls)
+            parts.append(np.where(at_band_edge[:, None], edge_grading(end, inward, width), np.nan))
+    for edge in inner:  # one reservoir's edge inside the merged band: graded from both sides
+        graded = np.concatenate([np.full((lo.size, 1), edge), edge_grading(edge, 1.0, width),
+                                 edge_grading(edge, -1.0, width)], axis=1)  # fmt: skip
+        keep = (lo[:, None] < edge) & (edge < hi[:, None]) & (graded > lo[:, None]) & (graded < hi[:, None])
+        parts.append(np.where(keep, graded, np.nan))
+    edges = np.concatenate(parts, axis=1)
+    edges.sort(axis=1)  # NaN last
+    return edges
+
+
+def inner_band_edges(point: ModelPoint) -> list[float]:
+    """Band edges of single reservoirs that are not edges of the merged continuum: there the
+    continuum goes on but one reservoir's self-energy has a branch point on the axis (a chain's
+    square root, a flat band's logarithm), graded toward from both sides like the continuum's own."""
+    merged = {x for interval in point.continuum for x in interval}
+    return sorted({x for res in point.reservoirs for interval in res.continuum for x in interval
+                   if np.isfinite(x) and x not in merged})  # fmt: skip
 
 
 def integrate_window(func: Any, points: np.ndarray, options: QuadratureOptions, what: str) -> tuple[np.ndarray, np.ndarray]:

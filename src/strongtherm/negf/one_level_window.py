@@ -22,7 +22,7 @@ import numpy as np
 from scipy.special import expit
 
 from ..thermal import Bath
-from .fermi_window import SWEEP_PANELS, WINDOW_WIDTH, edge_grading, graded_edges
+from .fermi_window import SWEEP_PANELS, WINDOW_WIDTH, inner_band_edges, window_edges
 from .integrate import GAUSS_KRONROD_15, QuadratureOptions, panel_sums
 from .system import ModelPoint
 
@@ -70,11 +70,11 @@ def one_level_columns(
     return np.concatenate(columns, axis=1) / (2.0 * np.pi)
 
 
-def _resonances(points: Sequence[ModelPoint], strengths: np.ndarray, centre: np.ndarray, broad: np.ndarray) -> np.ndarray:
+def _resonances(points: Sequence[ModelPoint], eps: np.ndarray, strengths: np.ndarray, centre: np.ndarray,
+                broad: np.ndarray) -> np.ndarray:
     """The one-level branch of :func:`~strongtherm.negf.fermi_window.resonances` for many points:
     lambda = eps + sum_r abs(V_r)^2 g_r(Re lambda), up to three fixed-point steps from ``centre``,
     each point stopping where the single road stops (the same floats, step by step)."""
-    eps = np.array([complex(p.h_S[0, 0]) for p in points])
     lam = centre.astype(complex)
     active = np.ones(lam.size, dtype=bool)
     reservoirs = points[0].reservoirs
@@ -146,27 +146,12 @@ def _sweep(
     lo = np.where(ok, seg_lo[np.arange(P), band], 0.0)
     hi = np.where(ok, seg_hi[np.arange(P), band], 1.0)
     # features (fermi_window.features): each chemical potential, then the resonance
-    lam = _resonances(points, strengths, mu.mean(axis=1), 4.0 * np.pi * T.max(axis=1))
+    eps = np.array([complex(p.h_S[0, 0]) for p in points])
+    lam = _resonances(points, eps, strengths, mu.mean(axis=1), 4.0 * np.pi * T.max(axis=1))
     x0 = np.concatenate([mu, lam.real[:, None]], axis=1)
     d = np.concatenate([np.pi * T, np.maximum(np.abs(lam.imag), 1e-12 * (1.0 + np.abs(lam.real)))[:, None]], axis=1)
-    near = (lo[:, None] - 8 * d < x0) & (x0 < hi[:, None] + 8 * d)
-    x0 = np.where(near, np.clip(x0, lo[:, None], hi[:, None]), np.nan)
-    width = hi - lo
-    boundaries = bands.ravel()
-    edges = np.concatenate([
-        lo[:, None], hi[:, None],
-        graded_edges(x0, d, lo[:, None], hi[:, None]).reshape(P, -1),
-        np.where(np.isin(lo, boundaries)[:, None], edge_grading(lo, 1.0, width), np.nan),
-        np.where(np.isin(hi, boundaries)[:, None], edge_grading(hi, -1.0, width), np.nan),
-    ], axis=1)
-    inner = sorted({x for res in model_point.reservoirs for interval in res.continuum for x in interval
-                    if np.isfinite(x) and x not in boundaries})  # inner_band_edges of each point, below  # fmt: skip
-    for edge in inner:  # one reservoir's edge inside the merged band: graded from both sides
-        graded = np.concatenate([np.full((P, 1), edge), edge_grading(edge, 1.0, width), edge_grading(edge, -1.0, width)],
-                                axis=1)  # fmt: skip
-        keep = (lo[:, None] < edge) & (edge < hi[:, None]) & (graded > lo[:, None]) & (graded < hi[:, None])
-        edges = np.concatenate([edges, np.where(keep, graded, np.nan)], axis=1)
-    edges.sort(axis=1)  # NaN last; equal neighbours are np.unique's duplicates: no panel between them
+    edges = window_edges(lo, hi, x0, d, bands.ravel(), inner_band_edges(model_point))
+    # equal neighbours are np.unique's duplicates of the single road: no panel between them
     a, b = edges[:, :-1], edges[:, 1:]
     panel = np.isfinite(b) & (b > a)
     ok &= panel.sum(axis=1) <= SWEEP_PANELS
@@ -175,7 +160,6 @@ def _sweep(
     mid, half = 0.5 * (a[panel] + b[panel]), 0.5 * (b[panel] - a[panel])
     if owner.size == 0:
         return np.zeros((P, K)), np.zeros((P, K)), ok
-    eps = np.array([complex(p.h_S[0, 0]) for p in points])
     reservoirs = model_point.reservoirs
 
     nodes_per_point = np.bincount(owner, minlength=P) * GAUSS_KRONROD_15.size
