@@ -215,21 +215,22 @@ def whitney_efficiency_at_power(fraction: float, T_hot: float, T_cold: float) ->
         return float(optimize.brentq(lambda e_1: whitney_boxcar(V, e_1, T_hot, T_cold)[0] - power, e_0, e_0 + span,
                                      xtol=1e-14 * T_hot))
 
-    def efficiency(V: float) -> float:
+    def efficiency(V: float) -> tuple[float, float]:
+        """(eta, e_1) of the best boxcar at bias V; (0, inf) where no boxcar reaches the power."""
         e_1 = best_e1(V)
         if e_1 is None:
-            return 0.0
+            return 0.0, math.inf
         P, J = whitney_boxcar(V, e_1, T_hot, T_cold)
-        return P / J
+        return P / J, e_1
 
     grid = np.geomspace(1e-3, 20.0, 160) * T_hot
-    values = [efficiency(float(V)) for V in grid]
+    values = [efficiency(float(V))[0] for V in grid]
     k = int(np.argmax(values))
-    refined = optimize.minimize_scalar(lambda V: -efficiency(V), bounds=(grid[max(k - 1, 0)], grid[min(k + 1, grid.size - 1)]),
+    refined = optimize.minimize_scalar(lambda V: -efficiency(V)[0], bounds=(grid[max(k - 1, 0)], grid[min(k + 1, grid.size - 1)]),
                                        method="bounded", options={"xatol": 1e-12 * T_hot})  # fmt: skip
     V = float(refined.x) if -refined.fun >= values[k] else float(grid[k])
-    edge = best_e1(V)
-    return {"eta": efficiency(V), "V": V, "e_1": float("inf") if edge is None else edge, "power": power}
+    eta, e_1 = efficiency(V)
+    return {"eta": eta, "V": V, "e_1": e_1, "power": power}
 
 
 def level_at_maximum_power(
