@@ -372,8 +372,15 @@ def test_many_steady_states_in_one_sweep_equal_single_calls():
             assert np.max(np.abs(ss.particle_current - single.particle_current)) <= 2e-15
             assert np.max(np.abs(ss.energy_current - single.energy_current)) <= 2e-15
             assert ss.to_dict().keys() == single.to_dict().keys()
+        # the rows a map stores: the same floats as each state's to_dict (bit for bit: the same
+        # operations, taken in plain floats on the sweep's arrays)
+        rows = transport.steady_state_rows(model, bath_sets, params)
+        assert rows == [ss.to_dict() for ss in many] or all(
+            all(a == b or (math.isnan(a) and math.isnan(b)) for a, b in zip(r.values(), ss.to_dict().values(), strict=True))
+            for r, ss in zip(rows, many, strict=True))
     # the state goes through the single road point by point
     states = transport.steady_states(model, bath_sets[:2], params[:2], state=True)
+    assert transport.steady_state_rows(model, bath_sets[:2], params[:2], state=True)[1] == states[1].to_dict()
     assert states[1].N_S == transport.steady_state(model, bath_sets[1], params[1]).N_S
     with pytest.raises(ValueError, match="one entry per point"):
         transport.steady_states(model, bath_sets[:2], params[:1])

@@ -24,6 +24,7 @@ from .transport import (
     SteadyState,
     linear_response,
     steady_state,
+    steady_state_rows,
     steady_states,
     transmission,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "quasistatic",
     "spectral_densities",
     "steady_state",
+    "steady_state_rows",
     "steady_states",
     "transmission",
 ]

@@ -94,21 +94,31 @@ class TightBindingChain:
     def continuum(self) -> tuple[tuple[float, float], ...]:
         return ((self.e0 - self.half_bandwidth, self.e0 + self.half_bandwidth),)
 
-    def _root(self, z: np.ndarray) -> np.ndarray:
-        w = _as_complex(z) - self.e0
+    def _root(self, w: np.ndarray) -> np.ndarray:
+        """sqrt(w - b) sqrt(w + b) (principal roots: the branch with root ~ w at large abs(w) on
+        both half planes) of complex ``w``."""
         b = self.half_bandwidth
-        # product of principal roots: the branch with root ~ w at large |w| on both half planes
-        return np.sqrt(w - b) * np.sqrt(w + b)
+        if w.imag.any():
+            return np.sqrt(w - b) * np.sqrt(w + b)
+        # real energies (e + i0, the transport windows): the same numbers from real roots, at a
+        # third of the cost. sqrt(x +- b + 0j) is sqrt(x +- b) or i sqrt(-(x +- b)), so the product
+        # is p = sqrt(abs(x - b)) sqrt(abs(x + b)) times 1 (x >= b), i (-b <= x < b) or -1 (x < -b)
+        x = w.real
+        p = np.sqrt(np.abs(x - b)) * np.sqrt(np.abs(x + b))
+        root = np.empty(x.shape, dtype=complex)
+        root.real = np.where(x >= b, p, np.where(x < -b, -p, 0.0))
+        root.imag = np.where((x < b) & (x >= -b), p, 0.0)
+        return root
 
     def surface_greens_function(self, z: np.ndarray) -> np.ndarray:
         # (w - r) / 2 t0^2 written as 2 / (w + r): no cancellation far outside the band
         w = _as_complex(z) - self.e0
-        return (2.0 / (w + self._root(z)))[..., None, None]
+        return (2.0 / (w + self._root(w)))[..., None, None]
 
     def surface_greens_function_derivative(self, z: np.ndarray) -> np.ndarray:
         # (1 - w / r) / 2 t0^2 = -g / r
         w = _as_complex(z) - self.e0
-        r = self._root(z)
+        r = self._root(w)
         return (-2.0 / ((w + r) * r))[..., None, None]
 
     def describe(self) -> str:

@@ -65,8 +65,10 @@ __all__ = [
     "SteadyState",
     "as_point",
     "check_baths",
+    "current_rows",
     "linear_response",
     "steady_state",
+    "steady_state_rows",
     "steady_states",
     "transmission",
 ]
@@ -258,16 +260,7 @@ class SteadyState:
         """Plain floats: currents per reservoir (``I_0``, ``J_E_0``, ``J_Q_0``, ...), power, entropy
         production (``entropy_production_rate``), efficiency (NaN unless an engine) and, with the state, ``N_S``, ``system_U``
         (U_S), ``expectation_H_S``, ``expectation_H_SR`` (keys of the quantity registry)."""
-        # in plain floats, the same operations as the properties (a map calls this 10^4 times)
-        currents, energies = self.particle_current.tolist(), self.energy_current.tolist()
-        heats = self.heat_current.tolist()
-        out: dict[str, float] = {}
-        for k, (i, e, q) in enumerate(zip(currents, energies, heats, strict=True)):
-            out[f"I_{k}"], out[f"J_E_{k}"], out[f"J_Q_{k}"] = i, e, q
-        power = float(-sum(b.mu * i for b, i in zip(self.baths, currents, strict=True)))
-        heat_in = sum(max(q, 0.0) for q in heats)
-        out.update(power=power, entropy_production_rate=float(-sum(q / b.T for b, q in zip(self.baths, heats, strict=True))),
-                   efficiency=power / heat_in if power > 0.0 and heat_in > 0.0 else math.nan)
+        out = current_rows([self.baths], self.particle_current[None, :], self.energy_current[None, :])[0]
         if self.correlation_matrix is not None:
             _, H_S, H_SR = self._state()
             out.update(N_S=self.N_S, system_U=self.U_S, expectation_H_S=H_S, expectation_H_SR=H_SR)
@@ -285,6 +278,40 @@ class SteadyState:
             extra.update(N_S=self.N_S, U_S=self.U_S)
         return html_table(f"SteadyState of {self.model_name} (currents into the system)",
                           ("reservoir", "T", "mu", "I", "J_E", "J_Q"), rows, extra)
+
+
+def current_rows(bath_sets: Sequence[Sequence[Bath]], particle: np.ndarray, energy: np.ndarray) -> list[dict[str, float]]:
+    """:meth:`SteadyState.to_dict`'s current keys for many points (a map needs 10^4 of them).
+
+    Parameters
+    ----------
+    bath_sets : sequence of sequences of Bath
+        Per point, one bath per reservoir.
+    particle, energy : ndarray, shape (P, R)
+        I_a and J_E^a into the system, per point and reservoir.
+
+    Returns
+    -------
+    list of dict
+        Per point ``I_k``, ``J_E_k``, ``J_Q_k``, ``power``, ``entropy_production_rate`` and
+        ``efficiency``: the operations of the properties in plain floats (faster than arrays for
+        a handful of reservoirs).
+    """
+    names = [(f"I_{k}", f"J_E_{k}", f"J_Q_{k}") for k in range(particle.shape[1])]
+    rows = []
+    for baths, currents, energies in zip(bath_sets, particle.tolist(), energy.tolist(), strict=True):
+        out: dict[str, float] = {}
+        power = heat_in = sigma = 0.0
+        for (key_i, key_e, key_q), bath, i, e in zip(names, baths, currents, energies, strict=True):
+            q = e - bath.mu * i
+            out[key_i], out[key_e], out[key_q] = i, e, q
+            power -= bath.mu * i
+            heat_in += max(q, 0.0)
+            sigma -= q / bath.T
+        out.update(power=power, entropy_production_rate=sigma,
+                   efficiency=power / heat_in if power > 0.0 and heat_in > 0.0 else math.nan)
+        rows.append(out)
+    return rows
 
 
 def _bound_state_check(point: ModelPoint, baths: Sequence[Bath], reference: int) -> tuple[float, ...]:
@@ -401,6 +428,31 @@ def steady_state(
     )
 
 
+def _one_level_batch(
+    model: OpenSystem, bath_sets: Sequence[Sequence[Bath] | Mapping[int | str, Bath]], params: Sequence[Mapping[str, float]],
+    state: bool, options: QuadratureOptions,
+) -> tuple[list[tuple[Bath, ...]], list[ModelPoint], np.ndarray, np.ndarray, np.ndarray]:
+    """The front end of :func:`steady_states`: checked baths, evaluated points (shared by points
+    with equal parameters) and, for a one-level model without ``state``, the vectorized sweeps'
+    values, errors and done flags (P, 2R), (P, 2R), (P,) (none done otherwise)."""
+    if len(bath_sets) != len(params):
+        raise ValueError(f"bath_sets and params must have one entry per point: got {len(bath_sets)} and {len(params)}")
+    ordered = [check_baths(model, baths) for baths in bath_sets]
+    evaluated: dict[tuple[tuple[str, float], ...], ModelPoint] = {}
+    points: list[ModelPoint] = []
+    for p in params:
+        key = tuple(sorted(p.items()))
+        if key not in evaluated:
+            evaluated[key] = as_point(model, p, {})
+        points.append(evaluated[key])
+    R = len(model.reservoirs)
+    if points and not state and one_level_couplings(points[0]) is not None:
+        values, errors, done = one_level_sweep(points, ordered, options)
+    else:
+        values, errors, done = np.zeros((len(points), 2 * R)), np.zeros((len(points), 2 * R)), np.zeros(len(points), bool)
+    return ordered, points, values, errors, done
+
+
 def steady_states(
     model: OpenSystem,
     bath_sets: Sequence[Sequence[Bath] | Mapping[int | str, Bath]],
@@ -416,31 +468,46 @@ def steady_states(
     integrand and tolerance test of the single road, so the numbers agree with single calls to
     rounding; a point the sweep cannot finish (tolerance missed, several bands in its window) and
     every other model take the single road. Points sharing their parameters share one model
-    evaluation. This is what a (gate, bias) map needs (``st.sweeps.negf_steady_state`` calls it).
+    evaluation. This is what a (gate, bias) map needs (``st.sweeps.negf_steady_state`` calls
+    :func:`steady_state_rows`, the same numbers as plain floats).
     """
-    if len(bath_sets) != len(params):
-        raise ValueError(f"bath_sets and params must have one entry per point: got {len(bath_sets)} and {len(params)}")
     options = options or DEFAULT_OPTIONS
-    ordered = [check_baths(model, baths) for baths in bath_sets]
-    evaluated: dict[tuple[tuple[str, float], ...], ModelPoint] = {}
-    points: list[ModelPoint] = []
-    for p in params:
-        key = tuple(sorted(p.items()))
-        if key not in evaluated:
-            evaluated[key] = as_point(model, p, {})
-        points.append(evaluated[key])
-    out: list[SteadyState | None] = [None] * len(points)
-    if points and not state and one_level_couplings(points[0]) is not None:
-        values, errors, done = one_level_sweep(points, ordered, options)
-        R = len(model.reservoirs)
-        for j in np.flatnonzero(done).tolist():
-            err = {"particle_current": float(np.max(errors[j, :R])), "energy_current": float(np.max(errors[j, R:]))}
-            out[j] = SteadyState(model.name, dict(points[j].params), ordered[j], values[j, :R], values[j, R:],
-                                 None, None, None, 0, (), err)
-    for k, result in enumerate(out):
-        if result is None:
-            out[k] = steady_state(model, ordered[k], dict(points[k].params), state=state, options=options)
-    return cast("list[SteadyState]", out)
+    ordered, points, values, errors, done = _one_level_batch(model, bath_sets, params, state, options)
+    R = len(model.reservoirs)
+    error_I, error_E = np.max(errors[:, :R], axis=1).tolist(), np.max(errors[:, R:], axis=1).tolist()
+    out: list[SteadyState] = []
+    for k, point in enumerate(points):
+        if done[k]:
+            err = {"particle_current": error_I[k], "energy_current": error_E[k]}
+            out.append(SteadyState(model.name, dict(point.params), ordered[k], values[k, :R], values[k, R:],
+                                   None, None, None, 0, (), err))  # fmt: skip
+        else:
+            out.append(steady_state(model, ordered[k], dict(point.params), state=state, options=options))
+    return out
+
+
+def steady_state_rows(
+    model: OpenSystem,
+    bath_sets: Sequence[Sequence[Bath] | Mapping[int | str, Bath]],
+    params: Sequence[Mapping[str, float]],
+    *,
+    state: bool = False,
+    options: QuadratureOptions | None = None,
+) -> list[dict[str, float]]:
+    """``[s.to_dict() for s in steady_states(...)]``, the points the vectorized sweeps finish
+    turned into rows at once (:func:`current_rows`) instead of one SteadyState each: the
+    bookkeeping of a 200 x 200 map."""
+    options = options or DEFAULT_OPTIONS
+    ordered, points, values, _, done = _one_level_batch(model, bath_sets, params, state, options)
+    R = len(model.reservoirs)
+    fast = np.flatnonzero(done)
+    rows: list[dict[str, float] | None] = [None] * len(points)
+    for k, row in zip(fast.tolist(), current_rows([ordered[k] for k in fast], values[fast, :R], values[fast, R:]),
+                      strict=True):  # fmt: skip
+        rows[k] = row
+    for k in np.flatnonzero(~done).tolist():
+        rows[k] = steady_state(model, ordered[k], dict(points[k].params), state=state, options=options).to_dict()
+    return cast("list[dict[str, float]]", rows)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ import inspect
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from ..core.quantities import parameter_unit
@@ -47,7 +48,7 @@ from ..negf.integrate import QuadratureOptions
 from ..negf.partition import equilibria
 from ..negf.process import quasistatic
 from ..negf.system import OpenSystem, check_model_and_bath
-from ..negf.transport import check_baths, linear_response, steady_state, steady_states
+from ..negf.transport import check_baths, linear_response, steady_state, steady_state_rows
 from ..path import MAX_PANELS_PER_SEGMENT, Path
 from ..thermal import Bath
 
@@ -283,6 +284,7 @@ class NegfSteadyState:
     state: bool = False
     options: QuadratureOptions | None = None
     _resolved: set[tuple[tuple[str, float], ...]] = field(default_factory=set, init=False, repr=False, compare=False)
+    _made: dict[tuple[float, float], Bath] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "baths", check_baths(self.model, self.baths))
@@ -296,6 +298,10 @@ class NegfSteadyState:
         keys = tuple(f"{q}_{k}" for k in range(len(self.model.reservoirs)) for q in ("T", "mu"))
         return (*keys, "bias") if len(self.model.reservoirs) == 2 else keys
 
+    @cached_property
+    def _bath_key_set(self) -> frozenset[str]:
+        return frozenset(self._bath_keys)
+
     @property
     def parameters(self) -> tuple[str, ...]:
         return (*self.model.parameter_names, *self._bath_keys)
@@ -308,21 +314,31 @@ class NegfSteadyState:
     def label(self) -> str:
         return f"steady state of {self.model.name}"
 
+    def _bath(self, T: float, mu: float) -> Bath:
+        # a (gate, bias) map meets each bias once per gate: one checked Bath per (T, mu)
+        found = self._made.get((T, mu))
+        if found is None:
+            found = self._made[(T, mu)] = Bath(T=T, mu=mu)
+        return found
+
+    def _params(self, point: Mapping[str, float]) -> dict[str, float]:
+        bath_keys = self._bath_key_set
+        return {**self.fixed, **{k: v for k, v in point.items() if k not in bath_keys}}
+
     def _split(self, point: Mapping[str, float]) -> tuple[list[Bath], dict[str, float]]:
         baths = list(self.baths)
         for k, bath in enumerate(baths):
             if f"T_{k}" in point or f"mu_{k}" in point:
-                baths[k] = Bath(T=point.get(f"T_{k}", bath.T), mu=point.get(f"mu_{k}", bath.mu))
+                baths[k] = self._bath(point.get(f"T_{k}", bath.T), point.get(f"mu_{k}", bath.mu))
         if "bias" in point:
             half = 0.5 * float(point["bias"])
-            baths = [Bath(T=baths[0].T, mu=baths[0].mu + half), Bath(T=baths[1].T, mu=baths[1].mu - half)]
-        bath_keys = self._bath_keys
-        params = {**self.fixed, **{k: v for k, v in point.items() if k not in bath_keys}}
-        return baths, params
+            baths = [self._bath(baths[0].T, baths[0].mu + half), self._bath(baths[1].T, baths[1].mu - half)]
+        return baths, self._params(point)
 
     def check(self, point: Mapping[str, float]) -> None:
         """Raise ``ValueError`` (naming the parameter) for a point outside the model's domain or a bad bath."""
-        _, params = self._split(point)
+        self._split(point)  # the baths' values are checked as they are made
+        params = self._params(point)
         key = tuple(params.items())
         if key not in self._resolved:  # a (gate, bias) map repeats each gate once per bias
             self.model.resolve(params)
@@ -333,12 +349,11 @@ class NegfSteadyState:
         return steady_state(self.model, baths, params, state=self.state, options=self.options).to_dict()
 
     def batch(self, points: Sequence[Mapping[str, float]]) -> list[dict[str, float]]:
-        """All points of a chunk at once (:func:`~strongtherm.negf.steady_states`: vectorized
+        """All points of a chunk at once (:func:`~strongtherm.negf.steady_state_rows`: vectorized
         sweeps for a one-level model)."""
         split = [self._split(p) for p in points]
-        results = steady_states(self.model, [b for b, _ in split], [p for _, p in split], state=self.state,
-                                options=self.options)
-        return [r.to_dict() for r in results]
+        return steady_state_rows(self.model, [b for b, _ in split], [p for _, p in split], state=self.state,
+                                 options=self.options)  # fmt: skip
 
     def attrs(self) -> dict[str, Any]:
         return {
