@@ -27,6 +27,15 @@ integral runs over a whole band and no delta peak is ever sampled.
 Every integral is a real-axis Gauss-Kronrod integral (:func:`~strongtherm.negf.integrate.gauss_kronrod_panels`)
 over the Fermi window, with break points at band edges, chemical potentials and resonances, an
 error estimate and a cost bound.
+
+Why the window integrals are not pole sums, as the equilibrium ones are: closing a contour needs
+an integrand that is the boundary value of a function analytic in the upper half plane, like
+G(e + i0) f(e). The window integrands are not: T_ab = Tr[Gamma_a G Gamma_b G^dag] holds G and G^dag
+(retarded and advanced) and Gamma_a(e) = i(Sigma_a - Sigma_a^dag), a band's density of states
+(the chain's sqrt(4 t0^2 - e^2), zero outside its band). Only where both factors are
+rational (wide-band and Lorentzian leads: finitely many poles on either side) does a residue sum
+exist; for the wide-band level it is the digamma closed form of
+:func:`strongtherm.papers.transport.wide_band_level_currents`, the tests' second road.
 """
 
 from __future__ import annotations
