@@ -133,3 +133,21 @@ def test_driven_work_statistics_at_finite_speed():
         assert abs(stats.jarzynski_gap) < 1e-9
         log_chi = np.log(stats.characteristic.values)
         assert -(log_chi[0] + log_chi[1]).real / h**2 == pytest.approx(stats.variance, rel=1e-6)
+
+
+def test_dropping_the_empty_modes_leaves_chi_unchanged(monkeypatch):
+    # a cold, half-filled chain (T = 0.02: 60 of 121 modes have c < 1e-18) with mu inside the band:
+    # chi(u) with the empty modes dropped against the full determinant. The bound is 2 sum c_j
+    # <= 2e-16 over the dropped modes; 1e-14 leaves room for the rounding of two different
+    # factorizations of matrices of order 60 and 121
+    import strongtherm.gaussian.statistics as statistics
+
+    bath = st.Bath(T=0.02, mu=0.1)
+    u = np.linspace(0.0, 40.0, 21)
+    dropped = quench_work_statistics(RLM, bath, START, END, u, L=120)
+    e_A = np.linalg.eigvalsh(Universe(RLM, 120).dense(RLM.resolve(START)))
+    assert np.sum(bath.fermi(e_A) <= statistics.EMPTY_MODE) > 40  # the test drops many modes
+    monkeypatch.setattr(statistics, "EMPTY_MODE", -1.0)  # keep every mode
+    full = quench_work_statistics(RLM, bath, START, END, u, L=120)
+    assert np.max(np.abs(dropped.characteristic.values - full.characteristic.values)) < 1e-14
+    assert np.min(np.abs(full.characteristic.values)) < 0.5  # chi has moved far from 1 on this grid
