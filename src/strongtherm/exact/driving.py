@@ -65,9 +65,10 @@ __all__ = ["CompositeDrive", "drive_composite"]
 #: Up to this dimension a time step is two dense matrix exponentials (scipy.linalg.expm); above
 #: it, two Krylov applications (expm_multiply) on the sparse H.
 DENSE_STEP_DIMENSION = 256
-#: Blocks of (d, samples) complex vectors the typicality road holds at once (the propagated
-#: vectors and the Chebyshev / Krylov workspace), for its memory check against ``MAX_BYTES``.
-WORKSPACE_BLOCKS = 5
+#: Blocks of (d, samples) complex vectors the typicality road may hold at once, for its memory
+#: check against ``MAX_BYTES``: at the peak, the Chebyshev series of the initial vectors (the random
+#: vectors, two terms, the sum and three temporaries of a product) and the complex copy propagated.
+WORKSPACE_BLOCKS = 8
 _A1, _A2 = 0.25 + math.sqrt(3.0) / 6.0, 0.25 - math.sqrt(3.0) / 6.0  # CFM4 weights
 _C1, _C2 = 0.5 - math.sqrt(3.0) / 6.0, 0.5 + math.sqrt(3.0) / 6.0  # Gauss-Legendre nodes
 
