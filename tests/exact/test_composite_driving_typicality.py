@@ -65,7 +65,7 @@ def test_typicality_agrees_with_the_dense_road_within_four_error_bars(small_driv
 def test_heat_per_definition_is_the_first_law_on_the_dense_road():
     # Q_x(t) = U_x(t) - U_x(0) - W(t) to 1e-12 (one state, one set of operators: rounding only);
     # Q_diff = 0 (closed universe, fixed H_R); at a sudden quench Q_x = W_x - W_diff of the quench
-    # engine (Eqs. 22-24), the same state and operators by two codes (1e-12)
+    # engine (Eqs. 22-24), the same state and operators by two codes (1e-12); before the jump, zero
     def two_spin(eps):
         return st.models.two_spin(eps=eps, alpha=0.8, gamma=1.2, chi=1.8)
 
@@ -79,6 +79,14 @@ def test_heat_per_definition_is_the_first_law_on_the_dense_road():
     q = st.exact.quench(two_spin(0.0), two_spin(2.0), beta=1.0)
     for key in KEYS:
         assert sudden.heat[key][-1] == pytest.approx(q.work[key] - q.work["diff"], abs=1e-12), key
+    # the default times at duration 0 are two outputs at t = 0, before and after the jump: the first
+    # is lambda(0)'s equilibrium throughout (W = 0, U^A, no heat, no entropy production)
+    both = drive_composite(two_spin, path, 0.0, beta=1.0)
+    eq_A = st.exact.equilibrium(two_spin(0.0), beta=1.0)
+    for key in KEYS:
+        assert both.energy[key][0] == pytest.approx(eq_A.U[key], abs=1e-12) and abs(both.heat[key][0]) < 1e-12, key
+        assert both.heat[key][1] == pytest.approx(sudden.heat[key][0], abs=1e-12), key
+    assert both.entropy_production[0] == 0.0 and both.free_energy[0] == pytest.approx(eq_A.F_S, abs=1e-12)
     skipped = drive_composite(two_spin, path, 2.0, beta=1.0, dt=0.02, mean_force=False)
     assert np.isnan(skipped.heat["H*"]).all() and np.max(np.abs(skipped.heat["diff"])) < 1e-12
 

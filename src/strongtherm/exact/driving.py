@@ -96,8 +96,9 @@ class CompositeDrive:
         evolved state of the closed universe; H_R is fixed); ``"H*"``, Tr[H*_S(lambda(t)) rho_S(t)]
         and ``"E*"``, Tr[E*_S(lambda(t)) rho_S(t)] (Eqs. 11, 13 with the mean-force operators of the
         instantaneous parameters). At t = 0 they are the equilibrium U of lambda(0); at a sudden
-        quench (duration 0) the one output is right after the jump, U^A + W of the quench engine
-        (Eqs. 22-24). ``"H*"`` and ``"E*"`` are NaN where ``mean_force=False``.
+        quench (duration 0) the last output is right after the jump, U^A + W of the quench engine
+        (Eqs. 22-24), and with the default ``times`` the first one before it (W = 0, U^A: every
+        output of that time is lambda(0)'s). ``"H*"`` and ``"E*"`` are NaN where ``mean_force=False``.
     heat : mapping
         The heat of the system's first law per definition, Q_x(t) = U_x(t) - U_x^A - W(t), (M,)
         each for x in ``"diff"``, ``"H*"``, ``"E*"``, with U_x^A = Tr[X*_S(lambda(0)) rho_S(0)] the
@@ -416,7 +417,9 @@ def drive_composite(
     free_energy = np.full(outputs.size, np.nan)
     if mean_force:
         for k, t in enumerate(outputs):
-            if tau == 0.0 or t == tau:
+            if k == 0 and _before_jump(tau, outputs):
+                eq_t = eq_A
+            elif tau == 0.0 or t == tau:
                 eq_t = eq_B
             else:
                 eq_t = eq_A if t == 0.0 else equilibrium(composite_at(float(t)), beta=beta)
@@ -434,6 +437,12 @@ def drive_composite(
                           entropy_production=beta * (work - (free_energy - eq_A.F_S)),
                           propagated=final, initial_energies=eq_A.energies[keep],
                           heat=MappingProxyType(heat))  # fmt: skip
+
+
+def _before_jump(tau: float, outputs: np.ndarray) -> bool:
+    """Whether the first output of a sudden quench is before the jump: the default times (0, tau)
+    at tau = 0 are two outputs at t = 0, the state recorded with H(0) and then with H(tau)."""
+    return tau == 0.0 and outputs.size > 1
 
 
 def _dims(value: Any) -> tuple[int, int]:
@@ -507,8 +516,10 @@ def _drive_typical(
     # the equilibrium of lambda(t) at each output time (a sudden quench's one output is after the
     # jump: B's; eq_A and eq_B at the end points); None where mean_force=False
     at_time: list[TypicalEquilibrium | None] = []
-    for t in outputs:
-        if tau == 0.0 or t == tau:
+    for k, t in enumerate(outputs):
+        if k == 0 and _before_jump(tau, outputs):
+            at_time.append(eq_A if mean_force else None)
+        elif tau == 0.0 or t == tau:
             at_time.append(eq_B if mean_force else None)
         elif t == 0.0:
             at_time.append(eq_A if mean_force else None)
