@@ -482,7 +482,7 @@ def _drive_typical(
     equilibrium_samples = check_integer("equilibrium_samples", equilibrium_samples, low=4)
     d_S, d_R = _dims(start)
     generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
-    H0 = _universe(start)  # sparse, for Lanczos and the Chebyshev series
+    H0 = H_start if sp.issparse(H_start) else _universe(start)  # sparse: Lanczos, Chebyshev
     E0 = ground_energy(H0)
     radius = max(abs(E0), abs(ground_energy(-H0)))
     dt = check_real("dt", dt if dt is not None else 0.1 / max(radius, 1e-12), low=0.0, low_inclusive=False)
