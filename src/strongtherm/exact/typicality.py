@@ -99,6 +99,7 @@ __all__ = [
     "SectorSpec",
     "TypicalEquilibrium",
     "exp_action",
+    "ground_energy",
     "jackknife_error",
     "random_vector",
     "sector_labels",
@@ -124,7 +125,9 @@ class TypicalEquilibrium:
     plain typicality it is e^{S_2} of the reservoir's Gibbs state, with sectors and deflation it
     grows by the variance they remove. ``method``: ``"typicality"`` or ``"deflated"``;
     ``sectors``: the number of symmetry sectors used (1 without). ``entropy``: S = beta (U - F*_S)
-    per definition (Eq. 33), errors ``S_diff``, ``S_H*``, ``S_E*``.
+    per definition (Eq. 33), errors ``S_diff``, ``S_H*``, ``S_E*``. ``leave_one_out``: the K
+    jackknife estimates behind ``errors`` (``F_S`` (K,), ``H_star``, ``E_star`` (K, d_S, d_S)),
+    from which the error of a function of them (e.g. Tr[H*_S rho] for another rho) follows.
     """
 
     beta: float
@@ -140,6 +143,7 @@ class TypicalEquilibrium:
     method: str = "typicality"
     sectors: int = 1
     entropy: Mapping[str, float] = field(default_factory=dict)
+    leave_one_out: Mapping[str, np.ndarray] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, float]:
         """The scalar results as a flat dict of plain floats (for sweeps, JSON and tables).
@@ -302,8 +306,9 @@ def exp_action(H: sp.csr_matrix, B: np.ndarray, tau: float, lower: float, upper:
     return out
 
 
-def _ground_energy(H: sp.csr_matrix) -> float:
-    """The lowest eigenvalue (Lanczos; dense below 64 states), to shift the exponentials."""
+def ground_energy(H: sp.csr_matrix) -> float:
+    """The lowest eigenvalue of a Hermitian sparse H (Lanczos, tol 1e-10; dense below 64 states),
+    to shift the exponentials; ``-ground_energy(-H)`` is the highest."""
     if H.shape[0] <= 64:
         return float(np.linalg.eigvalsh(H.toarray())[0])
     return float(eigsh(H, k=1, which="SA", return_eigenvectors=False, tol=1e-10)[0])
@@ -543,7 +548,7 @@ def typical_equilibrium(
     block_of = np.unique(table.T, axis=0, return_inverse=True)[1].ravel() if sectors is not None else np.zeros(d_R, np.intp)
     block_size = np.bincount(block_of)
     reservoir_labels = block_of if _check_conserved(H_R, block_of) else np.zeros(d_R, np.intp)
-    E0, E0_R = _ground_energy(H), _ground_energy(H_R)
+    E0, E0_R = ground_energy(H), ground_energy(H_R)
     shifted = (H - E0 * sp.identity(d, format="csr")).tocsr()
     shifted_R = (H_R - E0_R * sp.identity(d_R, format="csr")).tocsr()
     blocks = _blocks(shifted, labels, d_S, d_R)
@@ -614,4 +619,5 @@ def typical_equilibrium(
                                  "S_E*": errors["S_E*"]}),
         method=method, sectors=len(blocks),
         entropy=MappingProxyType({k: full[f"S_{k}"] for k in ("diff", "H*", "E*")}),
+        leave_one_out=MappingProxyType({key: np.array([row[key] for row in leave_out]) for key in ("F_S", "H_star", "E_star")}),
     )  # fmt: skip
