@@ -19,9 +19,11 @@ as a linear functional of values at the poles and those nodes.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 from scipy.linalg import eigvalsh_tridiagonal
@@ -29,8 +31,23 @@ from scipy.linalg.lapack import dpteqr as pteqr
 from scipy.special import expit
 
 __all__ = [
-    "MAX_POLES", "REACH_PER_POLE_SQUARED", "STEPS_PER_OCTAVE", "FermiPoleExpansion", "Functionals", "bucket_index",
-    "fermi_pole_expansion", "functionals", "pole_count", "top_decades",
+    "MAX_POLES",
+    "REACH_PER_POLE_SQUARED",
+    "STEPS_PER_OCTAVE",
+    "TABLE_PATH",
+    "ExpansionTable",
+    "FermiPoleExpansion",
+    "Functionals",
+    "bucket_index",
+    "clear_caches",
+    "compute_table",
+    "fermi_pole_expansion",
+    "functionals",
+    "pole_count",
+    "shipped_table",
+    "table_tolerances",
+    "top_decades",
+    "write_table",
 ]  # fmt: skip
 
 _EPS = float(np.finfo(float).eps)
@@ -59,6 +76,13 @@ _NO_VECTORS = np.zeros((1, 1))
 
 @lru_cache(maxsize=256)
 def _ozaki(n_poles: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ozaki's poles and residues for N = n_poles: tabulated (:func:`write_table`) or computed
+    (:func:`_ozaki_computed`)."""
+    found = _table().poles.get(n_poles)
+    return found if found is not None else _ozaki_computed(n_poles)
+
+
+def _ozaki_computed(n_poles: int) -> tuple[np.ndarray, np.ndarray]:
     """Ozaki's continued-fraction poles zeta_p (ascending) and residues R_p, N = n_poles.
 
     The 1 / zeta_p are the positive eigenvalues of the symmetric tridiagonal J (2N x 2N, zero
@@ -304,6 +328,15 @@ def fermi_pole_expansion(reach: float, tolerance: float) -> FermiPoleExpansion:
 
 @lru_cache(maxsize=1024)
 def _expansion(reach: float, tolerance: float) -> FermiPoleExpansion:
+    found = _table().expansions.get((round(STEPS_PER_OCTAVE * math.log2(reach)), tolerance))
+    if found is not None:
+        n, errors = found
+        return FermiPoleExpansion(*_ozaki(n), reach, *errors)
+    return _expansion_computed(reach, tolerance)
+
+
+def _expansion_computed(reach: float, tolerance: float) -> FermiPoleExpansion:
+    """The search of :func:`fermi_pole_expansion` (``reach`` and ``tolerance`` on their grids)."""
     n = max(4, math.ceil(math.sqrt(reach / REACH_PER_POLE_SQUARED)) - 1)
     while n <= MAX_POLES:
         errs = None if _fails_below(n, reach, tolerance) else _errors_at(n, reach)
@@ -401,6 +434,12 @@ def _nodes_for(half_width: float, interpolated: bool) -> int:
 
 @lru_cache(maxsize=256)
 def _vertical_rule(n_poles: int, top_decades: int) -> tuple[np.ndarray, np.ndarray]:
+    """The line rule of :func:`_vertical_rule_computed`, tabulated for the tabulated expansions."""
+    found = _table().rules.get((n_poles, top_decades))
+    return found if found is not None else _vertical_rule_computed(n_poles, top_decades)
+
+
+def _vertical_rule_computed(n_poles: int, top_decades: int) -> tuple[np.ndarray, np.ndarray]:
     """Nodes y_q (in units of T) and folded weights v_q (measure dy, units of T) of the line
     quadrature: sum_p R_p int_{zeta_p}^inf F(y) dy ~ sum_q v_q F(y_q) for F analytic in
     abs(Im ln y) < pi/2 and ~ 1/y^2 at large y (the pole sum of the log kernels, see
@@ -511,3 +550,127 @@ def top_decades(expansion: FermiPoleExpansion) -> int:
     return max(0, math.ceil(math.log(4.0 * reach / last))) if last < 4.0 * reach else 0
 
 
+
+
+# --------------------------------------------------------------------------- the tabulated expansions
+#: The expansions a fresh process would search for most often, with their poles and line rules,
+#: computed once by :func:`write_table` and shipped as package data: the default accuracy
+#: (``QuadratureOptions.atol`` = 1e-11 shared as atol / (4 n) by n = 1 or 2 levels, poles.py) at
+#: every reach bucket up to 2e4 (the default pole road's range). Building them costs a fresh
+#: process 2-56 ms per new bucket (the shortest expansion's search, its error curves, the
+#: eigenproblem of the poles, the line rule); loading the table ~1 ms. The table is a cache of
+#: this module's own computation, not data from elsewhere: tests recompute every entry, and a
+#: missing or unreadable file only means computing again.
+TABLE_PATH = Path(__file__).with_name("fermi_expansions.npy")
+TABLE_ATOL, TABLE_LEVELS, TABLE_MAX_REACH = 1e-11, (1, 2), 2e4
+
+
+@dataclass(frozen=True)
+class ExpansionTable:
+    """Tabulated expansions: (bucket index, tolerance bucket) -> (N, the four errors); N -> (zeta,
+    R); (N, top decades) -> line rule (nodes, folded weights)."""
+
+    expansions: Mapping[tuple[int, float], tuple[int, tuple[float, float, float, float]]]
+    poles: Mapping[int, tuple[np.ndarray, np.ndarray]]
+    rules: Mapping[tuple[int, int], tuple[np.ndarray, np.ndarray]]
+
+
+def table_tolerances() -> tuple[float, ...]:
+    """The tolerance buckets the table holds."""
+    return tuple(_tolerance_bucket(TABLE_ATOL / (4.0 * n)) for n in TABLE_LEVELS)
+
+
+def clear_caches() -> None:
+    """Forget every expansion, pole set, line rule and functional built or read so far (what a
+    fresh process starts from; the table file is read again on next use)."""
+    shipped_table.cache_clear()
+    for cached in (_ozaki, _expansion, _vertical_rule, _error_curves, _error_grid, pole_count, functionals):
+        cached.cache_clear()
+
+
+def compute_table() -> ExpansionTable:
+    """Every tabulated entry, computed (never read from the file: the caches are cleared and the
+    table switched off while it runs, so nothing computed here rests on a tabulated value)."""
+    global _TABLE_OFF
+    _TABLE_OFF = True
+    clear_caches()
+    try:
+        return _compute_table()
+    finally:
+        _TABLE_OFF = False
+        clear_caches()
+
+
+def _compute_table() -> ExpansionTable:
+    expansions, poles, rules = {}, {}, {}
+    for tolerance in table_tolerances():
+        for k in range(bucket_index(TABLE_MAX_REACH) + 1):
+            expansion = _expansion_computed(_bucket_value(k), tolerance)
+            n, top = expansion.n_poles, top_decades(expansion)
+            expansions[(k, tolerance)] = (n, (expansion.sup_error, expansion.sup_x_error, expansion.integrated_error,
+                                              expansion.sup_x_derivative_error))  # fmt: skip
+            poles[n] = (expansion.poles, expansion.residues)
+            if (n, top) not in rules:
+                rules[(n, top)] = _vertical_rule_computed(n, top)
+    return ExpansionTable(expansions, poles, rules)
+
+
+def write_table(path: str | Path = TABLE_PATH) -> ExpansionTable:
+    """Compute the table and write it to ``path`` (``python -c "from strongtherm.negf.fermi_poles
+    import write_table; write_table()"`` after any change to this module's algorithms)."""
+    table = compute_table()
+    keys = sorted(table.expansions)
+    rule_keys = sorted(table.rules)
+    counts = sorted(table.poles)
+    sections: list[Any] = [
+        [k for k, _ in keys], [t for _, t in keys], [table.expansions[key][0] for key in keys],
+        np.ravel([table.expansions[key][1] for key in keys]), counts,
+        np.concatenate([table.poles[n][0] for n in counts]), np.concatenate([table.poles[n][1] for n in counts]),
+        np.ravel(rule_keys), [table.rules[key][0].size for key in rule_keys],
+        np.concatenate([table.rules[key][0] for key in rule_keys]), np.concatenate([table.rules[key][1] for key in rule_keys]),
+    ]  # fmt: skip
+    # one float64 array (the integers are exact in it): read in ~0.3 ms, where an .npz of 11 arrays
+    # took 1.2 ms (3 ms compressed) -- most of what the table saves a fresh process
+    sizes = [len(section) for section in sections]
+    np.save(path, np.concatenate([[len(sizes)], sizes, *(np.asarray(x, dtype=float) for x in sections)]))
+    clear_caches()
+    return table
+
+
+def _read_only(view: np.ndarray) -> np.ndarray:
+    """A read-only view into the loaded arrays (they are never written: the caches hand them out)."""
+    view.setflags(write=False)
+    return view
+
+
+#: True while :func:`compute_table` runs
+_TABLE_OFF = False
+_EMPTY_TABLE = ExpansionTable({}, {}, {})
+
+
+def _table() -> ExpansionTable:
+    return _EMPTY_TABLE if _TABLE_OFF else shipped_table()
+
+
+@lru_cache(maxsize=1)
+def shipped_table() -> ExpansionTable:
+    """The shipped table (empty if the file is missing or unreadable: everything is computed)."""
+    try:
+        packed = np.load(TABLE_PATH)
+        count = int(packed[0])
+        bounds = np.concatenate([[1 + count], 1 + count + np.cumsum(packed[1 : 1 + count])]).astype(int).tolist()
+        keys, tolerances, n_poles, errors, counts, zeta, residue, rule_keys, rule_sizes, nodes, weights = (
+            packed[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True))  # fmt: skip
+    except (OSError, ValueError, IndexError):
+        return _EMPTY_TABLE
+    # plain Python numbers first (tolist): per-element numpy scalars cost 4 ms here
+    as_int = [int(x) for x in keys.tolist()], [int(x) for x in n_poles.tolist()], [int(x) for x in counts.tolist()]
+    expansions = {(k, t): (n, tuple(errs)) for k, t, n, errs in
+                  zip(as_int[0], tolerances.tolist(), as_int[1], errors.reshape(-1, 4).tolist(), strict=True)}  # fmt: skip
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(int).tolist()
+    poles = {n: (_read_only(zeta[a:b]), _read_only(residue[a:b]))
+             for n, a, b in zip(as_int[2], offsets[:-1], offsets[1:], strict=True)}  # fmt: skip
+    offsets = np.concatenate([[0], np.cumsum(rule_sizes)]).astype(int).tolist()
+    rules = {(int(n), int(top)): (_read_only(nodes[a:b]), _read_only(weights[a:b]))
+             for (n, top), a, b in zip(rule_keys.reshape(-1, 2).tolist(), offsets[:-1], offsets[1:], strict=True)}  # fmt: skip
+    return ExpansionTable(expansions, poles, rules)
