@@ -60,7 +60,14 @@ baths: ``baths = [{T = ..., mu = ...}, ...]``, one table per reservoir, each key
 (``qubit_on_spin_chain``: sparse, beyond dense diagonalization) offers ``state`` and ``sweep`` (over
 its arguments and ``beta``) by :func:`strongtherm.exact.typicality.typical_equilibrium`, with
 ``samples``, ``seed``, ``method`` = typicality | deflated, ``exact_states`` and ``sectors = true``
-(the model's conserved total S^z); every value comes with its jackknife error. ``--set key=value`` overrides any key (``ast.literal_eval``, never eval).
+(the model's conserved total S^z); every value comes with its jackknife error. ``drive`` for an
+exact or typicality model (:func:`strongtherm.exact.drive_composite`): the composite driven
+through the corners ``points`` in a time ``duration`` (0: the sudden quench) from its global Gibbs
+state at ``beta``, ``schedule`` and ``n_times`` as above (no ``hold``, ``initial``, ``baths`` or
+grid); W(t), U_diff, U_H*, U_E*, the heat per definition, F*_S(lambda(t)) and Sigma(t) go to
+drive.json and drive.csv -- exactly (dense) for an exact model, by quantum typicality with
+``samples`` random vectors (``seed``; ``method`` and ``sectors`` for the equilibria) and one-sigma
+errors for a typicality model. ``--set key=value`` overrides any key (``ast.literal_eval``, never eval).
 
 Each task reads only its own keys (:data:`TASK_KEYS`, one row per engine and kind); any other key
 is an error naming the kinds that read it, never silently ignored. A ``grid`` belongs to
@@ -194,8 +201,10 @@ TASK_KEYS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("exact", "quench"): ("params", "A", "B"),
     ("exact", "statistics"): ("params", "A", "B", "measure"),
     ("exact", "sweep"): ("params", "grid", "of", "A", "B", "processes"),
+    ("exact", "drive"): ("params", "points", "duration", "schedule", "n_times"),
     ("typicality", "state"): ("params", *_TYPICALITY_KEYS),
     ("typicality", "sweep"): ("params", "grid", "processes", *_TYPICALITY_KEYS),
+    ("typicality", "drive"): ("params", "points", "duration", "schedule", "n_times", "samples", "seed", "method", "sectors"),
 }
 
 #: Task kinds each engine offers (``task.kind``), in the order of :data:`TASK_KEYS`.

@@ -19,7 +19,8 @@ typicality  ``typical_equilibrium``   --                         ``st.sweep(swee
 ==========  ========================  =========================  ========================================
 
 and ``drive`` (negf): ``dynamics.drive`` along the corners ``points`` at finite speed, or
-``st.sweep(sweeps.dynamics_drive)`` over ``grid.duration``; ``friction`` (negf):
+``st.sweep(sweeps.dynamics_drive)`` over ``grid.duration``; ``drive`` (exact, typicality):
+``exact.drive_composite`` through the corners, dense or by quantum typicality; ``friction`` (negf):
 ``dynamics.friction`` along the corners (the slow-driving side: the friction tensor, tau W_diss).
 """
 
@@ -36,6 +37,7 @@ import numpy as np
 from . import exact, negf, plot, sweep, sweeps
 from .config import SECTORS, RunConfig
 from .core.quantities import REGISTRY, lookup
+from .core.validation import check_real
 from .dynamics import Protocol, Schedule, drive, friction
 from .exact.statistics import work_statistics
 from .exact.typicality import typical_equilibrium
@@ -333,6 +335,45 @@ def _exact_sweep(config: RunConfig, progress: bool) -> Plan:
     return _sweep_plan(config, compute, progress)
 
 
+def _composite_drive(config: RunConfig, progress: bool) -> Plan:
+    """``drive`` of an exact or typicality model: :func:`strongtherm.exact.drive_composite` through
+    the corners ``points`` (exactly for an exact model, by quantum typicality for a typicality one)."""
+    task, beta = config.task, _beta(config)
+    fixed = {**config.model.loaded_args(), **task.params}
+    corners = [{**task.params, **p} for p in task.points]
+
+    def build(**point: Any) -> Any:
+        return config.model.builder(**{**fixed, **point})
+
+    for corner in corners:  # every corner's arguments checked (and, for a typicality model, built) now
+        build(**corner)
+    duration = check_real("task.duration", task.duration, low=0.0)
+    schedule = Schedule.coerce(task.schedule)  # its kinks become step boundaries
+    path = Path.corners(corners)
+    options: dict[str, Any] = {"method": "dense"}
+    if config.model.engine == "typicality":
+        sectors = SECTORS[config.model.name](**fixed) if task.sectors else None
+        options = {"method": "typicality", "samples": task.samples, "rng": task.seed, "sectors": sectors,
+                   "equilibrium_method": task.method}  # fmt: skip
+    times = np.linspace(0.0, duration, task.n_times)
+    formats = config.output.formats
+
+    def write(run: Any, out: FilePath, log: Log) -> list[FilePath]:
+        written = []
+        if "json" in formats:
+            content = {"path": path.label, "beta": beta, "method": run.method, "results": run.to_dict(),
+                       "rho_S_final": run.rho_S[-1], "errors": dict(run.errors)}  # fmt: skip
+            written.append(write_json(out / "drive.json", content))
+        if "csv" in formats:
+            written.append(write_csv(out / "drive.csv", run.series()))
+        return written
+
+    def call() -> Any:
+        return exact.drive_composite(build, path, duration, beta=beta, schedule=schedule, times=times, **options)
+
+    return Plan("drive", call, write)
+
+
 # --------------------------------------------------------------------------- typicality road
 def _typicality_options(config: RunConfig) -> dict[str, Any]:
     task = config.task
@@ -379,8 +420,10 @@ TASKS: Mapping[tuple[str, str], Callable[[RunConfig, bool], Plan]] = {
     ("exact", "statistics"): _exact_statistics,
     ("negf", "statistics"): _negf_statistics,
     ("exact", "sweep"): _exact_sweep,
+    ("exact", "drive"): _composite_drive,
     ("typicality", "state"): _typicality_state,
     ("typicality", "sweep"): _typicality_sweep,
+    ("typicality", "drive"): _composite_drive,
 }
 
 
@@ -415,8 +458,9 @@ _SUMMARY_EXTRAS: dict[str, tuple[str, ...]] = {
     "state": ("system_U", "expectation_H_SR", "n_bound_states"),
     "path": ("W_ext", "W_S", "nonlocal_work", "delta_Omega_S", "delta_dOmega_R", "sum_rule_residual"),
     "friction": ("work_coefficient", "thermodynamic_length", "error_work_coefficient", "error_thermodynamic_length"),
-    "drive": ("W_ext", "delta_F_S_engine", "dissipated_work", "entropy_production", "heat",
-              "delta_system_energy_hilbert", "bound_state_along_path"),
+    "drive": ("W_ext", "delta_F_S_engine", "delta_F_S", "dissipated_work", "entropy_production", "heat",
+              "delta_system_energy_hilbert", "bound_state_along_path", "adiabatic_work", "heat_Hstar", "heat_Estar",
+              "error_W", "error_dissipated_work"),
     "quench": ("delta_F_S", "dissipated_work_diff", "dissipated_work_Hstar", "dissipated_work_Estar"),
     "transport": ("I_0", "I_1", "J_Q_0", "J_Q_1", "power", "entropy_production_rate", "efficiency"),
     "statistics": ("work_mean", "work_variance", "jarzynski_gap", "delta_F_S"),

@@ -54,7 +54,11 @@ VALID: dict[tuple[str, str], dict] = {
     ("exact", "sweep"): {"model": SPIN, "bath": {"beta": 1.0}, "task": {"kind": "sweep", "grid": {"eps": [0.0, 1.0]}}},
     ("exact", "statistics"): {"model": SPIN, "bath": {"beta": 1.0}, "task": {
         "kind": "statistics", "A": {"eps": 0.0}, "B": {"eps": 2.0}, "measure": "H*"}},
+    ("exact", "drive"): {"model": SPIN, "bath": {"beta": 1.0}, "task": {
+        "kind": "drive", "points": [{"eps": 0.0}, {"eps": 2.0}], "duration": 1.0, "n_times": 3}},
     ("typicality", "state"): {"model": CHAIN, "bath": {"beta": 1.0}, "task": {"kind": "state", "samples": 4}},
+    ("typicality", "drive"): {"model": CHAIN, "bath": {"beta": 1.0}, "task": {
+        "kind": "drive", "points": [{"eps": 0.5}, {"eps": 1.0}], "duration": 0.5, "n_times": 3, "samples": 4}},
     ("typicality", "sweep"): {"model": CHAIN, "bath": {"beta": 1.0}, "task": {
         "kind": "sweep", "grid": {"eps": [0.5, 1.0]}, "samples": 4, "sectors": True}},
 }

@@ -214,7 +214,8 @@ def _definitions() -> Iterator[Quantity]:
                  f"{_MF}.N[{d!r}]", kind="particle number")  # fmt: skip
         yield _q(f"work_{spelled}", f"W_{d}", "energy", f"quench work, definition {d}", _D, W_eq[d],
                  f"{_QUENCH}.work[{d!r}]", headline=True)  # fmt: skip
-        yield _q(f"heat_{spelled}", f"Q_{d}", "energy", f"quench heat, definition {d}", _D, Q_eq[d],
+        yield _q(f"heat_{spelled}", f"Q_{d}", "energy",
+                 f"heat of the first law, definition {d} (a quench, or a composite driven at finite speed)", _D, Q_eq[d],
                  f"{_QUENCH}.heat[{d!r}]")  # fmt: skip
         yield _q(f"dissipated_work_{spelled}", f"W_{d} − ΔF_S", "energy",
                  f"dissipated work, definition {d} (second law: ≥ 0)", _D, "28",
@@ -224,6 +225,28 @@ def _definitions() -> Iterator[Quantity]:
 
 
 _DRIVE = "dynamics.Drive"
+
+
+def _composite_drive() -> Iterator[Quantity]:
+    """A finite composite driven at finite speed (:func:`strongtherm.exact.drive_composite`):
+    the rows its ``to_dict()`` adds to those it shares with the fermionic drive."""
+    drive = "exact.CompositeDrive"
+    yield _q("system_energy_diff", "U_diff(t)", "energy", "U_diff = ⟨H(t)⟩_t − U_R⁰ of the driven composite at the end",
+             _D, "10", f"{drive}.energy['diff'][-1]")  # fmt: skip
+    yield _q("delta_system_energy_diff", "ΔU_diff(t)", "energy", "change over the run of U_diff (equals W: closed universe)",
+             _D, "10", f"{drive}.energy['diff'][-1] − [0]")  # fmt: skip
+    yield _q("adiabatic_work", "W_ad", "energy", "quantum-adiabatic work Σ_n p_n (E_n^B − E_n^A) of a finite composite",
+             "", "", f"{drive}.adiabatic_work")  # fmt: skip
+    rows = (
+        ("error_W", "ε(W)", "W(τ)", "work"),
+        ("error_delta_F_S", "ε(ΔF*_S)", "ΔF*_S", "delta_F_S"),
+        ("error_dissipated_work", "ε(W − ΔF)", "W(τ) − ΔF*_S", "dissipated_work"),
+        ("error_entropy_production", "ε(Σ)", "Σ(τ)", "entropy_production"),
+    )
+    for key_, symbol, what, name in rows:
+        yield _q(key_, symbol, "nats" if name == "entropy_production" else "energy",
+                 f"one-sigma statistical (jackknife) error of {what} by quantum typicality", "", "",
+                 f"{drive}.errors[{name!r}]", kind="error estimate")  # fmt: skip
 
 
 def _transport() -> Iterator[Quantity]:
@@ -405,6 +428,7 @@ _ROWS: tuple[Quantity, ...] = (
        f"{_MF}.reduced_state.N", kind="particle number"),
     # ---------------------------------------------------------- finite speed (beyond the papers)
     *_dynamics(),
+    *_composite_drive(),
     # ---------------------------------------------------------- two terminals (beyond the papers)
     *_transport(),
     # ---------------------------------------------------------- work statistics (beyond the papers)

@@ -44,6 +44,7 @@ from scipy.linalg import expm
 from scipy.sparse.linalg import expm_multiply
 
 from ..core.convert import as_array
+from ..core.quantities import key as quantity_key
 from ..core.validation import check_integer, check_real
 from ..path import Path
 from .composite import Composite
@@ -153,9 +154,71 @@ class CompositeDrive:
         """W(tau) - Delta F*_S >= 0 (second law from a Gibbs start)."""
         return float(self.work[-1] - self.delta_F_S)
 
+    def to_dict(self) -> dict[str, float]:
+        """End values and settings as plain floats (JSON, summaries), keyed as the quantity registry.
+
+        Keys: ``W_ext`` (W(tau)), ``delta_F_S``, ``dissipated_work``, ``entropy_production``
+        (at tau), ``adiabatic_work`` (dense road only),
+        ``system_energy_<d>`` and ``delta_system_energy_<d>`` (U_d(tau) and U_d(tau) - U_d(0)) and
+        ``heat_<d>`` (Q_d(tau)) for d in ``diff``, ``Hstar``, ``Estar``; ``protocol_duration``,
+        ``n_steps``; on the typicality road the one-sigma errors ``error_W``, ``error_delta_F_S``,
+        ``error_dissipated_work`` and ``error_entropy_production``. Time series: :meth:`series`.
+        """
+        out = {
+            "W_ext": float(self.work[-1]),
+            "delta_F_S": float(self.delta_F_S),
+            "dissipated_work": self.dissipated_work,
+            "entropy_production": _last(self.entropy_production),
+        }
+        if self.adiabatic_work is not None:
+            out["adiabatic_work"] = float(self.adiabatic_work)
+        for d, series in self.energy.items():
+            out[quantity_key("system_energy", definition=d)] = float(series[-1])
+            out[quantity_key("delta_system_energy", definition=d)] = float(series[-1] - series[0])
+        out.update({quantity_key("heat", definition=d): float(series[-1]) for d, series in self.heat.items()})
+        out["protocol_duration"] = float(self.times[-1])
+        out["n_steps"] = float(self.steps)
+        if self.errors:
+            out["error_W"] = float(self.errors["work"][-1])
+            out["error_delta_F_S"] = float(self.errors["delta_F_S"])
+            out["error_dissipated_work"] = float(self.errors["dissipated_work"])
+            out["error_entropy_production"] = _last(self.errors["entropy_production"])
+        return out
+
+    def series(self) -> dict[str, np.ndarray]:
+        """The time series, each (M,): ``times``, ``W_ext``, ``system_energy_<d>``, ``heat_<d>``,
+        ``F_S`` (of lambda(t)), ``entropy_production``, the reduced state's entries
+        ``rho_S_<a><b>_real`` and ``_imag`` (upper triangle, a <= b), and on the typicality road
+        ``error_<name>`` for each of them (one sigma)."""
+        out = {"times": self.times, "W_ext": self.work}
+        errors = {"W_ext": self.errors.get("work")}
+        for d in self.energy:
+            out[quantity_key("system_energy", definition=d)] = self.energy[d]
+            errors[quantity_key("system_energy", definition=d)] = self.errors.get(f"energy_{d}")
+            out[quantity_key("heat", definition=d)] = self.heat[d]
+            errors[quantity_key("heat", definition=d)] = self.errors.get(f"heat_{d}")
+        nan = np.full(self.times.size, np.nan)
+        out["F_S"] = nan if self.free_energy is None else self.free_energy
+        errors["F_S"] = self.errors.get("free_energy")
+        out["entropy_production"] = nan if self.entropy_production is None else self.entropy_production
+        errors["entropy_production"] = self.errors.get("entropy_production")
+        rho_errors = self.errors.get("rho_S")
+        for a, b in zip(*np.triu_indices(self.rho_S.shape[1]), strict=True):
+            for part, take in (("real", np.real), ("imag", np.imag)):
+                name = f"rho_S_{a}{b}_{part}"
+                out[name] = take(self.rho_S[:, a, b])
+                errors[name] = None if rho_errors is None else take(rho_errors[:, a, b])
+        out.update({f"error_{k}": v for k, v in errors.items() if v is not None})
+        return out
+
     def __repr__(self) -> str:
         return (f"CompositeDrive({self.method}: W(tau)={self.work[-1]:.8g}, Delta F*_S={self.delta_F_S:.8g}, "
                 f"{self.steps} steps)")
+
+
+def _last(series: np.ndarray | None) -> float:
+    """The end value of a time series that may be absent (NaN then)."""
+    return math.nan if series is None else float(series[-1])
 
 
 def _hamiltonian(composite: Composite) -> Any:
@@ -202,10 +265,12 @@ def _universe(parts: tuple[np.ndarray, Any, Any]) -> sp.csr_matrix:
     return H.tocsr()
 
 
-def _time_grid(outputs: np.ndarray, dt: float, max_steps: int) -> np.ndarray:
-    """Every output time, and steps of at most dt between them (refused beyond max_steps)."""
-    pieces = [outputs[0:1]]
-    for a, b in zip(outputs[:-1], outputs[1:], strict=True):
+def _time_grid(outputs: np.ndarray, dt: float, max_steps: int, breaks: np.ndarray | None = None) -> np.ndarray:
+    """t = 0, every output time and break, and steps of at most dt between them (refused beyond
+    max_steps). The evolution starts at t = 0 whatever the first output time."""
+    stops = np.union1d(np.union1d([0.0], outputs), breaks if breaks is not None else [])
+    pieces = [stops[0:1]]
+    for a, b in zip(stops[:-1], stops[1:], strict=True):
         count = max(1, math.ceil((b - a) / dt))
         if count > max_steps:
             raise ValueError(f"{count} steps of dt={dt:g} between t={a:g} and t={b:g} exceed max_steps={max_steps}")
@@ -279,7 +344,7 @@ def drive_composite(
     duration: float,
     *,
     beta: float,
-    schedule: Callable[[float], float] | None = None,
+    schedule: Callable[[float], float] | Any | None = None,
     times: Sequence[float] | np.ndarray | None = None,
     dt: float | None = None,
     method: Literal["dense", "typicality"] = "dense",
@@ -306,8 +371,10 @@ def drive_composite(
         tau >= 0, in units of hbar/energy (0: the sudden quench).
     beta : float
         Inverse temperature of the initial global Gibbs state.
-    schedule : callable, optional
-        s(u) for u = t / tau in [0, 1] (default: linear, s = u).
+    schedule : callable or Schedule, optional
+        s(u) for u = t / tau in [0, 1] (default: linear, s = u), or a
+        :class:`strongtherm.dynamics.Schedule` (its kinks become step boundaries; one that jumps
+        is refused).
     times : array_like, optional
         Output times in [0, tau] (default: 0 and tau).
     dt : float, optional
@@ -344,7 +411,12 @@ def drive_composite(
     if method not in ("dense", "typicality"):
         raise ValueError(f"method must be 'dense' or 'typicality', got {method!r}")
     max_steps = check_integer("max_steps", max_steps, low=1)
-    s_of = schedule if schedule is not None else (lambda u: u)
+    # a strongtherm.dynamics.Schedule gives s(u) as .function and the u where ds/du may jump as
+    # .kinks (steps never straddle one: the fourth-order scheme needs a smooth H within a step)
+    s_of: Callable[[float], Any] = getattr(schedule, "function", schedule) if schedule is not None else (lambda u: u)
+    if getattr(schedule, "jumps", ()):
+        raise ValueError("schedule: a schedule that jumps is not supported here; drive up to the jump, then quench")
+    kinks = np.asarray(getattr(schedule, "kinks", ()), dtype=float)
     convert: Callable[[Any], Any] = _as_composite if method == "dense" else _parts
     matrix: Callable[[Any], Any] = _hamiltonian if method == "dense" else _sparse_or_dense
 
@@ -390,13 +462,13 @@ def drive_composite(
         return _drive_typical(composite_at, start, end, H_start, H_end, hamiltonian_at, outputs, tau, beta=beta, dt=dt,
                               max_steps=max_steps, samples=samples, rng=rng, mean_force=mean_force,
                               equilibrium_samples=samples if equilibrium_samples is None else equilibrium_samples,
-                              sectors=sectors, equilibrium_method=equilibrium_method)  # fmt: skip
+                              sectors=sectors, equilibrium_method=equilibrium_method, breaks=kinks * tau)  # fmt: skip
     eq_A = equilibrium(start, beta=beta)
     eq_B = equilibrium(end, beta=beta)
     H0 = H_start
     radius = float(np.max(np.abs(eq_A.energies)))
     dt = check_real("dt", dt if dt is not None else 0.1 / max(radius, 1e-12), low=0.0, low_inclusive=False)
-    grid = _time_grid(outputs, dt, max_steps)
+    grid = _time_grid(outputs, dt, max_steps, kinks * tau)
     weights = eq_A.weights / np.sum(eq_A.weights)
     keep = weights > 1e-16 * weights.max()  # states of no weight carry nothing
     block = eq_A.vectors[:, keep] * np.sqrt(weights[keep])
@@ -477,8 +549,10 @@ def _drive_typical(
     equilibrium_samples: int,
     sectors: SectorSpec | None,
     equilibrium_method: Literal["typicality", "deflated"],
+    breaks: np.ndarray,
 ) -> CompositeDrive:
-    """The typicality road of :func:`drive_composite`: nothing diagonalized densely (module docstring)."""
+    """The typicality road of :func:`drive_composite`: nothing diagonalized densely (module docstring);
+    ``breaks``: times the steps may not straddle (the schedule's kinks)."""
     equilibrium_samples = check_integer("equilibrium_samples", equilibrium_samples, low=4)
     d_S, d_R = _dims(start)
     generator = rng if isinstance(rng, np.random.Generator) else np.random.default_rng(rng)
@@ -486,7 +560,7 @@ def _drive_typical(
     E0 = ground_energy(H0)
     radius = max(abs(E0), abs(ground_energy(-H0)))
     dt = check_real("dt", dt if dt is not None else 0.1 / max(radius, 1e-12), low=0.0, low_inclusive=False)
-    grid = _time_grid(outputs, dt, max_steps)
+    grid = _time_grid(outputs, dt, max_steps, breaks)
     # e^{-beta (H0 - E0)/2} phi_k for all samples as one block (the vectors drawn in the same order
     # as one at a time); the shifted spectrum lies in [0, upper] up to the Lanczos error of E0
     shifted = (H0 - E0 * sp.identity(H0.shape[0], format="csr")).tocsr()

@@ -17,6 +17,8 @@ energy" (the model's unit), entropies in nats, as on the conventions page of the
 * :func:`sweep_map` - a data variable of a sweep as a 2-D map over two coordinates;
 * :func:`sweep_overview` - a sweep at a glance, shaped by its grid (curves, maps, maps per slice);
 * :func:`drive_overview` - a finite-speed run: works, energies and entropy production;
+* :func:`composite_drive_overview` - a finite composite driven at finite speed (one-sigma bands on
+  the typicality road);
 * :func:`duration_overview` - ramps against their duration tau (log axis): W(tau), the
   quasistatic limit Delta F*_S and the dissipated work;
 * :func:`friction_overview` - the friction metric along a path and the minimum-dissipation schedule;
@@ -47,7 +49,14 @@ from __future__ import annotations
 from . import _style
 from ._datasets import duration_overview, sweep_map, sweep_overview
 from ._draw import can_draw, draw
-from ._results import drive_overview, friction_overview, ldos, path_works, second_law
+from ._results import (
+    composite_drive_overview,
+    drive_overview,
+    friction_overview,
+    ldos,
+    path_works,
+    second_law,
+)
 from ._states import state_functions
 from ._statistics import work_density, work_distribution
 from ._style import AxisLabel, new_figure, save_figure
@@ -57,6 +66,7 @@ __all__ = [
     "AXIS_LABELS",
     "AxisLabel",
     "can_draw",
+    "composite_drive_overview",
     "conductance_map",
     "draw",
     "drive_overview",

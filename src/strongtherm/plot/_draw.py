@@ -15,7 +15,13 @@ from .. import dynamics, exact, gaussian, negf
 from ..core.statistics import WorkDistribution
 from ..gaussian.statistics import FermionicWorkStatistics
 from ._datasets import duration_overview, is_duration_sweep, sweep_overview
-from ._results import drive_overview, friction_overview, path_works, second_law
+from ._results import (
+    composite_drive_overview,
+    drive_overview,
+    friction_overview,
+    path_works,
+    second_law,
+)
 from ._statistics import work_density, work_distribution
 from ._style import dataset_type
 from ._transport import is_transport_sweep, transport_overview
@@ -30,6 +36,7 @@ def _drawers() -> list[tuple[type, Callable[[Any], Any]]]:
     table: list[tuple[type, Callable[[Any], Any]]] = [
         (dynamics.Drive, drive_overview),
         (dynamics.Friction, friction_overview),
+        (exact.CompositeDrive, composite_drive_overview),
         (negf.QuasistaticProcess, path_works),
         (exact.Quench, second_law),
         (gaussian.FermionicQuench, second_law),
