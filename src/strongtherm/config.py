@@ -63,8 +63,8 @@ its arguments and ``beta``) by :func:`strongtherm.exact.typicality.typical_equil
 (the model's conserved total S^z); every value comes with its jackknife error. ``drive`` for an
 exact or typicality model (:func:`strongtherm.exact.drive_composite`): the composite driven
 through the corners ``points`` in a time ``duration`` (0: the sudden quench) from its global Gibbs
-state at ``beta``, ``schedule`` and ``n_times`` as above (no ``hold``, ``initial``, ``baths`` or
-grid); W(t), U_diff, U_H*, U_E*, the heat per definition, F*_S(lambda(t)) and Sigma(t) go to
+state at ``beta``, ``schedule``, ``n_times`` or ``grid = {duration = [...]}`` as above (no
+``hold``, ``initial`` or ``baths``); W(t), U_diff, U_H*, U_E*, the heat per definition, F*_S(lambda(t)) and Sigma(t) go to
 drive.json and drive.csv -- exactly (dense) for an exact model, by quantum typicality with
 ``samples`` random vectors (``seed``; ``method`` and ``sectors`` for the equilibria) and one-sigma
 errors for a typicality model. ``--set key=value`` overrides any key (``ast.literal_eval``, never eval).
@@ -201,10 +201,11 @@ TASK_KEYS: Mapping[tuple[str, str], tuple[str, ...]] = {
     ("exact", "quench"): ("params", "A", "B"),
     ("exact", "statistics"): ("params", "A", "B", "measure"),
     ("exact", "sweep"): ("params", "grid", "of", "A", "B", "processes"),
-    ("exact", "drive"): ("params", "points", "duration", "schedule", "n_times"),
+    ("exact", "drive"): ("params", "points", "duration", "schedule", "n_times", "grid", "processes"),
     ("typicality", "state"): ("params", *_TYPICALITY_KEYS),
     ("typicality", "sweep"): ("params", "grid", "processes", *_TYPICALITY_KEYS),
-    ("typicality", "drive"): ("params", "points", "duration", "schedule", "n_times", "samples", "seed", "method", "sectors"),
+    ("typicality", "drive"): ("params", "points", "duration", "schedule", "n_times", "grid", "processes",
+                              "samples", "seed", "method", "sectors"),
 }
 
 #: Task kinds each engine offers (``task.kind``), in the order of :data:`TASK_KEYS`.

@@ -347,11 +347,19 @@ def _composite_drive(config: RunConfig, progress: bool) -> Plan:
 
     for corner in corners:  # every corner's arguments checked (and, for a typicality model, built) now
         build(**corner)
+    typicality = config.model.engine == "typicality"
+    if task.grid:  # a sweep over durations: the end values of each ramp (W(tau), Delta F*_S, ...)
+        compute = sweeps.composite_drive(
+            config.model.builder, corners, beta=beta, schedule=task.schedule,
+            method="typicality" if typicality else "dense", samples=task.samples, seed=task.seed,
+            sectors=SECTORS[config.model.name] if typicality and task.sectors else None,
+            equilibrium_method=task.method, **config.model.loaded_args())  # fmt: skip
+        return _sweep_plan(config, compute, progress)
     duration = check_real("task.duration", task.duration, low=0.0)
     schedule = Schedule.coerce(task.schedule)  # its kinks become step boundaries
     path = Path.corners(corners)
     options: dict[str, Any] = {"method": "dense"}
-    if config.model.engine == "typicality":
+    if typicality:
         sectors = SECTORS[config.model.name](**fixed) if task.sectors else None
         options = {"method": "typicality", "samples": task.samples, "rng": task.seed, "sectors": sectors,
                    "equilibrium_method": task.method}  # fmt: skip
@@ -369,7 +377,8 @@ def _composite_drive(config: RunConfig, progress: bool) -> Plan:
         return written
 
     def call() -> Any:
-        return exact.drive_composite(build, path, duration, beta=beta, schedule=schedule, times=times, **options)
+        return exact.drive_composite(build, path, duration, beta=beta, schedule=schedule, times=times,
+                                     progress=None if progress else False, **options)  # fmt: skip
 
     return Plan("drive", call, write)
 

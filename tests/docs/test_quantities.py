@@ -44,6 +44,12 @@ def _every_to_dict() -> dict[str, dict[str, float]]:
         "negf.LinearResponse": st.negf.transport.linear_response(DOT, BATH, eps=0.1).to_dict(),
         "exact.typicality.TypicalEquilibrium": st.exact.typicality.typical_equilibrium(
             *qubit_on_spin_chain(3), beta=1.0, samples=4, rng=0).to_dict(),
+        "exact.CompositeDrive": st.exact.drive_composite(
+            lambda eps: st.models.two_spin(eps=eps, **TWO_SPIN), st.Path.line({"eps": 0.0}, {"eps": 1.0}), 0.5,
+            beta=1.0).to_dict(),
+        "exact.CompositeDrive (typicality)": st.exact.drive_composite(
+            lambda eps: qubit_on_spin_chain(3, eps=eps), st.Path.line({"eps": 0.5}, {"eps": 1.0}), 0.5, beta=1.0,
+            method="typicality", samples=4, rng=0).to_dict(),
     }
 
 
@@ -71,6 +77,8 @@ def test_registry_covers_every_sweep_variable():
         st.sweep(st.sweeps.negf_steady_state(DOT, [BATH, BATH], state=True), {"eps": [0.1], "bias": [0.2]}, **kwargs),
         st.sweep(st.sweeps.negf_linear_response(DOT, BATH), {"eps": [0.1], "T": [0.05]}, **kwargs),
         st.sweep(st.sweeps.typical_equilibrium(qubit_on_spin_chain, beta=1.0, samples=4, n=3), {"eps": [0.5]}, **kwargs),
+        st.sweep(st.sweeps.composite_drive(qubit_on_spin_chain, [{"eps": 0.5}, {"eps": 1.0}], beta=1.0, method="typicality",
+                                           samples=4, n=3), {"duration": [0.0, 0.5]}, **kwargs),
     ]
     for ds in datasets:
         for name, da in ds.data_vars.items():

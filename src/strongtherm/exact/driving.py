@@ -44,6 +44,7 @@ from scipy.linalg import expm
 from scipy.sparse.linalg import expm_multiply
 
 from ..core.convert import as_array
+from ..core.progress import stages
 from ..core.quantities import key as quantity_key
 from ..core.validation import check_integer, check_real
 from ..path import Path
@@ -290,9 +291,11 @@ def _propagate(
     H0: Any,
     H_end: Any,
     record: Callable[[int, np.ndarray, Any], None],
+    progress: bool | None = None,
 ) -> np.ndarray:
     """Evolve the block of vectors ``state`` (d, m) over the grid by CFM4 steps, calling
-    ``record(k, state, H(t_k))`` at each output time; return the final block."""
+    ``record(k, state, H(t_k))`` at each output time; return the final block. ``progress``: a bar
+    over the steps (:func:`strongtherm.core.progress.stages`)."""
     out_index = 0
     if outputs[0] == grid[0]:
         record(0, state, H0 if tau > 0.0 or outputs.size > 1 else H_end)
@@ -302,7 +305,8 @@ def _propagate(
         record(outputs.size - 1, state, H_end)
         return state
     dense_steps = H0.shape[0] <= DENSE_STEP_DIMENSION
-    for t0, t1 in zip(grid[:-1], grid[1:], strict=True):
+    steps = zip(grid[:-1], grid[1:], strict=True)
+    for t0, t1 in stages(steps, total=grid.size - 1, desc="drive_composite: time steps", progress=progress):
         h = t1 - t0
         H1 = hamiltonian_at(t0 + _C1 * h)
         H2 = hamiltonian_at(t0 + _C2 * h)
@@ -355,6 +359,7 @@ def drive_composite(
     equilibrium_samples: int | None = None,
     sectors: SectorSpec | None = None,
     equilibrium_method: Literal["typicality", "deflated"] = "typicality",
+    progress: bool | None = None,
 ) -> CompositeDrive:
     """Drive the composite ``build(**path(s))`` along ``path`` in a time ``duration``.
 
@@ -398,6 +403,8 @@ def drive_composite(
         :func:`.typicality.typical_equilibrium` takes it, e.g. ``total_sz(n + 1)``).
     equilibrium_method : {"typicality", "deflated"}
         Typicality road: the equilibria's road (``"deflated"`` at low temperature).
+    progress : bool, optional
+        A bar over the time steps (default: only on a terminal; :mod:`strongtherm.core.progress`).
 
     Raises
     ------
@@ -462,7 +469,8 @@ def drive_composite(
         return _drive_typical(composite_at, start, end, H_start, H_end, hamiltonian_at, outputs, tau, beta=beta, dt=dt,
                               max_steps=max_steps, samples=samples, rng=rng, mean_force=mean_force,
                               equilibrium_samples=samples if equilibrium_samples is None else equilibrium_samples,
-                              sectors=sectors, equilibrium_method=equilibrium_method, breaks=kinks * tau)  # fmt: skip
+                              sectors=sectors, equilibrium_method=equilibrium_method, breaks=kinks * tau,
+                              progress=progress)  # fmt: skip
     eq_A = equilibrium(start, beta=beta)
     eq_B = equilibrium(end, beta=beta)
     H0 = H_start
@@ -481,7 +489,7 @@ def drive_composite(
         reshaped = c.reshape(d_S, d_R, -1)
         rho[k] = np.einsum("arc,brc->ab", reshaped, reshaped.conj())
 
-    final = _propagate(block.astype(complex), grid, outputs, tau, hamiltonian_at, H0, H_end, record)
+    final = _propagate(block.astype(complex), grid, outputs, tau, hamiltonian_at, H0, H_end, record, progress)
     delta_F = eq_B.F_S - eq_A.F_S
     # the mean-force operators of lambda(t) at each output time (a sudden quench's one output is
     # after the jump: B's); eq_A and eq_B are reused at the end points
@@ -550,6 +558,7 @@ def _drive_typical(
     sectors: SectorSpec | None,
     equilibrium_method: Literal["typicality", "deflated"],
     breaks: np.ndarray,
+    progress: bool | None,
 ) -> CompositeDrive:
     """The typicality road of :func:`drive_composite`: nothing diagonalized densely (module docstring);
     ``breaks``: times the steps may not straddle (the schedule's kinks)."""
@@ -578,7 +587,7 @@ def _drive_typical(
         reshaped = c.reshape(d_S, d_R, -1)
         rho[:, k] = np.einsum("ark,brk->kab", reshaped, reshaped.conj())
 
-    _propagate(block.astype(complex), grid, outputs, tau, hamiltonian_at, H_start, H_end, record)
+    _propagate(block.astype(complex), grid, outputs, tau, hamiltonian_at, H_start, H_end, record, progress)
     del block
 
     def equilibrium_at(parts: tuple[np.ndarray, Any, Any]) -> TypicalEquilibrium:

@@ -168,7 +168,9 @@ def sweep_overview(
 
 #: the grid key of a sweep over ramp durations, and what each of its points must hold
 DURATION_KEY = "duration"
-_DURATION_VARIABLES = ("W_ext", "delta_F_S_engine")
+#: the free-energy change a duration sweep holds beside W_ext: the Green's-function engine's
+#: (a fermionic drive) or the composite's own (st.sweeps.composite_drive)
+_DURATION_REFERENCES = ("delta_F_S_engine", "delta_F_S")
 
 
 #: Most durations labelled one by one on the tau axis; more get the decades only.
@@ -190,13 +192,14 @@ def _log_duration_axis(ax: Axes, tau: np.ndarray) -> None:
 
 
 def is_duration_sweep(dataset: Any) -> bool:
-    """A sweep of finite-speed ramps over their duration alone (``st.sweeps.dynamics_drive``, or
-    any sweep whose one dimension longer than 1 is ``duration`` and which holds W_ext and
-    delta_F_S_engine)."""
+    """A sweep of finite-speed ramps over their duration alone (``st.sweeps.dynamics_drive`` or
+    ``st.sweeps.composite_drive``, or any sweep whose one dimension longer than 1 is ``duration``
+    and which holds W_ext and delta_F_S_engine or delta_F_S)."""
     if not is_dataset(dataset):
         return False
     dims = [str(d) for d in dataset.dims if dataset.sizes[d] > 1]
-    return dims == [DURATION_KEY] and all(v in dataset.data_vars for v in _DURATION_VARIABLES)
+    return (dims == [DURATION_KEY] and "W_ext" in dataset.data_vars
+            and any(v in dataset.data_vars for v in _DURATION_REFERENCES))  # fmt: skip
 
 
 def duration_overview(dataset: Any, *, title: str | None = None) -> Any:
@@ -204,16 +207,20 @@ def duration_overview(dataset: Any, *, title: str | None = None) -> Any:
 
     Left: the work W_ext(tau) with the quasistatic limit Delta F*_S (the Green's-function engine's,
     the same at every tau: a dashed line), and the sudden quench (tau = 0, which a logarithmic axis
-    cannot show) as a dotted line when the grid holds it. Right: the dissipated work
-    W_ext - Delta F*_S (>= 0 by the second law for the Gibbs start), on a logarithmic axis when it
-    is positive at every tau.
+    cannot show) as a dotted line when the grid holds it. For a finite composite
+    (``st.sweeps.composite_drive``) Delta F*_S is the reversible isothermal reference and the
+    quantum-adiabatic work, the tau -> infinity limit of a closed universe, is drawn too; on its
+    typicality road with one-sigma error bars. Right: the dissipated work W_ext - Delta F*_S
+    (>= 0 by the second law for the Gibbs start), on a logarithmic axis when it is positive at
+    every tau.
 
     Parameters
     ----------
     dataset
         An :class:`xarray.Dataset` whose one dimension is ``duration`` (units of hbar / energy),
-        with ``W_ext`` and ``delta_F_S_engine``: ``st.sweep(st.sweeps.dynamics_drive(...),
-        {"duration": taus})`` or a config task ``kind = "drive"`` with ``grid.duration``.
+        with ``W_ext`` and ``delta_F_S_engine`` (or ``delta_F_S``): ``st.sweep(st.sweeps.dynamics_drive(...),
+        {"duration": taus})``, ``st.sweeps.composite_drive``, or a config task ``kind = "drive"`` with
+        ``grid.duration``.
     title
         Overrides the title (default: the dataset's model, path and bath attributes).
 
@@ -227,18 +234,23 @@ def duration_overview(dataset: Any, *, title: str | None = None) -> Any:
     TypeError
         If ``dataset`` is not an xarray.Dataset.
     ValueError
-        If it is not a sweep over ``duration`` alone with ``W_ext`` and ``delta_F_S_engine``, or
-        holds no duration > 0.
+        If it is not a sweep over ``duration`` alone with ``W_ext`` and ``delta_F_S_engine`` (or
+        ``delta_F_S``), or holds no duration > 0.
     """
     if not is_dataset(dataset):
         raise TypeError(f"dataset must be an xarray.Dataset, got {type(dataset).__name__}")
     if not is_duration_sweep(dataset):
-        raise ValueError(f"dataset must be a sweep over {DURATION_KEY!r} alone holding {list(_DURATION_VARIABLES)}; "
+        raise ValueError(f"dataset must be a sweep over {DURATION_KEY!r} alone holding W_ext and one of "
+                         f"{list(_DURATION_REFERENCES)}; "
                          f"it has dimensions {dict(dataset.sizes)} and variables {list(dataset.data_vars)[:8]}")  # fmt: skip
     ds = dataset.isel({d: 0 for d in dataset.dims if d != DURATION_KEY})
     tau = np.asarray(ds[DURATION_KEY].values, dtype=float)
     W = np.asarray(ds["W_ext"].values, dtype=float)
-    reference = np.asarray(ds["delta_F_S_engine"].values, dtype=float)
+    reference_name = next(v for v in _DURATION_REFERENCES if v in ds.data_vars)
+    reference = np.asarray(ds[reference_name].values, dtype=float)
+    # a finite closed composite tends to its quantum-adiabatic work as tau -> infinity, not to
+    # Delta F*_S (which stays the reversible, isothermal reference)
+    adiabatic = np.asarray(ds["adiabatic_work"].values, dtype=float) if "adiabatic_work" in ds.data_vars else None
     ramps = tau > 0.0
     if not np.any(ramps):
         raise ValueError("the sweep holds no duration > 0: a logarithmic tau axis needs one")
@@ -247,12 +259,22 @@ def duration_overview(dataset: Any, *, title: str | None = None) -> Any:
     fig, (left, right) = new_figure(1, 2, figsize=(13.0, 4.4), layout="constrained")
     tau_label = with_unit("ramp duration τ", UNITS["time"])
     left.plot(tau[ramps], W[ramps], "ko-", ms=4, label="W_ext(τ) = ∫⟨∂H/∂t⟩dt at the end of the ramp")
+    composite = reference_name == "delta_F_S"
     if np.isfinite(delta_F):
-        left.axhline(delta_F, color="tab:red", ls="--", lw=1.0, label=f"ΔF*_S = {delta_F:.6g} (quasistatic limit τ → ∞)")
+        limit = "reversible isothermal work" if composite else "quasistatic limit τ → ∞"
+        left.axhline(delta_F, color="tab:red", ls="--", lw=1.0, label=f"ΔF*_S = {delta_F:.6g} ({limit})")
+    if adiabatic is not None and np.any(np.isfinite(adiabatic)):
+        W_ad = float(np.nanmedian(adiabatic))
+        left.axhline(W_ad, color="C4", ls="-.", lw=1.0, label=f"quantum-adiabatic work {W_ad:.6g} (τ → ∞, closed universe)")
     if not np.all(ramps):
         left.axhline(float(W[~ramps][0]), color="0.4", ls=":", lw=1.0, label="W_ext at τ = 0 (sudden quench)")
     dissipated = W[ramps] - delta_F
     right.plot(tau[ramps], dissipated, "C0o-", ms=4, label="W_diss(τ) = W_ext − ΔF*_S")
+    if "error_W" in ds.data_vars:  # the typicality road: one-sigma bars
+        error = np.asarray(ds["error_dissipated_work"].values, dtype=float)[ramps]
+        left.errorbar(tau[ramps], W[ramps], yerr=np.asarray(ds["error_W"].values, dtype=float)[ramps], fmt="none",
+                      ecolor="k", capsize=2, lw=0.8)  # fmt: skip
+        right.errorbar(tau[ramps], dissipated, yerr=error, fmt="none", ecolor="C0", capsize=2, lw=0.8)
     for ax in (left, right):
         _log_duration_axis(ax, tau[ramps])
         ax.set_xlabel(tau_label)
@@ -267,8 +289,10 @@ def duration_overview(dataset: Any, *, title: str | None = None) -> Any:
         parts = [str(attrs.get("model", "")), str(attrs.get("path", ""))]
         if "T" in attrs:
             parts.append(f"T={float(attrs['T']):g}, μ={float(attrs.get('mu', 0.0)):g}")
+        if "beta" in attrs:
+            parts.append(f"β={float(attrs['beta']):g} ({attrs.get('method', '')})")
         if "schedule" in attrs:
-            parts.append(f"schedule {attrs['schedule']}, hold {float(attrs.get('hold', 0.0)):g}")
+            parts.append(f"schedule {attrs['schedule']}" + (f", hold {float(attrs['hold']):g}" if "hold" in attrs else ""))
         title = "finite-speed ramps against their duration: " + "; ".join(p for p in parts if p)
     fig.suptitle(fit_title(title, fig), fontsize="medium")
     return np.array([left, right], dtype=object)

@@ -21,7 +21,7 @@ each:
 * ``_backends`` - serial, local processes and Dask, one ``map`` signature; :func:`dask_client`
   starts a local Dask cluster after checking the main-script guard;
 * ``_ready`` - the ready-made computations (:func:`negf_equilibrium`, :func:`negf_quasistatic`,
-  :func:`negf_steady_state`, :func:`negf_linear_response`, :func:`dynamics_drive`, :func:`exact_equilibrium`,
+  :func:`negf_steady_state`, :func:`negf_linear_response`, :func:`dynamics_drive`, :func:`composite_drive`, :func:`exact_equilibrium`,
   :func:`exact_quench`, :func:`typical_equilibrium`);
 * ``_files`` - :func:`save` and :func:`load` (NetCDF or CSV);
 * ``_driver`` - the function :func:`strongtherm.sweep` itself.
@@ -49,6 +49,7 @@ from ._driver import DEFAULT_CHUNK_SIZE, SweepError, SweepWarning
 from ._files import load, save
 from ._grid import MAX_POINTS, check_grid, check_sweep
 from ._ready import (
+    CompositeDriveSweep,
     DynamicsDrive,
     ExactEquilibrium,
     ExactQuench,
@@ -57,6 +58,7 @@ from ._ready import (
     NegfQuasistatic,
     NegfSteadyState,
     TypicalEquilibrium,
+    composite_drive,
     dynamics_drive,
     exact_equilibrium,
     exact_quench,
@@ -70,6 +72,7 @@ from ._ready import (
 __all__ = [
     "DEFAULT_CHUNK_SIZE",
     "MAX_POINTS",
+    "CompositeDriveSweep",
     "DynamicsDrive",
     "ExactEquilibrium",
     "ExactQuench",
@@ -82,6 +85,7 @@ __all__ = [
     "TypicalEquilibrium",
     "check_grid",
     "check_sweep",
+    "composite_drive",
     "dask_client",
     "dynamics_drive",
     "exact_equilibrium",

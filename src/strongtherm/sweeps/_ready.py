@@ -36,10 +36,11 @@ from functools import cached_property
 from typing import Any
 
 from ..core.quantities import parameter_unit
-from ..core.validation import check_alpha_partition, check_integer
+from ..core.validation import check_alpha_partition, check_integer, check_real
 from ..dynamics.engine import drive
 from ..dynamics.protocol import Protocol, Schedule
 from ..exact.composite import Composite
+from ..exact.driving import drive_composite
 from ..exact.meanforce import check_beta
 from ..exact.meanforce import equilibrium as exact_equilibrium_solver
 from ..exact.quench import quench as exact_quench_solver
@@ -469,6 +470,91 @@ class DynamicsDrive:
         }
 
 
+@dataclass(frozen=True)
+class CompositeDriveSweep:
+    """``st.exact.drive_composite(build, path, duration, beta=...).to_dict()`` at each grid point:
+    a finite composite driven through ``corners`` over a grid of ramp durations.
+
+    Grid key: ``duration`` (tau >= 0, units of hbar / energy; 0 is the sudden quench). Each point
+    follows one ramp from the global Gibbs state and keeps its end values: W(tau), Delta F*_S,
+    the dissipated work, Sigma, U_x and Q_x of each definition, and on the dense road the
+    quantum-adiabatic work (the tau -> infinity limit of a finite closed universe, not Delta F*_S).
+    On the typicality road every point draws its vectors from the same ``seed`` (common random
+    numbers: neighbouring durations' errors are correlated, their differences more precise).
+    """
+
+    build: Callable[..., Any]
+    corners: tuple[Mapping[str, float], ...]
+    beta: float
+    schedule: str | tuple[tuple[float, float], ...] = "linear"
+    method: str = "dense"
+    samples: int = 16
+    seed: int = 0
+    sectors: Callable[..., Any] | None = None
+    equilibrium_method: str = "typicality"
+    fixed: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "beta", check_beta(self.beta))
+        if len(self.corners) < 2:
+            raise ValueError(f"corners must list at least 2 parameter sets, got {len(self.corners)}")
+        object.__setattr__(self, "corners", tuple(dict(c) for c in self.corners))
+        if self.method not in ("dense", "typicality"):
+            raise ValueError(f"method must be 'dense' or 'typicality', got {self.method!r}")
+        object.__setattr__(self, "samples", check_integer("samples", self.samples, low=4))
+        object.__setattr__(self, "seed", check_integer("seed", self.seed, low=0))
+        if not isinstance(self.schedule, str):  # knots: plain numbers (they pickle), checked here
+            object.__setattr__(self, "schedule", tuple((float(u), float(v)) for u, v in self.schedule))
+        Schedule.coerce(self.schedule)
+        for corner in self.corners:  # every corner's builder arguments, before any point
+            self._build(**corner)
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return ("duration",)
+
+    def units(self, name: str) -> str:
+        """Unit code of the grid key: ``duration`` is a time (units of hbar / energy)."""
+        return "time"
+
+    @property
+    def label(self) -> str:
+        return f"finite-speed drive of {_describe_builder(self.build)} ({self.method})"
+
+    def _build(self, **point: Any) -> Any:
+        return self.build(**{**self.fixed, **point})
+
+    def check(self, point: Mapping[str, float]) -> None:
+        """Raise ``ValueError`` (naming ``duration``) for a negative or non-finite duration."""
+        check_real("duration", point["duration"], low=0.0)
+
+    def __call__(self, duration: float) -> dict[str, float]:
+        tau = check_real("duration", duration, low=0.0)
+        options: dict[str, Any] = {"method": self.method}
+        if self.method == "typicality":
+            options.update(samples=self.samples, rng=self.seed, equilibrium_method=self.equilibrium_method,
+                           sectors=None if self.sectors is None else self.sectors(**self.fixed))  # fmt: skip
+        # the end values only: t = 0 and tau (one output, after the jump, for the sudden quench);
+        # no mean-force operators at interior times
+        run = drive_composite(self._build, Path.corners(list(self.corners)), tau, beta=self.beta,
+                              schedule=Schedule.coerce(self.schedule), times=[0.0, tau] if tau > 0.0 else [0.0],
+                              **options)  # fmt: skip
+        return run.to_dict()
+
+    def attrs(self) -> dict[str, Any]:
+        return {
+            "computation": "strongtherm.exact.drive_composite",
+            "model": _describe_builder(self.build),
+            "beta": self.beta,
+            "path": Path.corners(list(self.corners)).label,
+            "corners": json.dumps(list(self.corners)),
+            "schedule": self.schedule if isinstance(self.schedule, str) else json.dumps(self.schedule),
+            "method": self.method,
+            "samples": self.samples if self.method == "typicality" else 0,
+            "seed": self.seed,
+        }
+
+
 def _beta_of(point: Mapping[str, float], beta: float | None) -> float:
     return check_beta(point.get("beta", beta))
 
@@ -857,6 +943,53 @@ def dynamics_drive(
     True
     """
     return DynamicsDrive(model, bath, tuple(corners), schedule if isinstance(schedule, str) else tuple(schedule), hold, initial)
+
+
+def composite_drive(
+    build: Callable[..., Any],
+    corners: Sequence[Mapping[str, float]],
+    *,
+    beta: float,
+    schedule: str | Sequence[tuple[float, float]] = "linear",
+    method: str = "dense",
+    samples: int = 16,
+    seed: int = 0,
+    sectors: Callable[..., Any] | None = None,
+    equilibrium_method: str = "typicality",
+    **fixed: Any,
+) -> CompositeDriveSweep:
+    """A finite composite driven over a grid of ramp durations: W(tau), Delta F*_S, W_diss(tau),
+    Sigma(tau), U_x and Q_x of each definition (issue 24; :func:`strongtherm.exact.drive_composite`).
+
+    Parameters
+    ----------
+    build : callable
+        ``build(**args)``: a :class:`strongtherm.exact.Composite` or (H_S, H_R, V) (sparse allowed
+        on the typicality road), e.g. ``st.models.two_spin``.
+    corners : sequence of mapping
+        At least two sets of builder arguments; the path runs straight between consecutive ones.
+    beta : float
+        Inverse temperature of the initial global Gibbs state.
+    schedule : str or sequence of (u, s)
+        ``"linear"``, ``"smooth"`` or piecewise-linear knots.
+    method : {"dense", "typicality"}
+        The road (:func:`strongtherm.exact.drive_composite`); ``samples``, ``seed``,
+        ``equilibrium_method`` and ``sectors`` (``sectors(**fixed)``: the conserved quantity, e.g.
+        :func:`strongtherm.models.spin_chains.qubit_chain_total_sz`) belong to the typicality road.
+    **fixed
+        Builder arguments held fixed.
+
+    Examples
+    --------
+    >>> import strongtherm as st
+    >>> compute = st.sweeps.composite_drive(st.models.two_spin, [{"eps": 0.0}, {"eps": 2.0}], beta=1.0,
+    ...                                     alpha=0.8, gamma=1.2, chi=1.8)
+    >>> row = compute(duration=2.0)
+    >>> bool(row["W_ext"] > row["delta_F_S"])
+    True
+    """
+    return CompositeDriveSweep(build, tuple(corners), beta, schedule if isinstance(schedule, str) else tuple(schedule),
+                               method, samples, seed, sectors, equilibrium_method, fixed)  # fmt: skip
 
 
 def exact_equilibrium(build: Callable[..., Composite], *, beta: float | None = None, **fixed: Any) -> ExactEquilibrium:
