@@ -19,7 +19,8 @@ as a linear functional of values at the poles and those nodes.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Mapping, Sequence
+import mmap
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -558,7 +559,7 @@ def top_decades(expansion: FermiPoleExpansion) -> int:
 #: (``QuadratureOptions.atol`` = 1e-11 shared as atol / (4 n) by n = 1 or 2 levels, poles.py) at
 #: every reach bucket up to 2e4 (the default pole road's range). Building them costs a fresh
 #: process 2-56 ms per new bucket (the shortest expansion's search, its error curves, the
-#: eigenproblem of the poles, the line rule); loading the table ~1 ms. The table is a cache of
+#: eigenproblem of the poles, the line rule); mapping the table ~0.1 ms. The table is a cache of
 #: this module's own computation, not data from elsewhere: tests recompute every entry, and a
 #: missing or unreadable file only means computing again.
 TABLE_PATH = Path(__file__).with_name("fermi_expansions.npy")
@@ -637,22 +638,30 @@ def write_table(path: str | Path = TABLE_PATH) -> ExpansionTable:
     return table
 
 
-class _Sections(Mapping[Any, tuple[np.ndarray, np.ndarray]]):
-    """key -> views [a:b] of two loaded (read-only) arrays, made on lookup: a fresh process uses a
-    handful of the 127 entries, and slicing all of them up front cost it 0.4 ms."""
+class _Lookup(Mapping[Any, Any]):
+    """key -> ``make(position)``, made on lookup: a fresh process uses a handful of the 460
+    expansions and 127 pole sets and line rules, and building all of them up front (tuples,
+    slices) cost it 0.3-0.6 ms, most of the table's load."""
 
-    def __init__(self, bounds: dict[Any, tuple[int, int]], arrays: tuple[np.ndarray, np.ndarray]) -> None:
-        self._bounds, self._arrays = bounds, arrays
+    def __init__(self, positions: dict[Any, Any], make: Callable[[Any], Any]) -> None:
+        self._positions, self._make = positions, make
 
-    def __getitem__(self, key: Any) -> tuple[np.ndarray, np.ndarray]:
-        a, b = self._bounds[key]
-        return self._arrays[0][a:b], self._arrays[1][a:b]
+    def __getitem__(self, key: Any) -> Any:
+        return self._make(self._positions[key])
 
     def __iter__(self) -> Iterator[Any]:
-        return iter(self._bounds)
+        return iter(self._positions)
 
     def __len__(self) -> int:
-        return len(self._bounds)
+        return len(self._positions)
+
+
+def _sections(keys: list[Any], sizes: np.ndarray, arrays: tuple[np.ndarray, np.ndarray]) -> _Lookup:
+    """key -> views [a:b] of the two (read-only) ``arrays``, the sections of lengths ``sizes`` in order."""
+    offsets = np.concatenate([[0], np.cumsum(sizes)]).astype(int).tolist()
+    first, second = arrays
+    return _Lookup(dict(zip(keys, zip(offsets[:-1], offsets[1:], strict=True), strict=True)),
+                   lambda ab: (first[ab[0] : ab[1]], second[ab[0] : ab[1]]))  # fmt: skip
 
 
 #: True while :func:`compute_table` runs
@@ -664,25 +673,43 @@ def _table() -> ExpansionTable:
     return _EMPTY_TABLE if _TABLE_OFF else shipped_table()
 
 
+def _mapped_npy(path: Path) -> np.ndarray:
+    """The 1-d float64 array of the .npy file ``path``, memory-mapped read-only (only the pages a
+    lookup touches are read): 0.06 ms in a fresh process, where ``np.load`` took 0.5-1 ms (its
+    header is parsed by ``ast.literal_eval``, whose first ``compile`` dominates). The file is
+    written by ``np.save`` (format 1.0, ``'<f8'``, C order), so ``np.load`` reads it as well.
+
+    Raises
+    ------
+    OSError, ValueError
+        If the file is missing, empty, or not such an array.
+    """
+    with open(path, "rb") as handle:
+        mapped = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)  # ValueError for an empty file
+    if mapped[:8] != b"\x93NUMPY\x01\x00" or len(mapped) < 10:
+        raise ValueError(f"{path} is not a version 1.0 .npy file")
+    header_end = 10 + int.from_bytes(mapped[8:10], "little")
+    header = mapped[10:header_end].decode("latin1")
+    if "'descr': '<f8'" not in header or "'fortran_order': False" not in header or (len(mapped) - header_end) % 8:
+        raise ValueError(f"{path} does not hold one C-ordered float64 array")
+    return np.frombuffer(mapped, dtype="<f8", offset=header_end)  # read-only: so is every view handed out
+
+
 @lru_cache(maxsize=1)
 def shipped_table() -> ExpansionTable:
     """The shipped table (empty if the file is missing or unreadable: everything is computed)."""
     try:
-        packed = np.load(TABLE_PATH)  # ~1 ms in a fresh process, most of it numpy's first np.load
-        packed.setflags(write=False)  # every view handed out is read-only
+        packed = _mapped_npy(TABLE_PATH)
         count = int(packed[0])
         bounds = np.concatenate([[1 + count], 1 + count + np.cumsum(packed[1 : 1 + count])]).astype(int).tolist()
         keys, tolerances, n_poles, errors, counts, zeta, residue, rule_keys, rule_sizes, nodes, weights = (
             packed[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True))  # fmt: skip
     except (OSError, ValueError, IndexError):
         return _EMPTY_TABLE
-    # plain Python numbers first (tolist): per-element numpy scalars cost 4 ms here
-    as_int = [int(x) for x in keys.tolist()], [int(x) for x in n_poles.tolist()], [int(x) for x in counts.tolist()]
-    expansions = {(k, t): (n, tuple(errs)) for k, t, n, errs in
-                  zip(as_int[0], tolerances.tolist(), as_int[1], errors.reshape(-1, 4).tolist(), strict=True)}  # fmt: skip
-    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(int).tolist()
-    poles = _Sections(dict(zip(as_int[2], zip(offsets[:-1], offsets[1:], strict=True), strict=True)), (zeta, residue))
-    offsets = np.concatenate([[0], np.cumsum(rule_sizes)]).astype(int).tolist()
+    # plain Python numbers (tolist): per-element numpy scalars cost 4 ms here
+    positions = dict(zip(zip(map(int, keys.tolist()), tolerances.tolist(), strict=True), range(keys.size), strict=True))
+    errors = errors.reshape(-1, 4)
+    expansions = _Lookup(positions, lambda i: (int(n_poles[i]), tuple(errors[i].tolist())))
+    poles = _sections(list(map(int, counts.tolist())), counts, (zeta, residue))
     rule_index = [(int(n), int(top)) for n, top in rule_keys.reshape(-1, 2).tolist()]
-    rules = _Sections(dict(zip(rule_index, zip(offsets[:-1], offsets[1:], strict=True), strict=True)), (nodes, weights))
-    return ExpansionTable(expansions, poles, rules)
+    return ExpansionTable(expansions, poles, _sections(rule_index, rule_sizes, (nodes, weights)))
