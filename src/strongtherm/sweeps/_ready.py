@@ -400,8 +400,28 @@ class NegfLinearResponse(_ModelInOneBath):
 
 
 # --------------------------------------------------------------------------- exact engine
+class _DurationGrid:
+    """What the sweeps of ramps over their duration share: the one grid key ``duration`` (tau >= 0,
+    units of hbar / energy) and a schedule kept as a name or as plain-number knots (they pickle)."""
+
+    schedule: str | tuple[tuple[float, float], ...]
+
+    @property
+    def parameters(self) -> tuple[str, ...]:
+        return ("duration",)
+
+    def units(self, name: str) -> str:
+        """Unit code of the grid key: ``duration`` is a time (units of hbar / energy)."""
+        return "time"
+
+    def _plain_schedule(self) -> None:
+        """Knots as plain floats (a name is kept as it is)."""
+        if not isinstance(self.schedule, str):
+            object.__setattr__(self, "schedule", tuple((float(u), float(v)) for u, v in self.schedule))
+
+
 @dataclass(frozen=True)
-class DynamicsDrive:
+class DynamicsDrive(_DurationGrid):
     """``st.dynamics.drive(model, bath, Protocol(path, duration, ...)).to_dict()`` at each grid point.
 
     Grid key: ``duration`` (the ramp time tau >= 0, units of hbar / energy); the path runs through
@@ -425,17 +445,8 @@ class DynamicsDrive:
         object.__setattr__(self, "corners", tuple(dict(c) for c in self.corners))
         for corner in self.corners:
             self.model.resolve(corner)
-        if not isinstance(self.schedule, str):  # knots: kept as plain numbers (they pickle), checked here
-            object.__setattr__(self, "schedule", tuple((float(u), float(v)) for u, v in self.schedule))
+        self._plain_schedule()
         self._protocol(1.0)  # the schedule and hold, checked once before any point
-
-    @property
-    def parameters(self) -> tuple[str, ...]:
-        return ("duration",)
-
-    def units(self, name: str) -> str:
-        """Unit code of the grid key: ``duration`` is a time (units of hbar / energy)."""
-        return "time"
 
     @property
     def label(self) -> str:
@@ -471,7 +482,7 @@ class DynamicsDrive:
 
 
 @dataclass(frozen=True)
-class CompositeDriveSweep:
+class CompositeDriveSweep(_DurationGrid):
     """``st.exact.drive_composite(build, path, duration, beta=...).to_dict()`` at each grid point:
     a finite composite driven through ``corners`` over a grid of ramp durations.
 
@@ -503,19 +514,10 @@ class CompositeDriveSweep:
             raise ValueError(f"method must be 'dense' or 'typicality', got {self.method!r}")
         object.__setattr__(self, "samples", check_integer("samples", self.samples, low=4))
         object.__setattr__(self, "seed", check_integer("seed", self.seed, low=0))
-        if not isinstance(self.schedule, str):  # knots: plain numbers (they pickle), checked here
-            object.__setattr__(self, "schedule", tuple((float(u), float(v)) for u, v in self.schedule))
-        Schedule.coerce(self.schedule)
+        self._plain_schedule()
+        Schedule.coerce(self.schedule)  # checked once before any point
         for corner in self.corners:  # every corner's builder arguments, before any point
             self._build(**corner)
-
-    @property
-    def parameters(self) -> tuple[str, ...]:
-        return ("duration",)
-
-    def units(self, name: str) -> str:
-        """Unit code of the grid key: ``duration`` is a time (units of hbar / energy)."""
-        return "time"
 
     @property
     def label(self) -> str:
