@@ -492,3 +492,38 @@ def test_a_band_edge_inside_another_band_is_resolved():
     assert abs(single.particle_current[0] - reference) < 1e-12
     assert abs(many.particle_current[0] - reference) < 1e-12
     assert single.errors["particle_current"] < 1e-11
+
+
+@pytest.mark.parametrize(("t0", "e0"), [(1.25, 0.0), (-0.7, 0.3)])
+def test_chain_surface_value_is_the_array_call_in_numbers(t0, e0):
+    # the resonance search's scalar road (TightBindingChain.surface_value) must give the very float
+    # of the array road, inside the band, outside it on both sides and exactly at its edges
+    chain = st.negf.TightBindingChain(t0=t0, e0=e0)
+    b = chain.half_bandwidth
+    energies = np.concatenate([np.random.default_rng(3).uniform(e0 - 2 * b, e0 + 2 * b, 2000),
+                               [e0 - b, e0 + b, e0, e0 + 1e-300, np.nextafter(e0 + b, 10), 1e8, -1e8]])  # fmt: skip
+    arrays = chain.surface_greens_function(energies)[:, 0, 0]
+    numbers = np.array([chain.surface_value(float(e)) for e in energies])
+    assert np.array_equal(arrays.view(float), numbers.view(float))
+    assert np.array_equal(arrays, chain.surface_greens_function(energies.astype(complex))[:, 0, 0])
+
+
+def test_single_state_model_evaluation_is_at_bit_for_bit():
+    # negf.evaluated.model_point skips the checks an affine model cannot fail: the same arrays as
+    # OpenSystem.at, and what it cannot vouch for (an overflowing entry) takes at() and its error
+    from strongtherm.negf.evaluated import model_point
+
+    model = level_between([st.negf.TightBindingChain(t0=1.25), st.negf.WideBand(D=3.0)])
+    for params in ({"eps": 0.3, "V0": 0.7, "V1": 1.1}, {"eps": -1e-300, "V0": 0.0, "V1": 3.7}):
+        resolved = model.resolve(params)
+        fast, checked = model_point(model, resolved), model.at(resolved)
+        assert np.array_equal(fast.h_S, checked.h_S) and fast.h_S.dtype == checked.h_S.dtype
+        assert all(np.array_equal(a, c) and a.dtype == c.dtype for a, c in zip(fast.V, checked.V, strict=True))
+    big = st.models.affine_open_system(
+        name="big", reservoirs=(st.negf.WideBand(D=1.0),), h_S=np.zeros((1, 1)), couplings=(np.zeros((1, 1)),),
+        h_S_slopes={"eps": np.full((1, 1), 1e300)}, parameter_domain={"eps": (-np.inf, np.inf)},
+    )
+    with np.errstate(over="ignore"), pytest.raises(ValueError, match="NaN or infinite"):
+        model_point(big, big.resolve({"eps": 1e10}))
+    with np.errstate(over="ignore"), pytest.raises(ValueError, match="NaN or infinite"):
+        transport.steady_state(big, [st.Bath(T=0.1, mu=0.1)], state=False, eps=1e10)

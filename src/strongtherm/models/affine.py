@@ -43,7 +43,18 @@ class AffineMatrix:
     slopes: Mapping[str, np.ndarray]
 
     def __call__(self, params: Mapping[str, float]) -> np.ndarray:
-        return self.constant + sum((params[k] * d for k, d in self.slopes.items()), np.zeros_like(self.constant))
+        zero, terms = self._sum_parts
+        return self.constant + sum((params[k] * d for k, d in terms), zero)
+
+    @cached_property
+    def _sum_parts(self) -> tuple[np.ndarray, tuple[tuple[str, np.ndarray], ...]]:
+        """The sum's start (zeros, read-only: sum adds to it, never in place) and the slopes that are
+        not exactly zero. Leaving those out changes no bit: lambda_k x 0 is +-0 (lambda finite), and
+        a sum that starts at +0 is never -0, so adding +-0 to it changes nothing. (A single state
+        evaluates its model once; each matrix operation saved is ~0.5 us of it.)"""
+        zero = np.zeros_like(self.constant)
+        zero.setflags(write=False)
+        return zero, tuple((k, d) for k, d in self.slopes.items() if np.any(d))
 
     def derivative(self, params: Mapping[str, float], name: str) -> np.ndarray:
         """d matrix / d ``name`` (independent of ``params``)."""

@@ -11,14 +11,16 @@ that one GK15 sweep usually meets the tolerance (:func:`integrate_window`), the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
 from ..thermal import Bath
 from .greens import system_greens_function
 from .integrate import QuadratureOptions, gauss_kronrod_panels, panel_sums
+from .reservoirs import Reservoir
 from .system import ModelPoint
 
 __all__ = [
@@ -36,6 +38,8 @@ __all__ = [
     "one_level_couplings",
     "resonances",
     "self_energies",
+    "surface_value",
+    "surface_values",
     "transmissions",
     "window_edges",
     "window_segments",
@@ -58,6 +62,27 @@ def greens_and_self_energies(point: ModelPoint, energies: np.ndarray) -> tuple[n
     e = np.asarray(energies, dtype=float)
     sigmas = self_energies(point, e)
     return system_greens_function(e.astype(complex), point.h_S, sigmas.sum(axis=0)), sigmas
+
+
+def surface_values(reservoirs: Sequence[Reservoir], e: np.ndarray) -> np.ndarray:
+    """g_r(e)[0, 0] of reservoirs with one surface orbital each at energies ``e`` (E,) (real ones
+    meaning e + i0, as every reservoir reads them), shape (R, E). A reservoir given twice (the same object: two identical leads, the common
+    two-terminal case) is evaluated once, which halves the cost of a one-level integrand."""
+    g = np.empty((len(reservoirs), e.size), dtype=complex)
+    for r, res in enumerate(reservoirs):
+        first = next(k for k, other in enumerate(reservoirs) if other is res)
+        g[r] = g[first] if first < r else res.surface_greens_function(e)[:, 0, 0]
+    return g
+
+
+def surface_value(reservoir: Reservoir, e: float) -> complex:
+    """g(e + i0)[0, 0] of a reservoir with one surface orbital at one real energy: from its own
+    ``surface_value`` where it has one (:meth:`~strongtherm.negf.TightBindingChain.surface_value`,
+    the same number without an array call), else from one array call."""
+    scalar = getattr(reservoir, "surface_value", None)
+    if scalar is not None:
+        return cast("complex", scalar(e))
+    return complex(reservoir.surface_greens_function(np.array([e + 0j]))[0, 0, 0])
 
 
 def level_widths(sigmas: np.ndarray) -> np.ndarray:
@@ -99,6 +124,7 @@ _GRADING = 2.0
 #: Toward a band edge (a branch point on the axis) the panels shrink by this factor, down to
 #: _EDGE_DEPTH of the segment's width: the 1/sqrt edge then holds an error below 1e-12.
 _EDGE_RATIO, _EDGE_DEPTH = 0.25, 1e-11
+_EPS = float(np.finfo(float).eps)
 #: Up to this many panels, the first sweep is one call of the integrand (memory ~ 15 x panels x
 #: components x 16 B, a few MB); more go to the adaptive rule's memory-bounded chunks.
 SWEEP_PANELS = 2000
@@ -111,11 +137,9 @@ def resonances(point: ModelPoint, centre: float, broad: float) -> np.ndarray:
     functions' own grading resolves it) is not refined."""
     strengths = one_level_couplings(point)
     if strengths is not None:  # one level: lambda = eps + sum_r |V_r|^2 g_r(Re lambda), in numbers
-        lam1 = complex(centre)
+        lam1, eps, reservoirs = complex(centre), complex(point.h_S[0, 0]), point.reservoirs
         for _ in range(3):
-            moved = complex(point.h_S[0, 0]) + sum(
-                s * complex(res.surface_greens_function(np.array([lam1.real + 0j]))[0, 0, 0])
-                for s, res in zip(strengths, point.reservoirs, strict=True))
+            moved = eps + sum(s * surface_value(res, lam1.real) for s, res in zip(strengths, reservoirs, strict=True))
             done = abs(moved.imag) > broad or abs(moved - lam1) < 1e-3 * abs(moved.imag)
             lam1 = moved
             if done:
@@ -142,8 +166,8 @@ def graded_edges(x0: np.ndarray | float, d: np.ndarray | float, lo: np.ndarray |
     lo, hi = np.asarray(lo, dtype=float)[..., None], np.asarray(hi, dtype=float)[..., None]
     if x0.size == 0:
         return np.empty((*x0.shape, 1))
-    widest = float(np.max((hi - lo)[..., 0] / half))
-    doublings = int(np.ceil(np.log2(max(widest, 1.0)))) + 1
+    widest = float(((hi - lo)[..., 0] / half).max())
+    doublings = math.ceil(np.log2(max(widest, 1.0))) + 1
     powers = _POWERS[:doublings] if doublings <= _POWERS.size else _GRADING ** np.arange(doublings)
     steps = half[..., None] * powers
     x = x0[..., None]
@@ -171,7 +195,8 @@ def edge_grading(edge: np.ndarray | float, inward: np.ndarray | float, width: np
 def features(point: ModelPoint, baths: Sequence[Bath]) -> list[tuple[float, float]]:
     """(position, distance of its nearest singularity off the axis) of every feature the panels
     resolve: each chemical potential (Fermi poles pi T off the axis) and each resonance of G_S."""
-    centre = float(np.mean([b.mu for b in baths]))
+    mus = np.array([b.mu for b in baths])
+    centre = float(np.add.reduce(mus) / mus.size)  # np.mean's operations without its set-up
     broad = 4.0 * np.pi * max(b.T for b in baths)
     found = [(b.mu, np.pi * b.T) for b in baths]
     return found + [(float(lam.real), max(abs(float(lam.imag)), 1e-12 * (1.0 + abs(lam.real))))
@@ -188,7 +213,10 @@ def break_points(point: ModelPoint, segments: list[tuple[float, float]], baths: 
     inner = inner_band_edges(point)
     flat = np.concatenate([window_edges(np.array([lo]), np.array([hi]), x0[None], d[None], boundaries, inner).ravel()
                            for lo, hi in segments])  # fmt: skip
-    return np.unique(flat[np.isfinite(flat)])
+    # the segments are disjoint and ascending and each row sorted (NaN last): np.unique's result,
+    # whose sort would only repeat that order, by its mask of first occurrences alone
+    edges = flat[np.isfinite(flat)]
+    return edges[np.concatenate(([True], edges[1:] != edges[:-1]))]
 
 
 def window_edges(lo: np.ndarray, hi: np.ndarray, x0: np.ndarray, d: np.ndarray, boundaries: np.ndarray,
@@ -199,14 +227,17 @@ def window_edges(lo: np.ndarray, hi: np.ndarray, x0: np.ndarray, d: np.ndarray, 
     each end that is a band edge (one of ``boundaries``, the merged continuum's); and from both
     sides toward each of ``inner`` (:func:`inner_band_edges`) inside the window. The single road
     (:func:`break_points`) and the vectorized one (:mod:`strongtherm.negf.one_level_window`) share it."""
-    near = (lo[:, None] - 8 * d < x0) & (x0 < hi[:, None] + 8 * d)
-    x0 = np.where(near, np.clip(x0, lo[:, None], hi[:, None]), np.nan)
+    lo_c, hi_c, reach = lo[:, None], hi[:, None], 8 * d
+    near = (lo_c - reach < x0) & (x0 < hi_c + reach)
+    x0 = np.where(near, np.minimum(np.maximum(x0, lo_c), hi_c), np.nan)  # np.clip's numbers, fewer calls
     width = hi - lo
-    parts = [lo[:, None], hi[:, None], graded_edges(x0, d, lo[:, None], hi[:, None]).reshape(lo.size, -1)]
-    for end, inward in ((lo, 1.0), (hi, -1.0)):
-        at_band_edge = (end[:, None] == boundaries).any(axis=1)  # not the window's own cut
-        if at_band_edge.any():  # (a single steady state inside one band skips this: fewer numpy calls)
-            parts.append(np.where(at_band_edge[:, None], edge_grading(end, inward, width), np.nan))
+    parts = [lo_c, hi_c, graded_edges(x0, d, lo_c, hi_c).reshape(lo.size, -1)]
+    # (one test for both ends first: a single steady state inside one band skips the rest)
+    if (np.concatenate([lo, hi])[:, None] == boundaries).any():
+        for end, inward in ((lo, 1.0), (hi, -1.0)):
+            at_band_edge = (end[:, None] == boundaries).any(axis=1)  # not the window's own cut
+            if at_band_edge.any():
+                parts.append(np.where(at_band_edge[:, None], edge_grading(end, inward, width), np.nan))
     for edge in inner:  # one reservoir's edge inside the merged band: graded from both sides
         graded = np.concatenate([np.full((lo.size, 1), edge), edge_grading(edge, 1.0, width),
                                  edge_grading(edge, -1.0, width)], axis=1)  # fmt: skip
@@ -221,9 +252,14 @@ def inner_band_edges(point: ModelPoint) -> list[float]:
     """Band edges of single reservoirs that are not edges of the merged continuum: there the
     continuum goes on but one reservoir's self-energy has a branch point on the axis (a chain's
     square root, a flat band's logarithm), graded toward from both sides like the continuum's own."""
-    merged = {x for interval in point.continuum for x in interval}
-    return sorted({x for res in point.reservoirs for interval in res.continuum for x in interval
-                   if np.isfinite(x) and x not in merged})  # fmt: skip
+    memo = point.model.memo  # the model's reservoirs are frozen: found once per model
+    edges = memo.get("fermi_window.inner_band_edges")
+    if edges is None:
+        merged = {x for interval in point.continuum for x in interval}
+        edges = memo["fermi_window.inner_band_edges"] = sorted(
+            {x for res in point.reservoirs for interval in res.continuum for x in interval
+             if np.isfinite(x) and x not in merged})  # fmt: skip
+    return list(edges)
 
 
 def integrate_window(func: Any, points: np.ndarray, options: QuadratureOptions, what: str) -> tuple[np.ndarray, np.ndarray]:
@@ -236,10 +272,10 @@ def integrate_window(func: Any, points: np.ndarray, options: QuadratureOptions, 
     its budgets. A gap between two bands is one more panel, where Gamma = 0 makes the integrand 0.
     """
     if points.size - 1 <= SWEEP_PANELS:
-        kronrod, gauss, absolute = panel_sums(func, 0.5 * (points[:-1] + points[1:]), 0.5 * np.diff(points))
+        kronrod, gauss, absolute = panel_sums(func, 0.5 * (points[:-1] + points[1:]), 0.5 * (points[1:] - points[:-1]))
         error = np.abs(kronrod - gauss).sum(axis=0)
-        floor = options.rounding_factor * float(np.finfo(float).eps) * absolute.sum(axis=0)
-        if np.all(error <= np.maximum(options.atol, floor)):
+        floor = options.rounding_factor * _EPS * absolute.sum(axis=0)
+        if (error <= np.maximum(options.atol, floor)).all():
             return np.real(kronrod.sum(axis=0)), np.maximum(error, floor)
     result = gauss_kronrod_panels(func, points, options=options, what=what)
     return np.real(result.value), result.error

@@ -220,7 +220,7 @@ def panel_sums(
     integral of abs(func), each of shape (P, K)."""
     rule = GAUSS_KRONROD_15
     x = (mid[:, None] + half[:, None] * rule.nodes[None, :]).ravel()
-    values = np.asarray(func(x, np.repeat(half, rule.size) * np.tile(rule.weights_kronrod, half.size)))
+    values = np.asarray(func(x, (half[:, None] * rule.weights_kronrod[None, :]).ravel()))
     values = values.reshape(half.size, rule.size, -1)
     return (
         np.einsum("j,pjk->pk", rule.weights_kronrod, values) * half[:, None],

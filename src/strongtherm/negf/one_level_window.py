@@ -10,8 +10,9 @@ and the GK15 sums are reduced per point. The tolerance test is the single road's
 misses it, whose window spans several bands or none, or whose panels exceed the one-sweep budget is
 reported as not done, and the caller runs the adaptive single road for it.
 
-The single call :func:`~strongtherm.negf.steady_state` of a one-level model goes through the same
-sweep (a batch of one), so a map and a loop of single calls give the same numbers.
+The single call :func:`~strongtherm.negf.steady_state` of a one-level model integrates the same
+integrand (:func:`one_level_columns`) over the same panel edges, so a map and a loop of single
+calls agree to rounding.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from ..thermal import Bath
-from .fermi_window import SWEEP_PANELS, WINDOW_WIDTH, inner_band_edges, window_edges
+from .fermi_window import SWEEP_PANELS, WINDOW_WIDTH, inner_band_edges, surface_values, window_edges
 from .integrate import GAUSS_KRONROD_15, QuadratureOptions, panel_sums
 from .system import ModelPoint
 
@@ -166,16 +167,11 @@ def _sweep(
     if owner.size == 0:
         return np.zeros((P, K)), np.zeros((P, K)), ok
     reservoirs = model_point.reservoirs
-    # the lead a reservoir shares with an earlier one (the same object twice) is evaluated once
-    first = [next(k for k, other in enumerate(reservoirs) if other is res) for res in reservoirs]
     per_panel = [strengths[owner].T, mu[owner].T, T[owner].T]  # (R, panels) each
 
     def integrand_of(block: slice) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
         def integrand(e: np.ndarray, _w: np.ndarray) -> np.ndarray:
-            ez = e.astype(complex)
-            g = np.empty((len(reservoirs), e.size), dtype=complex)
-            for r, res in enumerate(reservoirs):
-                g[r] = g[first[r]] if first[r] < r else res.surface_greens_function(ez)[:, 0, 0]
+            g = surface_values(reservoirs, e)  # a lead given twice evaluated once
             nodes = GAUSS_KRONROD_15.size
             strengths_n, mu_n, T_n = (np.repeat(x[:, block], nodes, axis=1) for x in per_panel)
             eps_n = np.repeat(eps[owner[block]], nodes)

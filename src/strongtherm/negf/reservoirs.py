@@ -17,6 +17,7 @@ Conventions: energies in the model's unit (paper 000 uses t0 = 1.25).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
@@ -94,26 +95,50 @@ class TightBindingChain:
     def continuum(self) -> tuple[tuple[float, float], ...]:
         return ((self.e0 - self.half_bandwidth, self.e0 + self.half_bandwidth),)
 
+    def _real_root(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Real and imaginary parts of sqrt(x - b + 0j) sqrt(x + b + 0j) at real ``x`` (e + i0, the
+        transport windows), from real roots at a third of the complex ones' cost: with
+        p = sqrt(abs(x - b)) sqrt(abs(x + b)), the product is p (x >= b), i p (-b <= x < b) or -p (x < -b)."""
+        b = self.half_bandwidth
+        p = np.sqrt(np.abs(x - b)) * np.sqrt(np.abs(x + b))
+        inside = (x < b) & (x >= -b)
+        return np.where(inside, 0.0, np.copysign(p, x)), np.where(inside, p, 0.0)
+
     def _root(self, w: np.ndarray) -> np.ndarray:
         """sqrt(w - b) sqrt(w + b) (principal roots: the branch with root ~ w at large abs(w) on
         both half planes) of complex ``w``."""
-        b = self.half_bandwidth
         if w.imag.any():
+            b = self.half_bandwidth
             return np.sqrt(w - b) * np.sqrt(w + b)
-        # real energies (e + i0, the transport windows): the same numbers from real roots, at a
-        # third of the cost. sqrt(x +- b + 0j) is sqrt(x +- b) or i sqrt(-(x +- b)), so the product
-        # is p = sqrt(abs(x - b)) sqrt(abs(x + b)) times 1 (x >= b), i (-b <= x < b) or -1 (x < -b)
-        x = w.real
-        p = np.sqrt(np.abs(x - b)) * np.sqrt(np.abs(x + b))
-        root = np.empty(x.shape, dtype=complex)
-        root.real = np.where(x >= b, p, np.where(x < -b, -p, 0.0))
-        root.imag = np.where((x < b) & (x >= -b), p, 0.0)
+        root = np.empty(w.shape, dtype=complex)
+        root.real, root.imag = self._real_root(w.real)
         return root
 
     def surface_greens_function(self, z: np.ndarray) -> np.ndarray:
         # (w - r) / 2 t0^2 written as 2 / (w + r): no cancellation far outside the band
-        w = _as_complex(z) - self.e0
-        return (2.0 / (w + self._root(w)))[..., None, None]
+        z = np.asarray(z)
+        if np.iscomplexobj(z) and z.imag.any():
+            w = _as_complex(z) - self.e0
+            return (2.0 / (w + self._root(w)))[..., None, None]
+        # real energies (e + i0): w + r assembled from its real and imaginary parts (the same
+        # numbers as the complex sum), so that the division is the only complex operation
+        x = np.asarray(z.real, dtype=float) - self.e0  # double precision whatever came in, as _as_complex's
+        real, imag = self._real_root(x)
+        denominator = np.empty(x.shape, dtype=complex)
+        denominator.real, denominator.imag = x + real, imag
+        return (2.0 / denominator)[..., None, None]
+
+    def surface_value(self, e: float) -> complex:
+        """g(e + i0) at one real energy, in numbers: the operations of the real-energy branch of
+        :meth:`surface_greens_function`, the same floats (the division in numpy's complex
+        arithmetic, not Python's, which rounds differently), for the resonance search's
+        fixed-point steps, where an array call would cost ~10 us a step."""
+        x = e - self.e0
+        b = self.half_bandwidth
+        p = math.sqrt(abs(x - b)) * math.sqrt(abs(x + b))
+        inside = x < b and x >= -b
+        denominator = complex(x + (0.0 if inside else math.copysign(p, x)), p if inside else 0.0)
+        return complex(2.0 / np.complex128(denominator))
 
     def surface_greens_function_derivative(self, z: np.ndarray) -> np.ndarray:
         # (1 - w / r) / 2 t0^2 = -g / r

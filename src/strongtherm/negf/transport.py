@@ -42,7 +42,7 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -52,6 +52,7 @@ from ..core.display import html_table
 from ..core.validation import ArgumentTypeError, check_integer
 from ..core.warnings import BoundStateWarning
 from ..thermal import Bath, check_bath
+from .evaluated import model_point
 from .fermi_window import (
     WINDOW_WIDTH,
     break_points,
@@ -60,6 +61,7 @@ from .fermi_window import (
     integrate_window,
     level_widths,
     one_level_couplings,
+    surface_values,
     transmissions,
     window_segments,
 )
@@ -90,7 +92,7 @@ def as_point(model: object, params: Mapping[str, float] | None, kwargs: Mapping[
     """The model evaluated at ``params`` and the keyword parameters (an OpenSystem is required)."""
     if not isinstance(model, OpenSystem):
         raise ArgumentTypeError(f"model must be an OpenSystem (e.g. st.models.resonant_level()), got {type(model).__name__}")
-    return model.at({**(params or {}), **kwargs})
+    return model_point(model, model.resolve({**(params or {}), **kwargs}))
 
 
 def _reservoir_label(model: OpenSystem, index: int) -> str:
@@ -171,13 +173,19 @@ def transmission(
 
 
 def _one_level_integrand(
-    point: ModelPoint, strengths: np.ndarray, baths: Sequence[Bath], reference: int, state: bool, e: np.ndarray
-) -> np.ndarray:
+    point: ModelPoint, strengths: np.ndarray, baths: Sequence[Bath], reference: int, state: bool
+) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     """The steady-state integrand of one level in numbers (:func:`one_level_columns`), for the
-    adaptive road; the same columns as the matrix road."""
-    g = np.stack([res.surface_greens_function(e.astype(complex))[:, 0, 0] for res in point.reservoirs])
-    mu, T = (np.array([[getattr(b, q)] for b in baths]) for q in ("mu", "T"))
-    return one_level_columns(e, point.h_S[0, 0], strengths[:, None], g, mu, T, reference, state)
+    adaptive road; the same columns as the matrix road. What does not depend on the energies (the
+    level, the couplings, the baths' columns) is gathered once, not at every call."""
+    eps, s = point.h_S[0, 0], strengths[:, None]
+    mu, T = np.array([[b.mu for b in baths], [b.T for b in baths]])[:, :, None]  # (R, 1) each
+
+    def integrand(e: np.ndarray, _w: np.ndarray) -> np.ndarray:
+        g = surface_values(point.reservoirs, e)
+        return one_level_columns(e, eps, s, g, mu, T, reference, state)
+
+    return integrand
 
 
 @dataclass(frozen=True)
@@ -391,11 +399,7 @@ def steady_state(
     n = point.n_levels
     energies = _bound_state_check(point, ordered, reference) if state else ()
 
-    one_level = one_level_couplings(point)
-
-    def integrand(e: np.ndarray, _w: np.ndarray) -> np.ndarray:
-        if one_level is not None:
-            return _one_level_integrand(point, one_level, ordered, reference, state, e)
+    def matrix_integrand(e: np.ndarray, _w: np.ndarray) -> np.ndarray:
         G, sigmas = greens_and_self_energies(point, e)  # (E, n, n), (R, E, n, n)
         Gdag = np.swapaxes(G.conj(), -1, -2)
         gammas = level_widths(sigmas)
@@ -416,12 +420,14 @@ def steady_state(
             columns += [dC.reshape(len(e), -1).real, dC.reshape(len(e), -1).imag, h_sr[:, None]]
         return np.concatenate(columns, axis=1) / (2.0 * np.pi)
 
+    one_level = one_level_couplings(point)
+    integrand = matrix_integrand if one_level is None else _one_level_integrand(point, one_level, ordered, reference, state)
     size = 2 * R + (2 * n * n + 1 if state else 0)
     if segments:
         values, errs = integrate_window(integrand, break_points(point, segments, ordered), options, "steady-state energy integral")
     else:  # equal baths and no band in the window: nothing flows
         values, errs = np.zeros(size), np.zeros(size)
-    errors = {"particle_current": float(np.max(errs[:R])), "energy_current": float(np.max(errs[R : 2 * R]))}
+    errors = {"particle_current": float(errs[:R].max()), "energy_current": float(errs[R : 2 * R].max())}
     C = H_S = H_SR = None
     if state:
         ref_eq = equilibrium(model, ordered[reference], options=options, **cast("dict[str, Any]", dict(point.params)))
