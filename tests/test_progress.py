@@ -24,3 +24,19 @@ def test_progress_switch(monkeypatch):
     assert progress_enabled(None) is False  # pytest's stderr is not a terminal
     with pytest.raises(TypeError, match="progress"):
         progress_enabled("yes")  # type: ignore[arg-type]
+
+
+def test_the_roads_beyond_dense_diagonalization_show_progress(capsys):
+    # issue 24, item 3: typicality and the composite drive have bars over their long loops, and
+    # the same numbers with or without them
+    from strongtherm.models.spin_chains import qubit_on_spin_chain
+
+    parts = qubit_on_spin_chain(3)
+    with_bar = st.exact.typicality.typical_equilibrium(*parts, beta=1.0, samples=4, rng=1, progress=True)
+    assert "typical_equilibrium: propagations" in capsys.readouterr().err
+    without = st.exact.typicality.typical_equilibrium(*parts, beta=1.0, samples=4, rng=1, progress=False)
+    assert capsys.readouterr().err == "" and with_bar.F_S == without.F_S
+    path = st.Path.line({"eps": 0.0}, {"eps": 1.0})
+    st.exact.drive_composite(lambda eps: st.models.two_spin(eps=eps, alpha=0.8, gamma=1.2, chi=1.8), path, 1.0,
+                             beta=1.0, progress=True, mean_force=False)
+    assert "drive_composite: time steps" in capsys.readouterr().err

@@ -401,7 +401,8 @@ def _typicality_state(config: RunConfig, progress: bool) -> Plan:
                 "method": r.method, "sectors": r.sectors}  # fmt: skip
 
     def call() -> Any:
-        return typical_equilibrium(H_S, H_R, V, beta=beta, rng=task.seed, sectors=sectors, **_typicality_options(config))
+        return typical_equilibrium(H_S, H_R, V, beta=beta, rng=task.seed, sectors=sectors, progress=None if progress else False,
+                                   **_typicality_options(config))  # fmt: skip
 
     return Plan("state", call, _json_file(config, "state.json", content))
 

@@ -593,7 +593,7 @@ def _drive_typical(
     def equilibrium_at(parts: tuple[np.ndarray, Any, Any]) -> TypicalEquilibrium:
         H_S, H_R, V = parts
         return typical_equilibrium(H_S, H_R, V, beta=beta, samples=equilibrium_samples, rng=generator, sectors=sectors,
-                                   method=equilibrium_method)  # fmt: skip
+                                   method=equilibrium_method, progress=False)  # the drive has its bar  # fmt: skip
 
     eq_A, eq_B = equilibrium_at(start), equilibrium_at(end)
     # the equilibrium of lambda(t) at each output time (a sudden quench's one output is after the

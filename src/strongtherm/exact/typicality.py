@@ -81,7 +81,7 @@ The result says how many states the samples effectively averaged over (``effecti
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Literal
@@ -91,6 +91,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import eigsh
 from scipy.special import ive
 
+from ..core.progress import stages
 from ..core.quantities import key as quantity_key
 from ..core.validation import check_integer
 from .meanforce import check_beta, mean_force_operators
@@ -472,6 +473,7 @@ def typical_equilibrium(
     sectors: SectorSpec | None = None,
     method: Literal["typicality", "deflated"] = "typicality",
     exact_states: int = 16,
+    progress: bool | None = None,
 ) -> TypicalEquilibrium:
     """Mean-force thermodynamics of a system + large reservoir by quantum typicality (module docstring).
 
@@ -498,6 +500,9 @@ def typical_equilibrium(
         sector (and of H_R) traced exactly, random vectors only for the rest (module docstring).
     exact_states : int
         Ritz vectors per sector of the deflated road (>= 1).
+    progress : bool, optional
+        A bar over the propagations (batches of vectors x sectors; default: only on a terminal,
+        :mod:`strongtherm.core.progress`).
 
     Returns
     -------
@@ -577,21 +582,29 @@ def typical_equilibrium(
     X = np.zeros((samples, d_S, d_S), dtype=complex)
     Y = np.zeros((samples, d_S, d_S), dtype=complex)
     z, y_R = np.zeros(samples), np.zeros(samples)
-    for first in range(0, samples, batch):
-        phis = np.array([random_vector(generator, d_R, real) for _ in range(min(batch, samples - first))])
-        if sectors is not None:  # the norm sqrt(block size) on every reservoir block
-            for phi in phis:
-                norms = np.bincount(block_of, weights=np.abs(phi) ** 2, minlength=block_size.size)
-                phi *= np.sqrt(block_size / norms)[block_of]
-        chunk = slice(first, first + phis.shape[0])
-        for block in blocks:
-            X_b, Y_b = block.samples(phis, beta)
-            X[chunk] += X_b
-            Y[chunk] += Y_b
-        for block in reservoir_blocks:
-            X_b, Y_b = block.samples(phis, beta)
+    def propagations() -> Iterator[tuple[slice, np.ndarray, _Block, bool]]:
+        """(samples of the batch, its vectors, a sector, whether it is one of H_R's) in order: each
+        batch's vectors drawn before its sectors are propagated."""
+        for first in range(0, samples, batch):
+            phis = np.array([random_vector(generator, d_R, real) for _ in range(min(batch, samples - first))])
+            if sectors is not None:  # the norm sqrt(block size) on every reservoir block
+                for phi in phis:
+                    norms = np.bincount(block_of, weights=np.abs(phi) ** 2, minlength=block_size.size)
+                    phi *= np.sqrt(block_size / norms)[block_of]
+            chunk = slice(first, first + phis.shape[0])
+            yield from ((chunk, phis, block, False) for block in blocks)
+            yield from ((chunk, phis, block, True) for block in reservoir_blocks)
+
+    total = math.ceil(samples / batch) * (len(blocks) + len(reservoir_blocks))
+    for chunk, phis, block, of_reservoir in stages(propagations(), total=total, progress=progress,
+                                                   desc="typical_equilibrium: propagations"):  # fmt: skip
+        X_b, Y_b = block.samples(phis, beta)
+        if of_reservoir:
             z[chunk] += np.real(X_b[:, 0, 0])
             y_R[chunk] += np.real(Y_b[:, 0, 0])
+        else:
+            X[chunk] += X_b
+            Y[chunk] += Y_b
     if np.isrealobj(H_S) and real:
         X, Y = X.real, Y.real
     # Y was summed with the shifted H: Tr_R[(H - E0) e^{-beta (H - E0)}]; _outputs adds E0 back

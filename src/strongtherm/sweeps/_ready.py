@@ -762,7 +762,7 @@ class TypicalEquilibrium(_BuilderGrid):
         sectors = None if self.sectors is None else self.sectors(**self._arguments(point))
         return typical_equilibrium_solver(H_S, H_R, V, beta=_beta_of(point, self.beta), samples=self.samples, rng=self.seed,
                                           sectors=sectors, method=self.method,  # type: ignore[arg-type]  # checked above
-                                          exact_states=self.exact_states).to_dict()  # fmt: skip
+                                          exact_states=self.exact_states, progress=False).to_dict()  # fmt: skip
 
     def attrs(self) -> dict[str, Any]:
         return {
