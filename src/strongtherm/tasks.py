@@ -337,50 +337,32 @@ def _exact_sweep(config: RunConfig, progress: bool) -> Plan:
 
 def _composite_drive(config: RunConfig, progress: bool) -> Plan:
     """``drive`` of an exact or typicality model: :func:`strongtherm.exact.drive_composite` through
-    the corners ``points`` (exactly for an exact model, by quantum typicality for a typicality one)."""
+    the corners ``points`` (exactly for an exact model, by quantum typicality for a typicality one),
+    as :func:`strongtherm.sweeps.composite_drive` sets it up (every corner built and checked now)."""
     task, beta = config.task, _beta(config)
-    fixed = {**config.model.loaded_args(), **task.params}
-    corners = [{**task.params, **p} for p in task.points]
-
-    def build(**point: Any) -> Any:
-        return config.model.builder(**{**fixed, **point})
-
-    for corner in corners:  # every corner's arguments checked (and, for a typicality model, built) now
-        build(**corner)
     typicality = config.model.engine == "typicality"
+    compute = sweeps.composite_drive(
+        config.model.builder, [{**task.params, **p} for p in task.points], beta=beta, schedule=task.schedule,
+        method="typicality" if typicality else "dense", samples=task.samples, seed=task.seed,
+        sectors=SECTORS[config.model.name] if typicality and task.sectors else None,
+        equilibrium_method=task.method, **config.model.loaded_args())  # fmt: skip
     if task.grid:  # a sweep over durations: the end values of each ramp (W(tau), Delta F*_S, ...)
-        compute = sweeps.composite_drive(
-            config.model.builder, corners, beta=beta, schedule=task.schedule,
-            method="typicality" if typicality else "dense", samples=task.samples, seed=task.seed,
-            sectors=SECTORS[config.model.name] if typicality and task.sectors else None,
-            equilibrium_method=task.method, **config.model.loaded_args())  # fmt: skip
         return _sweep_plan(config, compute, progress)
     duration = check_real("task.duration", task.duration, low=0.0)
-    schedule = Schedule.coerce(task.schedule)  # its kinks become step boundaries
-    path = Path.corners(corners)
-    options: dict[str, Any] = {"method": "dense"}
-    if typicality:
-        sectors = SECTORS[config.model.name](**fixed) if task.sectors else None
-        options = {"method": "typicality", "samples": task.samples, "rng": task.seed, "sectors": sectors,
-                   "equilibrium_method": task.method}  # fmt: skip
     times = np.linspace(0.0, duration, task.n_times)
     formats = config.output.formats
 
     def write(run: Any, out: FilePath, log: Log) -> list[FilePath]:
         written = []
         if "json" in formats:
-            content = {"path": path.label, "beta": beta, "method": run.method, "results": run.to_dict(),
-                       "rho_S_final": run.rho_S[-1], "errors": dict(run.errors)}  # fmt: skip
+            content = {"path": Path.corners(list(compute.corners)).label, "beta": beta, "method": run.method,
+                       "results": run.to_dict(), "rho_S_final": run.rho_S[-1], "errors": dict(run.errors)}  # fmt: skip
             written.append(write_json(out / "drive.json", content))
         if "csv" in formats:
             written.append(write_csv(out / "drive.csv", run.series()))
         return written
 
-    def call() -> Any:
-        return exact.drive_composite(build, path, duration, beta=beta, schedule=schedule, times=times,
-                                     progress=None if progress else False, **options)  # fmt: skip
-
-    return Plan("drive", call, write)
+    return Plan("drive", lambda: compute.run(duration, times=times, progress=None if progress else False), write)
 
 
 # --------------------------------------------------------------------------- typicality road

@@ -432,8 +432,8 @@ def drive_overview(run: Any, *, title: str | None = None) -> Any:
 
 
 #: How composite_drive_overview labels each system energy of Davoudi et al. (its change from t = 0)
+#: (U_diff is not among them: its change is W(t) itself in a closed universe, drawn as W)
 _COMPOSITE_ENERGIES: dict[str, str] = {
-    "diff": "ΔU_diff(t) (Davoudi Eq. 10; = W(t), closed universe)",
     "H*": "ΔU_H*(t) = Δ Tr[H*_S(λ(t)) ρ_S(t)] (Eq. 11)",
     "E*": "ΔU_E*(t) = Δ Tr[E*_S(λ(t)) ρ_S(t)] (Eq. 13)",
 }
@@ -473,12 +473,11 @@ def composite_drive_overview(run: Any, *, title: str | None = None) -> Any:
     left, right = axes
     t, errors = run.times, run.errors
     _with_band(left, t, run.work, errors.get("work"), "k-", lw=2, label="W(t) = ⟨H(t)⟩_t − ⟨H(0)⟩_0")
-    for i, (key, label) in enumerate(_COMPOSITE_ENERGIES.items()):
+    for i, (key, label) in enumerate(_COMPOSITE_ENERGIES.items(), start=1):
         series = run.energy.get(key)
-        if key == "diff" or series is None or not np.any(np.isfinite(series)):
-            continue  # U_diff - U_diff(0) is W itself (drawn); H*, E* NaN without mean_force
-        _with_band(left, t, series - series[0], errors.get(f"energy_{key}"), f"C{i}-", lw=1, label=label)
-    left.axhline(run.delta_F_S, color="grey", ls="--", lw=0.8, label="ΔF*_S (quasistatic, reversible)")
+        if series is not None and np.any(np.isfinite(series)):  # NaN without mean_force
+            _with_band(left, t, series - series[0], errors.get(f"energy_{key}"), f"C{i}-", lw=1, label=label)
+    left.axhline(run.delta_F_S, color="grey", ls="--", lw=0.8, label="ΔF*_S (reversible isothermal work)")
     if run.adiabatic_work is not None:
         left.axhline(run.adiabatic_work, color="C4", ls=":", lw=0.8, label="quantum-adiabatic work Σ p_n ΔE_n")
     left.set_xlabel("time t (ħ / energy)")

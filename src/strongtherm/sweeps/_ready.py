@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import numpy as np
+
 from ..core.quantities import parameter_unit
 from ..core.validation import check_alpha_partition, check_integer, check_real
 from ..dynamics.engine import drive
@@ -530,18 +532,23 @@ class CompositeDriveSweep(_DurationGrid):
         """Raise ``ValueError`` (naming ``duration``) for a negative or non-finite duration."""
         check_real("duration", point["duration"], low=0.0)
 
-    def __call__(self, duration: float) -> dict[str, float]:
+    def run(self, duration: float, *, times: Sequence[float] | np.ndarray | None = None,
+            progress: bool | None = False) -> Any:
+        """One ramp of duration ``duration`` (a :class:`strongtherm.exact.CompositeDrive`), output at
+        ``times`` (default: 0 and tau; one output, after the jump, for the sudden quench)."""
         tau = check_real("duration", duration, low=0.0)
         options: dict[str, Any] = {"method": self.method}
         if self.method == "typicality":
             options.update(samples=self.samples, rng=self.seed, equilibrium_method=self.equilibrium_method,
                            sectors=None if self.sectors is None else self.sectors(**self.fixed))  # fmt: skip
-        # the end values only: t = 0 and tau (one output, after the jump, for the sudden quench);
-        # no mean-force operators at interior times
-        run = drive_composite(self._build, Path.corners(list(self.corners)), tau, beta=self.beta,
-                              schedule=Schedule.coerce(self.schedule), times=[0.0, tau] if tau > 0.0 else [0.0],
-                              **options)  # fmt: skip
-        return run.to_dict()
+        if times is None:
+            times = [0.0, tau] if tau > 0.0 else [0.0]
+        return drive_composite(self._build, Path.corners(list(self.corners)), tau, beta=self.beta,
+                               schedule=Schedule.coerce(self.schedule), times=times, progress=progress,
+                               **options)  # fmt: skip
+
+    def __call__(self, duration: float) -> dict[str, float]:
+        return self.run(duration).to_dict()  # the end values only
 
     def attrs(self) -> dict[str, Any]:
         return {
