@@ -151,3 +151,24 @@ def test_dropping_the_empty_modes_leaves_chi_unchanged(monkeypatch):
     full = quench_work_statistics(RLM, bath, START, END, u, L=120)
     assert np.max(np.abs(dropped.characteristic.values - full.characteristic.values)) < 1e-14
     assert np.min(np.abs(full.characteristic.values)) < 0.5  # chi has moved far from 1 on this grid
+
+
+def test_chi_equals_its_definition_in_the_site_basis():
+    # chi(u) = det[1 - C + C e^{i u h_B} e^{-i u h_A}] formed literally in the site basis (scipy's
+    # expm, C = f(h_A)) against the element-wise road of _chi: a warm universe (every mode kept,
+    # one LU of the N x N product form) and a cold one (T = 0.02: the empty modes dropped and the
+    # Schur complement taken). 1e-12: two different factorizations of matrices of order 61
+    from scipy.linalg import expm
+
+    import strongtherm.gaussian.statistics as statistics
+
+    universe = Universe(RLM, 60)
+    h_A, h_B = universe.dense(RLM.resolve(START)), universe.dense(RLM.resolve(END))
+    u = np.array([0.0, 0.3, 2.0, 7.5, 25.0])
+    for bath in (st.Bath(T=0.3, mu=0.1), st.Bath(T=0.02, mu=0.1)):
+        e_A, V_A = np.linalg.eigh(h_A)
+        C = (V_A * bath.fermi(e_A)) @ V_A.conj().T
+        literal = [np.linalg.det(np.eye(61) - C + C @ expm(1j * x * h_B) @ expm(-1j * x * h_A)) for x in u]
+        stats = quench_work_statistics(RLM, bath, START, END, u, L=60)
+        assert np.max(np.abs(stats.characteristic.values - literal)) < 1e-12
+    assert np.sum(st.Bath(T=0.02, mu=0.1).fermi(e_A) <= statistics.EMPTY_MODE) > 20  # the cold case drops modes
