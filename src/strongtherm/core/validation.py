@@ -93,6 +93,8 @@ def check_integer(
     ``integral_float`` a float with an integer value (``200.0``, as a TOML file or a NumPy
     computation may give a length) is accepted and any other float is a ``ValueError``.
     """
+    if type(value) is int and (low is None or value >= low) and (high is None or value <= high):
+        return value  # the common case, before any message is formatted (once per call of every engine)
     span = f"an integer >= {low}" if high is None and low is not None else (
         f"an integer in [{'-inf' if low is None else low}, {'inf' if high is None else high}]")
     if isinstance(value, bool | np.bool_):

@@ -38,6 +38,7 @@ __all__ = [
     "one_level_couplings",
     "resonances",
     "self_energies",
+    "single_window_edges",
     "surface_value",
     "surface_values",
     "transmissions",
@@ -195,8 +196,9 @@ def edge_grading(edge: np.ndarray | float, inward: np.ndarray | float, width: np
 def features(point: ModelPoint, baths: Sequence[Bath]) -> list[tuple[float, float]]:
     """(position, distance of its nearest singularity off the axis) of every feature the panels
     resolve: each chemical potential (Fermi poles pi T off the axis) and each resonance of G_S."""
-    mus = np.array([b.mu for b in baths])
-    centre = float(np.add.reduce(mus) / mus.size)  # np.mean's operations without its set-up
+    mus = [b.mu for b in baths]
+    # np.mean's number (the vectorized road's) without its set-up: below 8 terms NumPy sums in order
+    centre = sum(mus) / len(mus) if len(mus) < 8 else float(np.add.reduce(np.array(mus)) / len(mus))
     broad = 4.0 * np.pi * max(b.T for b in baths)
     found = [(b.mu, np.pi * b.T) for b in baths]
     return found + [(float(lam.real), max(abs(float(lam.imag)), 1e-12 * (1.0 + abs(lam.real))))
@@ -206,17 +208,13 @@ def features(point: ModelPoint, baths: Sequence[Bath]) -> list[tuple[float, floa
 def break_points(point: ModelPoint, segments: list[tuple[float, float]], baths: Sequence[Bath]) -> np.ndarray:
     """Panel edges sized by analyticity: graded meshes around every chemical potential (the Fermi
     functions' poles stand pi T off the axis), every resonance of G_S (abs(Im) of its pole off the
-    axis) and toward every band edge inside the window (a branch point on the axis); one call of
-    :func:`window_edges` per segment."""
-    x0, d = np.array(features(point, baths)).T
-    boundaries = np.asarray(point.continuum, dtype=float).ravel()
+    axis) and toward every band edge inside the window (a branch point on the axis); the edges of
+    :func:`window_edges` for each segment (built in floats by :func:`single_window_edges`), in
+    ascending order without repeats."""
+    found = features(point, baths)
+    boundaries = [float(x) for interval in point.continuum for x in interval]
     inner = inner_band_edges(point)
-    flat = np.concatenate([window_edges(np.array([lo]), np.array([hi]), x0[None], d[None], boundaries, inner).ravel()
-                           for lo, hi in segments])  # fmt: skip
-    # the segments are disjoint and ascending and each row sorted (NaN last): np.unique's result,
-    # whose sort would only repeat that order, by its mask of first occurrences alone
-    edges = flat[np.isfinite(flat)]
-    return edges[np.concatenate(([True], edges[1:] != edges[:-1]))]
+    return np.array(sorted({x for lo, hi in segments for x in single_window_edges(lo, hi, found, boundaries, inner)}))
 
 
 def window_edges(lo: np.ndarray, hi: np.ndarray, x0: np.ndarray, d: np.ndarray, boundaries: np.ndarray,
@@ -225,8 +223,9 @@ def window_edges(lo: np.ndarray, hi: np.ndarray, x0: np.ndarray, d: np.ndarray, 
     NaN where a row has fewer: the window's ends; a graded mesh (:func:`graded_edges`) around each
     feature (x0, d), shape (P, F), lying within 8 d of the window (clipped into it); grading toward
     each end that is a band edge (one of ``boundaries``, the merged continuum's); and from both
-    sides toward each of ``inner`` (:func:`inner_band_edges`) inside the window. The single road
-    (:func:`break_points`) and the vectorized one (:mod:`strongtherm.negf.one_level_window`) share it."""
+    sides toward each of ``inner`` (:func:`inner_band_edges`) inside the window. The vectorized
+    road (:mod:`strongtherm.negf.one_level_window`) calls it; the single road (:func:`break_points`)
+    calls its float twin :func:`single_window_edges`, held equal to it bit for bit by a test."""
     lo_c, hi_c, reach = lo[:, None], hi[:, None], 8 * d
     near = (lo_c - reach < x0) & (x0 < hi_c + reach)
     x0 = np.where(near, np.minimum(np.maximum(x0, lo_c), hi_c), np.nan)  # np.clip's numbers, fewer calls
@@ -246,6 +245,44 @@ def window_edges(lo: np.ndarray, hi: np.ndarray, x0: np.ndarray, d: np.ndarray, 
     edges = np.concatenate(parts, axis=1)
     edges.sort(axis=1)  # NaN last
     return edges
+
+
+def single_window_edges(lo: float, hi: float, found: Sequence[tuple[float, float]], boundaries: Sequence[float],
+                        inner: Sequence[float]) -> list[float]:
+    """The finite edges of :func:`window_edges` for one window [lo, hi] (unsorted, repeats kept),
+    built in Python floats: the same float operations on the same numbers, so the same edges.
+
+    A single steady state grades ~3 features (``found``: (x0, d) pairs as :func:`features` gives
+    them) into ~50 edges; :func:`window_edges` spends ~40 NumPy calls on that (~35 us of the
+    ~200 us of a one-level steady state), these loops ~8 us. The vectorized function stays the
+    one a map uses; ``tests/negf/test_fermi_window_edges.py`` holds the two equal on random windows.
+    """
+    width = hi - lo
+    edges = [lo, hi]
+    # graded_edges: one number of doublings for every feature, from the narrowest
+    widest = max(width / (0.5 * d) for _, d in found)
+    doublings = math.ceil(np.log2(max(widest, 1.0))) + 1
+    powers = _POWER_LIST[:doublings] if doublings <= len(_POWER_LIST) else [_GRADING**k for k in range(doublings)]
+    for x0, d in found:
+        if not (lo - 8 * d < x0 < hi + 8 * d):  # window_edges' reach
+            continue
+        x, half = min(max(x0, lo), hi), 0.5 * d
+        edges += [e for e in (x, *(x - half * p for p in powers), *(x + half * p for p in powers)) if lo < e < hi]
+    depth = _EDGE_DEPTH * width
+    steps = [k for k in (width * step for step in _EDGE_STEP_LIST) if k > depth]  # edge_grading's
+    for end, inward in ((lo, 1.0), (hi, -1.0)):
+        if end in boundaries:
+            edges += [end + inward * k for k in steps]
+    for edge in inner:
+        if lo < edge < hi:
+            graded = (edge, *(edge + 1.0 * k for k in steps), *(edge + -1.0 * k for k in steps))
+            edges += [g for g in graded if lo < g < hi]
+    return edges
+
+
+#: :data:`_POWERS` and :data:`_EDGE_STEPS` as Python floats, for :func:`single_window_edges`.
+_POWER_LIST = _POWERS.tolist()
+_EDGE_STEP_LIST = _EDGE_STEPS.tolist()
 
 
 def inner_band_edges(point: ModelPoint) -> list[float]:

@@ -109,6 +109,8 @@ def check_baths(model: OpenSystem, baths: object) -> tuple[Bath, ...]:
     single Bath is refused: it would silently be equilibrium.
     """
     n = len(model.reservoirs)
+    if isinstance(baths, list | tuple) and len(baths) == n and all(type(b) is Bath for b in baths):
+        return tuple(baths)  # the common case, without the ABC checks below
     if isinstance(baths, Bath):
         raise ArgumentTypeError(
             f"baths must give one Bath per reservoir ({n} for {model.name}), e.g. [Bath(T=0.1, mu=0.5), "
