@@ -172,3 +172,17 @@ def test_chi_equals_its_definition_in_the_site_basis():
         stats = quench_work_statistics(RLM, bath, START, END, u, L=60)
         assert np.max(np.abs(stats.characteristic.values - literal)) < 1e-12
     assert np.sum(st.Bath(T=0.02, mu=0.1).fermi(e_A) <= statistics.EMPTY_MODE) > 20  # the cold case drops modes
+
+
+def test_the_schur_road_falls_back_to_the_full_determinant(monkeypatch):
+    # the cold universe of the test above, with the Schur road's conditioning test made to fail
+    # (SCHUR_CONDITION above 1): the full determinant is taken and chi is the same (1e-14, two
+    # factorizations of different matrices)
+    import strongtherm.gaussian.statistics as statistics
+
+    bath = st.Bath(T=0.02, mu=0.1)
+    u = np.linspace(0.0, 40.0, 21)
+    schur = quench_work_statistics(RLM, bath, START, END, u, L=120)
+    monkeypatch.setattr(statistics, "SCHUR_CONDITION", 2.0)
+    full = quench_work_statistics(RLM, bath, START, END, u, L=120)
+    assert np.max(np.abs(schur.characteristic.values - full.characteristic.values)) < 1e-14

@@ -43,8 +43,13 @@ __all__ = ["FermionicWorkStatistics", "driven_work_statistics", "quench_work_sta
 
 #: the largest universe (one-body modes) whose determinants are formed densely
 MAX_MODES = 4000
-#: Values of u whose determinants are factorized in one stacked call (a few MB at N = 400)
+#: Values of u whose determinants are factorized in one stacked call (a few MB at N = 400), fewer
+#: where the stack would exceed CHI_BATCH_BYTES (8 up to N ~ 500, one at a time from N ~ 1450 on)
 CHI_BATCH = 8
+CHI_BATCH_BYTES = 32 * 2**20
+#: The Schur road of chi(u) needs the pivoted QR of the empty modes' rows to keep its smallest
+#: diagonal entry above this fraction of its largest (else the full determinant is taken)
+SCHUR_CONDITION = 1e-6
 #: Occupations at or below this are empty modes, dropped from chi(u)'s determinants at real u
 #: (each moves chi by at most 2 c_j: see _chi)
 EMPTY_MODE = 1e-18
@@ -287,9 +292,14 @@ def _chi(c: np.ndarray, e_A: np.ndarray, e_B: np.ndarray, overlap: np.ndarray, u
     K, N_E = N - int(empty.sum()), int(empty.sum())
     schur = 0 < N_E and 8 * K * K * N_E + 8 * K**3 / 3 < 8 * N**3 / 3
     if schur:
-        rows = overlap[~empty]  # O_K
         O_E = overlap[empty]
-        pivots = scipy.linalg.qr(O_E, mode="r", pivoting=True)[1]
+        triangle, pivots = scipy.linalg.qr(O_E, mode="r", pivoting=True)
+        # O_E's rows are orthonormal, so some N_E columns are well conditioned; should the pivoted
+        # QR not find them (|R_kk| falling below SCHUR_CONDITION of |R_11|), the full road is taken
+        diagonal = np.abs(np.diag(triangle))
+        schur = bool(diagonal[-1] >= SCHUR_CONDITION * diagonal[0])
+    if schur:
+        rows = overlap[~empty]  # O_K
         S, R = np.sort(pivots[:N_E]), np.sort(pivots[N_E:])
         Z = np.linalg.solve(O_E[:, S], O_E[:, R])
         columns = np.concatenate([S, R])  # Y_K's columns as (S, R)
@@ -303,8 +313,9 @@ def _chi(c: np.ndarray, e_A: np.ndarray, e_B: np.ndarray, overlap: np.ndarray, u
     fixed = (1.0 - c_rows)[:, None] * rows  # (1 - c_k) O_kl
     occupied = c_rows[:, None] * rows  # c_k O_kl
     out = np.empty(u.size, dtype=complex)
-    for lo in range(0, u.size, CHI_BATCH):
-        iu = 1j * u[lo : lo + CHI_BATCH, None]
+    batch = int(min(CHI_BATCH, max(1, CHI_BATCH_BYTES // (16 * rows.shape[0] * rows.shape[1]))))
+    for lo in range(0, u.size, batch):
+        iu = 1j * u[lo : lo + batch, None]
         row_factor = np.exp(-iu * a_rows)  # (b, K)
         column_factor = np.exp(iu * b_cols)  # (b, N)
         Y = occupied * row_factor[:, :, None]
@@ -313,7 +324,7 @@ def _chi(c: np.ndarray, e_A: np.ndarray, e_B: np.ndarray, overlap: np.ndarray, u
         if schur:
             Y = Y[:, :, N_E:] - Y[:, :, :N_E] @ Z
         sign, logdet = np.linalg.slogdet(Y)
-        out[lo : lo + CHI_BATCH] = sign * np.conj(sign0) * np.exp(logdet - logdet0 + log_scale)
+        out[lo : lo + batch] = sign * np.conj(sign0) * np.exp(logdet - logdet0 + log_scale)
     return out
 
 
