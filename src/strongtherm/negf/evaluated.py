@@ -19,6 +19,7 @@ differentiates numerically and raises the precise error.
 
 from __future__ import annotations
 
+import cmath
 import math
 import operator
 from collections.abc import Mapping, Sequence
@@ -141,10 +142,18 @@ def model_point(model: OpenSystem, params: Mapping[str, float]) -> ModelPoint:
             V = tuple(np.asarray(v, dtype=np.complex128) for v in model.couplings(params))
         except (TypeError, ValueError, IndexError):
             return model.at(params)
-        if _checked_shapes(model) == (h.shape, *(v.shape for v in V)) and all(np.isfinite(a).all() for a in (h, *V)):
+        if _checked_shapes(model) == (h.shape, *(v.shape for v in V)) and _all_finite((h, *V)):
             # check_hermitian's symmetrization: h itself, kept so that the arrays are at()'s bit for bit
             return ModelPoint(model, params, 0.5 * (h + h.conj().T), V)
     return model.at(params)
+
+
+def _all_finite(arrays: tuple[np.ndarray, ...]) -> bool:
+    """Every entry finite. A one-level model's matrices are 1 x 1: their few entries are tested in
+    Python (cmath), ~3x cheaper than two NumPy calls per array; larger ones by NumPy."""
+    if sum(a.size for a in arrays) <= 16:
+        return all(cmath.isfinite(x) for a in arrays for x in a.ravel().tolist())
+    return all(bool(np.isfinite(a).all()) for a in arrays)
 
 
 def _checked_shapes(model: OpenSystem) -> tuple[tuple[int, ...], ...]:

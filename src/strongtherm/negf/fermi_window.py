@@ -140,7 +140,11 @@ def resonances(point: ModelPoint, centre: float, broad: float) -> np.ndarray:
     if strengths is not None:  # one level: lambda = eps + sum_r |V_r|^2 g_r(Re lambda), in numbers
         lam1, eps, reservoirs = complex(centre), complex(point.h_S[0, 0]), point.reservoirs
         for _ in range(3):
-            moved = eps + sum(s * surface_value(res, lam1.real) for s, res in zip(strengths, reservoirs, strict=True))
+            g: dict[int, complex] = {}  # a lead given twice (the same object) evaluated once
+            for res in reservoirs:
+                if id(res) not in g:
+                    g[id(res)] = surface_value(res, lam1.real)
+            moved = eps + sum(s * g[id(res)] for s, res in zip(strengths, reservoirs, strict=True))
             done = abs(moved.imag) > broad or abs(moved - lam1) < 1e-3 * abs(moved.imag)
             lam1 = moved
             if done:

@@ -429,7 +429,8 @@ def steady_state(
         values, errs = integrate_window(integrand, break_points(point, segments, ordered), options, "steady-state energy integral")
     else:  # equal baths and no band in the window: nothing flows
         values, errs = np.zeros(size), np.zeros(size)
-    errors = {"particle_current": float(errs[:R].max()), "energy_current": float(errs[R : 2 * R].max())}
+    largest = errs[: 2 * R].reshape(2, R).max(axis=1).tolist()  # per kind of current
+    errors = {"particle_current": largest[0], "energy_current": largest[1]}
     C = H_S = H_SR = None
     if state:
         ref_eq = equilibrium(model, ordered[reference], options=options, **cast("dict[str, Any]", dict(point.params)))
