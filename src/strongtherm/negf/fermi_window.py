@@ -67,12 +67,17 @@ def greens_and_self_energies(point: ModelPoint, energies: np.ndarray) -> tuple[n
 
 def surface_values(reservoirs: Sequence[Reservoir], e: np.ndarray) -> np.ndarray:
     """g_r(e)[0, 0] of reservoirs with one surface orbital each at energies ``e`` (E,) (real ones
-    meaning e + i0, as every reservoir reads them), shape (R, E). A reservoir given twice (the same object: two identical leads, the common
-    two-terminal case) is evaluated once, which halves the cost of a one-level integrand."""
+    meaning e + i0, as every reservoir reads them), shape (R, E). A reservoir given twice (the same
+    object: two identical leads, the common two-terminal case) is evaluated once, which halves the
+    cost of a one-level integrand."""
+    def one(res: Reservoir) -> np.ndarray:
+        real_values = getattr(res, "real_surface_values", None)  # a chain's, without the (1, 1) axes
+        return real_values(e) if real_values is not None else res.surface_greens_function(e)[:, 0, 0]
+
     g = np.empty((len(reservoirs), e.size), dtype=complex)
     for r, res in enumerate(reservoirs):
-        first = next(k for k, other in enumerate(reservoirs) if other is res)
-        g[r] = g[first] if first < r else res.surface_greens_function(e)[:, 0, 0]
+        earlier = next(k for k, other in enumerate(reservoirs) if other is res)
+        g[r] = g[earlier] if earlier < r else one(res)
     return g
 
 

@@ -120,13 +120,19 @@ class TightBindingChain:
         if np.iscomplexobj(z) and z.imag.any():
             w = _as_complex(z) - self.e0
             return (2.0 / (w + self._root(w)))[..., None, None]
-        # real energies (e + i0): w + r assembled from its real and imaginary parts (the same
-        # numbers as the complex sum), so that the division is the only complex operation
-        x = np.asarray(z.real, dtype=float) - self.e0  # double precision whatever came in, as _as_complex's
+        return self.real_surface_values(np.asarray(z.real, dtype=float))[..., None, None]
+
+    def real_surface_values(self, e: np.ndarray) -> np.ndarray:
+        """g(e + i0) at real energies ``e`` (float array), shape of ``e``: the real-energy branch of
+        :meth:`surface_greens_function` without its (..., 1, 1) axes, for the transport windows'
+        one-orbital integrands (:func:`strongtherm.negf.fermi_window.surface_values`)."""
+        # w + r assembled from its real and imaginary parts (the same numbers as the complex sum),
+        # so that the division is the only complex operation
+        x = e - self.e0
         real, imag = self._real_root(x)
         denominator = np.empty(x.shape, dtype=complex)
         denominator.real, denominator.imag = x + real, imag
-        return (2.0 / denominator)[..., None, None]
+        return 2.0 / denominator
 
     def surface_value(self, e: float) -> complex:
         """g(e + i0) at one real energy, in numbers: the operations of the real-energy branch of
