@@ -263,7 +263,7 @@ def single_window_edges(lo: float, hi: float, found: Sequence[tuple[float, float
 
     A single steady state grades ~3 features (``found``: (x0, d) pairs as :func:`features` gives
     them) into ~50 edges; :func:`window_edges` spends ~40 NumPy calls on that (~35 us of the
-    ~200 us of a one-level steady state), these loops ~8 us. The vectorized function stays the
+    ~200 us of a one-level steady state), these loops ~10 us. The vectorized function stays the
     one a map uses; ``tests/negf/test_fermi_window_edges.py`` holds the two equal on random windows.
     """
     width = hi - lo
