@@ -31,3 +31,14 @@ def test_the_float_twin_gives_the_vectorized_edges(seed):
                  for _ in range(int(rng.integers(1, 5)))]  # fmt: skip
         twin = sorted(single_window_edges(lo, hi, found, boundaries, inner))
         assert twin == sorted(_vectorized(lo, hi, found, boundaries, inner))
+
+
+def test_a_feature_clipped_to_a_far_end_adds_no_edge_on_it():
+    # a feature just outside a window end far from 0, narrower than that end's rounding: it is
+    # clipped onto the end, and its first steps x -+ d 2^k / 2 round back onto the end itself,
+    # which neither builder may add as an edge (1 ulp of 1e6 is 1.2e-10; d = 5e-11 reaches it)
+    lo, hi, d = -1.0e6, 1.0e6, 5e-11
+    found = [(float(np.nextafter(hi, np.inf)), d), (float(np.nextafter(lo, -np.inf)), d), (0.0, 0.1)]
+    twin = sorted(single_window_edges(lo, hi, found, [lo - 1.0, hi + 1.0], []))
+    assert twin == sorted(_vectorized(lo, hi, found, [lo - 1.0, hi + 1.0], []))
+    assert twin.count(lo) == 1 and twin.count(hi) == 1

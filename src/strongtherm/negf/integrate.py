@@ -59,7 +59,7 @@ import numpy as np
 from ..core.validation import check_integer, check_real
 from ..core.warnings import NumericsError, numerics_failed
 
-__all__ = ["GAUSS_KRONROD_15", "GaussKronrodRule", "IntegralResult", "QuadratureOptions", "gauss_kronrod_panels", "integrate_contour", "panel_sums"]
+__all__ = ["GAUSS_KRONROD_15", "GaussKronrodRule", "IntegralResult", "QuadratureOptions", "gauss_kronrod_panels", "integrate_contour", "panel_sums", "sweep_totals"]
 
 # Gauss-Kronrod 15-point nodes (on [-1, 1]) and weights, with the embedded 7-point Gauss weights.
 _XGK = np.array([
@@ -111,6 +111,8 @@ def _gauss_kronrod_15() -> GaussKronrodRule:
 GAUSS_KRONROD_15 = _gauss_kronrod_15()
 #: Its Kronrod and Gauss weights as the rows of one (2, 15) matrix (:func:`panel_sums`).
 _KRONROD_GAUSS = np.stack([GAUSS_KRONROD_15.weights_kronrod, GAUSS_KRONROD_15.weights_gauss])
+#: Their difference as a (1, 15) row (:func:`sweep_totals`).
+_KRONROD_MINUS_GAUSS = (GAUSS_KRONROD_15.weights_kronrod - GAUSS_KRONROD_15.weights_gauss)[None, :]
 
 _EPS = float(np.finfo(float).eps)
 #: Bytes held per node and component while one batch is evaluated: the (N, K) float result plus
@@ -230,6 +232,22 @@ def panel_sums(
     # steady state's ~30 panels pay
     sums = (_KRONROD_GAUSS @ np.concatenate([values, np.abs(values)], axis=2)) * half[:, None, None]
     return sums[:, 0, :K], sums[:, 1, :K], sums[:, 0, K:].real
+
+
+def sweep_totals(
+    func: Callable[[np.ndarray, np.ndarray], np.ndarray], edges: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One GK(7,15) sweep over the panels between consecutive ``edges``, summed over the panels:
+    the Kronrod integral, the error estimate sum_p abs(K_p - G_p) and the Kronrod integral of
+    abs(func), each of shape (K,). The totals of :func:`panel_sums` without its per-panel arrays:
+    each total is one product with the nodes' weights, which is what a single steady state's
+    ~30 panels need (:func:`strongtherm.negf.fermi_window.integrate_window`)."""
+    rule = GAUSS_KRONROD_15
+    half, mid = 0.5 * (edges[1:] - edges[:-1]), 0.5 * (edges[1:] + edges[:-1])
+    weights = (half[:, None] * rule.weights_kronrod).ravel()
+    values = np.asarray(func((mid[:, None] + half[:, None] * rule.nodes).ravel(), weights))
+    difference = _KRONROD_MINUS_GAUSS @ values.reshape(half.size, rule.size, -1)  # (P, 1, K), per unit half-width
+    return weights @ values, half @ np.abs(difference[:, 0, :]), weights @ np.abs(values)
 
 
 def gauss_kronrod_panels(
