@@ -40,6 +40,7 @@ __all__ = [
     "FermiPoleExpansion",
     "Functionals",
     "bucket_index",
+    "bucket_reach",
     "clear_caches",
     "compute_table",
     "fermi_pole_expansion",
@@ -297,6 +298,12 @@ def _bucket(value: float) -> float:
 
 def _bucket_value(index: int) -> float:
     return float(2.0 ** (index / STEPS_PER_OCTAVE))
+
+
+def bucket_reach(index: int) -> float:
+    """The largest reach of bucket ``index`` (:func:`bucket_index`), 2^(index / STEPS_PER_OCTAVE):
+    :func:`fermi_pole_expansion` of it holds its tolerance on every reach of that bucket and below."""
+    return _bucket_value(index)
 
 
 def fermi_pole_expansion(reach: float, tolerance: float) -> FermiPoleExpansion:
