@@ -563,6 +563,35 @@ def test_one_parameter_model_single_road_and_batch_agree():
             assert a[key] == pytest.approx(b[key], abs=1e-10), key
 
 
+def test_single_states_share_one_setting_across_reach_buckets():
+    # the single road builds one setting per SINGLE_BUCKETS reach buckets, with the expansion of
+    # the largest: states whose plain buckets differ share it, each state's expansion covers its
+    # own reach, and the numbers agree with the contour road (AGREE, the two roads' target)
+    import math
+
+    from strongtherm.negf.fermi_poles import bucket_index, bucket_reach
+    from strongtherm.negf.poles import SINGLE_BUCKETS
+
+    model = st.models.resonant_level(t0=1.25)  # its own memo: nothing built yet
+    bath = st.Bath(T=0.0213, mu=0.05)
+    plain = {}
+    for V in np.linspace(0.2, 1.9, 12):
+        eq = st.negf.equilibrium(model, bath, eps_s=-0.4, V=float(V))
+        c, reservoir_radius = model.memo["poles.single_point"].frame
+        reach = bath.beta * (abs(c - bath.mu) + max(abs(-0.4 - c), reservoir_radius) + math.sqrt(float(V) ** 2))
+        plain[float(V)] = bucket_index(reach)
+        contour = st.negf.equilibrium(model, bath, eps_s=-0.4, V=float(V), method="contour")
+        a, b = eq.to_dict(alphas=[0.3]), contour.to_dict(alphas=[0.3])
+        for key in ("system_N", "system_U", "system_S", "reservoir_N", "reservoir_U", "expectation_H_SR", "alpha_entropy_0.3"):
+            assert a[key] == pytest.approx(b[key], abs=AGREE), key
+    settings = model.memo["poles.single_point"].settings
+    shared = {-(-k // SINGLE_BUCKETS) * SINGLE_BUCKETS for k in plain.values()}
+    assert len(set(plain.values())) > len(shared) == len(settings)
+    for k in plain.values():  # the setting of each state's group covers that state's reach
+        setting = settings[(bath.T, bath.mu, 1e-11, -(-k // SINGLE_BUCKETS) * SINGLE_BUCKETS)]
+        assert setting.expansion.reach >= bucket_reach(k)
+
+
 def test_model_memo_is_bounded_and_not_pickled():
     # the single road keeps what a model's states share per (T, mu, atol, reach bucket) in
     # OpenSystem.memo: bounded (a sweep over T makes one entry per temperature), and left out

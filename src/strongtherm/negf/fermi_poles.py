@@ -35,6 +35,7 @@ __all__ = [
     "MAX_POLES",
     "REACH_PER_POLE_SQUARED",
     "STEPS_PER_OCTAVE",
+    "TABLE_MAX_REACH",
     "TABLE_PATH",
     "ExpansionTable",
     "FermiPoleExpansion",

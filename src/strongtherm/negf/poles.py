@@ -98,6 +98,7 @@ from .fermi_poles import (
     MAX_POLES,
     REACH_PER_POLE_SQUARED,
     STEPS_PER_OCTAVE,
+    TABLE_MAX_REACH,
     FermiPoleExpansion,
     Functionals,
     bucket_index,
@@ -285,8 +286,12 @@ def single_point(
     if method is not None:  # a forced road: checked and refused with the same messages as any batch
         _expansions(model, bath, radius, atol)(reach)
     # the reach rounded up to every SINGLE_BUCKETS-th bucket of fermi_pole_expansion: its expansion
-    # holds its errors on that larger reach, so on this point's too (see SINGLE_BUCKETS)
-    bucket = -(-bucket_index(max(reach, 1.0)) // SINGLE_BUCKETS) * SINGLE_BUCKETS
+    # holds its errors on that larger reach, so on this point's too (see SINGLE_BUCKETS); only
+    # inside the shipped table's range, so that a reach near MAX_POLES's limit is never pushed past it
+    bucket = bucket_index(max(reach, 1.0))
+    shared = -(-bucket // SINGLE_BUCKETS) * SINGLE_BUCKETS
+    if bucket_reach(shared) <= TABLE_MAX_REACH:
+        bucket = shared
     key = (bath.T, bath.mu, atol, bucket)
     setting = road.settings.get(key)
     if setting is None:
