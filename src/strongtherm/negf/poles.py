@@ -236,12 +236,13 @@ class _SingleRoad(NamedTuple):
 
 #: settings kept per model (:class:`_SingleRoad`), each ~50 kB of node arrays
 _SINGLE_SETTINGS = 256
-#: The single road shares a setting across this many consecutive reach buckets (2^(1/4), 19 %
-#: steps in the reach, ~9 % in the pole count), using the expansion of the largest. Building a
-#: setting costs a fresh process 0.1-0.2 ms (first touches of its arrays), evaluating a state
-#: with it ~0.04 ms; 100 random resonant-level states at T = 0.02 met 7 pole counts on the
-#: plain buckets and meet 4 on these, for about one pole (of ~25) more a state.
-SINGLE_BUCKETS = 4
+#: The single road shares a setting across this many consecutive reach buckets (a factor sqrt(2)
+#: in the reach, ~19 % in the pole count), using the expansion of the largest. Building a setting
+#: costs a fresh process 0.1-0.2 ms (first touches of its arrays), evaluating a state with it
+#: ~0.04 ms, nearly independent of a few poles more: 100 random resonant-level states at
+#: T = 0.02 met 7 pole counts on the plain buckets and meet 2 on these (27 and 32); their warm
+#: cost stayed 4.0 ms at T = 0.1 and 0.02 and 4.2 ms at T = 0.001 (with 4 and 8 buckets alike).
+SINGLE_BUCKETS = 8
 
 
 def _single_road(model: OpenSystem) -> _SingleRoad | None:
