@@ -115,11 +115,13 @@ def test_product_initial_state_split(rlm):
 
 def test_results_do_not_move_when_the_step_halves(rlm):
     proto = level_ramp(5.0)
-    runs = [dyn.drive(rlm, BATH, proto, times=[0.0, 5.0], L=L, dt=dt, mean_force_energies=False, entropy=False, reference=False) for dt in (0.1, 0.05)]
+    runs = [dyn.drive(rlm, BATH, proto, times=[0.0, 5.0], L=L, dt=dt, mean_force_energies=False, entropy=False, reference=False, method="magnus")
+            for dt in (0.1, 0.05)]  # fmt: skip
     # 6th-order Magnus: the error at dt = 0.1 is ~1e-11 (measured 4e-14 from dt = 0.1 to 0.05)
     assert abs(runs[0].W_ext[-1] - runs[1].W_ext[-1]) < 1e-10
     assert runs[1].integrator.max_step <= 0.05 * (1 + 1e-12) and runs[1].integrator.order == 6
-    fourth = dyn.drive(rlm, BATH, proto, times=[0.0, 5.0], L=L, dt=0.025, order=4, mean_force_energies=False, entropy=False, reference=False)
+    fourth = dyn.drive(rlm, BATH, proto, times=[0.0, 5.0], L=L, dt=0.025, order=4, mean_force_energies=False, entropy=False, reference=False,
+                       method="magnus")  # fmt: skip
     # 4th order at dt = 0.025: ~1e-11 (measured), an independent integrator
     assert abs(fourth.W_ext[-1] - runs[1].W_ext[-1]) < 1e-10
 

@@ -97,6 +97,7 @@ from .chain import ChainLength, chain_length
 from .cycles import Cycle, one_cycle
 from .evolve import NODES, IntegratorInfo
 from .integrator import Integrator, initial_state, protocol_parameters
+from .interaction import INTERACTION_STEP_SCALE
 from .observables import Recorder
 from .protocol import Protocol
 
@@ -481,12 +482,12 @@ def lead_model(model: OpenSystem, shifts: Sequence[float] | np.ndarray) -> OpenS
     return dataclasses.replace(model, reservoirs=reservoirs, name=f"{model.name} (leads shifted by {label})")
 
 
-def check_step(universe: Universe, start: dict[str, float], dt: float | None) -> float:
-    """dt as given, or DEFAULT_STEP_SCALE / r with r the spectral half-width of h(lambda(0))."""
+def check_step(universe: Universe, start: dict[str, float], dt: float | None, scale: float = DEFAULT_STEP_SCALE) -> float:
+    """dt as given, or ``scale`` / r with r the spectral half-width of h(lambda(0))."""
     if dt is None:
         block = universe.block(start)
         radius = 0.5 * (universe.fixed_bounds[1] - universe.fixed_bounds[0]) + float(np.max(np.abs(np.linalg.eigvalsh(block))))
-        dt = DEFAULT_STEP_SCALE / radius
+        dt = scale / radius
     return check_real("dt", dt, low=0.0, low_inclusive=False)
 
 
@@ -563,6 +564,7 @@ def drive(
     reference: bool = True,
     lorentzian_cutoff: float = LORENTZIAN_CUTOFF,
     reference_reservoir: int = 0,
+    method: str = "interaction",
 ) -> Drive:
     """Drive ``model`` in ``bath`` along ``protocol`` and follow the exact Gaussian state.
 
@@ -593,12 +595,12 @@ def drive(
     max_sites : int
         Largest L allowed; a window that needs more is a ValueError.
     dt : float, optional
-        Largest time step of the first pass; default 0.3 / r with r the spectral half-width of h
-        (energy-balance errors 1e-13 to 5e-11 on well-resolved ramps of the built-in models; a
-        fast schedule needs less, which the error control finds).
-        ``integrator.energy_balance_residual`` reports max|W - Delta E| for every run.
+        Largest time step of the first pass; default 40 / r (``method="interaction"``) or 0.3 / r
+        (``"magnus"``) with r the spectral half-width of h (energy-balance errors 1e-13 to 5e-11 on
+        well-resolved ramps of the built-in models; a fast schedule needs less, which the error
+        control finds). ``integrator.energy_balance_residual`` reports max|W - Delta E| for every run.
     order : {4, 6}
-        Order of the Magnus integrator.
+        Order of the Magnus steps (``method="magnus"`` only).
     max_steps : int
         Budget of time steps, rejected passes included; a first pass beyond it is a ValueError
         before anything runs.
@@ -627,6 +629,15 @@ def drive(
     reference_reservoir : int
         The reservoir whose bath is the initial equilibrium (partition-free) or the system's initial
         bath (partitioned) of a biased drive, in 0..R-1 (default 0); also ``Drive.bath``.
+    method : {"interaction", "magnus"}
+        The time step on the smooth pieces of the protocol. ``"interaction"`` (default): long steps
+        (r dt up to 40) in the interaction picture of h at the piece's start, diagonalized once,
+        where the drive is a kick of the rank of the driven sites, solved by Gauss-Legendre
+        collocation (:mod:`strongtherm.dynamics.interaction`); the power at each step's nodes.
+        ``"magnus"``: Magnus steps of ``order`` with Chebyshev exponentials (r dt ~ 0.3), the power
+        sampled at their ends (the road before; the tests' second road). Both evolve the same
+        chain universe exactly under the same error control and agree to ~1e-13 on W; on the level
+        ramp at tau = 160 the first is ~30x faster (``benchmarks/bench_dynamics.py``).
 
     Returns
     -------
@@ -679,13 +690,17 @@ def drive(
     before = Universe(model, length.L, length.mappings)
     universe = Universe(model, length.L, tuple(_shifted(m, v) for m, v in zip(length.mappings, shifts, strict=True)))
     start = protocol_parameters(model, protocol, 0.0)
-    dt = check_step(universe, start, dt)
+    if method not in ("magnus", "interaction"):
+        raise ValueError(f"method must be 'magnus' or 'interaction', got {method!r}")
+    dt = check_step(universe, start, dt, INTERACTION_STEP_SCALE if method == "interaction" else DEFAULT_STEP_SCALE)
     found, weight = _bound_states_along(leads, baths, protocol)
     h0 = before.dense(start)
     state, spectrum0 = initial_state(h0, universe.n, ref_bath, initial, baths if biased else None)
     integrator = Integrator(
         universe, protocol, state, start, outputs,
-        order=order, dt=dt, max_steps=limits["max_steps"], work_tol=work_tol, strict=bool(strict),
+        order=order, dt=dt, max_steps=limits["max_steps"], work_tol=work_tol, strict=bool(strict), method=method,
+        # the Gibbs start's eigenvectors are h(lambda(0))'s of the evolving universe unless a bias shifted it
+        eigensystem=(spectrum0, state.orbitals) if initial == "gibbs" and not any(shifts) else None,
     )  # fmt: skip
     recorder = Recorder(
         universe, ref_bath, state, start, h0, spectrum0, outputs.size,

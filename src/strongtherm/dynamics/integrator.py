@@ -14,8 +14,10 @@ quadrature never reaches across one) and its jumps. A jump of lambda (the sudden
 discontinuous schedule) is applied as a sudden quench at its instant: W += Tr[C (h_after -
 h_before)] in the current state, and an output at that instant shows the state right after it.
 On a piece where lambda is constant (a hold) the exact exponential of the constant h is applied
-from output to output. Elsewhere steps of at most dt (and at least ``MIN_STEPS_PER_PIECE`` per
-piece) carry Psi, every output time being a node.
+from output to output. Elsewhere steps of at most dt carry Psi, every output time being a node:
+Magnus steps (:mod:`.evolve`, at least ``MIN_STEPS_PER_PIECE`` a piece, the power sampled at
+their ends and integrated by a sliding Lagrange rule) or, by default in ``drive``, the long
+interaction-picture steps of :mod:`.interaction` (the power at each step's Gauss-Legendre nodes).
 
 Error control (``work_tol``): a smooth piece is accepted when its energy balance |Delta W -
 Delta E| (E = Tr[C h], a closed universe), measured from the piece's start at its output times,
@@ -50,6 +52,7 @@ from .evolve import (
     lagrange_interval_weights,
     magnus_block,
 )
+from .interaction import InteractionPicture, nodes_for_step
 from .protocol import Protocol
 
 __all__ = [
@@ -72,6 +75,9 @@ MAX_REFINEMENT = 16
 REFINEMENT_SAFETY = 1.25
 #: The energy balance of a pass is measured at its output times, its end and every this many nodes.
 BALANCE_STRIDE = 8
+#: A refined pass whose residual is above this fraction of the coarser pass's stops the refinement
+#: (a step at least 2x smaller of an order >= 4 method cuts a step error by >= 16).
+STALL_RATIO = 0.5
 
 
 class GaussianOrbitals(NamedTuple):
@@ -212,7 +218,7 @@ def _snap_kinks(kinks: np.ndarray, outputs: np.ndarray, jump_times: set[float]) 
     return np.array(snapped)
 
 
-def time_grid(protocol: Protocol, outputs: np.ndarray, dt: float, max_steps: int) -> list[Piece]:
+def time_grid(protocol: Protocol, outputs: np.ndarray, dt: float, max_steps: int, min_steps: int = MIN_STEPS_PER_PIECE) -> list[Piece]:
     """The pieces of the time axis in order: jumps, constant pieces, smooth pieces (with the
     steps of a first pass of at most ``dt``); every output time is an edge.
 
@@ -239,7 +245,7 @@ def time_grid(protocol: Protocol, outputs: np.ndarray, dt: float, max_steps: int
         if any(lo <= a and b <= hi for lo, hi in constants):
             pieces.append(Piece("constant", edges, s_start, s_end, no_steps))
         else:
-            step = min(dt, (b - a) / MIN_STEPS_PER_PIECE)
+            step = min(dt, (b - a) / min_steps)
             pieces.append(Piece("smooth", edges, s_start, s_end, _segment_steps(edges, step)))
         if b in jumps:
             pieces.append(Piece("jump", np.array([b]), *jumps[b], no_steps))
@@ -277,6 +283,13 @@ class Integrator:
         Tolerance on W of the error control (module docstring); None: every first pass accepted.
     strict : bool
         A NumericsError instead of a NumericsWarning when ``work_tol`` is not met within the budget.
+    method : {"magnus", "interaction"}
+        The step of the smooth pieces: Magnus of order ``order`` (:mod:`.evolve`, the power
+        sampled at step ends), or the long interaction-picture step of :mod:`.interaction` (the
+        power at each step's collocation nodes).
+    eigensystem : (energies, vectors), optional
+        The eigendecomposition of h(lambda(0)) of ``universe`` where the caller has it (the Gibbs
+        start's): the interaction road's first piece, if it starts at t = 0, reuses it.
     """
 
     def __init__(
@@ -292,8 +305,14 @@ class Integrator:
         max_steps: int,
         work_tol: float | None = None,
         strict: bool = False,
+        method: str = "magnus",
+        eigensystem: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
+        if method not in ("magnus", "interaction"):
+            raise ValueError(f"method must be 'magnus' or 'interaction', got {method!r}")
         self.universe = universe
+        self.method = method
+        self.eigensystem = eigensystem
         self.protocol = protocol
         self.state = state
         self.start = start
@@ -302,7 +321,9 @@ class Integrator:
         self.max_steps = max_steps
         self.work_tol = work_tol
         self.strict = strict
-        self.pieces = time_grid(protocol, outputs, dt, max_steps)
+        # the Magnus road's power quadrature needs 8 points a piece; the interaction road's steps
+        # carry their own Gauss-Legendre nodes, so one step may span a short piece
+        self.pieces = time_grid(protocol, outputs, dt, max_steps, MIN_STEPS_PER_PIECE if method == "magnus" else 1)
         self.propagate = ChebyshevPropagator(universe)
         self.n_steps = 0
         self.max_step = 0.0
@@ -398,14 +419,22 @@ class Integrator:
         share = None if self.work_tol is None else self.work_tol * (hi - lo) / self.smooth_time
         E_start = None if share is None else self._energy(Psi, piece.s_start)
         mark = observer.count
+        previous = math.inf
         while True:
             self.n_steps += int(steps.sum())
-            Psi_end, W_end, nodes, reported, residual = self._pass(Psi, W, _nodes(edges, steps), piece.s_end, E_start, observer)
+            one_pass = self._pass if self.method == "magnus" else self._pass_interaction
+            Psi_end, W_end, nodes, reported, residual = one_pass(Psi, W, _nodes(edges, steps), piece.s_end, E_start, observer)
             if share is None or E_start is None:
                 break
             # rounding of Tr[C h] (~1e-16 per unit of energy) is the floor no step can beat
             if residual <= max(share, 1e-14 * max(1.0, abs(E_start))):
                 break
+            if residual > STALL_RATIO * previous:
+                # a finer step did not help: the error is not the step's (e.g. a user schedule whose
+                # finite-difference derivative is poor), and more refinements would only spend the budget
+                self._not_met(residual, share, lo, hi, nodes.size - 1, stalled=previous)
+                break
+            previous = residual
             factor = min(MAX_REFINEMENT, max(2, math.ceil(REFINEMENT_SAFETY * (residual / share) ** (1.0 / self.order))))
             finer = steps * factor
             if self.n_steps + int(finer.sum()) > self.max_steps:
@@ -419,11 +448,16 @@ class Integrator:
         self.max_step = max(self.max_step, float(np.max(np.diff(nodes))))
         return Psi_end, W_end
 
-    def _not_met(self, residual: float, share: float, lo: float, hi: float, steps: int) -> None:
+    def _not_met(self, residual: float, share: float, lo: float, hi: float, steps: int, stalled: float | None = None) -> None:
+        why = (
+            f"the previous, coarser pass had {stalled:.3g}: a finer step does not reduce it, so the error is not the "
+            "time step's (a user schedule's finite-difference derivative?); refinement stopped"
+            if stalled is not None
+            else f"the next refinement exceeds max_steps={self.max_steps} (raise max_steps or work_tol)"
+        )
         message = (
             f"drive: the work on [{lo:.6g}, {hi:.6g}] has energy-balance residual {residual:.3g} with {steps} steps, "
-            f"above its share {share:.3g} of work_tol={self.work_tol:g}: the next refinement exceeds "
-            f"max_steps={self.max_steps} (raise max_steps or work_tol)"
+            f"above its share {share:.3g} of work_tol={self.work_tol:g}; {why}"
         )
         numerics_failed(message, strict=self.strict, stacklevel=4)
 
@@ -464,6 +498,60 @@ class Integrator:
             self.work[np.searchsorted(self.outputs, nodes[j])] = cumulative[j]
         residual = max((abs(cumulative[j] - W - (E - E_start)) for j, E in energies.items()), default=0.0) if E_start is not None else 0.0
         return Psi, float(cumulative[-1]), nodes, [float(nodes[j]) for j in reported], residual
+
+    def _pass_interaction(
+        self, Psi: np.ndarray, W: float, nodes: np.ndarray, s_end: float, E_start: float | None, observer: Observer
+    ) -> tuple[np.ndarray, float, np.ndarray, list[float], float]:
+        """:meth:`_pass` by the long steps of :mod:`.interaction`, in the eigenbasis of h at the
+        piece's start: the work of each step is the Gauss-Legendre sum of the power at its
+        collocation nodes, where the state's rows on the driven sites come with the step."""
+        universe = self.universe
+        lo = float(nodes[0])
+        block_ref = universe.block(self._fast_parameters(lo), checked=False)
+        # the start's eigensystem serves a piece whose h is still h(lambda(0)) (not after a jump at t = 0)
+        reuse = self.eigensystem if lo == 0.0 and np.array_equal(block_ref, universe.block(self.start, checked=False)) else None
+        picture = InteractionPicture(universe, block_ref, lo, reuse)
+        driven = np.ix_(picture.driven, picture.driven)
+        reference = picture.block_ref[driven]
+        f = self.state.occupations
+        Psi_I = picture.enter(Psi)
+        last = nodes.size - 1
+        reported: list[int] = []
+        energies: dict[int, float] = {}
+        work = np.empty(nodes.size)
+        work[0] = W
+        for j, (a, b) in enumerate(zip(nodes[:-1], nodes[1:], strict=True)):
+            h = float(b - a)
+            # the spectral half-width along the step: h_ref's, widened by the change of the block
+            # (its Frobenius norm, an upper bound of its spectral radius, at the step's ends and middle)
+            ends = [universe.block(self._fast_parameters(t), checked=False)[driven] - reference for t in (a, a + 0.5 * h, b)]
+            radius = picture.radius + max(float(np.linalg.norm(x)) for x in ends)
+            q = nodes_for_step(radius, h)
+            s, w, _ = picture.rule(q)
+            times = a + h * s
+            params = [self._fast_parameters(float(t)) for t in times]
+            deltas = np.array([universe.block(p, checked=False)[driven] - reference for p in params])
+            Psi_I, rows = picture.step(Psi_I, float(a), h, deltas, q)
+            power = 0.0
+            for k, (t, p) in enumerate(zip(times, params, strict=True)):
+                dB = universe.block_derivative(p, self.protocol.rates(float(t)), checked=False)[driven]
+                C = (rows[k] * f) @ rows[k].conj().T
+                power += w[k] * float(np.real(np.sum(dB * C.T)))
+            work[j + 1] = work[j] + h * power
+            t_end = float(b)
+            output = t_end in self._pending and not self._ends_at_jump(t_end)
+            if output:
+                reported.append(j + 1)
+                self._emit(observer, t_end, picture.leave(Psi_I, t_end), float(work[j + 1]), self.parameters(t_end))
+            if E_start is not None and (output or (j + 1) % BALANCE_STRIDE == 0 or j + 1 == last):
+                # Tr[C h] = Tr[C h_ref] + Tr[C_D delta_D]; at the end h from inside the piece (s_end)
+                p_end = self._at_progress(s_end if j + 1 == last else float(self.protocol.progress(t_end)))
+                Z = picture.rows(Psi_I, t_end)
+                C = (Z * f) @ Z.conj().T
+                delta = universe.block(p_end, checked=False)[driven] - reference
+                energies[j + 1] = picture.reference_energy(Psi_I, f) + float(np.real(np.sum(delta * C.T)))
+        residual = max((abs(work[j] - W - (E - E_start)) for j, E in energies.items()), default=0.0) if E_start is not None else 0.0
+        return picture.leave(Psi_I, float(nodes[-1])), float(work[-1]), nodes, [float(nodes[j]) for j in reported], residual
 
     def info(self, energy_balance_residual: float) -> IntegratorInfo:
         """What the integrator did, with the energy-balance residual measured on its samples."""

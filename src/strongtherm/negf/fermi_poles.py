@@ -43,6 +43,7 @@ __all__ = [
     "bucket_index",
     "bucket_reach",
     "clear_caches",
+    "collocation_rule",
     "compute_table",
     "fermi_pole_expansion",
     "functionals",
@@ -430,6 +431,16 @@ def _partial_integrals(m: int, t: Sequence[float] | np.ndarray) -> np.ndarray:
     integrals[0] = 1.0 - at
     integrals[1:] = (P_t[: m - 1] - P_t[2:]) / (2.0 * np.arange(1, m) + 1.0)[:, None]
     return integrals.T @ _legendre_rule(m)[2]
+
+
+def collocation_rule(q: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Gauss-Legendre collocation on [0, 1]: nodes x_j, weights w_j (int_0^1) and the integration
+    matrix S_jk = int_0^{x_j} l_k (l_k the Lagrange basis of the nodes), exact for polynomials of
+    degree < q (:func:`_legendre_rule`'s accurate weights; the time steps of
+    :mod:`strongtherm.dynamics.interaction`)."""
+    x, W = _gauss_legendre(q)
+    partial = _partial_integrals(q, x)  # int_{x_j}^1 l_k on [-1, 1]
+    return 0.5 * (x + 1.0), 0.5 * W, 0.5 * (W[None, :] - partial)
 
 
 def _nodes_for(half_width: float, interpolated: bool) -> int:
