@@ -110,21 +110,19 @@ def test_bad_method():
 
 
 def test_refinement_stops_when_a_finer_step_does_not_help():
-    # a user schedule wobbling 100 times in tau = 2: its finite-difference derivative (the power's
-    # d lambda/dt) is off by ~1e-7 in W whatever the step, so the energy balance cannot reach
-    # work_tol. Refinement stops at the first pass that does not halve the residual (before: it
-    # went on to max_steps, ~10^6 steps) and says so; strict raises. (The stop is the smooth
-    # pieces' loop, shared by both roads: one road tested.)
-    from strongtherm.core.warnings import NumericsError, NumericsWarning
+    # a user schedule wobbling 30 times in tau = 1: its finite-difference derivative (the power's
+    # d lambda/dt) is off in W by more than work_tol whatever the step, so the energy balance cannot reach
+    # work_tol. Refinement stops after two passes in a row that do not halve the residual (before: it
+    # went on to max_steps, ~10^6 steps) and says so (strict raises, as for the budget: the same
+    # report). The stop is the smooth pieces' loop, shared by both roads: one road tested.
+    from strongtherm.core.warnings import NumericsWarning
 
     def wobble(u):
         u = np.asarray(u, dtype=float)
-        return u + 0.02 * np.sin(200 * np.pi * u) * 4 * u * (1 - u)
+        return u + 0.1 * np.sin(60 * np.pi * u) * 4 * u * (1 - u)
 
-    proto = dyn.Protocol(st.Path.line({"eps_s": -1.0, "V": 0.4}, {"eps_s": 1.5, "V": 0.9}), duration=2.0, schedule=wobble)
-    kwargs = {"times": [0.0, 2.0], "mean_force_energies": False, "reference": False, "entropy": False}
-    with pytest.warns(NumericsWarning, match="a finer step does not reduce it"):
+    proto = dyn.Protocol(st.Path.line({"eps_s": -1.0, "V": 0.4}, {"eps_s": 1.5, "V": 0.9}), duration=1.0, schedule=wobble)
+    kwargs = {"times": [0.0, 1.0], "mean_force_energies": False, "reference": False, "entropy": False}
+    with pytest.warns(NumericsWarning, match="finer steps do not reduce it"):
         run = dyn.drive(RLM, st.Bath(T=0.1), proto, **kwargs)
-    assert run.integrator.n_steps < 100_000
-    with pytest.raises(NumericsError, match="refinement stopped"):
-        dyn.drive(RLM, st.Bath(T=0.1), proto, strict=True, **kwargs)
+    assert run.integrator.n_steps < 100_000 and run.integrator.work_error_estimate > 1e-8

@@ -75,9 +75,10 @@ MAX_REFINEMENT = 16
 REFINEMENT_SAFETY = 1.25
 #: The energy balance of a pass is measured at its output times, its end and every this many nodes.
 BALANCE_STRIDE = 8
-#: A refined pass whose residual is above this fraction of the coarser pass's stops the refinement
-#: (a step at least 2x smaller of an order >= 4 method cuts a step error by >= 16).
-STALL_RATIO = 0.5
+#: Refinement stops after STALLED_REFINEMENTS passes in a row whose residual stayed above
+#: STALL_RATIO of the coarser pass's (a step at least 2x smaller of an order >= 4 method cuts a
+#: step error by >= 16; two in a row, so that one lucky cancellation of a coarse pass is no stop).
+STALL_RATIO, STALLED_REFINEMENTS = 0.5, 2
 
 
 class GaussianOrbitals(NamedTuple):
@@ -419,7 +420,7 @@ class Integrator:
         share = None if self.work_tol is None else self.work_tol * (hi - lo) / self.smooth_time
         E_start = None if share is None else self._energy(Psi, piece.s_start)
         mark = observer.count
-        previous = math.inf
+        previous, stalls = math.inf, 0
         while True:
             self.n_steps += int(steps.sum())
             one_pass = self._pass if self.method == "magnus" else self._pass_interaction
@@ -429,8 +430,9 @@ class Integrator:
             # rounding of Tr[C h] (~1e-16 per unit of energy) is the floor no step can beat
             if residual <= max(share, 1e-14 * max(1.0, abs(E_start))):
                 break
-            if residual > STALL_RATIO * previous:
-                # a finer step did not help: the error is not the step's (e.g. a user schedule whose
+            stalls = stalls + 1 if residual > STALL_RATIO * previous else 0
+            if stalls == STALLED_REFINEMENTS:
+                # finer steps did not help: the error is not the step's (e.g. a user schedule whose
                 # finite-difference derivative is poor), and more refinements would only spend the budget
                 self._not_met(residual, share, lo, hi, nodes.size - 1, stalled=previous)
                 break
@@ -450,7 +452,7 @@ class Integrator:
 
     def _not_met(self, residual: float, share: float, lo: float, hi: float, steps: int, stalled: float | None = None) -> None:
         why = (
-            f"the previous, coarser pass had {stalled:.3g}: a finer step does not reduce it, so the error is not the "
+            f"the previous, coarser pass had {stalled:.3g}: finer steps do not reduce it, so the error is not the "
             "time step's (a user schedule's finite-difference derivative?); refinement stopped"
             if stalled is not None
             else f"the next refinement exceeds max_steps={self.max_steps} (raise max_steps or work_tol)"
