@@ -97,7 +97,7 @@ from .chain import ChainLength, chain_length
 from .cycles import Cycle, one_cycle
 from .evolve import NODES, IntegratorInfo
 from .integrator import Integrator, initial_state, protocol_parameters
-from .interaction import INTERACTION_STEP_SCALE
+from .interaction import INTERACTION_STEP_SCALE, check_method
 from .observables import Recorder
 from .protocol import Protocol
 
@@ -637,7 +637,7 @@ def drive(
         ``"magnus"``: Magnus steps of ``order`` with Chebyshev exponentials (r dt ~ 0.3), the power
         sampled at their ends (the road before; the tests' second road). Both evolve the same
         chain universe exactly under the same error control and agree to ~1e-13 on W; on the level
-        ramp at tau = 160 the first is ~30x faster (``benchmarks/bench_dynamics.py``).
+        ramp at tau = 160 the first is ~40x faster (``benchmarks/bench_dynamics_roads.py``).
 
     Returns
     -------
@@ -690,9 +690,7 @@ def drive(
     before = Universe(model, length.L, length.mappings)
     universe = Universe(model, length.L, tuple(_shifted(m, v) for m, v in zip(length.mappings, shifts, strict=True)))
     start = protocol_parameters(model, protocol, 0.0)
-    if method not in ("magnus", "interaction"):
-        raise ValueError(f"method must be 'magnus' or 'interaction', got {method!r}")
-    dt = check_step(universe, start, dt, INTERACTION_STEP_SCALE if method == "interaction" else DEFAULT_STEP_SCALE)
+    dt = check_step(universe, start, dt, INTERACTION_STEP_SCALE if check_method(method) == "interaction" else DEFAULT_STEP_SCALE)
     found, weight = _bound_states_along(leads, baths, protocol)
     h0 = before.dense(start)
     state, spectrum0 = initial_state(h0, universe.n, ref_bath, initial, baths if biased else None)

@@ -41,6 +41,7 @@ from typing import Protocol as Protocol_  # typing's, apart from the driving Pro
 import numpy as np
 
 from ..core.warnings import numerics_failed
+from ..negf.fermi_poles import collocation_rule
 from ..negf.system import OpenSystem
 from ..negf.universe import Universe
 from ..thermal import Bath
@@ -52,7 +53,7 @@ from .evolve import (
     lagrange_interval_weights,
     magnus_block,
 )
-from .interaction import InteractionPicture, nodes_for_step
+from .interaction import InteractionPicture, check_method, nodes_for_step
 from .protocol import Protocol
 
 __all__ = [
@@ -309,10 +310,8 @@ class Integrator:
         method: str = "magnus",
         eigensystem: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> None:
-        if method not in ("magnus", "interaction"):
-            raise ValueError(f"method must be 'magnus' or 'interaction', got {method!r}")
         self.universe = universe
-        self.method = method
+        self.method = check_method(method)
         self.eigensystem = eigensystem
         self.protocol = protocol
         self.state = state
@@ -529,17 +528,16 @@ class Integrator:
             ends = [universe.block(self._fast_parameters(t), checked=False)[driven] - reference for t in (a, a + 0.5 * h, b)]
             radius = picture.radius + max(float(np.linalg.norm(x)) for x in ends)
             q = nodes_for_step(radius, h)
-            s, w, _ = picture.rule(q)
+            s, w, _ = collocation_rule(q)
             times = a + h * s
             params = [self._fast_parameters(float(t)) for t in times]
             deltas = np.array([universe.block(p, checked=False)[driven] - reference for p in params])
             Psi_I, rows = picture.step(Psi_I, float(a), h, deltas, q)
-            power = 0.0
-            for k, (t, p) in enumerate(zip(times, params, strict=True)):
-                dB = universe.block_derivative(p, self.protocol.rates(float(t)), checked=False)[driven]
-                C = (rows[k] * f) @ rows[k].conj().T
-                power += w[k] * float(np.real(np.sum(dB * C.T)))
-            work[j + 1] = work[j] + h * power
+            # the power Tr[C dh/dt] at the nodes, C on D from the rows there: Gauss-Legendre over the step
+            dB = np.array([universe.block_derivative(p, self.protocol.rates(float(t)), checked=False)[driven]
+                           for t, p in zip(times, params, strict=True)])  # fmt: skip
+            C = np.einsum("kmo,o,kpo->kmp", rows, f, rows.conj())
+            work[j + 1] = work[j] + h * float(w @ np.real(np.einsum("kmp,kpm->k", dB, C)))
             t_end = float(b)
             output = t_end in self._pending and not self._ends_at_jump(t_end)
             if output:

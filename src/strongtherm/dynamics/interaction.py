@@ -33,7 +33,7 @@ import numpy as np
 from ..negf.fermi_poles import collocation_rule
 from ..negf.universe import Universe
 
-__all__ = ["INTERACTION_STEP_SCALE", "InteractionPicture", "nodes_for_step"]
+__all__ = ["INTERACTION_STEP_SCALE", "STEP_METHODS", "InteractionPicture", "check_method", "nodes_for_step"]
 
 #: Default step of the interaction-picture road: r h = this (r the spectral half-width of h).
 INTERACTION_STEP_SCALE = 40.0
@@ -42,6 +42,17 @@ INTERACTION_STEP_SCALE = 40.0
 #: 1.2 and 16), to 5e-13 with 0.8 and 10 and to 9e-10 with 0.7 and 8; the error control refines
 #: where a schedule needs more.
 NODES_PER_PHASE, NODES_FLOOR, NODES_MAX = 0.9, 12, 128
+
+
+#: The roads of the smooth pieces (:class:`strongtherm.dynamics.integrator.Integrator`).
+STEP_METHODS = ("interaction", "magnus")
+
+
+def check_method(method: str) -> str:
+    """``method`` if it is one of :data:`STEP_METHODS`, else a ValueError naming them."""
+    if method not in STEP_METHODS:
+        raise ValueError(f"method must be 'magnus' or 'interaction', got {method!r}")
+    return method
 
 
 def nodes_for_step(radius: float, h: float) -> int:
@@ -64,17 +75,11 @@ class InteractionPicture:
         self.driven = np.concatenate([universe.ext_system, universe.ext_surface]).astype(int)
         self.sites = universe.ext[self.driven]
         self._unit_rows = self.vectors[self.sites].conj().T  # V^dagger E_D, (N, |D|)
-        self._rules: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     @property
     def radius(self) -> float:
         """Spectral half-width of h_ref."""
         return 0.5 * float(self.energies[-1] - self.energies[0])
-
-    def rule(self, q: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        if q not in self._rules:
-            self._rules[q] = collocation_rule(q)
-        return self._rules[q]
 
     def enter(self, Psi: np.ndarray) -> np.ndarray:
         """Psi_I(t0) = V^dagger Psi (the unit matrix for the eigenvectors themselves, the Gibbs start)."""
@@ -102,7 +107,7 @@ class InteractionPicture:
     def step(self, Psi_I: np.ndarray, a: float, h: float, deltas: np.ndarray, q: int) -> tuple[np.ndarray, np.ndarray]:
         """Psi_I at a + ``h`` from Psi_I at ``a``, and the rows Z_j = <D| Psi(a + h s_j) at the q
         collocation nodes, (q, |D|, N_orb); ``deltas`` (q, |D|, |D|) is h - h_ref on D at the nodes."""
-        s, w, S = self.rule(q)
+        s, w, S = collocation_rule(q)
         Phi = self.orbits(a + h * s)  # (q, N, d)
         _, N, d = Phi.shape
         columns = Phi.transpose(1, 0, 2).reshape(N, q * d)  # [Phi_1 ... Phi_q]

@@ -295,17 +295,13 @@ def bucket_index(value: float) -> int:
 def _bucket(value: float) -> float:
     # round the reach up (and the tolerance, then divided by the step, down) to a grid of
     # 2^(1/16) steps, so that nearby temperatures and tolerances share one cache entry
-    return _bucket_value(bucket_index(value))
-
-
-def _bucket_value(index: int) -> float:
-    return float(2.0 ** (index / STEPS_PER_OCTAVE))
+    return bucket_reach(bucket_index(value))
 
 
 def bucket_reach(index: int) -> float:
     """The largest reach of bucket ``index`` (:func:`bucket_index`), 2^(index / STEPS_PER_OCTAVE):
     :func:`fermi_pole_expansion` of it holds its tolerance on every reach of that bucket and below."""
-    return _bucket_value(index)
+    return float(2.0 ** (index / STEPS_PER_OCTAVE))
 
 
 def fermi_pole_expansion(reach: float, tolerance: float) -> FermiPoleExpansion:
@@ -433,14 +429,18 @@ def _partial_integrals(m: int, t: Sequence[float] | np.ndarray) -> np.ndarray:
     return integrals.T @ _legendre_rule(m)[2]
 
 
+@lru_cache(maxsize=128)
 def collocation_rule(q: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Gauss-Legendre collocation on [0, 1]: nodes x_j, weights w_j (int_0^1) and the integration
     matrix S_jk = int_0^{x_j} l_k (l_k the Lagrange basis of the nodes), exact for polynomials of
     degree < q (:func:`_legendre_rule`'s accurate weights; the time steps of
-    :mod:`strongtherm.dynamics.interaction`)."""
+    :mod:`strongtherm.dynamics.interaction`). Read-only arrays, built once per q."""
     x, W = _gauss_legendre(q)
     partial = _partial_integrals(q, x)  # int_{x_j}^1 l_k on [-1, 1]
-    return 0.5 * (x + 1.0), 0.5 * W, 0.5 * (W[None, :] - partial)
+    rule = 0.5 * (x + 1.0), 0.5 * W, 0.5 * (W[None, :] - partial)
+    for array in rule:
+        array.setflags(write=False)
+    return rule
 
 
 def _nodes_for(half_width: float, interpolated: bool) -> int:
@@ -561,7 +561,7 @@ def functionals(T: float, mu: float, n_poles: int, top_decades: int) -> Function
 @lru_cache(maxsize=4096)
 def pole_count(bucket: int, tolerance: float) -> int:
     """Poles of the expansion for the reach of bucket ``bucket`` at ``tolerance`` (:func:`fermi_pole_expansion`)."""
-    return fermi_pole_expansion(_bucket_value(bucket), tolerance).n_poles
+    return fermi_pole_expansion(bucket_reach(bucket), tolerance).n_poles
 
 def top_decades(expansion: FermiPoleExpansion) -> int:
     """Decades of line quadrature above the last pole: up to 4 x the expansion's reach (the
@@ -625,7 +625,7 @@ def _compute_table() -> ExpansionTable:
     expansions, poles, rules = {}, {}, {}
     for tolerance in table_tolerances():
         for k in range(bucket_index(TABLE_MAX_REACH) + 1):
-            expansion = _expansion_computed(_bucket_value(k), tolerance)
+            expansion = _expansion_computed(bucket_reach(k), tolerance)
             n, top = expansion.n_poles, top_decades(expansion)
             expansions[(k, tolerance)] = (n, (expansion.sup_error, expansion.sup_x_error, expansion.integrated_error,
                                               expansion.sup_x_derivative_error))  # fmt: skip
